@@ -1,0 +1,29 @@
+"""The three domains of cooperation, as pure functions over village arrays.
+
+Each module turns the state of all villages (numpy arrays, one entry per village)
+and their groups into this step's economics. A village that cooperates with nobody
+is a group of one, so the same formulas give autarky when k = 1.
+"""
+
+import numpy as np
+
+AGRICULTURE, SERVICES, INFRASTRUCTURE = 0, 1, 2
+DOMAIN_NAMES = ("agriculture", "services", "infrastructure")
+
+
+def group_labels(partnership_of: np.ndarray) -> tuple[np.ndarray, int]:
+    """Compact group labels for one domain: members of a partnership share a label,
+    every village outside one is a group of its own.
+
+    ``partnership_of`` holds a partnership id (>= 0) or -1 per village. Returns
+    ``(label per village, number of groups)``; labels run from 0.
+    """
+    n = partnership_of.shape[0]
+    key = np.where(partnership_of >= 0, partnership_of, -1 - np.arange(n))
+    _, labels = np.unique(key, return_inverse=True)
+    return labels.astype(np.int64), int(labels.max()) + 1 if n else 0
+
+
+def group_sum(labels: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Sum of ``values`` within each group, one entry per group."""
+    return np.bincount(labels, weights=values, minlength=n_groups)

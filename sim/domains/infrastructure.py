@@ -1,0 +1,51 @@
+"""Infrastructure (the Canada example): lumpy projects as threshold public goods.
+
+A project costs more than most villages can pay in one year. Members pledge part
+of their budget each step into a fund; the project is built only when the fund
+reaches its cost. It then serves its members for its lifetime, with upkeep split
+among them. Non-member neighbours get a spill-over (free riding). Irrigation
+raises farm output.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def is_built(fund: float | np.ndarray, build_cost: float | np.ndarray) -> np.ndarray:
+    """A threshold public good: built exactly when pledges reach the cost."""
+    return np.asarray(fund) >= np.asarray(build_cost)
+
+
+def effective_build_cost(build_cost: float, expertise: np.ndarray, saving: float) -> np.ndarray:
+    """Build cost after the builders' infrastructure expertise (mean over members)."""
+    return build_cost * (1.0 - saving * expertise)
+
+
+def duty_cycle(lifetime: float, build_cost: float, yearly_pledge):
+    """Long-run share of years served when a project is rebuilt whenever the fund
+    allows: lifetime / (lifetime + years to save the cost); 0 without pledges."""
+    pledge = np.asarray(yearly_pledge, dtype=float)
+    years = np.where(pledge > 0, build_cost / np.maximum(pledge, 1e-300), np.inf)
+    return lifetime / (lifetime + years)
+
+
+def expected_gain(
+    build_cost: float,
+    lifetime: float,
+    upkeep: float,
+    own_pledge: np.ndarray,
+    group_pledge: float,
+    weight: np.ndarray,
+    households: np.ndarray,
+    benefit_money: np.ndarray,
+    partner_compliance: np.ndarray,
+) -> np.ndarray:
+    """Expected gain per household per step (money) of each member building
+    together: the project is up a larger share of the time (the group saves
+    faster) and each member bears only its share of the upkeep."""
+    reliable_group = own_pledge + partner_compliance * np.maximum(group_pledge - own_pledge, 0.0)
+    alone = duty_cycle(lifetime, build_cost, own_pledge)
+    together = duty_cycle(lifetime, build_cost, reliable_group)
+    upkeep_saving = upkeep * (1.0 - weight) * together / households
+    return (together - alone) * benefit_money + upkeep_saving

@@ -1,0 +1,89 @@
+"""Services (the Sweden example): fire, social services, a library...
+
+Every village needs each service. Alone it pays a fixed cost F plus a cost per
+household. A group of k villages sharing one pays F x (1 + phi (k - 1)) in fixed
+costs, split among its members, but members far from the host get lower quality:
+quality = exp(-distance to host / decay). Fire-service quality reduces fire losses.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.domains import group_sum
+
+
+def group_fixed_cost(fixed_cost: float, k: np.ndarray | int, overhead: float) -> np.ndarray:
+    """Fixed cost of one service for a group of ``k`` villages: F (1 + phi (k - 1)).
+
+    For k = 1 this is F, what a village pays alone; each extra member adds the
+    coordination overhead phi x F instead of a whole F (less duplication).
+    """
+    return fixed_cost * (1.0 + overhead * (np.asarray(k) - 1.0))
+
+
+def cost_weights(households: np.ndarray, labels: np.ndarray, n_groups: int, split: str) -> np.ndarray:
+    """Each member's share (0-1) of its group's fixed cost: by households or equal."""
+    weight = households if split == "population" else np.ones_like(households)
+    total = group_sum(labels, weight, n_groups)
+    return weight / total[labels]
+
+
+def quality(distance_km: np.ndarray, decay_km: float) -> np.ndarray:
+    """Service quality in (0, 1] at a distance from the host: exp(-d / decay)."""
+    return np.exp(-distance_km / decay_km)
+
+
+def paying_share(weight: np.ndarray, partner_compliance: np.ndarray | float) -> np.ndarray:
+    """Expected share of the group's fixed cost a member ends up paying when the
+    others pay their part with probability ``partner_compliance`` and the payers
+    cover the rest: w / (w + r (1 - w)). It is w when everyone pays, 1 when nobody else does."""
+    return weight / (weight + partner_compliance * (1.0 - weight))
+
+
+def shared_fixed_costs(
+    fixed_cost: float,
+    overhead: float,
+    labels: np.ndarray,
+    n_groups: int,
+    weight: np.ndarray,
+    pays: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """This step's fixed-cost bill of each village for one service.
+
+    Members who pay (``pays``) split the group's fixed cost in proportion to their
+    weights; members who free-ride pay nothing. Returns ``(bill, funded)``: the bill
+    per village and whether its group's service ran (a group where nobody pays
+    runs nothing).
+    """
+    k = np.bincount(labels, minlength=n_groups)
+    group_cost = group_fixed_cost(fixed_cost, k, overhead)
+    paying_weight = group_sum(labels, weight * pays, n_groups)
+    funded = paying_weight[labels] > 0
+    safe = np.where(paying_weight > 0, paying_weight, 1.0)
+    bill = np.where(pays & funded, group_cost[labels] * weight / safe[labels], 0.0)
+    return bill, funded
+
+
+def expected_gain(
+    fixed_costs: np.ndarray,
+    overhead: float,
+    k: int,
+    weight: np.ndarray,
+    distance_to_host: np.ndarray,
+    decay_km: np.ndarray,
+    utility_weights: np.ndarray,
+    consumption: np.ndarray,
+    households: np.ndarray,
+    partner_compliance: np.ndarray,
+) -> np.ndarray:
+    """Expected gain per household per step (money) of each member of a group of
+    ``k`` sharing all services rather than running them alone: the fixed-cost
+    saving minus the money value of the quality lost by distance to the host.
+    Arrays are per member; ``fixed_costs``, ``decay_km`` and ``utility_weights`` per service."""
+    alone = fixed_costs.sum()
+    group_cost = group_fixed_cost(fixed_costs, k, overhead).sum()
+    shared = group_cost * paying_share(weight, partner_compliance)
+    lost = 1.0 - quality(np.asarray(distance_to_host)[..., None], decay_km)
+    quality_loss = lost @ utility_weights
+    return (alone - shared) / households - quality_loss * consumption

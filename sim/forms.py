@@ -1,0 +1,85 @@
+"""Partnership forms: named bundles of parameters, and the rules of their life cycle.
+
+The four default forms (formal agreement, informal working group, long-term and
+temporary partnership) live in the scenario file under ``[forms.NAME]``; a
+scenario may define new ones there without code changes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.domains import DOMAIN_NAMES
+
+
+@dataclass(frozen=True)
+class Form:
+    """One partnership form, as the scenario defines it (money in poverty-line units)."""
+
+    name: str
+    label: str
+    setup_cost: float  # per member village, once
+    running_cost: float  # per member village per step
+    enforcement: float  # probability that a free-ride is detected
+    fine: float  # multiple of the withheld contribution a detected free-rider pays
+    sanction_trust_loss: float  # extra trust partners lose in a detected free-rider
+    term: int  # steps; 0 = open-ended
+    renewable: bool
+    exit_penalty: float  # per village leaving before the term ends
+    trust_multiplier: float  # transparency: trust gains are multiplied by this
+    identity_rate: float  # years of shared identity accrued per step together
+    bundle: bool  # one partnership covers all its domains at once
+    domains: tuple[int, ...]  # domain indices the form may cover
+    max_members: int
+    index: int  # position in the scenario's list of forms
+
+    @classmethod
+    def from_params(cls, name: str, p: dict, index: int) -> Form:
+        return cls(
+            name=name,
+            label=p["label"],
+            setup_cost=p["setup_cost"],
+            running_cost=p["running_cost"],
+            enforcement=p["enforcement"],
+            fine=p["fine"],
+            sanction_trust_loss=p["sanction_trust_loss"],
+            term=p["term"],
+            renewable=p["renewable"],
+            exit_penalty=p["exit_penalty"],
+            trust_multiplier=p["trust_multiplier"],
+            identity_rate=p["identity_rate"],
+            bundle=p["bundle"],
+            domains=tuple(DOMAIN_NAMES.index(d) for d in p["domains"]),
+            max_members=p["max_members"],
+            index=index,
+        )
+
+    @property
+    def deters_free_riding(self) -> bool:
+        """Enforcement strong enough that free-riding never pays: the expected
+        fine is at least the contribution withheld."""
+        return self.enforcement * self.fine >= 1.0
+
+    @property
+    def enforced_compliance(self) -> float:
+        """How far enforcement alone makes partners comply, in [0, 1]."""
+        return min(1.0, self.enforcement * self.fine)
+
+    @property
+    def ends_at_term(self) -> bool:
+        """Does a partnership of this form end by itself when its term is over?"""
+        return self.term > 0 and not self.renewable
+
+    def expected_compliance(self, trust: float) -> float:
+        """Share of partners a member expects to contribute: trust, raised by enforcement."""
+        return trust + (1.0 - trust) * self.enforced_compliance
+
+    def covered_domains(self, domain: int) -> tuple[int, ...]:
+        """Domains a partnership of this form, sought for ``domain``, covers."""
+        return self.domains if self.bundle else (domain,)
+
+
+def load_forms(params: dict) -> dict[str, Form]:
+    """The forms a scenario allows (``cooperation.forms``), in that order."""
+    allowed = params["cooperation"]["forms"]
+    return {name: Form.from_params(name, params["forms"][name], i) for i, name in enumerate(allowed)}

@@ -1,0 +1,116 @@
+"""Welfare, resilience and cooperation measures: pure functions over arrays.
+
+Households inside a village are represented by a lognormal distribution of
+consumption around the village mean (log-sd ``within_village_sd``), so poverty
+and food insecurity are shares of households, not of whole villages.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.special import ndtr, ndtri
+
+N_QUANTILES = 5  # points per village used to approximate within-village inequality
+
+
+def share_below(line: float, mean_consumption: np.ndarray, households: np.ndarray, sd: float) -> float:
+    """Share of all households whose consumption is below ``line`` (0-1)."""
+    c = np.maximum(mean_consumption, 1e-12)
+    if sd <= 0:
+        below = (c < line).astype(float)
+    else:
+        mu = np.log(c) - 0.5 * sd**2
+        below = ndtr((math.log(line) - mu) / sd)
+    return float(np.sum(below * households) / np.sum(households))
+
+
+def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
+    """Gini coefficient of a weighted distribution (0 = complete equality, 1 = one holds all)."""
+    order = np.argsort(values, kind="stable")
+    v, w = values[order], weights[order]
+    cum_w = np.cumsum(w)
+    cum_vw = np.cumsum(v * w)
+    total_w, total_vw = cum_w[-1], cum_vw[-1]
+    if total_vw <= 0:
+        return 0.0
+    # area under the Lorenz curve by trapezoids
+    lorenz = cum_vw / total_vw
+    prev = np.concatenate([[0.0], lorenz[:-1]])
+    area = np.sum((lorenz + prev) * w) / (2.0 * total_w)
+    return float(1.0 - 2.0 * area)
+
+
+def household_gini(mean_consumption: np.ndarray, households: np.ndarray, sd: float) -> float:
+    """Gini of household consumption: between villages and, via quantile points of
+    each village's lognormal, within them."""
+    c = np.maximum(mean_consumption, 1e-12)
+    if sd <= 0:
+        return weighted_gini(c, households)
+    q = ndtri((np.arange(N_QUANTILES) + 0.5) / N_QUANTILES)
+    points = c[:, None] * np.exp(sd * q[None, :] - 0.5 * sd**2)
+    weights = np.repeat(households[:, None] / N_QUANTILES, N_QUANTILES, axis=1)
+    return weighted_gini(points.ravel(), weights.ravel())
+
+
+def weighted_median(values: np.ndarray, weights: np.ndarray) -> float:
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order])
+    return float(values[order][np.searchsorted(cum, 0.5 * cum[-1])])
+
+
+def cvar(values: np.ndarray, alpha: float = 0.05) -> float:
+    """Conditional value at risk: the mean of the worst ``alpha`` share of outcomes."""
+    flat = np.sort(np.asarray(values, dtype=float).ravel())
+    if flat.size == 0:
+        return float("nan")
+    n = max(1, int(math.ceil(alpha * flat.size)))
+    return float(flat[:n].mean())
+
+
+def resilience(
+    welfare: np.ndarray,
+    counterfactual: np.ndarray,
+    shock_step: int,
+    village_consumption: np.ndarray | None = None,
+    poverty_line: float = 1.0,
+    tolerance: float = 0.05,
+) -> dict[str, float | bool | int | None]:
+    """Resilience of a welfare series to a shock at ``shock_step``, against the same
+    run without the shock. ``welfare[t]`` and ``counterfactual[t]`` are indexed by
+    step (0 = initial state).
+
+    * resistance: lowest welfare from the shock on / welfare the step before it;
+    * recovery_steps: steps from the shock until welfare is back within
+      ``tolerance`` of the counterfactual and stays there; None (not recovered)
+      when it never is by the end of the run;
+    * loss: the resilience triangle, the summed relative shortfall against the
+      counterfactual (step-fractions; 1.0 = one whole step of welfare lost);
+    * robustness: share of villages that never fall below the poverty line from
+      the shock on (``village_consumption`` is steps x villages).
+    """
+    w = np.asarray(welfare, dtype=float)
+    c = np.asarray(counterfactual, dtype=float)
+    after = slice(shock_step, len(w))
+    resistance = float(w[after].min() / w[shock_step - 1])
+    within = w[after] >= (1.0 - tolerance) * c[after]
+    # first index from which `within` holds to the end
+    bad = np.flatnonzero(~within)
+    if bad.size == 0:
+        recovery: int | None = 0
+    elif bad[-1] == within.size - 1:
+        recovery = None
+    else:
+        recovery = int(bad[-1] + 1)
+    shortfall = np.maximum(c[after] - w[after], 0.0) / np.maximum(c[after], 1e-12)
+    out: dict[str, float | bool | int | None] = {
+        "resistance": resistance,
+        "recovered": recovery is not None,
+        "recovery_steps": recovery,
+        "loss": float(shortfall.sum()),
+    }
+    if village_consumption is not None:
+        vc = np.asarray(village_consumption)[after]
+        out["robustness"] = float(np.mean(np.all(vc >= poverty_line, axis=0)))
+    return out

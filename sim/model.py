@@ -1,0 +1,989 @@
+"""VillageModel: villages deciding whether, with whom and how to cooperate.
+
+``VillageModel.step`` follows the ODD process overview (docs/ODD.md):
+
+1. villages review their partnerships (decide: stay, leave, seek, form);
+2. the environment draws this year's shocks;
+3. partners contribute or free-ride;
+4. the three domains' economics: farming and risk pools, services, infrastructure;
+5. budgets and households: costs, fines, dividends, consumption, savings, food;
+6. learning: expected payoffs, trust, identity, expertise (capacity), innovation;
+7. partnerships end at their term, collapse, or are renewed;
+8. measurement (one DataCollector row per step; step 0 is the initial state).
+
+Village state lives in numpy arrays (:class:`VillageState`); per-step economics is
+vectorised over all villages; Python loops run over decisions only.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import mesa
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from sim import behaviour, metrics
+from sim.agents import Partnership, Village
+from sim.domains import AGRICULTURE, DOMAIN_NAMES, INFRASTRUCTURE, SERVICES, agriculture, group_labels, group_sum
+from sim.domains import infrastructure as infra
+from sim.domains import services as svc
+from sim.forms import Form, load_forms
+from sim.scenario import VillageScenario, load_scenario
+from sim.shocks import Environment, shock_correlation
+from sim.ties import Ties
+
+# Random streams, one per purpose (numpy SeedSequence spawn keys). Endowments and
+# shocks never depend on what villages do: common random numbers across scenarios.
+STREAM_ENDOWMENTS, STREAM_SHOCKS, STREAM_TRUST, STREAM_DECISIONS, STREAM_BEHAVIOUR, STREAM_INNOVATION = range(6)
+
+TIMESERIES_COLUMNS = (
+    "step",
+    "mean_consumption",
+    "median_consumption",
+    "mean_utility",
+    "gini",
+    "poverty_rate",
+    "food_insecurity_rate",
+    "service_cost_per_household",
+    "service_cost_per_quality",
+    "participation_agriculture",
+    "participation_services",
+    "participation_infrastructure",
+    "partnerships_formal",
+    "partnerships_informal",
+    "partnerships_long_term",
+    "partnerships_temporary",
+    "partnerships_total",
+    "contribution_rate",
+    "mean_trust",
+    "mean_identity",
+    "mean_expertise",
+    "innovations",
+    "infrastructure_served",
+    "network_mean_degree",
+    "network_components",
+    "mean_wealth",
+    "shock_intensity",
+    "fires",
+    "price",
+)
+
+
+@dataclass
+class VillageState:
+    """All villages' state, one row per village (struct of arrays)."""
+
+    n: int
+    x: np.ndarray = field(default=None)  # km
+    y: np.ndarray = field(default=None)  # km
+    district: np.ndarray = field(default=None)
+    households: np.ndarray = field(default=None)
+    land: np.ndarray = field(default=None)  # ha per household
+    productivity: np.ndarray = field(default=None)  # money per household per ha^alpha
+    budget: np.ndarray = field(default=None)  # money per village per step
+    wealth: np.ndarray = field(default=None)  # savings, money per household
+    food: np.ndarray = field(default=None)  # food stock, money-equivalent per household
+    expertise: np.ndarray = field(default=None)  # (n, 3), [0, 1]
+    threshold: np.ndarray = field(default=None)  # conditional-cooperation threshold
+    risk_aversion: np.ndarray = field(default=None)
+    service_efficiency: np.ndarray = field(default=None)  # multiplier on per-household service cost
+    fund: np.ndarray = field(default=None)  # own infrastructure fund, money
+    served_until: np.ndarray = field(default=None)  # step until which a built project serves the village
+    upkeep_due: np.ndarray = field(default=None)  # money per step for the project serving it
+    partnership: np.ndarray = field(default=None)  # (n, 3) partnership id per domain, -1 = alone
+    contributed: np.ndarray = field(default=None)  # (n, 3) bool, did it contribute last step
+    payoff: np.ndarray = field(default=None)  # (n, 3) realised gain over going alone last step, money/household
+    expected_gain: np.ndarray = field(default=None)  # (n, 3, forms) learned gain of each form over alone
+    propensity: np.ndarray = field(default=None)  # (n, 3, 2) reinforcement: contribute, free-ride
+    consumption: np.ndarray = field(default=None)  # money per household, last step
+    reference_consumption: np.ndarray = field(default=None)  # its moving average
+    utility: np.ndarray = field(default=None)
+    income_mean: np.ndarray = field(default=None)  # moving average of farm income per household
+    income_var: np.ndarray = field(default=None)  # its moving variance
+    quality: np.ndarray = field(default=None)  # (n, services) service quality, [0, 1]
+    host_distance: np.ndarray = field(default=None)  # km to the host of its shared services (0 alone)
+    pending_cost: np.ndarray = field(default=None)  # (n, 3) money owed from this step's decisions, by domain
+
+
+class VillageModel(mesa.Model):
+    """Villages that may cooperate on agriculture, services and infrastructure.
+
+    Args:
+        scenario: a scenario name from ``scenarios/``, a path to a TOML file, or a
+            loaded :class:`~sim.scenario.VillageScenario`.
+        rng: seed (Mesa 3.5 convention); one seed reproduces a run exactly.
+        n_villages, steps: shortcuts for ``landscape.n_villages`` and ``run.steps``.
+        **overrides: dotted key paths of the scenario file, e.g.
+            ``**{"forms.formal.enforcement": 0.9}``.
+    """
+
+    def __init__(
+        self,
+        scenario: str | VillageScenario = "default",
+        *,
+        rng: Any = None,
+        n_villages: int | None = None,
+        steps: int | None = None,
+        _counterfactual: bool = False,
+        **overrides: Any,
+    ):
+        loaded = load_scenario(scenario, {"n_villages": n_villages, "steps": steps, **overrides})
+        super().__init__(scenario=loaded.with_rng(rng))
+        self.params: dict = self.scenario.params
+        self.seed = int(self._seed) if isinstance(self._seed, (int, np.integer)) else self._seed
+        self._root = np.random.SeedSequence(self.seed)
+        p = self.params
+        self.horizon: int = p["run"]["steps"]
+        self.is_counterfactual = _counterfactual
+        self.forms: dict[str, Form] = load_forms(p)
+        self.form_list: list[Form] = list(self.forms.values())
+        self.open_domains = [DOMAIN_NAMES.index(d) for d in p["cooperation"]["domains"]] if self.forms else []
+        self.service_names = [k for k, v in p["services"].items() if isinstance(v, dict)]
+        self._service_fixed = np.array([p["services"][name]["fixed_cost"] for name in self.service_names])
+        self._service_decay = np.array([p["services"][name]["decay_km"] for name in self.service_names])
+        self._service_weights = np.array([p["services"][name]["utility_weight"] for name in self.service_names])
+        self.temperature = p["behaviour"]["temperature"]
+        self.rl_temperature = p["behaviour"]["rl_temperature"]
+        self.amortisation = p["cooperation"]["amortisation_steps"]
+        self.decision_rng = np.random.default_rng(self._stream(STREAM_DECISIONS))
+        self.partnerships: dict[int, Partnership] = {}
+        self._next_pid = 0
+        self.ended: list[dict] = []  # partnerships that ended: form, domains, duration, reason
+        self.transfers_log: list[float] = []  # per step, the largest |sum| of transfers within a pool (should be 0)
+        self._setup_villages()
+        self.environment = Environment(
+            p["shocks"], self.state.x, self.state.y, self.state.district, p["landscape"]["n_districts"],
+            self._stream(STREAM_SHOCKS),
+        )
+        self._last_shocks = None
+        self._village_consumption: list[np.ndarray] = []
+        self.innovations = 0
+        self._stats: dict[str, float] = {}
+        self.counterfactual: VillageModel | None = None
+        if p["shocks"]["scheduled"] and not _counterfactual:
+            self.counterfactual = VillageModel(self.scenario.without_scheduled_shocks(), rng=self.seed, _counterfactual=True)
+        columns = [*TIMESERIES_COLUMNS, *(f"quality_{name}" for name in self.service_names)]
+        reporters = {name: (lambda m, k=name: m._stats[k]) for name in columns}
+        if self.counterfactual is not None:
+            reporters["counterfactual_mean_consumption"] = lambda m: m.counterfactual._stats["mean_consumption"]
+        self.datacollector = mesa.DataCollector(model_reporters=reporters)
+        self._measure(contributed=None)
+        self.datacollector.collect(self)
+
+    # --- set-up -----------------------------------------------------------------
+    def _stream(self, purpose: int, *extra: int) -> np.random.SeedSequence:
+        return np.random.SeedSequence(self._root.entropy, spawn_key=(purpose, *extra))
+
+    def _setup_villages(self) -> None:
+        """Draw the villages' endowments (endowment stream: independent of policy)."""
+        p = self.params
+        land_p, beh = p["landscape"], p["behaviour"]
+        n = land_p["n_villages"]
+        rng = np.random.default_rng(self._stream(STREAM_ENDOWMENTS))
+        s = VillageState(n=n)
+        self.state = s
+        area = land_p["area_km"]
+        centres = rng.uniform(0.0, area, size=(land_p["n_districts"], 2))
+        s.district = np.arange(n) % land_p["n_districts"]
+        offsets = rng.normal(0.0, land_p["district_spread_km"], size=(n, 2))
+        pos = np.clip(centres[s.district] + offsets, 0.0, area)
+        s.x, s.y = pos[:, 0].copy(), pos[:, 1].copy()
+
+        def lognormal(mean: float, cv: float, size) -> np.ndarray:
+            sigma = math.sqrt(math.log1p(cv**2))
+            return mean * np.exp(rng.normal(-0.5 * sigma**2, sigma, size=size))
+
+        s.households = np.maximum(lognormal(land_p["households_mean"], land_p["households_cv"], n), 1.0)
+        s.land = lognormal(land_p["land_per_household"], land_p["land_cv"], n)
+        s.productivity = lognormal(land_p["productivity_mean"], land_p["productivity_cv"], n)
+        s.wealth = rng.exponential(1.0, size=n) * land_p["initial_wealth"]
+        s.food = np.full(n, land_p["initial_food_stock"])
+        s.expertise = np.clip(rng.normal(land_p["expertise_mean"], land_p["expertise_sd"], size=(n, 3)), 0.0, 1.0)
+        s.threshold = np.clip(rng.normal(beh["threshold_mean"], beh["threshold_sd"], size=n), 0.0, 1.0)
+        s.risk_aversion = np.maximum(rng.normal(beh["risk_aversion_mean"], 0.25 * beh["risk_aversion_mean"], size=n), 0.0)
+        s.budget = land_p["budget_transfer"] + land_p["budget_per_household"] * s.households
+        s.service_efficiency = np.ones(n)
+        s.fund = np.zeros(n)
+        s.served_until = np.zeros(n, dtype=np.int64)
+        s.upkeep_due = np.zeros(n)
+        s.partnership = np.full((n, 3), -1, dtype=np.int64)
+        s.contributed = np.ones((n, 3), dtype=bool)
+        s.payoff = np.zeros((n, 3))
+        s.expected_gain = np.zeros((n, 3, max(len(self.form_list), 1)))
+        s.propensity = np.zeros((n, 3, 2))
+        s.quality = np.ones((n, len(self.service_names)))
+        s.host_distance = np.zeros(n)
+        s.pending_cost = np.zeros((n, 3))
+        a = p["agriculture"]
+        base = agriculture.farm_output(s.productivity, s.land, a["alpha"], np.zeros(n), 0.0, np.zeros(n), s.expertise[:, 0], 0.0)
+        s.income_mean = base * (1.0 - a["food_store_share"])
+        s.income_var = (0.15 * s.income_mean) ** 2
+        s.consumption = s.income_mean + land_p["nonfarm_income"]
+        s.reference_consumption = s.consumption.copy()
+        s.utility = np.log(s.consumption)
+        radius = p["cooperation"]["search_radius_km"] * p["policy"]["facilitator_radius"]
+        self.ties = Ties(s.x, s.y, radius, p["cooperation"]["max_ties"])
+        trust_rng = np.random.default_rng(self._stream(STREAM_TRUST))
+        self.ties.trust = np.clip(
+            trust_rng.normal(beh["initial_trust"], beh["initial_trust_sd"], size=self.ties.cols.size), 0.0, 1.0
+        )
+        if beh["initial_trust_sd"] == 0:
+            self.ties.trust[:] = beh["initial_trust"]
+        self.villages = [Village(self, i) for i in range(n)]
+
+    # --- helpers the agents use ---------------------------------------------------
+    def forms_for(self, domain: int) -> list[Form]:
+        """Forms a village may choose for ``domain`` (allowed, covering it, and mandated if a mandate applies)."""
+        if domain not in self.open_domains:
+            return []
+        mandate = self.params["policy"]["mandate"].get(DOMAIN_NAMES[domain])
+        forms = [f for f in self.form_list if domain in f.domains]
+        if mandate is not None:
+            forms = [f for f in forms if f.name == mandate]
+        return [f for f in forms if all(d in self.open_domains for d in f.covered_domains(domain))]
+
+    def learned_gain(self, i: int, domain: int, form: Form) -> float:
+        """What village ``i`` has learned a partnership of ``form`` brings in
+        ``domain`` over going alone (money per household per step)."""
+        return float(self.state.expected_gain[i, domain, form.index])
+
+    def setup_cost(self, form: Form) -> float:
+        return form.setup_cost * (1.0 - self.params["policy"]["subsidy_setup"])
+
+    def running_cost(self, form: Form) -> float:
+        return form.running_cost * (1.0 - self.params["policy"]["subsidy_running"])
+
+    def search_cost(self) -> float:
+        return self.params["cooperation"]["search_cost"] * self.params["policy"]["facilitator_search_cost"]
+
+    def exit_penalty(self, partnership: Partnership) -> float:
+        """Penalty for leaving now: charged on any exit before the term ends
+        (open-ended forms: on any exit)."""
+        form = partnership.form
+        if form.exit_penalty <= 0 or partnership.term_over(self.steps):
+            return 0.0
+        return form.exit_penalty
+
+    def charge_search(self, i: int) -> None:
+        self.state.pending_cost[i, :] += self.search_cost() / 3.0
+
+    def identity_level(self, i: int, domain: int) -> float:
+        """Shared identity of village ``i`` with its partners in ``domain``, in [0, 1)."""
+        pid = self.state.partnership[i, domain]
+        if pid < 0:
+            return 0.0
+        sl = self.ties.edges_of(i)
+        same = self.state.partnership[self.ties.cols[sl], domain] == pid
+        if not same.any():
+            return 0.0
+        scale = self.params["cooperation"]["identity"]["scale_steps"]
+        return float(np.mean(1.0 - np.exp(-self.ties.years_together[sl][same] / scale)))
+
+    def all_tied(self, candidate: int, group: list[int]) -> bool:
+        """Is ``candidate`` tied to every village in ``group``?"""
+        return bool(np.all(self.ties.edges(np.full(len(group), candidate), np.array(group)) >= 0))
+
+    def nearby_partnerships(self, i: int, domain: int, form: Form) -> list[Partnership]:
+        """Partnerships of ``form`` in ``domain`` among i's ties with room for one more."""
+        seen: dict[int, float] = {}
+        sl = self.ties.edges_of(i)
+        for j, d in zip(self.ties.cols[sl], self.ties.distance[sl], strict=True):
+            pid = int(self.state.partnership[j, domain])
+            if pid >= 0 and pid not in seen:
+                seen[pid] = d
+        out = []
+        for pid in sorted(seen, key=lambda q: (seen[q], q)):
+            partnership = self.partnerships[pid]
+            if partnership.form is form and partnership.size < form.max_members and self.all_tied(i, partnership.members):
+                if all(self.state.partnership[i, d] < 0 for d in partnership.domains):
+                    out.append(partnership)
+        return out
+
+    def candidates(self, i: int, covered: tuple[int, ...], form: Form) -> list[int]:
+        """Neighbours free in all ``covered`` domains, best prospective partners first
+        (ranked by i's expected gain from the pair, weighted by trust; then distance)."""
+        sl = self.ties.edges_of(i)
+        cols = self.ties.cols[sl]
+        free = np.all(self.state.partnership[cols][:, list(covered)] < 0, axis=1)
+        cols, dist, trust = cols[free], self.ties.distance[sl][free], self.ties.trust[sl][free]
+        if cols.size == 0:
+            return []
+        pairs = np.column_stack([np.full(cols.size, i), cols])
+        gains = self.expected_gains_batch(form, covered, pairs)[:, 0]
+        order = np.lexsort((cols, dist, -(gains * np.maximum(trust, 1e-3))))
+        return [int(j) for j in cols[order]]
+
+    def expected_gains(self, form: Form, covered: tuple[int, ...], members: list[int]) -> np.ndarray:
+        """Each member's expected gain (money per household per step) from a group of
+        ``members`` under ``form`` covering ``covered`` domains, net of costs. The
+        group forms (or admits a new member) only if all of these are >= 0."""
+        return self.expected_gains_batch(form, covered, np.array([members]))[0]
+
+    def expected_gains_batch(self, form: Form, covered: tuple[int, ...], groups: np.ndarray) -> np.ndarray:
+        """:meth:`expected_gains` for several prospective groups of the same size at
+        once: ``groups`` is (G, k) village indices; returns (G, k) gains."""
+        s, p = self.state, self.params
+        idx = np.asarray(groups, dtype=np.int64)
+        n_groups, k = idx.shape
+        h = s.households[idx]
+        if p["services"]["cost_split"] == "population":
+            weight = h / h.sum(axis=1, keepdims=True)
+        else:
+            weight = np.full(idx.shape, 1.0 / k)
+        dist = np.hypot(s.x[idx][:, :, None] - s.x[idx][:, None, :], s.y[idx][:, :, None] - s.y[idx][:, None, :])
+        a_idx = np.broadcast_to(idx[:, :, None], (n_groups, k, k))
+        b_idx = np.broadcast_to(idx[:, None, :], (n_groups, k, k))
+        edges = self.ties.edges(a_idx.ravel(), b_idx.ravel()).reshape(n_groups, k, k)
+        known = self.ties.trust[np.maximum(edges, 0)] if self.ties.trust.size else np.zeros(edges.shape)
+        trust = np.where(edges >= 0, known, p["behaviour"]["initial_trust"])
+        off_diagonal = ~np.eye(k, dtype=bool)[None, :, :]
+        mean_trust = np.sum(trust * off_diagonal, axis=2) / max(k - 1, 1)
+        compliance = mean_trust + (1.0 - mean_trust) * form.enforced_compliance
+        consumption = s.reference_consumption[idx]
+        gains = np.zeros(idx.shape)
+        if AGRICULTURE in covered:
+            a = p["agriculture"]
+            same = s.district[idx][:, :, None] == s.district[idx][:, None, :]
+            corr = shock_correlation(dist, same, p["shocks"]) * off_diagonal
+            mean_corr = corr.sum(axis=2) / max(k - 1, 1)
+            gains += agriculture.expected_gain(
+                k, mean_corr, a["pool_share"], s.income_var[idx], s.income_mean[idx], consumption,
+                s.risk_aversion[idx], a["marketing_premium"], a["marketing_share"], compliance,
+            )
+        if SERVICES in covered:
+            host = np.argmax(h, axis=1)
+            to_host = dist[np.arange(n_groups)[:, None], np.arange(k)[None, :], host[:, None]]
+            gains += svc.expected_gain(
+                self._service_fixed, p["services"]["coordination_overhead"], k, weight, to_host,
+                self._service_decay, self._service_weights, consumption, h, compliance,
+            )
+        if INFRASTRUCTURE in covered:
+            q = p["infrastructure"]
+            pledges = q["pledge_share"] * s.budget[idx]
+            benefit = q["utility_weight"] * consumption
+            if q["irrigates"]:
+                benefit = benefit + p["agriculture"]["irrigation_bonus"] * s.income_mean[idx]
+            gains += infra.expected_gain(
+                q["build_cost"], q["lifetime"], q["upkeep"], pledges, pledges.sum(axis=1, keepdims=True),
+                weight, h, benefit, compliance,
+            )
+        costs = (self.running_cost(form) + self.setup_cost(form) / self.amortisation) / h
+        affordable = self.setup_cost(form) <= p["policy"]["joint_budget_share"] * s.budget[idx]
+        return np.where(affordable, gains - costs, -np.inf)
+
+    # --- membership changes -------------------------------------------------------
+    def form_partnership(self, form: Form, covered: tuple[int, ...], members: list[int]) -> Partnership:
+        partnership = Partnership(self, form, covered, [])
+        pid = self._next_pid
+        self._next_pid += 1
+        partnership.pid = pid
+        self.partnerships[pid] = partnership
+        gains = self.expected_gains(form, covered, members)
+        for m, gain in zip(members, gains, strict=True):
+            self.join(m, partnership, float(gain))
+        return partnership
+
+    def join(self, i: int, partnership: Partnership, expected_gain: float) -> None:
+        s = self.state
+        partnership.members.append(i)
+        partnership.pledged[i] = 0.0
+        partnership.consent[i] = expected_gain
+        setup = self.setup_cost(partnership.form)
+        for d in partnership.domains:
+            s.partnership[i, d] = partnership.pid
+            s.contributed[i, d] = True  # an opening move of good faith
+            s.pending_cost[i, d] += setup / len(partnership.domains)
+        if INFRASTRUCTURE in partnership.domains and s.served_until[i] <= self.steps:
+            partnership.fund += s.fund[i]  # its own savings for a project go into the common fund
+            partnership.pledged[i] += s.fund[i]
+            s.fund[i] = 0.0
+        self._update_hosts(partnership)
+
+    def leave(self, i: int, partnership: Partnership, reason: str) -> None:
+        """Village ``i`` leaves; it pays the exit penalty to the remaining members."""
+        s = self.state
+        penalty = self.exit_penalty(partnership) if reason == "left" else 0.0
+        others = [m for m in partnership.members if m != i]
+        if penalty > 0 and others:
+            s.pending_cost[i, list(partnership.domains)] += penalty / len(partnership.domains)
+            for m in others:
+                s.pending_cost[m, list(partnership.domains)] -= penalty / len(others) / len(partnership.domains)
+        self._refund(partnership, [i])
+        partnership.members.remove(i)
+        for d in partnership.domains:
+            s.partnership[i, d] = -1
+        s.host_distance[i] = 0.0 if SERVICES in partnership.domains else s.host_distance[i]
+        if partnership.size < 2:
+            self.dissolve(partnership, "too few members" if reason == "left" else reason)
+        else:
+            self._update_hosts(partnership)
+
+    def _refund(self, partnership: Partnership, leavers: list[int]) -> None:
+        """Give leavers back what they pledged toward a project not yet built."""
+        if partnership.fund <= 0:
+            return
+        total = sum(partnership.pledged.values())
+        for i in leavers:
+            share = partnership.fund * partnership.pledged.get(i, 0.0) / total if total > 0 else 0.0
+            self.state.fund[i] += share
+            partnership.fund -= share
+            partnership.pledged[i] = 0.0
+
+    def dissolve(self, partnership: Partnership, reason: str) -> None:
+        s = self.state
+        self._refund(partnership, list(partnership.members))
+        for i in partnership.members:
+            for d in partnership.domains:
+                s.partnership[i, d] = -1
+            if SERVICES in partnership.domains:
+                s.host_distance[i] = 0.0
+        self.ended.append(
+            {
+                "form": partnership.form.name,
+                "domains": "+".join(DOMAIN_NAMES[d] for d in partnership.domains),
+                "start": partnership.start,
+                "end": self.steps,
+                "duration": self.steps - partnership.start,
+                "reason": reason,
+                "size": partnership.size,
+            }
+        )
+        partnership.members = []
+        del self.partnerships[partnership.pid]
+        partnership.remove()
+
+    def _update_hosts(self, partnership: Partnership) -> None:
+        """Shared services are run by the member with the most households."""
+        if SERVICES not in partnership.domains or not partnership.members:
+            return
+        s = self.state
+        members = np.array(partnership.members)
+        host = members[np.argmax(s.households[members])]
+        s.host_distance[members] = np.hypot(s.x[members] - s.x[host], s.y[members] - s.y[host])
+
+    # --- the step -----------------------------------------------------------------
+    def step(self) -> None:
+        """One year, in the order of the ODD process overview."""
+        self.review_partnerships()
+        shocks = self.environment.draw(self.steps)
+        contributes = self.decide_contributions()
+        self.run_economy(shocks, contributes)
+        self.end_partnerships(contributes)
+        if self.counterfactual is not None:
+            self.counterfactual.step()
+        self._measure(contributes)
+        self.datacollector.collect(self)
+        if self.steps >= self.horizon:
+            self.running = False
+
+    def run(self) -> VillageModel:
+        """Run to the scenario's horizon (``run.steps``). Returns the model."""
+        while self.running and self.steps < self.horizon:
+            self.step()
+        return self
+
+    def review_partnerships(self) -> None:
+        """Villages that review a domain this step decide, in random order."""
+        if not self.open_domains:
+            return
+        n = self.state.n
+        reviews = self.decision_rng.random((n, 3)) < self.params["behaviour"]["review_probability"]
+        reviews[:, [d for d in range(3) if d not in self.open_domains]] = False
+        for i in self.decision_rng.permutation(n):
+            domains = [int(d) for d in np.flatnonzero(reviews[i])]
+            if domains:
+                self.villages[i].decide(domains)
+
+    def _partner_edges(self, domain: int) -> np.ndarray:
+        """Mask of ties whose two ends are partners in ``domain``."""
+        pid = self.state.partnership[:, domain]
+        return (pid[self.ties.rows] >= 0) & (pid[self.ties.rows] == pid[self.ties.cols])
+
+    def decide_contributions(self) -> np.ndarray:
+        """Contribute or free-ride, for every member of every partnership (batch
+        version of :meth:`Village.will_contribute`). Alone, a village pays its own way."""
+        s, t = self.state, self.ties
+        n = s.n
+        rng = np.random.default_rng(self._stream(STREAM_BEHAVIOUR, self.steps))
+        u_rule = rng.random((n, 3))
+        u_error = rng.random((n, 3))
+        self._u_detect = rng.random((n, 3))
+        rule = self.params["behaviour"]["rule"]
+        contributes = np.ones((n, 3), dtype=bool)
+        deters = np.array([f.deters_free_riding for f in self.form_list] + [False])
+        for d in range(3):
+            member = s.partnership[:, d] >= 0
+            if not member.any():
+                continue
+            same = self._partner_edges(d)
+            partners = np.bincount(t.rows[same], minlength=n)
+            if rule == "always_cooperate":
+                action = np.ones(n, dtype=bool)
+            elif rule == "always_defect":
+                action = np.zeros(n, dtype=bool)
+            elif rule == "conditional":
+                weighted = np.bincount(t.rows[same], weights=t.trust[same] * s.contributed[t.cols[same], d], minlength=n)
+                signal = np.where(partners > 0, weighted / np.maximum(partners, 1), 0.0)
+                identity = self._identity(d, same)
+                form_idx = self._form_index(d)
+                action = behaviour.conditional_cooperation(
+                    signal, s.threshold, identity, self.params["cooperation"]["identity"]["threshold_discount"], deters[form_idx]
+                )
+            elif rule == "reinforcement":
+                action = behaviour.reinforcement(s.propensity[:, d, 0], s.propensity[:, d, 1], self.rl_temperature, u_rule[:, d])
+            else:  # imitate_best
+                best = np.full(n, -np.inf)
+                np.maximum.at(best, t.rows[same], s.payoff[t.cols[same], d])
+                is_best = same & (s.payoff[t.cols, d] == best[t.rows])
+                best_action = np.bincount(t.rows[is_best], weights=s.contributed[t.cols[is_best], d], minlength=n) > 0
+                action = behaviour.imitate_best(s.contributed[:, d], s.payoff[:, d], best, best_action)
+            action = behaviour.with_errors(action, self.params["behaviour"]["error_rate"], u_error[:, d])
+            contributes[:, d] = np.where(member, action, True)
+        return contributes
+
+    def _form_index(self, domain: int) -> np.ndarray:
+        """Index of each village's form in ``domain`` (len(forms) when alone)."""
+        pid = self.state.partnership[:, domain]
+        lookup = {q: part.form.index for q, part in self.partnerships.items()}
+        out = np.full(pid.shape, len(self.form_list))
+        members = np.flatnonzero(pid >= 0)
+        if members.size:
+            out[members] = [lookup[int(q)] for q in pid[members]]
+        return out
+
+    def _identity(self, domain: int, same: np.ndarray) -> np.ndarray:
+        """Mean shared identity of each village with its partners in ``domain``, [0, 1)."""
+        t = self.ties
+        n = self.state.n
+        scale = self.params["cooperation"]["identity"]["scale_steps"]
+        level = 1.0 - np.exp(-t.years_together[same] / scale)
+        total = np.bincount(t.rows[same], weights=level, minlength=n)
+        count = np.bincount(t.rows[same], minlength=n)
+        return np.where(count > 0, total / np.maximum(count, 1), 0.0)
+
+    def run_economy(self, shocks, contributes: np.ndarray) -> None:
+        """Farming, risk pools, services, infrastructure, budgets and households,
+        vectorised over all villages (a village alone is a group of one)."""
+        s, p, t = self.state, self.params, self.ties
+        n, now = s.n, self.steps
+        a, q, econ = p["agriculture"], p["infrastructure"], p["economy"]
+        h = s.households
+        member = s.partnership >= 0
+        pays = contributes | ~member
+        form_idx = np.stack([self._form_index(d) for d in range(3)], axis=1)
+        forms = self.form_list
+        enforcement = np.array([f.enforcement for f in forms] + [0.0])[form_idx]
+        fine_rate = np.array([f.fine for f in forms] + [0.0])[form_idx]
+        detected = member & ~pays & (self._u_detect < enforcement)
+
+        # Agriculture: output, fire, price, risk pool, joint marketing
+        served = s.served_until > now
+        irrigated = served & q["irrigates"]
+        output = agriculture.farm_output(
+            s.productivity, s.land, a["alpha"], irrigated, a["irrigation_bonus"], shocks.crop, s.expertise[:, 0], a["adaptation_max"]
+        )
+        protection = np.zeros(n)
+        for k_s, name in enumerate(self.service_names):
+            protection += p["services"][name]["fire_protection"] * s.quality[:, k_s]
+        fire_loss = np.where(shocks.fire, p["shocks"]["fire"]["damage"] * (1.0 - np.minimum(protection, 1.0)), 0.0)
+        revenue = output * (1.0 - fire_loss) * shocks.price
+        stored = a["food_store_share"] * revenue
+        sold = revenue - stored
+        lab0, ng0 = group_labels(s.partnership[:, AGRICULTURE])
+        in_pool = member[:, AGRICULTURE]
+        transfer = agriculture.risk_pool_transfers(sold * h, lab0, ng0, pays[:, AGRICULTURE] & in_pool, a["pool_share"]) / h
+        self.transfers_log.append(float(np.max(np.abs(group_sum(lab0, transfer * h, ng0)))) if n else 0.0)
+        marketing = np.where(in_pool & pays[:, AGRICULTURE], a["marketing_premium"] * a["marketing_share"] * sold, 0.0)
+        withheld = np.zeros((n, 3))  # money per village a free-rider kept back, by domain
+        withheld[:, AGRICULTURE] = np.where(in_pool & ~pays[:, AGRICULTURE], a["pool_share"] * sold * h, 0.0)
+
+        # Services: shared fixed costs, quality by distance to the host
+        lab1, ng1 = group_labels(s.partnership[:, SERVICES])
+        weight = svc.cost_weights(h, lab1, ng1, p["services"]["cost_split"])
+        service_bill = np.zeros(n)
+        alone_service_cost = np.zeros(n)
+        quality_gap = np.zeros(n)  # utility lost to distance vs running one's own
+        per_household_factor = (1.0 - p["services"]["expertise_cost_saving"] * s.expertise[:, SERVICES]) * s.service_efficiency
+        for k_s, name in enumerate(self.service_names):
+            sp = p["services"][name]
+            bill, funded = svc.shared_fixed_costs(sp["fixed_cost"], p["services"]["coordination_overhead"], lab1, ng1, weight, pays[:, SERVICES])
+            k = np.bincount(lab1, minlength=ng1)[lab1]
+            due = svc.group_fixed_cost(sp["fixed_cost"], k, p["services"]["coordination_overhead"]) * weight
+            withheld[:, SERVICES] += np.where(~pays[:, SERVICES], due, 0.0)
+            per_household = sp["cost_per_household"] * h * per_household_factor
+            s.quality[:, k_s] = np.where(funded, svc.quality(s.host_distance, sp["decay_km"]), 0.0)
+            service_bill += bill + per_household
+            alone_service_cost += sp["fixed_cost"] + per_household
+            quality_gap += sp["utility_weight"] * (s.quality[:, k_s] - 1.0)
+        self._service_spending = service_bill.sum()
+        self._service_quality_households = float(np.sum(s.quality.mean(axis=1) * h))
+
+        # Infrastructure: pledges into funds, threshold builds, upkeep
+        lab2, ng2 = group_labels(s.partnership[:, INFRASTRUCTURE])
+        in_infra = member[:, INFRASTRUCTURE]
+        running = np.zeros((n, 3))
+        for d in range(3):
+            idx = form_idx[:, d]
+            covers = np.array([len(f.domains) if f.bundle else 1 for f in forms] + [1])[idx]
+            base = np.array([self.running_cost(f) for f in forms] + [0.0])[idx] / covers
+            identity = self._identity(d, self._partner_edges(d))
+            running[:, d] = base * (1.0 - p["cooperation"]["identity"]["cost_discount"] * identity)
+        pledge = q["pledge_share"] * s.budget
+        cap = p["policy"]["joint_budget_share"] * s.budget - running.sum(axis=1) - s.pending_cost.sum(axis=1)
+        pledge = np.where(in_infra, np.clip(np.minimum(pledge, cap), 0.0, None), pledge)
+        amount = np.where(served, s.upkeep_due, pledge)
+        paid_infra = np.where(pays[:, INFRASTRUCTURE], amount, 0.0)
+        withheld[:, INFRASTRUCTURE] = np.where(~pays[:, INFRASTRUCTURE], amount, 0.0)
+        # upkeep left unpaid by free-riders is covered by the paying members of the group
+        gap = group_sum(lab2, np.where(served & ~pays[:, INFRASTRUCTURE] & in_infra, s.upkeep_due, 0.0), ng2)
+        payers_upkeep = group_sum(lab2, np.where(served & pays[:, INFRASTRUCTURE] & in_infra, s.upkeep_due, 0.0), ng2)
+        cover = np.where(payers_upkeep[lab2] > 0, gap[lab2] * s.upkeep_due / np.maximum(payers_upkeep[lab2], 1e-12), 0.0)
+        paid_infra += np.where(served & pays[:, INFRASTRUCTURE] & in_infra, cover, 0.0)
+        unmaintained = (gap > 0) & (payers_upkeep <= 0)
+        s.served_until = np.where(served & in_infra & unmaintained[lab2], s.served_until - 1, s.served_until)
+        pledge_paid = np.where(~served, paid_infra, 0.0)
+        # alone: into its own fund; in a partnership: into the common fund
+        s.fund += np.where(in_infra, 0.0, pledge_paid)
+        built_cost = infra.effective_build_cost(q["build_cost"], s.expertise[:, INFRASTRUCTURE], q["expertise_cost_saving"])
+        own_built = ~in_infra & ~served & infra.is_built(s.fund, built_cost)
+        s.fund = np.where(own_built, s.fund - built_cost, s.fund)
+        s.served_until = np.where(own_built, now + q["lifetime"], s.served_until)
+        s.upkeep_due = np.where(own_built, q["upkeep"], s.upkeep_due)
+        group_pledges = group_sum(lab2, np.where(in_infra, pledge_paid, 0.0), ng2)
+        for partnership in self.partnerships.values():
+            if INFRASTRUCTURE not in partnership.domains:
+                continue
+            members = np.array(partnership.members)
+            partnership.fund += group_pledges[lab2[members[0]]]
+            for m in partnership.members:
+                partnership.pledged[m] += pledge_paid[m]
+            cost = float(infra.effective_build_cost(q["build_cost"], s.expertise[members, INFRASTRUCTURE].mean(), q["expertise_cost_saving"]))
+            waiting = ~(s.served_until[members] > now)
+            if waiting.any() and infra.is_built(partnership.fund, cost):
+                partnership.fund -= cost
+                partnership.pledged = {m: 0.0 for m in partnership.members}
+                share = s.households[members] / s.households[members].sum()
+                s.served_until[members] = now + q["lifetime"]
+                s.upkeep_due[members] = q["upkeep"] * share
+        served_now = s.served_until > now
+        spill_edge = served_now[t.cols] & ~served_now[t.rows] & (t.distance <= q["spillover_radius_km"])
+        spill = np.bincount(t.rows[spill_edge], minlength=n) > 0
+        infra_utility = q["utility_weight"] * (served_now + q["spillover_share"] * (spill & ~served_now))
+
+        # Fines: detected free-riders pay; paying members of the group receive
+        fines_paid = np.where(detected, fine_rate * withheld, 0.0)
+        fines_received = np.zeros((n, 3))
+        for d, (lab, ng) in enumerate(((lab0, ng0), (lab1, ng1), (lab2, ng2))):
+            pot = group_sum(lab, fines_paid[:, d], ng)
+            receivers = member[:, d] & pays[:, d]
+            count = np.bincount(lab, weights=receivers.astype(float), minlength=ng)
+            collectable = count > 0  # nobody to pay a fine to: none is collected
+            fines_paid[:, d] = np.where(collectable[lab], fines_paid[:, d], 0.0)
+            pot = group_sum(lab, fines_paid[:, d], ng)
+            fines_received[:, d] = np.where(receivers, pot[lab] / np.maximum(count[lab], 1), 0.0)
+        self._detected = detected
+        self._fines = fines_paid
+
+        # Village budget: what is left goes to households (a negative rest is a local tax)
+        partnership_costs = running + s.pending_cost + fines_paid - fines_received
+        spending = service_bill + paid_infra + partnership_costs.sum(axis=1)
+        dividend = (s.budget - spending) / h
+
+        # Households: income, consumption, savings, food
+        farm_income = sold + transfer + marketing
+        income = farm_income + p["landscape"]["nonfarm_income"] + dividend
+        s.wealth = s.wealth * (1.0 - fire_loss)
+        line = 1.0
+        saving = np.where(income > line, econ["save_rate"] * (income - line), 0.0)
+        shortfall = np.where(income < line, line - income, 0.0)
+        from_food = np.minimum(np.maximum(s.food, 0.0), shortfall)
+        from_wealth = np.minimum(np.maximum(s.wealth, 0.0), shortfall - from_food)
+        consumption = income - saving + from_food + from_wealth
+        borrowed = np.zeros(n)
+        if econ["allow_debt"]:
+            borrowed = np.maximum(econ["subsistence"] - consumption, 0.0)
+            consumption = consumption + borrowed
+        consumption = np.maximum(consumption, 1e-3)  # emergency relief keeps consumption positive
+        s.wealth = s.wealth + saving - from_wealth - borrowed
+        s.food = (s.food - from_food) * (1.0 - a["food_spoilage"]) + stored
+        s.consumption = consumption
+        service_utility = np.zeros(n)
+        for k_s, name in enumerate(self.service_names):
+            service_utility += p["services"][name]["utility_weight"] * s.quality[:, k_s]
+        s.utility = np.log(consumption) + service_utility + infra_utility
+
+        # Learning from this step's payoffs (gain over going alone, money per household)
+        cost_per_hh = partnership_costs / h[:, None]
+        gain = np.zeros((n, 3))
+        gain[:, AGRICULTURE] = agriculture.crra_money_gain(
+            consumption, consumption - (transfer + marketing) + cost_per_hh[:, AGRICULTURE], s.reference_consumption, s.risk_aversion
+        )
+        gain[:, SERVICES] = (alone_service_cost - service_bill) / h - cost_per_hh[:, SERVICES] + quality_gap * consumption
+        alone_payment = np.where(served, q["upkeep"], q["pledge_share"] * s.budget)
+        duty_alone = np.array(
+            [infra.duty_cycle(q["lifetime"], q["build_cost"], pl) for pl in q["pledge_share"] * s.budget]
+        ) if in_infra.any() else np.zeros(n)
+        irrigation_value = a["irrigation_bonus"] * revenue / (1.0 + a["irrigation_bonus"] * irrigated) if q["irrigates"] else 0.0
+        gain[:, INFRASTRUCTURE] = (
+            (alone_payment - paid_infra) / h
+            - cost_per_hh[:, INFRASTRUCTURE]
+            + (served_now - duty_alone) * (q["utility_weight"] * consumption + irrigation_value)
+        )
+        self._learn(gain, contributes, member, detected, pays)
+        s.pending_cost[:] = 0.0
+        lr = p["behaviour"]["learning_rate"]
+        deviation = revenue * (1.0 - a["food_store_share"]) - s.income_mean
+        s.income_mean = s.income_mean + lr * 0.5 * deviation
+        s.income_var = (1.0 - lr * 0.5) * (s.income_var + lr * 0.5 * deviation**2)
+        s.reference_consumption = s.reference_consumption + lr * (consumption - s.reference_consumption)
+        self._last_shocks = shocks
+
+    def _learn(self, gain, contributes, member, detected, pays) -> None:
+        """Expected payoffs, trust, identity, expertise (capacity) and innovation."""
+        s, t, p = self.state, self.ties, self.params
+        n = s.n
+        lr = p["behaviour"]["learning_rate"]
+        beh = p["behaviour"]
+        for d in range(3):
+            m = member[:, d]
+            if not m.any():
+                continue
+            form_idx = self._form_index(d)
+            rows = np.flatnonzero(m)
+            cols = form_idx[rows]
+            s.expected_gain[rows, d, cols] += lr * (gain[rows, d] - s.expected_gain[rows, d, cols])
+            action = np.where(contributes[rows, d], 0, 1)
+            s.propensity[rows, d, action] += lr * (gain[rows, d] - s.propensity[rows, d, action])
+        s.payoff = np.where(member, gain, 0.0)
+        # trust: rises when a partner contributes, falls when it free-rides
+        shared_rate = np.zeros(t.cols.size)
+        multipliers = np.array([f.trust_multiplier for f in self.form_list] + [1.0])
+        sanctions = np.array([f.sanction_trust_loss for f in self.form_list] + [0.0])
+        identity_rates = np.array([f.identity_rate for f in self.form_list] + [0.0])
+        new_expertise = s.expertise.copy()
+        cap = p["cooperation"]["capacity"]
+        for d in range(3):
+            same = self._partner_edges(d)
+            if not same.any():
+                continue
+            form_idx = self._form_index(d)
+            f_edge = form_idx[t.rows[same]]
+            did = pays[t.cols[same], d]
+            caught = detected[t.cols[same], d]
+            tr = t.trust[same]
+            tr = np.where(did, tr + beh["trust_gain"] * multipliers[f_edge] * (1.0 - tr), tr * (1.0 - beh["trust_loss"]))
+            tr = np.where(caught, tr * (1.0 - sanctions[f_edge]), tr)
+            t.trust[same] = np.clip(tr, 0.0, 1.0)
+            shared_rate[same] = np.maximum(shared_rate[same], identity_rates[f_edge])
+            # capacity: expertise spills from better, contributing partners
+            gap = np.maximum(s.expertise[t.cols[same], d] - s.expertise[t.rows[same], d], 0.0) * did * t.trust[same]
+            partners = np.bincount(t.rows[same], minlength=n)
+            spill = np.bincount(t.rows[same], weights=gap, minlength=n) / np.maximum(partners, 1)
+            new_expertise[:, d] += cap["spill_rate"] * spill
+        t.years_together += shared_rate
+        new_expertise += cap["self_learning"] * (1.0 - s.expertise)
+        s.expertise = np.clip(new_expertise, 0.0, 1.0)
+        # innovation: new practices appear more often with more diverse partners
+        inn = p["cooperation"]["innovation"]
+        rng = np.random.default_rng(self._stream(STREAM_INNOVATION, self.steps))
+        u = rng.random((n, 2))
+        self.innovations = 0
+        for col, d in enumerate((AGRICULTURE, SERVICES)):
+            diversity = self.partner_diversity(d)
+            new_practice = u[:, col] < inn["base_rate"] + inn["diversity_rate"] * diversity
+            self.innovations += int(new_practice.sum())
+            if d == AGRICULTURE:
+                s.productivity = np.where(new_practice, s.productivity * (1.0 + inn["productivity_gain"]), s.productivity)
+            else:
+                s.service_efficiency = np.where(
+                    new_practice, np.maximum(s.service_efficiency * (1.0 - inn["productivity_gain"]), 0.2), s.service_efficiency
+                )
+        s.contributed = contributes.copy()
+
+    def partner_diversity(self, domain: int) -> np.ndarray:
+        """Standard deviation of expertise in ``domain`` across each village's group (0 alone)."""
+        s = self.state
+        lab, ng = group_labels(s.partnership[:, domain])
+        e = s.expertise[:, domain]
+        k = np.bincount(lab, minlength=ng)
+        mean = group_sum(lab, e, ng) / k
+        var = np.maximum(group_sum(lab, e * e, ng) / k - mean**2, 0.0)
+        return np.sqrt(var)[lab]
+
+    def end_partnerships(self, contributes: np.ndarray) -> None:
+        """Terms run out, partnerships collapse when nobody contributes, renewals."""
+        s = self.state
+        now = self.steps
+        for partnership in list(self.partnerships.values()):
+            members = np.array(partnership.members)
+            did = contributes[np.ix_(members, list(partnership.domains))]
+            partnership.contributions += int(did.sum())
+            partnership.defections += int((~did).sum())
+            partnership.steps_without_contribution = 0 if did.any() else partnership.steps_without_contribution + 1
+            if partnership.steps_without_contribution >= self.params["cooperation"]["collapse_steps"]:
+                self.dissolve(partnership, "collapsed")
+                continue
+            if not partnership.term_over(now):
+                continue
+            if partnership.form.ends_at_term or not partnership.form.renewable:
+                self.dissolve(partnership, "term ended")
+                continue
+            stay = [
+                m for m in partnership.members
+                if np.mean([s.expected_gain[m, d, partnership.form.index] for d in partnership.domains]) >= 0.0
+            ]
+            if len(stay) < 2:
+                self.dissolve(partnership, "not renewed")
+                continue
+            for m in [m for m in partnership.members if m not in stay]:
+                self.leave(m, partnership, reason="term ended")
+            partnership.term_start = now
+
+    # --- measurement -------------------------------------------------------------
+    def _measure(self, contributed: np.ndarray | None) -> None:
+        """Model-level statistics of the current step (what the DataCollector reads)."""
+        s, p = self.state, self.params
+        h = s.households
+        sd = p["economy"]["within_village_sd"]
+        member = s.partnership >= 0
+        stats: dict[str, float] = {"step": self.steps}
+        stats["mean_consumption"] = float(np.sum(s.consumption * h) / h.sum())
+        stats["median_consumption"] = metrics.weighted_median(s.consumption, h)
+        stats["mean_utility"] = float(np.sum(s.utility * h) / h.sum())
+        stats["gini"] = metrics.household_gini(s.consumption, h, sd)
+        stats["poverty_rate"] = metrics.share_below(1.0, s.consumption, h, sd)
+        stats["food_insecurity_rate"] = metrics.share_below(p["economy"]["food_line"], s.consumption, h, sd)
+        spending = getattr(self, "_service_spending", None)
+        if spending is None:  # initial state: every village runs its own services
+            spending = sum(
+                p["services"][name]["fixed_cost"] * s.n + p["services"][name]["cost_per_household"] * h.sum()
+                for name in self.service_names
+            )
+            quality_households = float(h.sum())
+        else:
+            quality_households = self._service_quality_households
+        stats["service_cost_per_household"] = float(spending / h.sum())
+        stats["service_cost_per_quality"] = float(spending / max(quality_households, 1e-12))
+        for k_s, name in enumerate(self.service_names):
+            stats[f"quality_{name}"] = float(np.sum(s.quality[:, k_s] * h) / h.sum())
+        for d, name in enumerate(DOMAIN_NAMES):
+            stats[f"participation_{name}"] = float(member[:, d].mean())
+        counts = {name: 0 for name in ("formal", "informal", "long_term", "temporary")}
+        for partnership in self.partnerships.values():
+            counts[partnership.form.name] = counts.get(partnership.form.name, 0) + 1
+        for name, value in counts.items():
+            stats[f"partnerships_{name}"] = value
+        stats["partnerships_total"] = len(self.partnerships)
+        if contributed is None or not member.any():
+            stats["contribution_rate"] = 0.0
+        else:
+            stats["contribution_rate"] = float(contributed[member].mean())
+        stats["mean_trust"] = float(self.ties.trust.mean()) if self.ties.trust.size else 0.0
+        scale = p["cooperation"]["identity"]["scale_steps"]
+        stats["mean_identity"] = float(np.mean(1.0 - np.exp(-self.ties.years_together / scale))) if self.ties.trust.size else 0.0
+        stats["mean_expertise"] = float(s.expertise.mean())
+        stats["innovations"] = self.innovations
+        stats["infrastructure_served"] = float(np.sum((s.served_until > self.steps) * h) / h.sum())
+        degree, components = self._network()
+        stats["network_mean_degree"] = degree
+        stats["network_components"] = components
+        stats["mean_wealth"] = float(np.sum(s.wealth * h) / h.sum())
+        shocks = self._last_shocks
+        stats["shock_intensity"] = float(shocks.crop.mean()) if shocks is not None else 0.0
+        stats["fires"] = int(shocks.fire.sum()) if shocks is not None else 0
+        stats["price"] = float(shocks.price) if shocks is not None else 1.0
+        self._stats = stats
+        self._village_consumption.append(s.consumption.copy())
+
+    def _network(self) -> tuple[float, int]:
+        """Mean number of partners per village, and the number of connected groups of
+        villages linked by at least one partnership."""
+        n = self.state.n
+        rows, cols = [], []
+        for partnership in self.partnerships.values():
+            members = partnership.members
+            for a in members[1:]:
+                rows.append(members[0])
+                cols.append(a)
+        if not rows:
+            return 0.0, 0
+        graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+        _, labels = connected_components(graph, directed=False)
+        sizes = np.bincount(labels)
+        partners = np.zeros(n)
+        for partnership in self.partnerships.values():
+            partners[partnership.members] += partnership.size - 1
+        return float(partners.mean()), int(np.sum(sizes > 1))
+
+    # --- results -----------------------------------------------------------------
+    def timeseries(self):
+        """The per-step table (pandas DataFrame, one row per step, step 0 first)."""
+        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+
+    def summary(self) -> dict[str, Any]:
+        """The run in one flat dict with dotted keys (see README, "Outputs").
+
+        Welfare and cooperation values are averages over the steps after the
+        burn-in; resilience compares the run with the same run without the
+        scheduled shock (None when the scenario schedules none)."""
+        df = self.timeseries()
+        burn = self.params["run"]["burn_in"]
+        after = df[df["step"] > burn] if (df["step"] > burn).any() else df
+        out: dict[str, Any] = {
+            "scenario": self.scenario.name,
+            "seed": self.seed,
+            "steps": int(self.steps),
+            "n_villages": int(self.state.n),
+        }
+        for key, column in (
+            ("welfare.mean_consumption", "mean_consumption"),
+            ("welfare.median_consumption", "median_consumption"),
+            ("welfare.mean_utility", "mean_utility"),
+            ("welfare.gini", "gini"),
+            ("welfare.poverty_rate", "poverty_rate"),
+            ("welfare.food_insecurity_rate", "food_insecurity_rate"),
+            ("efficiency.service_cost_per_household", "service_cost_per_household"),
+            ("efficiency.service_cost_per_quality", "service_cost_per_quality"),
+            ("cooperation.participation.agriculture", "participation_agriculture"),
+            ("cooperation.participation.services", "participation_services"),
+            ("cooperation.participation.infrastructure", "participation_infrastructure"),
+            ("cooperation.partnerships.formal", "partnerships_formal"),
+            ("cooperation.partnerships.informal", "partnerships_informal"),
+            ("cooperation.partnerships.long_term", "partnerships_long_term"),
+            ("cooperation.partnerships.temporary", "partnerships_temporary"),
+            ("cooperation.contribution_rate", "contribution_rate"),
+            ("cooperation.mean_trust", "mean_trust"),
+            ("cooperation.mean_identity", "mean_identity"),
+            ("cooperation.network.mean_degree", "network_mean_degree"),
+            ("cooperation.network.components", "network_components"),
+            ("capacity.mean_expertise", "mean_expertise"),
+            ("innovation.new_practices_per_step", "innovations"),
+            ("infrastructure.served", "infrastructure_served"),
+        ):
+            out[key] = float(after[column].mean())
+        for name in self.service_names:
+            out[f"services.quality.{name}"] = float(after[f"quality_{name}"].mean())
+        ended = self.ended
+        out["cooperation.ended"] = len(ended)
+        for reason in ("term ended", "collapsed", "too few members", "not renewed"):
+            out[f"cooperation.ended.{reason.replace(' ', '_')}"] = sum(1 for e in ended if e["reason"] == reason)
+        durations = [e["duration"] for e in ended] + [p.age(self.steps) for p in self.partnerships.values()]
+        out["cooperation.mean_duration"] = float(np.mean(durations)) if durations else 0.0
+        village_c = np.array(self._village_consumption)
+        out["resilience.cvar5"] = metrics.cvar(village_c[burn + 1 :] if village_c.shape[0] > burn + 1 else village_c, 0.05)
+        keys = ("resistance", "recovered", "recovery_steps", "loss", "robustness")
+        for key in keys:
+            out[f"resilience.{key}"] = None
+        scheduled = self.params["shocks"]["scheduled"]
+        if self.counterfactual is not None:
+            first = min(e["step"] for e in scheduled)
+            if first <= self.steps:
+                cf = self.counterfactual.timeseries()["mean_consumption"].to_numpy()
+                res = metrics.resilience(df["mean_consumption"].to_numpy(), cf, first, village_c, 1.0)
+                for key in keys:
+                    out[f"resilience.{key}"] = res[key]
+        return out

@@ -1,0 +1,97 @@
+"""The environment: yearly shocks that no village can influence.
+
+* drought/flood on agriculture, with spatial correlation: a district-wide
+  component, a smooth field with a correlation length, and a village-specific part;
+* fires on single villages;
+* a region-wide farm-price shock;
+* scheduled shocks a scenario places at a given step and district.
+
+Every draw comes from the shock stream, seeded per step, and the number of draws
+never depends on what villages do: two runs with the same seed face the same
+shocks whatever their policy (common random numbers), and removing a scheduled
+shock leaves the background shocks untouched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+N_FEATURES = 64  # random Fourier features for the smooth field
+
+
+@dataclass
+class Shocks:
+    """What hits the villages in one step."""
+
+    crop: np.ndarray  # drought/flood intensity per village, [0, 1]: share of farm output lost without adaptation
+    fire: np.ndarray  # did a fire hit the village? (bool)
+    price: float  # farm price relative to normal (1.0)
+
+
+def smooth_field(x: np.ndarray, y: np.ndarray, length_km: float, rng: np.random.Generator) -> np.ndarray:
+    """A stationary Gaussian field with unit variance and correlation
+    exp(-d^2 / (2 L^2)) between points d km apart (random Fourier features)."""
+    omega = rng.normal(0.0, 1.0 / length_km, size=(N_FEATURES, 2))
+    phase = rng.uniform(0.0, 2.0 * np.pi, size=N_FEATURES)
+    amplitude = rng.normal(size=N_FEATURES)
+    arg = np.outer(x, omega[:, 0]) + np.outer(y, omega[:, 1]) + phase
+    return np.sqrt(2.0 / N_FEATURES) * (np.cos(arg) @ amplitude)
+
+
+def shock_correlation(distance_km, same_district, params: dict) -> np.ndarray:
+    """Correlation of two villages' drought indices, as the model generates them."""
+    d = params["drought"]
+    return d["district_weight"] * same_district + d["local_weight"] * np.exp(
+        -np.asarray(distance_km) ** 2 / (2.0 * d["correlation_length_km"] ** 2)
+    )
+
+
+class Environment:
+    """Draws each step's shocks for all villages (background plus scheduled)."""
+
+    def __init__(self, params: dict, x, y, district, n_districts: int, seed: np.random.SeedSequence):
+        self.params = params
+        self.x, self.y, self.district = x, y, district
+        self.n_districts = n_districts
+        self.seed = seed
+
+    def _stream(self, step: int) -> np.random.Generator:
+        return np.random.default_rng(
+            np.random.SeedSequence(self.seed.entropy, spawn_key=(*self.seed.spawn_key, step))
+        )
+
+    def draw(self, step: int) -> Shocks:
+        """The shocks of ``step`` (1-based)."""
+        p = self.params
+        n = self.x.shape[0]
+        rng = self._stream(step)
+        # Always draw everything, in a fixed order, so streams stay aligned.
+        district_z = rng.normal(size=self.n_districts)
+        field = smooth_field(self.x, self.y, p["drought"]["correlation_length_km"], rng)
+        own_z = rng.normal(size=n)
+        fire_u = rng.random(n)
+        price_z = rng.normal()
+        crop = np.zeros(n)
+        fire = np.zeros(n, dtype=bool)
+        price = 1.0
+        if p["background"]:
+            d = p["drought"]
+            wd, wl = d["district_weight"], d["local_weight"]
+            index = np.sqrt(wd) * district_z[self.district] + np.sqrt(wl) * field + np.sqrt(max(1.0 - wd - wl, 0.0)) * own_z
+            crop = np.clip(d["severity"] * (index - d["threshold"]), 0.0, 1.0)
+            fire = fire_u < p["fire"]["probability"]
+            sigma = p["price"]["volatility"]
+            price = float(np.exp(sigma * price_z - 0.5 * sigma**2))
+        for event in p["scheduled"]:
+            if not event["step"] <= step < event["step"] + event["duration"]:
+                continue
+            hit = np.ones(n, dtype=bool) if event["district"] < 0 else self.district == event["district"]
+            if event["kind"] in ("drought", "flood"):
+                crop = np.where(hit, np.clip(crop + event["intensity"], 0.0, 1.0), crop)
+            elif event["kind"] == "fire":
+                fire = fire | hit
+            else:  # price
+                price *= 1.0 - event["intensity"]
+        return Shocks(crop=crop, fire=fire, price=price)

@@ -1,0 +1,71 @@
+"""Ties between villages: who knows whom, how far apart, how much they trust each other.
+
+Ties link each village to its nearest villages within the search radius, made
+symmetric. They are stored as a sparse (CSR) edge list, one entry per direction,
+so that trust can be asymmetric (i's trust in j) and 75,000 villages fit:
+``rows[e] -> cols[e]`` with ``distance``, ``trust`` and ``years_together`` per edge.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.spatial import cKDTree
+
+
+class Ties:
+    """The tie graph and its per-edge state (numpy arrays, one entry per directed edge)."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray, radius_km: float, max_ties: int):
+        n = x.shape[0]
+        points = np.column_stack([x, y])
+        k = min(max_ties + 1, n)
+        if n > 1 and radius_km > 0:
+            dist, idx = cKDTree(points).query(points, k=k, distance_upper_bound=radius_km)
+            dist, idx = np.atleast_2d(dist), np.atleast_2d(idx)
+            src = np.repeat(np.arange(n), k)
+            dst = idx.ravel()
+            ok = (dst < n) & (dst != src)
+            src, dst = src[ok], dst[ok]
+        else:
+            src = dst = np.zeros(0, dtype=np.int64)
+        both_src = np.concatenate([src, dst])
+        both_dst = np.concatenate([dst, src])
+        graph = coo_matrix((np.ones(both_src.size), (both_src, both_dst)), shape=(n, n)).tocsr()
+        graph.sum_duplicates()
+        graph.sort_indices()
+        self.n = n
+        self.indptr = graph.indptr.astype(np.int64)
+        self.cols = graph.indices.astype(np.int64)
+        self.rows = np.repeat(np.arange(n), np.diff(self.indptr))
+        self.distance = np.hypot(x[self.rows] - x[self.cols], y[self.rows] - y[self.cols])
+        # reverse[e] is the edge j -> i of edge e = i -> j
+        self.reverse = self._reverse()
+        self.trust = np.zeros(self.cols.size)
+        self.years_together = np.zeros(self.cols.size)
+
+    def _reverse(self) -> np.ndarray:
+        self.key = self.rows * self.n + self.cols  # sorted: CSR is ordered by row, then column
+        return np.searchsorted(self.key, self.cols * self.n + self.rows)
+
+    def edges(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Positions of the edges i -> j (arrays), -1 where there is no tie."""
+        wanted = np.asarray(i, dtype=np.int64) * self.n + np.asarray(j, dtype=np.int64)
+        pos = np.minimum(np.searchsorted(self.key, wanted), max(self.key.size - 1, 0))
+        found = (self.key.size > 0) & (self.key[pos] == wanted) if self.key.size else np.zeros(wanted.shape, bool)
+        return np.where(found, pos, -1)
+
+    def neighbours(self, i: int) -> np.ndarray:
+        """Villages village ``i`` is tied to."""
+        return self.cols[self.indptr[i] : self.indptr[i + 1]]
+
+    def edges_of(self, i: int) -> slice:
+        """Edge positions of village ``i``'s ties."""
+        return slice(self.indptr[i], self.indptr[i + 1])
+
+    def edge(self, i: int, j: int) -> int:
+        """Position of the edge i -> j, or -1 when i and j are not tied."""
+        return int(self.edges(np.array([i]), np.array([j]))[0])
+
+    def degree(self) -> np.ndarray:
+        return np.diff(self.indptr)
