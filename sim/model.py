@@ -169,7 +169,14 @@ class VillageModel(mesa.Model):
         columns = [*TIMESERIES_COLUMNS, *(f"quality_{name}" for name in self.service_names)]
         reporters = {name: (lambda m, k=name: m._stats[k]) for name in columns}
         if self.counterfactual is not None:
+            first = min(p["shocks"]["scheduled"], key=lambda e: e["step"])
+            self.shock_step = first["step"]
+            self.affected = np.ones(self.state.n, bool) if first["district"] < 0 else self.state.district == first["district"]
+            if not self.affected.any():
+                self.affected[:] = True  # a district with no village: measure the whole region
             reporters["counterfactual_mean_consumption"] = lambda m: m.counterfactual._stats["mean_consumption"]
+            reporters["affected_mean_consumption"] = lambda m: m.affected_welfare(m)
+            reporters["counterfactual_affected_mean_consumption"] = lambda m: m.affected_welfare(m.counterfactual)
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
         self._measure(contributed=None)
         self.datacollector.collect(self)
@@ -187,7 +194,7 @@ class VillageModel(mesa.Model):
         s = VillageState(n=n)
         self.state = s
         area = land_p["area_km"]
-        centres = rng.uniform(0.0, area, size=(land_p["n_districts"], 2))
+        centres = rng.uniform(0.15 * area, 0.85 * area, size=(land_p["n_districts"], 2))
         s.district = np.arange(n) % land_p["n_districts"]
         offsets = rng.normal(0.0, land_p["district_spread_km"], size=(n, 2))
         pos = np.clip(centres[s.district] + offsets, 0.0, area)
@@ -919,6 +926,12 @@ class VillageModel(mesa.Model):
             partners[partnership.members] += partnership.size - 1
         return float(partners.mean()), int(np.sum(sizes > 1))
 
+    def affected_welfare(self, model: VillageModel) -> float:
+        """Mean consumption per household in the villages hit by the first scheduled
+        shock, in ``model`` (this run or its counterfactual)."""
+        h = model.state.households[self.affected]
+        return float(np.sum(model.state.consumption[self.affected] * h) / h.sum())
+
     # --- results -----------------------------------------------------------------
     def timeseries(self):
         """The per-step table (pandas DataFrame, one row per step, step 0 first)."""
@@ -978,12 +991,14 @@ class VillageModel(mesa.Model):
         keys = ("resistance", "recovered", "recovery_steps", "loss", "robustness")
         for key in keys:
             out[f"resilience.{key}"] = None
-        scheduled = self.params["shocks"]["scheduled"]
-        if self.counterfactual is not None:
-            first = min(e["step"] for e in scheduled)
-            if first <= self.steps:
-                cf = self.counterfactual.timeseries()["mean_consumption"].to_numpy()
-                res = metrics.resilience(df["mean_consumption"].to_numpy(), cf, first, village_c, 1.0)
-                for key in keys:
-                    out[f"resilience.{key}"] = res[key]
+        if self.counterfactual is not None and self.shock_step <= self.steps:
+            res = metrics.resilience(
+                df["affected_mean_consumption"].to_numpy(),
+                df["counterfactual_affected_mean_consumption"].to_numpy(),
+                self.shock_step,
+                village_c[:, self.affected],
+                1.0,
+            )
+            for key in keys:
+                out[f"resilience.{key}"] = res[key]
         return out

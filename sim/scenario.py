@@ -392,7 +392,15 @@ def load_scenario(
             continue
         apply_override(raw, target, value, "override")
         applied[target] = value
-    params = validate(raw, source)
+    try:
+        params = validate(raw, source)
+    except ScenarioError as exc:
+        # name the override, not the file, when the bad value came from one
+        text = str(exc)
+        for key in applied:
+            if text.startswith(f"{source}: {key}:"):
+                raise ScenarioError("override " + text[len(source) + 2 :]) from None
+        raise
     return VillageScenario(
         rng=rng,
         name=raw.get("name", Path(source).stem),

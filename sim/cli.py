@@ -1,0 +1,188 @@
+"""The ``kerjasama`` command line.
+
+    kerjasama run SCENARIO [--seed N] [--steps N] [--villages N] [--set KEY=VALUE ...] [--out DIR]
+    kerjasama demo [--out DIR]
+    kerjasama scenarios
+    kerjasama check FILE
+
+Input a person can fix (unknown key, wrong type, out-of-range value, missing
+file, malformed TOML, bad ``--set``) gives one line on stderr naming the file and
+key and what is allowed, exit code 2, and nothing written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from sim.scenario import ScenarioError, available_scenarios, load_scenario, parse_value, read_toml, scenario_path
+
+EXIT_USAGE = 2
+DEFAULT_SEED = 42
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        self.exit(EXIT_USAGE, f"kerjasama: error: {message} (see kerjasama --help)\n")
+
+
+def _parse_sets(items: list[str]) -> dict:
+    overrides = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ScenarioError(f"--set: expected KEY=VALUE (e.g. forms.formal.enforcement=0.9), got {item!r}")
+        overrides[key.strip()] = parse_value(value.strip())
+    return overrides
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def print_summary(summary: dict, out: Path | None = None) -> None:
+    """A short, readable summary of one run."""
+    lines = [
+        f"Scenario {summary['scenario']}  (seed {summary['seed']}, {summary['n_villages']} villages, {summary['steps']} steps)",
+        "  welfare      mean consumption {0} poverty lines | poverty rate {1} | food insecure {2} | Gini {3}".format(
+            *(_fmt(summary[k]) for k in ("welfare.mean_consumption", "welfare.poverty_rate", "welfare.food_insecurity_rate", "welfare.gini"))
+        ),
+        "  efficiency   service cost per household {0} poverty lines per year".format(
+            _fmt(summary["efficiency.service_cost_per_household"])
+        ),
+        "  cooperation  participation: agriculture {0}, services {1}, infrastructure {2}".format(
+            *(_fmt(summary[f"cooperation.participation.{d}"]) for d in ("agriculture", "services", "infrastructure"))
+        ),
+        "               partnerships: formal {0}, informal {1}, long-term {2}, temporary {3}".format(
+            *(f"{summary[f'cooperation.partnerships.{f}']:.1f}" for f in ("formal", "informal", "long_term", "temporary"))
+        ),
+        "               contribution rate {0} | mean trust {1}".format(
+            _fmt(summary["cooperation.contribution_rate"]), _fmt(summary["cooperation.mean_trust"])
+        ),
+    ]
+    if summary.get("resilience.resistance") is not None:
+        recovery = summary["resilience.recovery_steps"]
+        lines.append(
+            "  resilience   resistance {0} | recovery {1} | loss {2} | robustness {3} | CVaR5 {4}".format(
+                _fmt(summary["resilience.resistance"]),
+                "not recovered" if recovery is None else f"{recovery} steps",
+                _fmt(summary["resilience.loss"]),
+                _fmt(summary["resilience.robustness"]),
+                _fmt(summary["resilience.cvar5"]),
+            )
+        )
+    else:
+        lines.append(f"  resilience   no scheduled shock | CVaR5 of consumption {_fmt(summary['resilience.cvar5'])}")
+    lines.append("  (averages over the steps after the burn-in)")
+    if out is not None:
+        lines.append(f"Wrote {out}/summary.json, timeseries.csv, manifest.json and figures/")
+    print("\n".join(lines))
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    overrides = _parse_sets(args.set or [])
+    if args.villages is not None:
+        overrides["n_villages"] = args.villages
+    if args.steps is not None:
+        overrides["steps"] = args.steps
+    scenario = load_scenario(args.scenario, overrides)  # validates everything before any work
+    out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-seed{args.seed}"
+    write_run(scenario, args.seed, out, quiet=args.quiet)
+    return 0
+
+
+def write_run(scenario, seed: int, out: Path, quiet: bool = False) -> dict:
+    """Run a scenario and write its results folder atomically."""
+    from sim import io, plots
+    from sim.model import VillageModel
+
+    started = io.now()
+    model = VillageModel(scenario, rng=seed)
+    model.run()
+    summary = model.summary()
+    finished = io.now()
+    with io.atomic_directory(out) as staging:
+        io.write_json(staging / "summary.json", summary)
+        model.timeseries().to_csv(staging / "timeseries.csv", index=False)
+        io.write_json(staging / "manifest.json", io.run_manifest(model, started, finished))
+        plots.run_figures(model, summary, staging / "figures")
+    if not quiet:
+        print_summary(summary, out)
+    return summary
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    scenario = load_scenario("default")
+    out = Path(args.out)
+    write_run(scenario, DEFAULT_SEED, out)
+    print(f"Figures: {out}/figures/welfare.png, cooperation.png, resilience.png, map.png")
+    return 0
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    names = available_scenarios()
+    width = max(len(n) for n in names)
+    for name in names:
+        try:
+            description = read_toml(scenario_path(name)).get("description", "")
+        except ScenarioError as exc:
+            description = f"(unreadable: {exc})"
+        print(f"{name:<{width}}  {description}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.file)
+    p = scenario.params
+    print(
+        f"{scenario.source}: OK - scenario {scenario.name!r}: {p['landscape']['n_villages']} villages, "
+        f"{p['run']['steps']} steps, forms {p['cooperation']['forms'] or 'none (autarky)'}, "
+        f"{len(p['shocks']['scheduled'])} scheduled shock(s)"
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kerjasama", description="Simulate cooperation between villages.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = sub.add_parser("run", help="run one scenario and write its results and figures")
+    run.add_argument("scenario", help="scenario name (see `kerjasama scenarios`) or path to a .toml file")
+    run.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    run.add_argument("--steps", type=int, help="horizon in steps (overrides run.steps)")
+    run.add_argument("--villages", type=int, help="number of villages (overrides landscape.n_villages)")
+    run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario key, e.g. forms.formal.enforcement=0.9")
+    run.add_argument("--out", help="results folder (default results/SCENARIO-seedN)")
+    run.add_argument("--quiet", action="store_true", help="print nothing on success")
+    run.set_defaults(func=cmd_run)
+    demo = sub.add_parser("demo", help="the main job: run the default scenario with figures")
+    demo.add_argument("--out", default="results/default", help="results folder (default results/default)")
+    demo.set_defaults(func=cmd_demo)
+    scen = sub.add_parser("scenarios", help="list the scenarios with a one-line description")
+    scen.set_defaults(func=cmd_scenarios)
+    check = sub.add_parser("check", help="validate a scenario file")
+    check.add_argument("file", help="scenario name or path")
+    check.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ScenarioError as exc:
+        print(f"kerjasama: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("kerjasama: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,145 @@
+"""Figures of one run: welfare, cooperation, resilience against the counterfactual, and a map.
+
+All functions take the per-step table (and the model for the map) and write PNGs
+with matplotlib's non-interactive backend.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from sim.domains import DOMAIN_NAMES  # noqa: E402
+
+FORM_COLOURS = {"formal": "#1f77b4", "informal": "#2ca02c", "long_term": "#9467bd", "temporary": "#ff7f0e"}
+DOMAIN_COLOURS = {"agriculture": "#8c564b", "services": "#17becf", "infrastructure": "#7f7f7f"}
+
+
+def _shade_shocks(ax, scheduled: list[dict]) -> None:
+    for event in scheduled:
+        ax.axvspan(event["step"] - 0.5, event["step"] + event["duration"] - 0.5, color="red", alpha=0.12, lw=0)
+
+
+def welfare_figure(df, title: str, scheduled: list[dict], path: Path) -> None:
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+    ax = axes[0]
+    ax.plot(df["step"], df["mean_consumption"], label="mean consumption", color="k")
+    ax.plot(df["step"], df["median_consumption"], label="median consumption", color="0.5", ls="--")
+    ax.axhline(1.0, color="firebrick", lw=0.8, ls=":", label="poverty line")
+    ax.set_xlabel("step (year)")
+    ax.set_ylabel("consumption per household (poverty lines)")
+    ax.legend(loc="lower right", fontsize=8)
+    _shade_shocks(ax, scheduled)
+    ax = axes[1]
+    ax.plot(df["step"], df["poverty_rate"], label="poverty rate", color="firebrick")
+    ax.plot(df["step"], df["food_insecurity_rate"], label="food-insecurity rate", color="darkorange")
+    ax.plot(df["step"], df["gini"], label="Gini of consumption", color="purple")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("step (year)")
+    ax.set_ylabel("share of households / Gini")
+    ax.legend(loc="upper right", fontsize=8)
+    _shade_shocks(ax, scheduled)
+    fig.suptitle(f"Welfare - {title}")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def cooperation_figure(df, title: str, scheduled: list[dict], path: Path) -> None:
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4), constrained_layout=True)
+    ax = axes[0]
+    for name in DOMAIN_NAMES:
+        ax.plot(df["step"], df[f"participation_{name}"], label=name, color=DOMAIN_COLOURS[name])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of villages in a partnership")
+    ax.set_title("participation by domain", fontsize=10)
+    ax.legend(fontsize=8)
+    ax = axes[1]
+    for name, colour in FORM_COLOURS.items():
+        ax.plot(df["step"], df[f"partnerships_{name}"], label=name.replace("_", "-"), color=colour)
+    ax.set_ylabel("active partnerships")
+    ax.set_title("partnerships by form", fontsize=10)
+    ax.legend(fontsize=8)
+    ax = axes[2]
+    ax.plot(df["step"], df["contribution_rate"], label="contribution rate", color="k")
+    ax.plot(df["step"], df["mean_trust"], label="mean trust", color="teal")
+    ax.plot(df["step"], df["mean_identity"], label="shared identity", color="olive")
+    ax.set_ylim(0, 1)
+    ax.set_title("behaviour inside partnerships", fontsize=10)
+    ax.legend(fontsize=8)
+    for ax in axes:
+        ax.set_xlabel("step (year)")
+        _shade_shocks(ax, scheduled)
+    fig.suptitle(f"Cooperation - {title}")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def resilience_figure(df, title: str, summary: dict, shock_step: int, path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(8, 4.2), constrained_layout=True)
+    w = df["affected_mean_consumption"].to_numpy()
+    c = df["counterfactual_affected_mean_consumption"].to_numpy()
+    steps = df["step"].to_numpy()
+    ax.plot(steps, c, color="0.4", ls="--", label="same run without the shock")
+    ax.plot(steps, w, color="k", label="with the shock")
+    ax.fill_between(steps, w, c, where=(c > w) & (steps >= shock_step), color="firebrick", alpha=0.3, label="welfare lost")
+    ax.axvline(shock_step, color="red", lw=0.8)
+    recovery = summary.get("resilience.recovery_steps")
+    text = (
+        f"resistance {summary['resilience.resistance']:.2f}   "
+        f"recovery {'not recovered' if recovery is None else f'{recovery} steps'}   "
+        f"loss {summary['resilience.loss']:.2f}   robustness {summary['resilience.robustness']:.2f}"
+    )
+    ax.set_title(text, fontsize=9)
+    ax.set_xlabel("step (year)")
+    ax.set_ylabel("consumption per household, villages hit")
+    ax.legend(fontsize=8)
+    fig.suptitle(f"Resilience to the scheduled shock - {title}")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def map_figure(model, title: str, path: Path) -> None:
+    """Villages at their positions, sized by households, coloured by consumption,
+    with partnership ties coloured by form."""
+    s = model.state
+    fig, ax = plt.subplots(figsize=(7, 6.2), constrained_layout=True)
+    for partnership in model.partnerships.values():
+        members = np.array(partnership.members)
+        colour = FORM_COLOURS.get(partnership.form.name, "k")
+        hub = members[np.argmax(s.households[members])]
+        for m in members:
+            if m != hub:
+                ax.plot([s.x[hub], s.x[m]], [s.y[hub], s.y[m]], color=colour, lw=1.0, alpha=0.7, zorder=1)
+    size = 15 + 60 * s.households / s.households.max()
+    points = ax.scatter(s.x, s.y, s=size, c=s.consumption, cmap="RdYlGn", vmin=0.5, vmax=2.0, edgecolor="k", lw=0.3, zorder=2)
+    fig.colorbar(points, ax=ax, label="consumption per household (poverty lines)", shrink=0.8)
+    for name, colour in FORM_COLOURS.items():
+        ax.plot([], [], color=colour, label=name.replace("_", "-"))
+    ax.legend(fontsize=8, loc="upper right", title="partnership ties", title_fontsize=8)
+    ax.set_xlabel("km")
+    ax.set_ylabel("km")
+    ax.set_aspect("equal")
+    ax.set_title(f"Villages and partnerships at step {model.steps} - {title}", fontsize=10)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def run_figures(model, summary: dict, folder: Path) -> list[Path]:
+    """All figures of one run into ``folder``; returns the files written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    df = model.timeseries()
+    title = model.scenario.name
+    scheduled = model.params["shocks"]["scheduled"]
+    written = [folder / "welfare.png", folder / "cooperation.png", folder / "map.png"]
+    welfare_figure(df, title, scheduled, written[0])
+    cooperation_figure(df, title, scheduled, written[1])
+    map_figure(model, title, written[2])
+    if summary.get("resilience.resistance") is not None:
+        written.append(folder / "resilience.png")
+        resilience_figure(df, title, summary, model.shock_step, written[-1])
+    return written
