@@ -17,6 +17,7 @@ scheduled shock, which makes the model build and step a counterfactual twin (abo
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -65,7 +66,7 @@ def measure_village(n_villages: int, steps: int, shock: str, seed: int) -> dict:
 
 
 # --- child: Boltzmann wealth, cached-partner-list variant --------------------------------------
-def measure_boltzmann(n_agents: int, steps: int, seed: int) -> dict:
+def measure_boltzmann(n_agents: int, steps: int, seed: int, repeats: int) -> dict:
     import mesa
 
     class MoneyAgent(mesa.Agent):
@@ -91,21 +92,28 @@ def measure_boltzmann(n_agents: int, steps: int, seed: int) -> dict:
             self.agents.shuffle_do("step")
 
     baseline = peak_rss_mib()
-    t0 = time.perf_counter()
-    model = BoltzmannWealth(n_agents, rng=seed)
-    t1 = time.perf_counter()
-    for _ in range(steps):
-        model.step()
-    t2 = time.perf_counter()
-    if sum(a.wealth for a in model.agent_list) != n_agents:
-        raise RuntimeError("Boltzmann model did not conserve wealth")
+    setups, runs = [], []
+    for _ in range(repeats):  # the run is short (~0.1 s), so keep the best of a few to damp noise
+        t0 = time.perf_counter()
+        model = BoltzmannWealth(n_agents, rng=seed)
+        t1 = time.perf_counter()
+        for _ in range(steps):
+            model.step()
+        t2 = time.perf_counter()
+        if sum(a.wealth for a in model.agent_list) != n_agents:
+            raise RuntimeError("Boltzmann model did not conserve wealth")
+        setups.append(t1 - t0)
+        runs.append(t2 - t1)
+        del model
+        gc.collect()
     return {
         "kind": "boltzmann",
         "n": n_agents,
         "steps": steps,
-        "setup_s": t1 - t0,
-        "run_s": t2 - t1,
-        "us_per_unit_step": (t2 - t1) / (n_agents * steps) * 1e6,
+        "repeats": repeats,
+        "setup_s": min(setups),
+        "run_s": min(runs),
+        "us_per_unit_step": min(runs) / (n_agents * steps) * 1e6,
         "peak_mib": peak_rss_mib(),
         "baseline_mib": baseline,
     }
@@ -121,6 +129,20 @@ def run_child(args: list[str], timeout: float | None) -> dict:
         if line.startswith("{"):
             return json.loads(line)
     raise RuntimeError(f"{' '.join(args)} printed no JSON line:\n{proc.stdout[-2000:]}")
+
+
+def git_state() -> str:
+    """Short commit of the repository, with '+dirty' if sim/ or scenarios/ has uncommitted changes."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "sim", "scenarios"], cwd=REPO_ROOT, capture_output=True, text=True
+        )
+    except OSError:
+        return "unknown"
+    if head.returncode != 0:
+        return "unknown"
+    return head.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
 
 
 def fmt_row(cells: list[str], widths: list[int]) -> str:
@@ -142,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--boltzmann-agents", type=int, default=10_000)
     ap.add_argument("--boltzmann-steps", type=int, default=20)
+    ap.add_argument("--boltzmann-repeats", type=int, default=3, help="Boltzmann runs per measurement; best is kept")
     ap.add_argument("--no-boltzmann", action="store_true", help="skip the Boltzmann reference")
     ap.add_argument("--timeout", type=float, default=None, help="seconds before a single measurement is abandoned")
     # child modes
@@ -155,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure_village(args.one, steps, args.one_shock, args.seed)))
         return 0
     if args.boltzmann is not None:
-        print(json.dumps(measure_boltzmann(args.boltzmann, steps, args.seed)))
+        print(json.dumps(measure_boltzmann(args.boltzmann, steps, args.seed, args.boltzmann_repeats)))
         return 0
 
     sizes = args.sizes or ([200, 1000] if args.quick else [1000, 10_000])
@@ -166,14 +189,23 @@ def main(argv: list[str] | None = None) -> int:
 
     print(
         f"Kerjasama benchmark: Python {platform.python_version()}, Mesa {mesa.__version__}, "
-        f"NumPy {numpy.__version__}, {platform.machine()}, {os.cpu_count()} CPUs, seed {args.seed}"
+        f"NumPy {numpy.__version__}, {platform.machine()}, {os.cpu_count()} CPUs, seed {args.seed}, git {git_state()}"
     )
     print("Each row is a fresh subprocess; peak RSS includes the interpreter and imports (the 'import RSS' column).\n")
 
     boltz = None
     if not args.no_boltzmann:
         boltz = run_child(
-            ["--boltzmann", str(args.boltzmann_agents), "--steps", str(args.boltzmann_steps), "--seed", str(args.seed)],
+            [
+                "--boltzmann",
+                str(args.boltzmann_agents),
+                "--steps",
+                str(args.boltzmann_steps),
+                "--seed",
+                str(args.seed),
+                "--boltzmann-repeats",
+                str(args.boltzmann_repeats),
+            ],
             args.timeout,
         )
 
@@ -219,7 +251,8 @@ def main(argv: list[str] | None = None) -> int:
     if boltz:
         print(
             f"\nBoltzmann wealth (cached partner list, no grid, no data collection): {boltz['n']:,} agents x "
-            f"{boltz['steps']} steps: set-up {boltz['setup_s']:.3f} s, run {boltz['run_s']:.3f} s, "
+            f"{boltz['steps']} steps (best of {boltz['repeats']}): set-up {boltz['setup_s']:.3f} s, "
+            f"run {boltz['run_s']:.3f} s, "
             f"{boltz['us_per_unit_step']:.3f} us/agent-step, peak RSS {boltz['peak_mib']:.0f} MiB "
             f"(import RSS {boltz['baseline_mib']:.0f} MiB)"
         )

@@ -186,7 +186,8 @@ class Village(mesa.Agent):
             signal = float(np.mean(trust * did)) if partners else 0.0
             identity = model.identity_level(i, domain)
             threshold = s.threshold[i] * (1.0 - model.params["cooperation"]["identity"]["threshold_discount"] * identity)
-            action = partnership.form.deters_free_riding or signal >= threshold
+            first_step = s.tenure[i, domain] == 0  # open with good faith
+            action = first_step or partnership.form.deters_free_riding or signal >= threshold
         elif rule == "reinforcement":
             pc, pd = s.propensity[i, domain, 0], s.propensity[i, domain, 1]
             action = bool(behaviour.reinforcement(np.array(pc), np.array(pd), model.rl_temperature, np.array(u_rule)))

@@ -4,8 +4,9 @@ The rules are vectorised over all villages in partnerships (one boolean per
 village and domain); ``sim/agents.py`` shows the same rules for one village.
 A scenario selects the rule with ``behaviour.rule``:
 
-* ``conditional`` (default): contribute when the trust-weighted share of partners
-  who contributed last step reaches your threshold, or when enforcement makes
+* ``conditional`` (default): in a new partnership, open with a contribution (good
+  faith); afterwards contribute when the trust-weighted share of partners who
+  contributed last step reaches your threshold, or when enforcement makes
   free-riding unprofitable. Shared identity lowers the threshold.
 * ``always_cooperate`` / ``always_defect``: the two benchmarks.
 * ``reinforcement``: payoff-based learning; propensities for contributing and for
@@ -26,10 +27,12 @@ def conditional_cooperation(
     identity: np.ndarray,
     threshold_discount: float,
     deterred: np.ndarray,
+    first_step: np.ndarray | bool = False,
 ) -> np.ndarray:
-    """Contribute if enough partners did (``signal``: mean over partners of
-    trust x contributed-last-step, in [0, 1]) or free-riding does not pay."""
-    return deterred | (signal >= threshold * (1.0 - threshold_discount * identity))
+    """Contribute in the first step of a partnership (an opening move of good
+    faith), when enough partners did last step (``signal``: mean over partners of
+    trust x contributed-last-step, in [0, 1]), or when free-riding does not pay."""
+    return first_step | deterred | (signal >= threshold * (1.0 - threshold_discount * identity))
 
 
 def reinforcement(

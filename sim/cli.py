@@ -60,8 +60,11 @@ def print_summary(summary: dict, out: Path | None = None) -> None:
         "  cooperation  participation: agriculture {0}, services {1}, infrastructure {2}".format(
             *(_fmt(summary[f"cooperation.participation.{d}"]) for d in ("agriculture", "services", "infrastructure"))
         ),
-        "               partnerships: formal {0}, informal {1}, long-term {2}, temporary {3}".format(
-            *(f"{summary[f'cooperation.partnerships.{f}']:.1f}" for f in ("formal", "informal", "long_term", "temporary"))
+        "               partnerships (mean number active): "
+        + ", ".join(
+            f"{key.rsplit('.', 1)[1].replace('_', '-')} {value:.1f}"
+            for key, value in summary.items()
+            if key.startswith("cooperation.partnerships.")
         ),
         "               contribution rate {0} | mean trust {1}".format(
             _fmt(summary["cooperation.contribution_rate"]), _fmt(summary["cooperation.mean_trust"])
@@ -179,6 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"kerjasama: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # output piped into e.g. `head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("kerjasama: interrupted; nothing was written", file=sys.stderr)
         return 130

@@ -38,6 +38,7 @@ from sim.ties import Ties
 
 # Random streams, one per purpose (numpy SeedSequence spawn keys). Endowments and
 # shocks never depend on what villages do: common random numbers across scenarios.
+STANDARD_FORMS = ("formal", "informal", "long_term", "temporary")  # always reported, 0 when not allowed
 STREAM_ENDOWMENTS, STREAM_SHOCKS, STREAM_TRUST, STREAM_DECISIONS, STREAM_BEHAVIOUR, STREAM_INNOVATION = range(6)
 
 TIMESERIES_COLUMNS = (
@@ -96,6 +97,7 @@ class VillageState:
     upkeep_due: np.ndarray = field(default=None)  # money per step for the project serving it
     partnership: np.ndarray = field(default=None)  # (n, 3) partnership id per domain, -1 = alone
     contributed: np.ndarray = field(default=None)  # (n, 3) bool, did it contribute last step
+    tenure: np.ndarray = field(default=None)  # (n, 3) steps spent in its current partnership
     payoff: np.ndarray = field(default=None)  # (n, 3) realised gain over going alone last step, money/household
     expected_gain: np.ndarray = field(default=None)  # (n, 3, forms) learned gain of each form over alone
     propensity: np.ndarray = field(default=None)  # (n, 3, 2) reinforcement: contribute, free-ride
@@ -166,7 +168,12 @@ class VillageModel(mesa.Model):
         self.counterfactual: VillageModel | None = None
         if p["shocks"]["scheduled"] and not _counterfactual:
             self.counterfactual = VillageModel(self.scenario.without_scheduled_shocks(), rng=self.seed, _counterfactual=True)
-        columns = [*TIMESERIES_COLUMNS, *(f"quality_{name}" for name in self.service_names)]
+        self.form_names = list(dict.fromkeys([*STANDARD_FORMS, *self.forms]))
+        columns = [
+            *TIMESERIES_COLUMNS,
+            *(f"partnerships_{name}" for name in self.form_names if name not in STANDARD_FORMS),
+            *(f"quality_{name}" for name in self.service_names),
+        ]
         reporters = {name: (lambda m, k=name: m._stats[k]) for name in columns}
         if self.counterfactual is not None:
             first = min(p["shocks"]["scheduled"], key=lambda e: e["step"])
@@ -219,6 +226,7 @@ class VillageModel(mesa.Model):
         s.upkeep_due = np.zeros(n)
         s.partnership = np.full((n, 3), -1, dtype=np.int64)
         s.contributed = np.ones((n, 3), dtype=bool)
+        s.tenure = np.zeros((n, 3), dtype=np.int64)
         s.payoff = np.zeros((n, 3))
         s.expected_gain = np.zeros((n, 3, max(len(self.form_list), 1)))
         s.propensity = np.zeros((n, 3, 2))
@@ -247,11 +255,13 @@ class VillageModel(mesa.Model):
         """Forms a village may choose for ``domain`` (allowed, covering it, and mandated if a mandate applies)."""
         if domain not in self.open_domains:
             return []
-        mandate = self.params["policy"]["mandate"].get(DOMAIN_NAMES[domain])
-        forms = [f for f in self.form_list if domain in f.domains]
-        if mandate is not None:
-            forms = [f for f in forms if f.name == mandate]
-        return [f for f in forms if all(d in self.open_domains for d in f.covered_domains(domain))]
+        mandate = self.params["policy"]["mandate"]
+
+        def permitted(form: Form) -> bool:
+            covered = form.covered_domains(domain)
+            return all(d in self.open_domains and mandate.get(DOMAIN_NAMES[d], form.name) == form.name for d in covered)
+
+        return [f for f in self.form_list if domain in f.domains and permitted(f)]
 
     def learned_gain(self, i: int, domain: int, form: Form) -> float:
         """What village ``i`` has learned a partnership of ``form`` brings in
@@ -402,7 +412,8 @@ class VillageModel(mesa.Model):
         setup = self.setup_cost(partnership.form)
         for d in partnership.domains:
             s.partnership[i, d] = partnership.pid
-            s.contributed[i, d] = True  # an opening move of good faith
+            s.contributed[i, d] = True
+            s.tenure[i, d] = 0
             s.pending_cost[i, d] += setup / len(partnership.domains)
         if INFRASTRUCTURE in partnership.domains and s.served_until[i] <= self.steps:
             partnership.fund += s.fund[i]  # its own savings for a project go into the common fund
@@ -515,10 +526,7 @@ class VillageModel(mesa.Model):
         version of :meth:`Village.will_contribute`). Alone, a village pays its own way."""
         s, t = self.state, self.ties
         n = s.n
-        rng = np.random.default_rng(self._stream(STREAM_BEHAVIOUR, self.steps))
-        u_rule = rng.random((n, 3))
-        u_error = rng.random((n, 3))
-        self._u_detect = rng.random((n, 3))
+        u_rule, u_error, self._u_detect = self.behaviour_draws()
         rule = self.params["behaviour"]["rule"]
         contributes = np.ones((n, 3), dtype=bool)
         deters = np.array([f.deters_free_riding for f in self.form_list] + [False])
@@ -538,7 +546,8 @@ class VillageModel(mesa.Model):
                 identity = self._identity(d, same)
                 form_idx = self._form_index(d)
                 action = behaviour.conditional_cooperation(
-                    signal, s.threshold, identity, self.params["cooperation"]["identity"]["threshold_discount"], deters[form_idx]
+                    signal, s.threshold, identity, self.params["cooperation"]["identity"]["threshold_discount"],
+                    deters[form_idx], s.tenure[:, d] == 0,
                 )
             elif rule == "reinforcement":
                 action = behaviour.reinforcement(s.propensity[:, d, 0], s.propensity[:, d, 1], self.rl_temperature, u_rule[:, d])
@@ -552,6 +561,13 @@ class VillageModel(mesa.Model):
             contributes[:, d] = np.where(member, action, True)
         return contributes
 
+    def behaviour_draws(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """This step's uniform draws for contribution decisions: (rule, error, detection),
+        each (villages x domains), from the behaviour stream seeded by the step."""
+        rng = np.random.default_rng(self._stream(STREAM_BEHAVIOUR, self.steps))
+        n = self.state.n
+        return rng.random((n, 3)), rng.random((n, 3)), rng.random((n, 3))
+
     def _form_index(self, domain: int) -> np.ndarray:
         """Index of each village's form in ``domain`` (len(forms) when alone)."""
         pid = self.state.partnership[:, domain]
@@ -561,6 +577,22 @@ class VillageModel(mesa.Model):
         if members.size:
             out[members] = [lookup[int(q)] for q in pid[members]]
         return out
+
+    def running_costs(self) -> np.ndarray:
+        """Running cost each village pays this step for its partnership in each domain
+        (money per village; a bundle's cost is spread over its domains). Shared
+        identity makes it cheaper: x (1 - cost_discount x identity)."""
+        n = self.state.n
+        forms = self.form_list
+        running = np.zeros((n, 3))
+        discount = self.params["cooperation"]["identity"]["cost_discount"]
+        for d in range(3):
+            idx = self._form_index(d)
+            covers = np.array([len(f.domains) if f.bundle else 1 for f in forms] + [1])[idx]
+            base = np.array([self.running_cost(f) for f in forms] + [0.0])[idx] / covers
+            identity = self._identity(d, self._partner_edges(d))
+            running[:, d] = base * (1.0 - discount * identity)
+        return running
 
     def _identity(self, domain: int, same: np.ndarray) -> np.ndarray:
         """Mean shared identity of each village with its partners in ``domain``, [0, 1)."""
@@ -632,13 +664,7 @@ class VillageModel(mesa.Model):
         # Infrastructure: pledges into funds, threshold builds, upkeep
         lab2, ng2 = group_labels(s.partnership[:, INFRASTRUCTURE])
         in_infra = member[:, INFRASTRUCTURE]
-        running = np.zeros((n, 3))
-        for d in range(3):
-            idx = form_idx[:, d]
-            covers = np.array([len(f.domains) if f.bundle else 1 for f in forms] + [1])[idx]
-            base = np.array([self.running_cost(f) for f in forms] + [0.0])[idx] / covers
-            identity = self._identity(d, self._partner_edges(d))
-            running[:, d] = base * (1.0 - p["cooperation"]["identity"]["cost_discount"] * identity)
+        running = self.running_costs()
         pledge = q["pledge_share"] * s.budget
         cap = p["policy"]["joint_budget_share"] * s.budget - running.sum(axis=1) - s.pending_cost.sum(axis=1)
         pledge = np.where(in_infra, np.clip(np.minimum(pledge, cap), 0.0, None), pledge)
@@ -810,6 +836,7 @@ class VillageModel(mesa.Model):
                     new_practice, np.maximum(s.service_efficiency * (1.0 - inn["productivity_gain"]), 0.2), s.service_efficiency
                 )
         s.contributed = contributes.copy()
+        s.tenure = np.where(member, s.tenure + 1, 0)
 
     def partner_diversity(self, domain: int) -> np.ndarray:
         """Standard deviation of expertise in ``domain`` across each village's group (0 alone)."""
@@ -879,7 +906,7 @@ class VillageModel(mesa.Model):
             stats[f"quality_{name}"] = float(np.sum(s.quality[:, k_s] * h) / h.sum())
         for d, name in enumerate(DOMAIN_NAMES):
             stats[f"participation_{name}"] = float(member[:, d].mean())
-        counts = {name: 0 for name in ("formal", "informal", "long_term", "temporary")}
+        counts = {name: 0 for name in self.form_names}
         for partnership in self.partnerships.values():
             counts[partnership.form.name] = counts.get(partnership.form.name, 0) + 1
         for name, value in counts.items():
@@ -964,10 +991,7 @@ class VillageModel(mesa.Model):
             ("cooperation.participation.agriculture", "participation_agriculture"),
             ("cooperation.participation.services", "participation_services"),
             ("cooperation.participation.infrastructure", "participation_infrastructure"),
-            ("cooperation.partnerships.formal", "partnerships_formal"),
-            ("cooperation.partnerships.informal", "partnerships_informal"),
-            ("cooperation.partnerships.long_term", "partnerships_long_term"),
-            ("cooperation.partnerships.temporary", "partnerships_temporary"),
+            *((f"cooperation.partnerships.{name}", f"partnerships_{name}") for name in self.form_names),
             ("cooperation.contribution_rate", "contribution_rate"),
             ("cooperation.mean_trust", "mean_trust"),
             ("cooperation.mean_identity", "mean_identity"),

@@ -193,7 +193,8 @@ class VillageScenario(Scenario):
 
     * ``name``: the scenario's name; ``source``: the file it came from;
     * ``params``: the resolved parameter tree (nested dicts) after ``extends`` and
-      overrides, money already in poverty-line units;
+      overrides, all money in poverty-line units (each file's and each override's
+      own currency converted with its ``economy.poverty_line``);
     * ``overrides``: the dotted overrides that were applied.
     """
 
@@ -290,7 +291,7 @@ def _resolve_extends(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     data = read_toml(path)
     default_path = (SCENARIO_DIR / f"{DEFAULT_NAME}.toml").resolve()
     if path == default_path:
-        return data
+        return data  # the default is in poverty-line units
     parent_name = data.get("extends") or DEFAULT_NAME
     if not isinstance(parent_name, str):
         raise ScenarioError(f"{path}: extends: must be a scenario name (a string)")
@@ -299,8 +300,30 @@ def _resolve_extends(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     except ScenarioError:
         raise ScenarioError(f"{path}: extends: no scenario named {parent_name!r}") from None
     parent = _resolve_extends(parent_path, (*seen, path))
+    line = data.get("economy", {}).get("poverty_line", parent["economy"]["poverty_line"])
+    data = _in_poverty_lines(data, line, str(path))
     merged = _merge(parent, _prepare_open_tables(data, parent, path))
     return merged
+
+
+def _in_poverty_lines(tree: dict[str, Any], line: Any, source: str) -> dict[str, Any]:
+    """Money values written in a file's own currency, converted to poverty-line
+    units (what the model uses). Inherited values are already converted, so a
+    child file's currency applies to the values it writes, and only to those."""
+    if not isinstance(line, (int, float)) or isinstance(line, bool) or not line > 0:
+        raise ScenarioError(f"{source}: economy.poverty_line: must be a number > 0, got {line!r}")
+    if line == 1.0:
+        return tree
+    tree = copy.deepcopy(tree)
+    for path, value in flatten(tree).items():
+        rule = _rule_for(path)
+        if rule is not None and rule.money and isinstance(value, (int, float)) and not isinstance(value, bool):
+            node = tree
+            parts = path.split(".")
+            for part in parts[:-1]:
+                node = node[part]
+            node[parts[-1]] = value / line
+    return tree
 
 
 def _prepare_open_tables(data: dict[str, Any], parent: dict[str, Any], path: Path) -> dict[str, Any]:
@@ -390,6 +413,9 @@ def load_scenario(
         target = {"n_villages": "landscape.n_villages", "steps": "run.steps"}.get(key, key)
         if value is None and key in ("n_villages", "steps"):
             continue
+        rule = _rule_for(target)
+        if rule is not None and rule.money and isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = value / raw["economy"]["poverty_line"]  # given in the scenario's currency
         apply_override(raw, target, value, "override")
         applied[target] = value
     try:
@@ -542,8 +568,8 @@ def _default_template() -> dict[str, Any]:
 
 
 def validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
-    """Check a merged scenario tree against the default's shape and the rules above;
-    return the parameter tree with money converted to poverty-line units."""
+    """Check a merged scenario tree (money already in poverty-line units) against
+    the default's shape and the rules above; return the checked parameter tree."""
     template = _default_template()
     template["shocks"]["scheduled"] = []  # a list of tables, checked on its own
     out: dict[str, Any] = {}
@@ -564,26 +590,9 @@ def validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
         raise ScenarioError(
             f"{source}: shocks.drought.local_weight: district_weight + local_weight must be <= 1"
         )
-    if out["run"]["burn_in"] >= out["run"]["steps"]:
-        raise ScenarioError(f"{source}: run.burn_in: must be smaller than run.steps ({out['run']['steps']})")
     if out["landscape"]["n_districts"] > out["landscape"]["n_villages"]:
         raise ScenarioError(f"{source}: landscape.n_districts: must not exceed landscape.n_villages")
     services = [k for k, v in out["services"].items() if isinstance(v, dict)]
     if not services:
         raise ScenarioError(f"{source}: services: define at least one service table")
-    _to_poverty_line_units(out)
     return out
-
-
-def _to_poverty_line_units(params: dict[str, Any]) -> None:
-    line = params["economy"]["poverty_line"]
-    if line == 1.0:
-        return
-    for path, value in flatten(params).items():
-        rule = _rule_for(path)
-        if rule is not None and rule.money and isinstance(value, (int, float)):
-            node = params
-            parts = path.split(".")
-            for part in parts[:-1]:
-                node = node[part]
-            node[parts[-1]] = value / line

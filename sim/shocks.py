@@ -73,6 +73,7 @@ class Environment:
         own_z = rng.normal(size=n)
         fire_u = rng.random(n)
         price_z = rng.normal()
+        scheduled_u = rng.random(n)
         crop = np.zeros(n)
         fire = np.zeros(n, dtype=bool)
         price = 1.0
@@ -90,8 +91,8 @@ class Environment:
             hit = np.ones(n, dtype=bool) if event["district"] < 0 else self.district == event["district"]
             if event["kind"] in ("drought", "flood"):
                 crop = np.where(hit, np.clip(crop + event["intensity"], 0.0, 1.0), crop)
-            elif event["kind"] == "fire":
-                fire = fire | hit
+            elif event["kind"] == "fire":  # each village hit burns with probability `intensity`
+                fire = fire | (hit & (scheduled_u < event["intensity"]))
             else:  # price
                 price *= 1.0 - event["intensity"]
         return Shocks(crop=crop, fire=fire, price=price)

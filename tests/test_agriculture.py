@@ -1,0 +1,92 @@
+"""Agriculture: farm output, risk pools and their value under correlated shocks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim.domains import AGRICULTURE, agriculture, group_labels
+from sim.scenario import load_scenario
+from sim.shocks import Environment
+from tests.conftest import isolated_model
+
+
+@given(
+    incomes=st.lists(st.floats(0.0, 1e4), min_size=1, max_size=30),
+    groups=st.integers(1, 5),
+    pool_share=st.floats(0.0, 1.0),
+    seed=st.integers(0, 1000),
+)
+def test_pool_transfers_sum_to_zero_in_every_group(incomes, groups, pool_share, seed):
+    rng = np.random.default_rng(seed)
+    income = np.array(incomes)
+    pid = rng.integers(-1, groups, size=income.size)
+    pays = rng.random(income.size) < 0.7
+    labels, n = group_labels(pid)
+    transfer = agriculture.risk_pool_transfers(income, labels, n, pays, pool_share)
+    sums = np.bincount(labels, weights=transfer, minlength=n)
+    assert np.allclose(sums, 0.0, atol=1e-7 * max(1.0, income.sum()))
+    assert np.allclose(transfer[pid < 0], 0.0)  # alone: no pool
+
+
+def test_output_follows_the_formula():
+    out = agriculture.farm_output(np.array([1.0]), np.array([2.0]), 0.5, np.array([True]), 0.25, np.array([0.4]), np.array([0.5]), 0.6)
+    assert out[0] == pytest.approx(1.0 * 2.0**0.5 * 1.25 * (1 - 0.4 * (1 - 0.3)))
+
+
+def _pool_variance_ratio(shock_overrides: dict) -> float:
+    """Variance of members' farm income with a pool / without, under the model's own shocks."""
+    base = {"landscape.n_villages": 200, "landscape.n_districts": 1, "shocks.drought.threshold": -0.5,
+            "shocks.drought.severity": 0.4, "shocks.price.volatility": 0.0, "shocks.fire.probability": 0.0}
+    scenario = load_scenario("default", {**base, **shock_overrides})
+    rng = np.random.default_rng(0)
+    x, y = rng.uniform(0, 10, 200), rng.uniform(0, 10, 200)
+    env = Environment(scenario.params["shocks"], x, y, np.zeros(200, dtype=int), 1, np.random.SeedSequence(5))
+    labels = np.repeat(np.arange(40), 5)  # 40 pools of 5
+    before, after = [], []
+    for step in range(1, 301):
+        income = 1.0 - env.draw(step).crop
+        before.append(income)
+        after.append(income + agriculture.risk_pool_transfers(income, labels, 40, np.ones(200, bool), 0.5))
+    return float(np.var(np.array(after), axis=0).mean() / np.var(np.array(before), axis=0).mean())
+
+
+def test_risk_pool_lowers_variance_under_independent_shocks_and_helps_less_when_correlated():
+    independent = _pool_variance_ratio({"shocks.drought.district_weight": 0.0, "shocks.drought.local_weight": 0.0})
+    correlated = _pool_variance_ratio({"shocks.drought.district_weight": 1.0, "shocks.drought.local_weight": 0.0})
+    assert independent < 0.7  # theory for k=5, pi=0.5: 1 - (1 - 1/5)(1 - 0.25) = 0.4
+    assert correlated > 0.99  # perfectly correlated shocks: nothing to insure
+    assert correlated > independent
+    assert agriculture.pooled_variance_factor(5, 1.0, 0.5) == pytest.approx(0.0)
+    assert agriculture.pooled_variance_factor(5, 0.0, 0.5) == pytest.approx(0.8 * 0.75)
+
+
+def test_risk_pool_smooths_members_consumption_in_the_model():
+    """Members' consumption varies less with a pool than alone, when shocks are independent."""
+    common = {"cooperation.domains": ["agriculture"], "cooperation.forms": ["formal"], "behaviour.rule": "always_cooperate",
+              "behaviour.error_rate": 0.0, "economy.save_rate": 0.0, "agriculture.food_store_share": 0.0,
+              "agriculture.marketing_premium": 0.0, "shocks.price.volatility": 0.0, "shocks.fire.probability": 0.0,
+              "shocks.drought.threshold": 0.0, "shocks.drought.severity": 0.5, "shocks.drought.district_weight": 0.0,
+              "shocks.drought.local_weight": 0.0, "cooperation.innovation.base_rate": 0.0,
+              "cooperation.innovation.diversity_rate": 0.0, "cooperation.capacity.spill_rate": 0.0,
+              "cooperation.capacity.self_learning": 0.0, "landscape.initial_wealth": 0.0, "landscape.initial_food_stock": 0.0,
+              "forms.formal.term": 0, "forms.formal.exit_penalty": 0.0}
+
+    def consumption_variance(forms, pool_share):
+        m = isolated_model(**{**common, "cooperation.forms": forms, "agriculture.pool_share": pool_share,
+                              "n_villages": 40, "steps": 60})
+        if forms:
+            for start in range(0, 40, 4):
+                m.form_partnership(m.forms["formal"], (AGRICULTURE,), list(range(start, start + 4)))
+        history = []
+        for _ in range(60):
+            m.step()
+            history.append(m.state.consumption.copy())
+        return np.var(np.array(history), axis=0).mean(), m
+
+    alone, _ = consumption_variance([], 0.3)
+    pooled, model = consumption_variance(["formal"], 0.5)
+    assert (model.state.partnership[:, AGRICULTURE] >= 0).all()
+    assert pooled < 0.8 * alone

@@ -1,0 +1,147 @@
+"""The public API, reproducibility, common random numbers and Mesa integration."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import mesa
+import numpy as np
+import pytest
+
+from sim import VillageModel
+from tests.conftest import run_small
+
+SUMMARY_KEYS = [
+    "welfare.mean_consumption", "welfare.mean_utility", "welfare.gini", "welfare.poverty_rate",
+    "welfare.food_insecurity_rate", "efficiency.service_cost_per_household", "resilience.resistance",
+    "resilience.recovered", "resilience.recovery_steps", "resilience.loss", "resilience.robustness",
+    "resilience.cvar5", "cooperation.participation.agriculture", "cooperation.participation.services",
+    "cooperation.participation.infrastructure", "cooperation.partnerships.formal",
+    "cooperation.partnerships.informal", "cooperation.partnerships.long_term",
+    "cooperation.partnerships.temporary", "cooperation.contribution_rate", "cooperation.mean_trust",
+]
+COLUMNS = [
+    "step", "mean_consumption", "gini", "poverty_rate", "participation_agriculture", "participation_services",
+    "participation_infrastructure", "partnerships_formal", "partnerships_informal", "partnerships_long_term",
+    "partnerships_temporary", "contribution_rate", "mean_trust", "shock_intensity",
+]
+
+
+def test_public_api_example():
+    m = VillageModel(scenario="india_sustainable_agriculture", rng=42, n_villages=60, steps=40,
+                     **{"forms.formal.enforcement": 0.9})
+    m.run()
+    assert m.steps == 40 and not m.running
+    summary = m.summary()
+    for key in SUMMARY_KEYS:
+        assert key in summary
+    df = m.datacollector.get_model_vars_dataframe()
+    assert len(df) == 41
+    assert list(df["step"]) == list(range(41))
+    for column in COLUMNS:
+        assert column in df.columns
+    assert df.loc[0, "partnerships_formal"] == 0  # step 0 is the initial state
+
+
+def test_summary_types_with_and_without_a_scheduled_shock():
+    shocked = run_small(2, steps=30).summary()
+    assert isinstance(shocked["resilience.recovered"], bool)
+    assert shocked["resilience.recovery_steps"] is None or isinstance(shocked["resilience.recovery_steps"], int)
+    assert 0 < shocked["resilience.resistance"] <= 1.5
+    calm = run_small(2, steps=30, **{"shocks.scheduled": []}).summary()
+    for key in ("resistance", "recovered", "recovery_steps", "loss", "robustness"):
+        assert calm[f"resilience.{key}"] is None
+    assert calm["resilience.cvar5"] is not None  # downside risk under background shocks is always measured
+
+
+def test_scheduled_shock_is_measured_against_the_same_run_without_it():
+    m = run_small(4, steps=30)
+    df = m.timeseries()
+    before = df["step"] < m.shock_step
+    assert np.array_equal(df.loc[before, "mean_consumption"], df.loc[before, "counterfactual_mean_consumption"])
+    at = df["step"] == m.shock_step
+    assert float(df.loc[at, "affected_mean_consumption"].iloc[0]) < float(df.loc[at, "counterfactual_affected_mean_consumption"].iloc[0])
+    twin = VillageModel("default", rng=4, n_villages=60, steps=30, **{"shocks.scheduled": []})
+    twin.run()
+    assert np.array_equal(twin.timeseries()["mean_consumption"], df["counterfactual_mean_consumption"])
+
+
+def test_same_seed_same_outputs():
+    a, b = run_small(7), run_small(7)
+    assert a.summary() == b.summary()
+    assert a.timeseries().equals(b.timeseries())
+    c = run_small(8)
+    assert c.summary() != a.summary()
+
+
+def test_same_seed_in_a_fresh_process():
+    code = (
+        "import json; from sim import VillageModel; "
+        "m = VillageModel('default', rng=7, n_villages=60, steps=20); m.run(); "
+        "print(json.dumps(m.summary(), sort_keys=True))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    here = json.loads(json.dumps(run_small(7).summary(), sort_keys=True))
+    assert json.loads(out) == here
+
+
+def test_common_random_numbers_across_scenarios():
+    """Two scenarios with the same seed face the same villages and the same shocks."""
+    a = run_small(11, steps=15)
+    b = run_small(11, "autarky", steps=15)
+    for name in ("x", "y", "households", "land", "district", "threshold", "risk_aversion"):
+        assert np.array_equal(getattr(a.state, name), getattr(b.state, name))
+    assert np.array_equal(a.timeseries()["shock_intensity"], b.timeseries()["shock_intensity"])
+    assert np.array_equal(a.timeseries()["fires"], b.timeseries()["fires"])
+    assert not np.array_equal(a.timeseries()["mean_consumption"], b.timeseries()["mean_consumption"])
+
+
+def test_batch_run_unmodified():
+    rows = mesa.batch_run(
+        VillageModel,
+        parameters={"scenario": "default", "n_villages": [20, 40]},
+        rng=[1, 2, 3],
+        max_steps=20,
+        number_processes=1,
+        display_progress=False,
+    )
+    assert len(rows) == 6
+    again = mesa.batch_run(
+        VillageModel,
+        parameters={"scenario": "default", "n_villages": [20, 40]},
+        rng=[1, 2, 3],
+        max_steps=20,
+        number_processes=1,
+        display_progress=False,
+    )
+    assert rows == again
+    by_seed = {(r["n_villages"], r["rng"]): r["mean_consumption"] for r in rows}
+    assert by_seed[(20, 1)] != by_seed[(20, 2)]
+    assert all(r["Step"] == 20 for r in rows)
+
+
+def test_cooperation_off_equals_autarky_and_forms_change_nothing():
+    off = run_small(5, **{"cooperation.forms": []})
+    autarky = run_small(5, "autarky")
+    tweaked = run_small(5, **{"cooperation.forms": [], "forms.formal.enforcement": 0.1, "forms.informal.running_cost": 9.0,
+                              "forms.temporary.term": 1})
+    for other in (autarky, tweaked):
+        assert np.array_equal(off.state.consumption, other.state.consumption)
+        assert np.array_equal(off.state.wealth, other.state.wealth)
+        assert off.timeseries().equals(other.timeseries())
+    assert not off.partnerships and not off.ended
+    assert off.summary()["cooperation.contribution_rate"] == 0.0
+
+
+def test_agents_are_mesa_agents():
+    from sim.agents import Partnership, Village
+
+    m = run_small(3, steps=5)
+    assert len(m.agents_by_type[Village]) == 60
+    live = m.agents_by_type.get(Partnership, [])
+    assert len(live) == len(m.partnerships)
+    village = m.villages[0]
+    assert village.households == m.state.households[0]
+    assert all(village.partnership(d) is None or 0 in village.partnership(d).members for d in range(3))
