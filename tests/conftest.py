@@ -31,3 +31,17 @@ def isolated_model(**overrides) -> VillageModel:
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+def tied_group(model: VillageModel, size: int, exclude: tuple[int, ...] = ()) -> list[int]:
+    """``size`` villages that are all tied to each other (as real partners are)."""
+    for seed_village in range(model.state.n):
+        if seed_village in exclude:
+            continue
+        group = [seed_village]
+        for j in model.ties.neighbours(seed_village):
+            if int(j) not in exclude and model.all_tied(int(j), group):
+                group.append(int(j))
+            if len(group) == size:
+                return group
+    raise AssertionError(f"no {size} mutually tied villages")
