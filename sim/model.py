@@ -156,6 +156,7 @@ class VillageModel(mesa.Model):
         self._next_pid = 0
         self.ended: list[dict] = []  # partnerships that ended: form, domains, duration, reason
         self.transfers_log: list[float] = []  # per step, the largest |sum| of transfers within a pool (should be 0)
+        self.fine_imbalance: list[float] = []  # per step, fines paid minus fines received (should be 0)
         self._setup_villages()
         self.environment = Environment(
             p["shocks"], self.state.x, self.state.y, self.state.district, p["landscape"]["n_districts"],
@@ -720,6 +721,7 @@ class VillageModel(mesa.Model):
             fines_received[:, d] = np.where(receivers, pot[lab] / np.maximum(count[lab], 1), 0.0)
         self._detected = detected
         self._fines = fines_paid
+        self.fine_imbalance.append(float(fines_paid.sum() - fines_received.sum()))
 
         # Village budget: what is left goes to households (a negative rest is a local tax)
         partnership_costs = running + s.pending_cost + fines_paid - fines_received

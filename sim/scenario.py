@@ -425,7 +425,7 @@ def load_scenario(
         text = str(exc)
         for key in applied:
             if text.startswith(f"{source}: {key}:"):
-                raise ScenarioError("override " + text[len(source) + 2 :]) from None
+                raise ScenarioError("override: " + text[len(source) + 2 :]) from None
         raise
     return VillageScenario(
         rng=rng,

@@ -1,0 +1,116 @@
+"""The command line: outputs of `run`, listing and checking scenarios, and error paths."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.scenario import available_scenarios
+
+
+def kerjasama(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_run_writes_summary_timeseries_manifest_and_figures(tmp_path):
+    out = tmp_path / "run"
+    result = kerjasama("run", "default", "--seed", "3", "--steps", "8", "--villages", "30",
+                       "--set", "shocks.scheduled.0.step=4", "--set", "forms.formal.enforcement=0.9", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "mean consumption" in result.stdout and "resilience" in result.stdout
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["seed"] == 3 and summary["steps"] == 8
+    assert summary["resilience.resistance"] is not None
+    series = pd.read_csv(out / "timeseries.csv")
+    assert list(series["step"]) == list(range(9))
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 3
+    assert manifest["parameters"]["forms.formal.enforcement"] == 0.9
+    assert manifest["parameters"]["landscape.n_villages"] == 30
+    assert manifest["versions"]["mesa"].startswith("3.")
+    assert "git_commit" in manifest
+    for name in ("welfare", "cooperation", "resilience", "map"):
+        assert (out / "figures" / f"{name}.png").stat().st_size > 1000
+    assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_rerun_replaces_the_folder_atomically(tmp_path):
+    out = tmp_path / "run"
+    assert main(["run", "autarky", "--steps", "3", "--villages", "20", "--out", str(out), "--quiet"]) == 0
+    (out / "stale.txt").write_text("old")
+    assert main(["run", "autarky", "--steps", "3", "--villages", "20", "--out", str(out), "--quiet"]) == 0
+    assert not (out / "stale.txt").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_same_seed_same_files(tmp_path):
+    for name in ("a", "b"):
+        assert main(["run", "default", "--steps", "5", "--villages", "25", "--out", str(tmp_path / name), "--quiet"]) == 0
+    assert (tmp_path / "a" / "summary.json").read_text() == (tmp_path / "b" / "summary.json").read_text()
+    assert (tmp_path / "a" / "timeseries.csv").read_text() == (tmp_path / "b" / "timeseries.csv").read_text()
+
+
+def test_scenarios_and_check(tmp_path):
+    result = kerjasama("scenarios")
+    assert result.returncode == 0
+    for name in available_scenarios():
+        assert name in result.stdout
+    assert len(result.stdout.strip().splitlines()) == len(available_scenarios())
+    ok = kerjasama("check", "india_sustainable_agriculture")
+    assert ok.returncode == 0 and "OK" in ok.stdout
+
+
+def _write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["run", "default", "--set", "nonsense.key=1"], "override: nonsense.key: unknown key"),
+        (["run", "default", "--set", "forms.formal.enforcement=high"], "forms.formal.enforcement: must be a number"),
+        (["run", "default", "--set", "forms.formal.enforcement=1.5"], "allowed: a number in [0, 1]"),
+        (["run", "default", "--set", "behaviour.rule=random"], "allowed: one of"),
+        (["run", "default", "--set", "novalue"], "--set: expected KEY=VALUE"),
+        (["run", "default", "--villages", "0"], "landscape.n_villages"),
+        (["run", "no_such_scenario"], "no such scenario"),
+        (["check", "missing.toml"], "no such scenario"),
+        (["run", "default", "--seed", "abc"], "invalid int value"),
+    ],
+)
+def test_bad_input_one_line_exit_2_nothing_written(tmp_path, args, fragment):
+    out = tmp_path / "out"
+    result = kerjasama(*args, "--out", str(out)) if args[0] == "run" else kerjasama(*args)
+    assert result.returncode == 2
+    assert fragment in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        ("name = 'x'\n[landscape\n", "malformed TOML"),
+        ('name = "x"\ndescription = "d"\n[landscape]\nn_villages = "many"\n', "bad.toml: landscape.n_villages: must be a number"),
+        ('name = "x"\ndescription = "d"\n[landscpe]\nn_villages = 3\n', "bad.toml: landscpe: unknown key"),
+        ('name = "x"\ndescription = "d"\n[behaviour]\nerror_rate = 0.9\n', "bad.toml: behaviour.error_rate: 0.9 is out of range"),
+        ('name = "x"\nextends = "nowhere"\n', "extends: no scenario named 'nowhere'"),
+    ],
+)
+def test_bad_files_one_line_exit_2(tmp_path, content, fragment):
+    path = _write(tmp_path, "bad.toml", content)
+    for args in (["check", path], ["run", path, "--out", str(tmp_path / "out")]):
+        result = kerjasama(*args)
+        assert result.returncode == 2, result.stdout
+        assert fragment in result.stderr
+        assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+        assert not (tmp_path / "out").exists()
