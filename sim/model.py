@@ -59,6 +59,9 @@ TIMESERIES_COLUMNS = (
     "partnerships_long_term",
     "partnerships_temporary",
     "partnerships_total",
+    "partnerships_agriculture",
+    "partnerships_services",
+    "partnerships_infrastructure",
     "contribution_rate",
     "mean_trust",
     "mean_identity",
@@ -914,6 +917,8 @@ class VillageModel(mesa.Model):
         for name, value in counts.items():
             stats[f"partnerships_{name}"] = value
         stats["partnerships_total"] = len(self.partnerships)
+        for d, name in enumerate(DOMAIN_NAMES):
+            stats[f"partnerships_{name}"] = sum(1 for q in self.partnerships.values() if d in q.domains)
         if contributed is None or not member.any():
             stats["contribution_rate"] = 0.0
         else:
@@ -994,6 +999,7 @@ class VillageModel(mesa.Model):
             ("cooperation.participation.services", "participation_services"),
             ("cooperation.participation.infrastructure", "participation_infrastructure"),
             *((f"cooperation.partnerships.{name}", f"partnerships_{name}") for name in self.form_names),
+            *((f"cooperation.partnerships_by_domain.{name}", f"partnerships_{name}") for name in DOMAIN_NAMES),
             ("cooperation.contribution_rate", "contribution_rate"),
             ("cooperation.mean_trust", "mean_trust"),
             ("cooperation.mean_identity", "mean_identity"),
@@ -1007,11 +1013,16 @@ class VillageModel(mesa.Model):
         for name in self.service_names:
             out[f"services.quality.{name}"] = float(after[f"quality_{name}"].mean())
         ended = self.ended
-        out["cooperation.ended"] = len(ended)
+        out["cooperation.ended.total"] = len(ended)
         for reason in ("term ended", "collapsed", "too few members", "not renewed"):
             out[f"cooperation.ended.{reason.replace(' ', '_')}"] = sum(1 for e in ended if e["reason"] == reason)
         durations = [e["duration"] for e in ended] + [p.age(self.steps) for p in self.partnerships.values()]
-        out["cooperation.mean_duration"] = float(np.mean(durations)) if durations else 0.0
+        out["cooperation.duration.all"] = float(np.mean(durations)) if durations else None
+        for name in self.form_names:
+            of_form = [e["duration"] for e in ended if e["form"] == name] + [
+                q.age(self.steps) for q in self.partnerships.values() if q.form.name == name
+            ]
+            out[f"cooperation.duration.{name}"] = float(np.mean(of_form)) if of_form else None
         village_c = np.array(self._village_consumption)
         out["resilience.cvar5"] = metrics.cvar(village_c[burn + 1 :] if village_c.shape[0] > burn + 1 else village_c, 0.05)
         keys = ("resistance", "recovered", "recovery_steps", "loss", "robustness")

@@ -145,3 +145,21 @@ def test_agents_are_mesa_agents():
     village = m.villages[0]
     assert village.households == m.state.households[0]
     assert all(village.partnership(d) is None or 0 in village.partnership(d).members for d in range(3))
+
+
+def _summary_of(seed: int) -> dict:
+    return run_small(seed, steps=10).summary()
+
+
+def test_same_results_in_worker_processes():
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        remote = list(pool.map(_summary_of, [1, 2]))
+    assert remote == [_summary_of(1), _summary_of(2)]
+
+
+def test_summary_keys_nest_cleanly():
+    """No key is both a value and a prefix of another (the dotted keys form a tree)."""
+    keys = list(run_small(1, steps=6).summary())
+    assert not [a for a in keys for b in keys if b.startswith(a + ".")]
