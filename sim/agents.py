@@ -185,7 +185,9 @@ class Village(mesa.Agent):
             did = np.array([s.contributed[j, domain] for j in partners])
             signal = float(np.mean(trust * did)) if partners else 0.0
             identity = model.identity_level(i, domain)
-            threshold = s.threshold[i] * (1.0 - model.params["cooperation"]["identity"]["threshold_discount"] * identity)
+            threshold = s.threshold[i] * (
+                1.0 - model.params["cooperation"]["identity"]["threshold_discount"] * identity
+            )
             first_step = s.tenure[i, domain] == 0  # open with good faith
             action = first_step or partnership.form.deters_free_riding or signal >= threshold
         elif rule == "reinforcement":

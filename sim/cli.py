@@ -51,13 +51,21 @@ def print_summary(summary: dict, out: Path | None = None) -> None:
     """A short, readable summary of one run."""
     lines = [
         f"Scenario {summary['scenario']}  (seed {summary['seed']}, {summary['n_villages']} villages, {summary['steps']} steps)",
-        "  welfare      mean consumption {0} poverty lines | poverty rate {1} | food insecure {2} | Gini {3}".format(
-            *(_fmt(summary[k]) for k in ("welfare.mean_consumption", "welfare.poverty_rate", "welfare.food_insecurity_rate", "welfare.gini"))
+        "  welfare      mean consumption {} poverty lines | poverty rate {} | food insecure {} | Gini {}".format(
+            *(
+                _fmt(summary[k])
+                for k in (
+                    "welfare.mean_consumption",
+                    "welfare.poverty_rate",
+                    "welfare.food_insecurity_rate",
+                    "welfare.gini",
+                )
+            )
         ),
-        "  efficiency   service cost per household {0} poverty lines per year".format(
+        "  efficiency   service cost per household {} poverty lines per year".format(
             _fmt(summary["efficiency.service_cost_per_household"])
         ),
-        "  cooperation  participation: agriculture {0}, services {1}, infrastructure {2}".format(
+        "  cooperation  participation: agriculture {}, services {}, infrastructure {}".format(
             *(_fmt(summary[f"cooperation.participation.{d}"]) for d in ("agriculture", "services", "infrastructure"))
         ),
         "               partnerships (mean number active): "
@@ -66,14 +74,14 @@ def print_summary(summary: dict, out: Path | None = None) -> None:
             for key, value in summary.items()
             if key.startswith("cooperation.partnerships.")
         ),
-        "               contribution rate {0} | mean trust {1}".format(
+        "               contribution rate {} | mean trust {}".format(
             _fmt(summary["cooperation.contribution_rate"]), _fmt(summary["cooperation.mean_trust"])
         ),
     ]
     if summary.get("resilience.resistance") is not None:
         recovery = summary["resilience.recovery_steps"]
         lines.append(
-            "  resilience   resistance {0} | recovery {1} | loss {2} | robustness {3} | CVaR5 {4}".format(
+            "  resilience   resistance {} | recovery {} | loss {} | robustness {} | CVaR5 {}".format(
                 _fmt(summary["resilience.resistance"]),
                 "not recovered" if recovery is None else f"{recovery} steps",
                 _fmt(summary["resilience.loss"]),
@@ -160,7 +168,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     run.add_argument("--steps", type=int, help="horizon in steps (overrides run.steps)")
     run.add_argument("--villages", type=int, help="number of villages (overrides landscape.n_villages)")
-    run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a scenario key, e.g. forms.formal.enforcement=0.9")
+    run.add_argument(
+        "--set", action="append", metavar="KEY=VALUE", help="override a scenario key, e.g. forms.formal.enforcement=0.9"
+    )
     run.add_argument("--out", help="results folder (default results/SCENARIO-seedN)")
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
     run.set_defaults(func=cmd_run)

@@ -162,7 +162,11 @@ class VillageModel(mesa.Model):
         self.fine_imbalance: list[float] = []  # per step, fines paid minus fines received (should be 0)
         self._setup_villages()
         self.environment = Environment(
-            p["shocks"], self.state.x, self.state.y, self.state.district, p["landscape"]["n_districts"],
+            p["shocks"],
+            self.state.x,
+            self.state.y,
+            self.state.district,
+            p["landscape"]["n_districts"],
             self._stream(STREAM_SHOCKS),
         )
         self._last_shocks = None
@@ -171,7 +175,9 @@ class VillageModel(mesa.Model):
         self._stats: dict[str, float] = {}
         self.counterfactual: VillageModel | None = None
         if p["shocks"]["scheduled"] and not _counterfactual:
-            self.counterfactual = VillageModel(self.scenario.without_scheduled_shocks(), rng=self.seed, _counterfactual=True)
+            self.counterfactual = VillageModel(
+                self.scenario.without_scheduled_shocks(), rng=self.seed, _counterfactual=True
+            )
         self.form_names = list(dict.fromkeys([*STANDARD_FORMS, *self.forms]))
         columns = [
             *TIMESERIES_COLUMNS,
@@ -182,7 +188,9 @@ class VillageModel(mesa.Model):
         if self.counterfactual is not None:
             first = min(p["shocks"]["scheduled"], key=lambda e: e["step"])
             self.shock_step = first["step"]
-            self.affected = np.ones(self.state.n, bool) if first["district"] < 0 else self.state.district == first["district"]
+            self.affected = (
+                np.ones(self.state.n, bool) if first["district"] < 0 else self.state.district == first["district"]
+            )
             if not self.affected.any():
                 self.affected[:] = True  # a district with no village: measure the whole region
             reporters["counterfactual_mean_consumption"] = lambda m: m.counterfactual._stats["mean_consumption"]
@@ -222,7 +230,9 @@ class VillageModel(mesa.Model):
         s.food = np.full(n, land_p["initial_food_stock"])
         s.expertise = np.clip(rng.normal(land_p["expertise_mean"], land_p["expertise_sd"], size=(n, 3)), 0.0, 1.0)
         s.threshold = np.clip(rng.normal(beh["threshold_mean"], beh["threshold_sd"], size=n), 0.0, 1.0)
-        s.risk_aversion = np.maximum(rng.normal(beh["risk_aversion_mean"], 0.25 * beh["risk_aversion_mean"], size=n), 0.0)
+        s.risk_aversion = np.maximum(
+            rng.normal(beh["risk_aversion_mean"], 0.25 * beh["risk_aversion_mean"], size=n), 0.0
+        )
         s.budget = land_p["budget_transfer"] + land_p["budget_per_household"] * s.households
         s.service_efficiency = np.ones(n)
         s.fund = np.zeros(n)
@@ -238,7 +248,9 @@ class VillageModel(mesa.Model):
         s.host_distance = np.zeros(n)
         s.pending_cost = np.zeros((n, 3))
         a = p["agriculture"]
-        base = agriculture.farm_output(s.productivity, s.land, a["alpha"], np.zeros(n), 0.0, np.zeros(n), s.expertise[:, 0], 0.0)
+        base = agriculture.farm_output(
+            s.productivity, s.land, a["alpha"], np.zeros(n), 0.0, np.zeros(n), s.expertise[:, 0], 0.0
+        )
         s.income_mean = base * (1.0 - a["food_store_share"])
         s.income_var = (0.15 * s.income_mean) ** 2
         s.consumption = s.income_mean + land_p["nonfarm_income"]
@@ -319,7 +331,11 @@ class VillageModel(mesa.Model):
         out = []
         for pid in sorted(seen, key=lambda q: (seen[q], q)):
             partnership = self.partnerships[pid]
-            if partnership.form is form and partnership.size < form.max_members and self.all_tied(i, partnership.members):
+            if (
+                partnership.form is form
+                and partnership.size < form.max_members
+                and self.all_tied(i, partnership.members)
+            ):
                 if all(self.state.partnership[i, d] < 0 for d in partnership.domains):
                     out.append(partnership)
         return out
@@ -372,15 +388,31 @@ class VillageModel(mesa.Model):
             corr = shock_correlation(dist, same, p["shocks"]) * off_diagonal
             mean_corr = corr.sum(axis=2) / max(k - 1, 1)
             gains += agriculture.expected_gain(
-                k, mean_corr, a["pool_share"], s.income_var[idx], s.income_mean[idx], consumption,
-                s.risk_aversion[idx], a["marketing_premium"], a["marketing_share"], compliance,
+                k,
+                mean_corr,
+                a["pool_share"],
+                s.income_var[idx],
+                s.income_mean[idx],
+                consumption,
+                s.risk_aversion[idx],
+                a["marketing_premium"],
+                a["marketing_share"],
+                compliance,
             )
         if SERVICES in covered:
             host = np.argmax(h, axis=1)
             to_host = dist[np.arange(n_groups)[:, None], np.arange(k)[None, :], host[:, None]]
             gains += svc.expected_gain(
-                self._service_fixed, p["services"]["coordination_overhead"], k, weight, to_host,
-                self._service_decay, self._service_weights, consumption, h, compliance,
+                self._service_fixed,
+                p["services"]["coordination_overhead"],
+                k,
+                weight,
+                to_host,
+                self._service_decay,
+                self._service_weights,
+                consumption,
+                h,
+                compliance,
             )
         if INFRASTRUCTURE in covered:
             q = p["infrastructure"]
@@ -389,8 +421,15 @@ class VillageModel(mesa.Model):
             if q["irrigates"]:
                 benefit = benefit + p["agriculture"]["irrigation_bonus"] * s.income_mean[idx]
             gains += infra.expected_gain(
-                q["build_cost"], q["lifetime"], q["upkeep"], pledges, pledges.sum(axis=1, keepdims=True),
-                weight, h, benefit, compliance,
+                q["build_cost"],
+                q["lifetime"],
+                q["upkeep"],
+                pledges,
+                pledges.sum(axis=1, keepdims=True),
+                weight,
+                h,
+                benefit,
+                compliance,
             )
         costs = (self.running_cost(form) + self.setup_cost(form) / self.amortisation) / h
         affordable = self.setup_cost(form) <= p["policy"]["joint_budget_share"] * s.budget[idx]
@@ -545,16 +584,24 @@ class VillageModel(mesa.Model):
             elif rule == "always_defect":
                 action = np.zeros(n, dtype=bool)
             elif rule == "conditional":
-                weighted = np.bincount(t.rows[same], weights=t.trust[same] * s.contributed[t.cols[same], d], minlength=n)
+                weighted = np.bincount(
+                    t.rows[same], weights=t.trust[same] * s.contributed[t.cols[same], d], minlength=n
+                )
                 signal = np.where(partners > 0, weighted / np.maximum(partners, 1), 0.0)
                 identity = self._identity(d, same)
                 form_idx = self._form_index(d)
                 action = behaviour.conditional_cooperation(
-                    signal, s.threshold, identity, self.params["cooperation"]["identity"]["threshold_discount"],
-                    deters[form_idx], s.tenure[:, d] == 0,
+                    signal,
+                    s.threshold,
+                    identity,
+                    self.params["cooperation"]["identity"]["threshold_discount"],
+                    deters[form_idx],
+                    s.tenure[:, d] == 0,
                 )
             elif rule == "reinforcement":
-                action = behaviour.reinforcement(s.propensity[:, d, 0], s.propensity[:, d, 1], self.rl_temperature, u_rule[:, d])
+                action = behaviour.reinforcement(
+                    s.propensity[:, d, 0], s.propensity[:, d, 1], self.rl_temperature, u_rule[:, d]
+                )
             else:  # imitate_best
                 best = np.full(n, -np.inf)
                 np.maximum.at(best, t.rows[same], s.payoff[t.cols[same], d])
@@ -627,7 +674,14 @@ class VillageModel(mesa.Model):
         served = s.served_until > now
         irrigated = served & q["irrigates"]
         output = agriculture.farm_output(
-            s.productivity, s.land, a["alpha"], irrigated, a["irrigation_bonus"], shocks.crop, s.expertise[:, 0], a["adaptation_max"]
+            s.productivity,
+            s.land,
+            a["alpha"],
+            irrigated,
+            a["irrigation_bonus"],
+            shocks.crop,
+            s.expertise[:, 0],
+            a["adaptation_max"],
         )
         protection = np.zeros(n)
         for k_s, name in enumerate(self.service_names):
@@ -638,7 +692,9 @@ class VillageModel(mesa.Model):
         sold = revenue - stored
         lab0, ng0 = group_labels(s.partnership[:, AGRICULTURE])
         in_pool = member[:, AGRICULTURE]
-        transfer = agriculture.risk_pool_transfers(sold * h, lab0, ng0, pays[:, AGRICULTURE] & in_pool, a["pool_share"]) / h
+        transfer = (
+            agriculture.risk_pool_transfers(sold * h, lab0, ng0, pays[:, AGRICULTURE] & in_pool, a["pool_share"]) / h
+        )
         self.transfers_log.append(float(np.max(np.abs(group_sum(lab0, transfer * h, ng0)))) if n else 0.0)
         marketing = np.where(in_pool & pays[:, AGRICULTURE], a["marketing_premium"] * a["marketing_share"] * sold, 0.0)
         withheld = np.zeros((n, 3))  # money per village a free-rider kept back, by domain
@@ -650,10 +706,14 @@ class VillageModel(mesa.Model):
         service_bill = np.zeros(n)
         alone_service_cost = np.zeros(n)
         quality_gap = np.zeros(n)  # utility lost to distance vs running one's own
-        per_household_factor = (1.0 - p["services"]["expertise_cost_saving"] * s.expertise[:, SERVICES]) * s.service_efficiency
+        per_household_factor = (
+            1.0 - p["services"]["expertise_cost_saving"] * s.expertise[:, SERVICES]
+        ) * s.service_efficiency
         for k_s, name in enumerate(self.service_names):
             sp = p["services"][name]
-            bill, funded = svc.shared_fixed_costs(sp["fixed_cost"], p["services"]["coordination_overhead"], lab1, ng1, weight, pays[:, SERVICES])
+            bill, funded = svc.shared_fixed_costs(
+                sp["fixed_cost"], p["services"]["coordination_overhead"], lab1, ng1, weight, pays[:, SERVICES]
+            )
             k = np.bincount(lab1, minlength=ng1)[lab1]
             due = svc.group_fixed_cost(sp["fixed_cost"], k, p["services"]["coordination_overhead"]) * weight
             withheld[:, SERVICES] += np.where(~pays[:, SERVICES], due, 0.0)
@@ -678,14 +738,18 @@ class VillageModel(mesa.Model):
         # upkeep left unpaid by free-riders is covered by the paying members of the group
         gap = group_sum(lab2, np.where(served & ~pays[:, INFRASTRUCTURE] & in_infra, s.upkeep_due, 0.0), ng2)
         payers_upkeep = group_sum(lab2, np.where(served & pays[:, INFRASTRUCTURE] & in_infra, s.upkeep_due, 0.0), ng2)
-        cover = np.where(payers_upkeep[lab2] > 0, gap[lab2] * s.upkeep_due / np.maximum(payers_upkeep[lab2], 1e-12), 0.0)
+        cover = np.where(
+            payers_upkeep[lab2] > 0, gap[lab2] * s.upkeep_due / np.maximum(payers_upkeep[lab2], 1e-12), 0.0
+        )
         paid_infra += np.where(served & pays[:, INFRASTRUCTURE] & in_infra, cover, 0.0)
         unmaintained = (gap > 0) & (payers_upkeep <= 0)
         s.served_until = np.where(served & in_infra & unmaintained[lab2], s.served_until - 1, s.served_until)
         pledge_paid = np.where(~served, paid_infra, 0.0)
         # alone: into its own fund; in a partnership: into the common fund
         s.fund += np.where(in_infra, 0.0, pledge_paid)
-        built_cost = infra.effective_build_cost(q["build_cost"], s.expertise[:, INFRASTRUCTURE], q["expertise_cost_saving"])
+        built_cost = infra.effective_build_cost(
+            q["build_cost"], s.expertise[:, INFRASTRUCTURE], q["expertise_cost_saving"]
+        )
         own_built = ~in_infra & ~served & infra.is_built(s.fund, built_cost)
         s.fund = np.where(own_built, s.fund - built_cost, s.fund)
         s.served_until = np.where(own_built, now + q["lifetime"], s.served_until)
@@ -698,7 +762,11 @@ class VillageModel(mesa.Model):
             partnership.fund += group_pledges[lab2[members[0]]]
             for m in partnership.members:
                 partnership.pledged[m] += pledge_paid[m]
-            cost = float(infra.effective_build_cost(q["build_cost"], s.expertise[members, INFRASTRUCTURE].mean(), q["expertise_cost_saving"]))
+            cost = float(
+                infra.effective_build_cost(
+                    q["build_cost"], s.expertise[members, INFRASTRUCTURE].mean(), q["expertise_cost_saving"]
+                )
+            )
             waiting = ~(s.served_until[members] > now)
             if waiting.any() and infra.is_built(partnership.fund, cost):
                 partnership.fund -= cost
@@ -758,14 +826,23 @@ class VillageModel(mesa.Model):
         cost_per_hh = partnership_costs / h[:, None]
         gain = np.zeros((n, 3))
         gain[:, AGRICULTURE] = agriculture.crra_money_gain(
-            consumption, consumption - (transfer + marketing) + cost_per_hh[:, AGRICULTURE], s.reference_consumption, s.risk_aversion
+            consumption,
+            consumption - (transfer + marketing) + cost_per_hh[:, AGRICULTURE],
+            s.reference_consumption,
+            s.risk_aversion,
         )
-        gain[:, SERVICES] = (alone_service_cost - service_bill) / h - cost_per_hh[:, SERVICES] + quality_gap * consumption
+        gain[:, SERVICES] = (
+            (alone_service_cost - service_bill) / h - cost_per_hh[:, SERVICES] + quality_gap * consumption
+        )
         alone_payment = np.where(served, q["upkeep"], q["pledge_share"] * s.budget)
-        duty_alone = np.array(
-            [infra.duty_cycle(q["lifetime"], q["build_cost"], pl) for pl in q["pledge_share"] * s.budget]
-        ) if in_infra.any() else np.zeros(n)
-        irrigation_value = a["irrigation_bonus"] * revenue / (1.0 + a["irrigation_bonus"] * irrigated) if q["irrigates"] else 0.0
+        duty_alone = (
+            np.array([infra.duty_cycle(q["lifetime"], q["build_cost"], pl) for pl in q["pledge_share"] * s.budget])
+            if in_infra.any()
+            else np.zeros(n)
+        )
+        irrigation_value = (
+            a["irrigation_bonus"] * revenue / (1.0 + a["irrigation_bonus"] * irrigated) if q["irrigates"] else 0.0
+        )
         gain[:, INFRASTRUCTURE] = (
             (alone_payment - paid_infra) / h
             - cost_per_hh[:, INFRASTRUCTURE]
@@ -813,7 +890,9 @@ class VillageModel(mesa.Model):
             did = pays[t.cols[same], d]
             caught = detected[t.cols[same], d]
             tr = t.trust[same]
-            tr = np.where(did, tr + beh["trust_gain"] * multipliers[f_edge] * (1.0 - tr), tr * (1.0 - beh["trust_loss"]))
+            tr = np.where(
+                did, tr + beh["trust_gain"] * multipliers[f_edge] * (1.0 - tr), tr * (1.0 - beh["trust_loss"])
+            )
             tr = np.where(caught, tr * (1.0 - sanctions[f_edge]), tr)
             t.trust[same] = np.clip(tr, 0.0, 1.0)
             shared_rate[same] = np.maximum(shared_rate[same], identity_rates[f_edge])
@@ -835,10 +914,14 @@ class VillageModel(mesa.Model):
             new_practice = u[:, col] < inn["base_rate"] + inn["diversity_rate"] * diversity
             self.innovations += int(new_practice.sum())
             if d == AGRICULTURE:
-                s.productivity = np.where(new_practice, s.productivity * (1.0 + inn["productivity_gain"]), s.productivity)
+                s.productivity = np.where(
+                    new_practice, s.productivity * (1.0 + inn["productivity_gain"]), s.productivity
+                )
             else:
                 s.service_efficiency = np.where(
-                    new_practice, np.maximum(s.service_efficiency * (1.0 - inn["productivity_gain"]), 0.2), s.service_efficiency
+                    new_practice,
+                    np.maximum(s.service_efficiency * (1.0 - inn["productivity_gain"]), 0.2),
+                    s.service_efficiency,
                 )
         s.contributed = contributes.copy()
         s.tenure = np.where(member, s.tenure + 1, 0)
@@ -872,7 +955,8 @@ class VillageModel(mesa.Model):
                 self.dissolve(partnership, "term ended")
                 continue
             stay = [
-                m for m in partnership.members
+                m
+                for m in partnership.members
                 if np.mean([s.expected_gain[m, d, partnership.form.index] for d in partnership.domains]) >= 0.0
             ]
             if len(stay) < 2:
@@ -925,7 +1009,9 @@ class VillageModel(mesa.Model):
             stats["contribution_rate"] = float(contributed[member].mean())
         stats["mean_trust"] = float(self.ties.trust.mean()) if self.ties.trust.size else 0.0
         scale = p["cooperation"]["identity"]["scale_steps"]
-        stats["mean_identity"] = float(np.mean(1.0 - np.exp(-self.ties.years_together / scale))) if self.ties.trust.size else 0.0
+        stats["mean_identity"] = (
+            float(np.mean(1.0 - np.exp(-self.ties.years_together / scale))) if self.ties.trust.size else 0.0
+        )
         stats["mean_expertise"] = float(s.expertise.mean())
         stats["innovations"] = self.innovations
         stats["infrastructure_served"] = float(np.sum((s.served_until > self.steps) * h) / h.sum())
@@ -1024,7 +1110,9 @@ class VillageModel(mesa.Model):
             ]
             out[f"cooperation.duration.{name}"] = float(np.mean(of_form)) if of_form else None
         village_c = np.array(self._village_consumption)
-        out["resilience.cvar5"] = metrics.cvar(village_c[burn + 1 :] if village_c.shape[0] > burn + 1 else village_c, 0.05)
+        out["resilience.cvar5"] = metrics.cvar(
+            village_c[burn + 1 :] if village_c.shape[0] > burn + 1 else village_c, 0.05
+        )
         keys = ("resistance", "recovered", "recovery_steps", "loss", "robustness")
         for key in keys:
             out[f"resilience.{key}"] = None

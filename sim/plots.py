@@ -86,7 +86,9 @@ def resilience_figure(df, title: str, summary: dict, shock_step: int, path: Path
     steps = df["step"].to_numpy()
     ax.plot(steps, c, color="0.4", ls="--", label="same run without the shock")
     ax.plot(steps, w, color="k", label="with the shock")
-    ax.fill_between(steps, w, c, where=(c > w) & (steps >= shock_step), color="firebrick", alpha=0.3, label="welfare lost")
+    ax.fill_between(
+        steps, w, c, where=(c > w) & (steps >= shock_step), color="firebrick", alpha=0.3, label="welfare lost"
+    )
     ax.axvline(shock_step, color="red", lw=0.8)
     recovery = summary.get("resilience.recovery_steps")
     text = (
@@ -116,7 +118,9 @@ def map_figure(model, title: str, path: Path) -> None:
             if m != hub:
                 ax.plot([s.x[hub], s.x[m]], [s.y[hub], s.y[m]], color=colour, lw=1.0, alpha=0.7, zorder=1)
     size = 15 + 60 * s.households / s.households.max()
-    points = ax.scatter(s.x, s.y, s=size, c=s.consumption, cmap="RdYlGn", vmin=0.5, vmax=2.0, edgecolor="k", lw=0.3, zorder=2)
+    points = ax.scatter(
+        s.x, s.y, s=size, c=s.consumption, cmap="RdYlGn", vmin=0.5, vmax=2.0, edgecolor="k", lw=0.3, zorder=2
+    )
     fig.colorbar(points, ax=ax, label="consumption per household (poverty lines)", shrink=0.8)
     for name, colour in FORM_COLOURS.items():
         ax.plot([], [], color=colour, label=name.replace("_", "-"))

@@ -529,12 +529,10 @@ def _check_open_table(data: Any, default: dict, table: str, source: str) -> dict
 
 def _check_mandate(data: Any, source: str) -> dict:
     if not isinstance(data, dict):
-        raise ScenarioError(f"{source}: policy.mandate: must be a table of domain = \"form\"")
+        raise ScenarioError(f'{source}: policy.mandate: must be a table of domain = "form"')
     for domain, form in data.items():
         if domain not in DOMAINS:
-            raise ScenarioError(
-                f"{source}: policy.mandate.{domain}: unknown domain; allowed: {', '.join(DOMAINS)}"
-            )
+            raise ScenarioError(f"{source}: policy.mandate.{domain}: unknown domain; allowed: {', '.join(DOMAINS)}")
         if not isinstance(form, str):
             raise ScenarioError(f"{source}: policy.mandate.{domain}: must be a form name (a string)")
     return dict(data)
@@ -552,9 +550,7 @@ def _check_scheduled(data: Any, source: str) -> list[dict]:
         template = {"kind": "", "step": 0, "duration": 0, "intensity": 0.0, "district": 0}
         for key, value in entry.items():
             if key not in SCHEDULED_SHOCK_KEYS:
-                raise ScenarioError(
-                    f"{source}: {where}.{key}: unknown key; allowed: {', '.join(SCHEDULED_SHOCK_KEYS)}"
-                )
+                raise ScenarioError(f"{source}: {where}.{key}: unknown key; allowed: {', '.join(SCHEDULED_SHOCK_KEYS)}")
             checked[key] = _check_value(value, template[key], SCHEDULED_SHOCK_KEYS[key], f"{source}: {where}.{key}")
         for key in SCHEDULED_SHOCK_KEYS:
             if key not in checked:
@@ -577,9 +573,7 @@ def validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
     forms = out["forms"]
     for name in out["cooperation"]["forms"]:
         if name not in forms:
-            raise ScenarioError(
-                f"{source}: cooperation.forms: unknown form {name!r}; defined: {', '.join(forms)}"
-            )
+            raise ScenarioError(f"{source}: cooperation.forms: unknown form {name!r}; defined: {', '.join(forms)}")
     for domain, form in out["policy"]["mandate"].items():
         if form not in forms:
             raise ScenarioError(
@@ -587,9 +581,7 @@ def validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
             )
     drought = out["shocks"]["drought"]
     if drought["district_weight"] + drought["local_weight"] > 1.0 + 1e-12:
-        raise ScenarioError(
-            f"{source}: shocks.drought.local_weight: district_weight + local_weight must be <= 1"
-        )
+        raise ScenarioError(f"{source}: shocks.drought.local_weight: district_weight + local_weight must be <= 1")
     if out["landscape"]["n_districts"] > out["landscape"]["n_villages"]:
         raise ScenarioError(f"{source}: landscape.n_districts: must not exceed landscape.n_villages")
     services = [k for k, v in out["services"].items() if isinstance(v, dict)]

@@ -44,7 +44,7 @@ def shock_correlation(distance_km, same_district, params: dict) -> np.ndarray:
     """Correlation of two villages' drought indices, as the model generates them."""
     d = params["drought"]
     return d["district_weight"] * same_district + d["local_weight"] * np.exp(
-        -np.asarray(distance_km) ** 2 / (2.0 * d["correlation_length_km"] ** 2)
+        -(np.asarray(distance_km) ** 2) / (2.0 * d["correlation_length_km"] ** 2)
     )
 
 
@@ -58,9 +58,7 @@ class Environment:
         self.seed = seed
 
     def _stream(self, step: int) -> np.random.Generator:
-        return np.random.default_rng(
-            np.random.SeedSequence(self.seed.entropy, spawn_key=(*self.seed.spawn_key, step))
-        )
+        return np.random.default_rng(np.random.SeedSequence(self.seed.entropy, spawn_key=(*self.seed.spawn_key, step)))
 
     def draw(self, step: int) -> Shocks:
         """The shocks of ``step`` (1-based)."""
@@ -80,7 +78,9 @@ class Environment:
         if p["background"]:
             d = p["drought"]
             wd, wl = d["district_weight"], d["local_weight"]
-            index = np.sqrt(wd) * district_z[self.district] + np.sqrt(wl) * field + np.sqrt(max(1.0 - wd - wl, 0.0)) * own_z
+            index = (
+                np.sqrt(wd) * district_z[self.district] + np.sqrt(wl) * field + np.sqrt(max(1.0 - wd - wl, 0.0)) * own_z
+            )
             crop = np.clip(d["severity"] * (index - d["threshold"]), 0.0, 1.0)
             fire = fire_u < p["fire"]["probability"]
             sigma = p["price"]["volatility"]

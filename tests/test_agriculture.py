@@ -32,14 +32,22 @@ def test_pool_transfers_sum_to_zero_in_every_group(incomes, groups, pool_share, 
 
 
 def test_output_follows_the_formula():
-    out = agriculture.farm_output(np.array([1.0]), np.array([2.0]), 0.5, np.array([True]), 0.25, np.array([0.4]), np.array([0.5]), 0.6)
+    out = agriculture.farm_output(
+        np.array([1.0]), np.array([2.0]), 0.5, np.array([True]), 0.25, np.array([0.4]), np.array([0.5]), 0.6
+    )
     assert out[0] == pytest.approx(1.0 * 2.0**0.5 * 1.25 * (1 - 0.4 * (1 - 0.3)))
 
 
 def _pool_variance_ratio(shock_overrides: dict) -> float:
     """Variance of members' farm income with a pool / without, under the model's own shocks."""
-    base = {"landscape.n_villages": 200, "landscape.n_districts": 1, "shocks.drought.threshold": -0.5,
-            "shocks.drought.severity": 0.4, "shocks.price.volatility": 0.0, "shocks.fire.probability": 0.0}
+    base = {
+        "landscape.n_villages": 200,
+        "landscape.n_districts": 1,
+        "shocks.drought.threshold": -0.5,
+        "shocks.drought.severity": 0.4,
+        "shocks.price.volatility": 0.0,
+        "shocks.fire.probability": 0.0,
+    }
     scenario = load_scenario("default", {**base, **shock_overrides})
     rng = np.random.default_rng(0)
     x, y = rng.uniform(0, 10, 200), rng.uniform(0, 10, 200)
@@ -65,18 +73,40 @@ def test_risk_pool_lowers_variance_under_independent_shocks_and_helps_less_when_
 
 def test_risk_pool_smooths_members_consumption_in_the_model():
     """Members' consumption varies less with a pool than alone, when shocks are independent."""
-    common = {"cooperation.domains": ["agriculture"], "cooperation.forms": ["formal"], "behaviour.rule": "always_cooperate",
-              "behaviour.error_rate": 0.0, "economy.save_rate": 0.0, "agriculture.food_store_share": 0.0,
-              "agriculture.marketing_premium": 0.0, "shocks.price.volatility": 0.0, "shocks.fire.probability": 0.0,
-              "shocks.drought.threshold": 0.0, "shocks.drought.severity": 0.5, "shocks.drought.district_weight": 0.0,
-              "shocks.drought.local_weight": 0.0, "cooperation.innovation.base_rate": 0.0,
-              "cooperation.innovation.diversity_rate": 0.0, "cooperation.capacity.spill_rate": 0.0,
-              "cooperation.capacity.self_learning": 0.0, "landscape.initial_wealth": 0.0, "landscape.initial_food_stock": 0.0,
-              "forms.formal.term": 0, "forms.formal.exit_penalty": 0.0}
+    common = {
+        "cooperation.domains": ["agriculture"],
+        "cooperation.forms": ["formal"],
+        "behaviour.rule": "always_cooperate",
+        "behaviour.error_rate": 0.0,
+        "economy.save_rate": 0.0,
+        "agriculture.food_store_share": 0.0,
+        "agriculture.marketing_premium": 0.0,
+        "shocks.price.volatility": 0.0,
+        "shocks.fire.probability": 0.0,
+        "shocks.drought.threshold": 0.0,
+        "shocks.drought.severity": 0.5,
+        "shocks.drought.district_weight": 0.0,
+        "shocks.drought.local_weight": 0.0,
+        "cooperation.innovation.base_rate": 0.0,
+        "cooperation.innovation.diversity_rate": 0.0,
+        "cooperation.capacity.spill_rate": 0.0,
+        "cooperation.capacity.self_learning": 0.0,
+        "landscape.initial_wealth": 0.0,
+        "landscape.initial_food_stock": 0.0,
+        "forms.formal.term": 0,
+        "forms.formal.exit_penalty": 0.0,
+    }
 
     def consumption_variance(forms, pool_share):
-        m = isolated_model(**{**common, "cooperation.forms": forms, "agriculture.pool_share": pool_share,
-                              "n_villages": 40, "steps": 60})
+        m = isolated_model(
+            **{
+                **common,
+                "cooperation.forms": forms,
+                "agriculture.pool_share": pool_share,
+                "n_villages": 40,
+                "steps": 60,
+            }
+        )
         if forms:
             for start in range(0, 40, 4):
                 m.form_partnership(m.forms["formal"], (AGRICULTURE,), list(range(start, start + 4)))

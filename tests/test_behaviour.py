@@ -14,7 +14,11 @@ def _contribution(**overrides) -> tuple[float, float, float]:
     m = run_small(21, n_villages=80, steps=25, **{"shocks.scheduled": [], **overrides})
     df = m.timeseries()
     active = df[df["partnerships_total"] > 0]
-    return float(df["contribution_rate"].iloc[1:].mean()), float(active["contribution_rate"].head(3).mean()), float(active["contribution_rate"].tail(5).mean())
+    return (
+        float(df["contribution_rate"].iloc[1:].mean()),
+        float(active["contribution_rate"].head(3).mean()),
+        float(active["contribution_rate"].tail(5).mean()),
+    )
 
 
 def test_strong_enforcement_raises_contributions():
@@ -29,8 +33,14 @@ def test_without_enforcement_or_trust_informal_contributions_decay():
     from sim.domains import AGRICULTURE
     from tests.conftest import isolated_model
 
-    m = isolated_model(**{"cooperation.forms": ["informal"], "behaviour.initial_trust": 0.0,
-                          "behaviour.initial_trust_sd": 0.0, "forms.informal.term": 0})
+    m = isolated_model(
+        **{
+            "cooperation.forms": ["informal"],
+            "behaviour.initial_trust": 0.0,
+            "behaviour.initial_trust_sd": 0.0,
+            "forms.informal.term": 0,
+        }
+    )
     for start in range(0, 30, 5):
         m.form_partnership(m.forms["informal"], (AGRICULTURE,), list(range(start, start + 5)))
     rates = []
@@ -40,16 +50,21 @@ def test_without_enforcement_or_trust_informal_contributions_decay():
     assert rates[0] > 0.9  # everybody opens with good faith...
     assert rates[1] < 0.1  # ...and without trust or enforcement nobody keeps contributing
     # with some trust but no enforcement, contributions still fall away over time
-    _, early, late = _contribution(**{"cooperation.forms": ["informal"], "behaviour.initial_trust": 0.3,
-                                      "behaviour.initial_trust_sd": 0.0})
+    _, early, late = _contribution(
+        **{"cooperation.forms": ["informal"], "behaviour.initial_trust": 0.3, "behaviour.initial_trust_sd": 0.0}
+    )
     assert late < early
 
 
 def _welfare_and_contribution(form: str, trust: float, **extra) -> tuple[float, float]:
     values = []
     for seed in (1, 2, 3):
-        m = run_small(seed, n_villages=100, steps=30, **{"shocks.scheduled": [], "cooperation.forms": [form],
-                                                         "behaviour.initial_trust": trust, **extra})
+        m = run_small(
+            seed,
+            n_villages=100,
+            steps=30,
+            **{"shocks.scheduled": [], "cooperation.forms": [form], "behaviour.initial_trust": trust, **extra},
+        )
         s = m.summary()
         values.append((s["welfare.mean_utility"], s["cooperation.contribution_rate"]))
     return tuple(np.mean(values, axis=0))
@@ -83,10 +98,18 @@ def test_batch_rule_equals_the_village_rule(rule):
 
 
 def test_rules_do_what_they_say():
-    assert behaviour.conditional_cooperation(np.array([0.4]), np.array([0.5]), np.array([0.0]), 0.5, np.array([False]))[0] == False  # noqa: E712
-    assert behaviour.conditional_cooperation(np.array([0.4]), np.array([0.5]), np.array([0.5]), 0.5, np.array([False]))[0]
-    assert behaviour.conditional_cooperation(np.array([0.0]), np.array([0.9]), np.array([0.0]), 0.5, np.array([True]))[0]
-    assert behaviour.conditional_cooperation(np.array([0.0]), np.array([0.9]), np.array([0.0]), 0.5, np.array([False]), np.array([True]))[0]
+    assert not behaviour.conditional_cooperation(
+        np.array([0.4]), np.array([0.5]), np.array([0.0]), 0.5, np.array([False])
+    )[0]  # noqa: E712
+    assert behaviour.conditional_cooperation(np.array([0.4]), np.array([0.5]), np.array([0.5]), 0.5, np.array([False]))[
+        0
+    ]
+    assert behaviour.conditional_cooperation(np.array([0.0]), np.array([0.9]), np.array([0.0]), 0.5, np.array([True]))[
+        0
+    ]
+    assert behaviour.conditional_cooperation(
+        np.array([0.0]), np.array([0.9]), np.array([0.0]), 0.5, np.array([False]), np.array([True])
+    )[0]
     assert behaviour.reinforcement(np.array([1.0]), np.array([0.0]), 0.01, np.array([0.99]))[0]
     assert behaviour.imitate_best(np.array([False]), np.array([0.0]), np.array([1.0]), np.array([True]))[0]
     assert behaviour.logit_choice(np.array([0.0, 10.0]), 1e-3, 0.0) == 1

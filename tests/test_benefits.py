@@ -39,8 +39,14 @@ def test_capacity_raises_farm_output_under_shocks():
 
 
 def test_innovation_rate_rises_with_partners_diversity():
-    overrides = {**COOPERATE, **FIXED_EXPERTISE, "cooperation.innovation.base_rate": 0.0,
-                 "cooperation.innovation.diversity_rate": 1.0, "n_villages": 40, "steps": 40}
+    overrides = {
+        **COOPERATE,
+        **FIXED_EXPERTISE,
+        "cooperation.innovation.base_rate": 0.0,
+        "cooperation.innovation.diversity_rate": 1.0,
+        "n_villages": 40,
+        "steps": 40,
+    }
     m = isolated_model(**overrides)
     m.state.expertise[:, AGRICULTURE] = 0.5
     for start in range(0, 20, 4):  # five diverse groups
@@ -59,8 +65,16 @@ def test_innovation_rate_rises_with_partners_diversity():
 
 
 def test_identity_lowers_running_costs_and_defection():
-    m = isolated_model(**{"behaviour.error_rate": 0.0, "behaviour.initial_trust": 0.4, "behaviour.initial_trust_sd": 0.0,
-                          "behaviour.threshold_sd": 0.0, "behaviour.threshold_mean": 0.6, "forms.informal.term": 0})
+    m = isolated_model(
+        **{
+            "behaviour.error_rate": 0.0,
+            "behaviour.initial_trust": 0.4,
+            "behaviour.initial_trust_sd": 0.0,
+            "behaviour.threshold_sd": 0.0,
+            "behaviour.threshold_mean": 0.6,
+            "forms.informal.term": 0,
+        }
+    )
     members = tied_group(m, 4)
     m.form_partnership(m.forms["informal"], (SERVICES,), members)
     m.state.tenure[members, SERVICES] = 5  # past the opening move
@@ -92,8 +106,12 @@ def test_cooperation_shows_up_in_welfare():
     for seed in (1, 2, 3):
         coop = run_small(seed, n_villages=80, steps=25, **{"shocks.scheduled": []}).summary()
         alone = run_small(seed, "autarky", n_villages=80, steps=25, **{"shocks.scheduled": []}).summary()
-        gains.append((coop["welfare.mean_utility"] - alone["welfare.mean_utility"],
-                      coop["welfare.mean_consumption"] - alone["welfare.mean_consumption"]))
+        gains.append(
+            (
+                coop["welfare.mean_utility"] - alone["welfare.mean_utility"],
+                coop["welfare.mean_consumption"] - alone["welfare.mean_consumption"],
+            )
+        )
     gains = np.array(gains)
     assert (gains > 0).all()
 

@@ -19,8 +19,22 @@ def kerjasama(*args: str, cwd=None) -> subprocess.CompletedProcess:
 
 def test_run_writes_summary_timeseries_manifest_and_figures(tmp_path):
     out = tmp_path / "run"
-    result = kerjasama("run", "default", "--seed", "3", "--steps", "8", "--villages", "30",
-                       "--set", "shocks.scheduled.0.step=4", "--set", "forms.formal.enforcement=0.9", "--out", str(out))
+    result = kerjasama(
+        "run",
+        "default",
+        "--seed",
+        "3",
+        "--steps",
+        "8",
+        "--villages",
+        "30",
+        "--set",
+        "shocks.scheduled.0.step=4",
+        "--set",
+        "forms.formal.enforcement=0.9",
+        "--out",
+        str(out),
+    )
     assert result.returncode == 0, result.stderr
     assert "mean consumption" in result.stdout and "resilience" in result.stdout
     summary = json.loads((out / "summary.json").read_text())
@@ -50,7 +64,9 @@ def test_rerun_replaces_the_folder_atomically(tmp_path):
 
 def test_same_seed_same_files(tmp_path):
     for name in ("a", "b"):
-        assert main(["run", "default", "--steps", "5", "--villages", "25", "--out", str(tmp_path / name), "--quiet"]) == 0
+        assert (
+            main(["run", "default", "--steps", "5", "--villages", "25", "--out", str(tmp_path / name), "--quiet"]) == 0
+        )
     assert (tmp_path / "a" / "summary.json").read_text() == (tmp_path / "b" / "summary.json").read_text()
     assert (tmp_path / "a" / "timeseries.csv").read_text() == (tmp_path / "b" / "timeseries.csv").read_text()
 
@@ -100,9 +116,15 @@ def test_bad_input_one_line_exit_2_nothing_written(tmp_path, args, fragment):
     ("content", "fragment"),
     [
         ("name = 'x'\n[landscape\n", "malformed TOML"),
-        ('name = "x"\ndescription = "d"\n[landscape]\nn_villages = "many"\n', "bad.toml: landscape.n_villages: must be a number"),
+        (
+            'name = "x"\ndescription = "d"\n[landscape]\nn_villages = "many"\n',
+            "bad.toml: landscape.n_villages: must be a number",
+        ),
         ('name = "x"\ndescription = "d"\n[landscpe]\nn_villages = 3\n', "bad.toml: landscpe: unknown key"),
-        ('name = "x"\ndescription = "d"\n[behaviour]\nerror_rate = 0.9\n', "bad.toml: behaviour.error_rate: 0.9 is out of range"),
+        (
+            'name = "x"\ndescription = "d"\n[behaviour]\nerror_rate = 0.9\n',
+            "bad.toml: behaviour.error_rate: 0.9 is out of range",
+        ),
         ('name = "x"\nextends = "nowhere"\n', "extends: no scenario named 'nowhere'"),
     ],
 )

@@ -60,7 +60,9 @@ def test_groups_build_sooner_than_villages_alone():
 
 
 def test_free_riders_enjoy_a_built_project_and_neighbours_get_a_spillover():
-    m = isolated_model(**COOPERATE, **{"infrastructure.spillover_radius_km": 1000.0, "infrastructure.pledge_share": 0.5})
+    m = isolated_model(
+        **COOPERATE, **{"infrastructure.spillover_radius_km": 1000.0, "infrastructure.pledge_share": 0.5}
+    )
     m.form_partnership(m.forms["formal"], (INFRASTRUCTURE,), [0, 1, 2, 3])
     while not (m.state.served_until[[0, 1, 2, 3]] > m.steps).all():
         m.step()
@@ -71,6 +73,8 @@ def test_free_riders_enjoy_a_built_project_and_neighbours_get_a_spillover():
     neighbour_of_served = [i for i in outsiders if (m.state.served_until[m.ties.neighbours(i)] > m.steps).any()]
     assert neighbour_of_served
     i = neighbour_of_served[0]
-    service_part = sum(m.params["services"][s]["utility_weight"] * m.state.quality[i, k] for k, s in enumerate(m.service_names))
+    service_part = sum(
+        m.params["services"][s]["utility_weight"] * m.state.quality[i, k] for k, s in enumerate(m.service_names)
+    )
     assert m.state.utility[i] - np.log(m.state.consumption[i]) - service_part == pytest.approx(spill)
     assert u_member > spill

@@ -8,30 +8,55 @@ import sys
 
 import mesa
 import numpy as np
-import pytest
 
 from sim import VillageModel
 from tests.conftest import run_small
 
 SUMMARY_KEYS = [
-    "welfare.mean_consumption", "welfare.mean_utility", "welfare.gini", "welfare.poverty_rate",
-    "welfare.food_insecurity_rate", "efficiency.service_cost_per_household", "resilience.resistance",
-    "resilience.recovered", "resilience.recovery_steps", "resilience.loss", "resilience.robustness",
-    "resilience.cvar5", "cooperation.participation.agriculture", "cooperation.participation.services",
-    "cooperation.participation.infrastructure", "cooperation.partnerships.formal",
-    "cooperation.partnerships.informal", "cooperation.partnerships.long_term",
-    "cooperation.partnerships.temporary", "cooperation.contribution_rate", "cooperation.mean_trust",
+    "welfare.mean_consumption",
+    "welfare.mean_utility",
+    "welfare.gini",
+    "welfare.poverty_rate",
+    "welfare.food_insecurity_rate",
+    "efficiency.service_cost_per_household",
+    "resilience.resistance",
+    "resilience.recovered",
+    "resilience.recovery_steps",
+    "resilience.loss",
+    "resilience.robustness",
+    "resilience.cvar5",
+    "cooperation.participation.agriculture",
+    "cooperation.participation.services",
+    "cooperation.participation.infrastructure",
+    "cooperation.partnerships.formal",
+    "cooperation.partnerships.informal",
+    "cooperation.partnerships.long_term",
+    "cooperation.partnerships.temporary",
+    "cooperation.contribution_rate",
+    "cooperation.mean_trust",
 ]
 COLUMNS = [
-    "step", "mean_consumption", "gini", "poverty_rate", "participation_agriculture", "participation_services",
-    "participation_infrastructure", "partnerships_formal", "partnerships_informal", "partnerships_long_term",
-    "partnerships_temporary", "contribution_rate", "mean_trust", "shock_intensity",
+    "step",
+    "mean_consumption",
+    "gini",
+    "poverty_rate",
+    "participation_agriculture",
+    "participation_services",
+    "participation_infrastructure",
+    "partnerships_formal",
+    "partnerships_informal",
+    "partnerships_long_term",
+    "partnerships_temporary",
+    "contribution_rate",
+    "mean_trust",
+    "shock_intensity",
 ]
 
 
 def test_public_api_example():
-    m = VillageModel(scenario="india_sustainable_agriculture", rng=42, n_villages=60, steps=40,
-                     **{"forms.formal.enforcement": 0.9})
+    m = VillageModel(
+        scenario="india_sustainable_agriculture", rng=42, n_villages=60, steps=40, **{"forms.formal.enforcement": 0.9}
+    )
     m.run()
     assert m.steps == 40 and not m.running
     summary = m.summary()
@@ -62,7 +87,9 @@ def test_scheduled_shock_is_measured_against_the_same_run_without_it():
     before = df["step"] < m.shock_step
     assert np.array_equal(df.loc[before, "mean_consumption"], df.loc[before, "counterfactual_mean_consumption"])
     at = df["step"] == m.shock_step
-    assert float(df.loc[at, "affected_mean_consumption"].iloc[0]) < float(df.loc[at, "counterfactual_affected_mean_consumption"].iloc[0])
+    assert float(df.loc[at, "affected_mean_consumption"].iloc[0]) < float(
+        df.loc[at, "counterfactual_affected_mean_consumption"].iloc[0]
+    )
     twin = VillageModel("default", rng=4, n_villages=60, steps=30, **{"shocks.scheduled": []})
     twin.run()
     assert np.array_equal(twin.timeseries()["mean_consumption"], df["counterfactual_mean_consumption"])
@@ -125,8 +152,15 @@ def test_batch_run_unmodified():
 def test_cooperation_off_equals_autarky_and_forms_change_nothing():
     off = run_small(5, **{"cooperation.forms": []})
     autarky = run_small(5, "autarky")
-    tweaked = run_small(5, **{"cooperation.forms": [], "forms.formal.enforcement": 0.1, "forms.informal.running_cost": 9.0,
-                              "forms.temporary.term": 1})
+    tweaked = run_small(
+        5,
+        **{
+            "cooperation.forms": [],
+            "forms.formal.enforcement": 0.1,
+            "forms.informal.running_cost": 9.0,
+            "forms.temporary.term": 1,
+        },
+    )
     for other in (autarky, tweaked):
         assert np.array_equal(off.state.consumption, other.state.consumption)
         assert np.array_equal(off.state.wealth, other.state.wealth)

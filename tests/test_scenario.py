@@ -102,8 +102,8 @@ def test_new_form_without_code(tmp_path):
     path = tmp_path / "guild.toml"
     path.write_text(
         'name = "guild"\ndescription = "a new form"\n'
-        "[cooperation]\nforms = [\"guild\"]\n"
-        "[forms.guild]\nlabel = \"Farmers' guild\"\nbased_on = \"informal\"\nenforcement = 0.5\nfine = 2.0\n"
+        '[cooperation]\nforms = ["guild"]\n'
+        '[forms.guild]\nlabel = "Farmers\' guild"\nbased_on = "informal"\nenforcement = 0.5\nfine = 2.0\n'
     )
     scenario = load_scenario(path)
     assert scenario.get("forms.guild.enforcement") == 0.5

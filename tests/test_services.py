@@ -86,8 +86,10 @@ def test_nobody_joins_a_service_group_that_makes_it_worse_off():
 
 
 def test_sharing_services_lowers_spending_per_unit_of_quality():
-    shared = run_small(4, **{"cooperation.domains": ["services"], "cooperation.forms": ["formal"],
-                             "behaviour.rule": "always_cooperate"}).summary()
+    shared = run_small(
+        4,
+        **{"cooperation.domains": ["services"], "cooperation.forms": ["formal"], "behaviour.rule": "always_cooperate"},
+    ).summary()
     alone = run_small(4, "autarky").summary()
     assert shared["cooperation.participation.services"] > 0.2
     assert shared["efficiency.service_cost_per_quality"] < alone["efficiency.service_cost_per_quality"]
