@@ -143,7 +143,7 @@ class Village(mesa.Agent):
         """Join a nearby partnership of ``form`` that accepts us, or propose a new one
         to neighbours. A group forms only if every member gains in expectation."""
         model = self.model
-        model.charge_search(self.idx)
+        model.charge_search(self.idx, domain)
         covered = form.covered_domains(domain)
         for partnership in model.nearby_partnerships(self.idx, domain, form):
             members = [*partnership.members, self.idx]

@@ -301,8 +301,9 @@ class VillageModel(mesa.Model):
             return 0.0
         return form.exit_penalty
 
-    def charge_search(self, i: int) -> None:
-        self.state.pending_cost[i, :] += self.search_cost() / 3.0
+    def charge_search(self, i: int, domain: int) -> None:
+        """Village ``i`` pays this step for searching partners in ``domain``."""
+        self.state.pending_cost[i, domain] += self.search_cost()
 
     def identity_level(self, i: int, domain: int) -> float:
         """Shared identity of village ``i`` with its partners in ``domain``, in [0, 1)."""
