@@ -40,8 +40,10 @@ class Partnership(mesa.Agent):
         self.form = form
         self.domains = domains
         self.members: list[int] = list(members)
-        self.start = model.steps
-        self.term_start = model.steps
+        # first economic year: this step if formed during one, else the next step
+        self.start = model.steps if model.in_step else model.steps + 1
+        self.years = 0  # economic years it has run
+        self.term_years = 0  # economic years of the current term
         self.fund = 0.0  # infrastructure pledges collected, money
         self.pledged: dict[int, float] = {m: 0.0 for m in members}  # who paid into the fund
         self.contributions = 0
@@ -53,12 +55,9 @@ class Partnership(mesa.Agent):
     def size(self) -> int:
         return len(self.members)
 
-    def age(self, now: int) -> int:
-        return now - self.start
-
-    def term_over(self, now: int) -> bool:
+    def term_over(self) -> bool:
         """Has the current term run out (always False for open-ended forms)?"""
-        return self.form.term > 0 and now - self.term_start >= self.form.term
+        return self.form.term > 0 and self.term_years >= self.form.term
 
     def describe(self) -> str:
         names = "+".join(DOMAIN_NAMES[d] for d in self.domains)
@@ -107,6 +106,8 @@ class Village(mesa.Agent):
         """Review membership in each domain in ``domains`` (those it reviews this step)."""
         for domain in domains:
             current = self.partnership(domain)
+            if current is not None and self.state.tenure[self.idx, domain] == 0:
+                continue  # joined this very step (e.g. a bundle sought for another domain)
             if current is None:
                 self.consider_joining(domain)
             else:

@@ -25,6 +25,7 @@ import mesa
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
 
 from sim import behaviour, metrics
 from sim.agents import Partnership, Village
@@ -103,6 +104,7 @@ class VillageState:
     tenure: np.ndarray = field(default=None)  # (n, 3) steps spent in its current partnership
     payoff: np.ndarray = field(default=None)  # (n, 3) realised gain over going alone last step, money/household
     expected_gain: np.ndarray = field(default=None)  # (n, 3, forms) learned gain of each form over alone
+    experience: np.ndarray = field(default=None)  # (n, 3, forms) steps spent in each form, per domain
     propensity: np.ndarray = field(default=None)  # (n, 3, 2) reinforcement: contribute, free-ride
     consumption: np.ndarray = field(default=None)  # money per household, last step
     reference_consumption: np.ndarray = field(default=None)  # its moving average
@@ -156,6 +158,7 @@ class VillageModel(mesa.Model):
         self.amortisation = p["cooperation"]["amortisation_steps"]
         self.decision_rng = np.random.default_rng(self._stream(STREAM_DECISIONS))
         self.partnerships: dict[int, Partnership] = {}
+        self.in_step = False  # True while step() runs (partnerships formed then start this year)
         self._next_pid = 0
         self.ended: list[dict] = []  # partnerships that ended: form, domains, duration, reason
         self.transfers_log: list[float] = []  # per step, the largest |sum| of transfers within a pool (should be 0)
@@ -243,6 +246,7 @@ class VillageModel(mesa.Model):
         s.tenure = np.zeros((n, 3), dtype=np.int64)
         s.payoff = np.zeros((n, 3))
         s.expected_gain = np.zeros((n, 3, max(len(self.form_list), 1)))
+        s.experience = np.zeros((n, 3, max(len(self.form_list), 1)), dtype=np.int64)
         s.propensity = np.zeros((n, 3, 2))
         s.quality = np.ones((n, len(self.service_names)))
         s.host_distance = np.zeros(n)
@@ -258,6 +262,12 @@ class VillageModel(mesa.Model):
         s.utility = np.log(s.consumption)
         radius = p["cooperation"]["search_radius_km"] * p["policy"]["facilitator_radius"]
         self.ties = Ties(s.x, s.y, radius, p["cooperation"]["max_ties"])
+        # villages within reach of a neighbour's project (physical distance, not ties)
+        pairs = cKDTree(np.column_stack([s.x, s.y])).query_pairs(
+            p["infrastructure"]["spillover_radius_km"], output_type="ndarray"
+        )
+        pairs = pairs.astype(np.int64).reshape(-1, 2)
+        self._spillover_pairs = (np.concatenate([pairs[:, 0], pairs[:, 1]]), np.concatenate([pairs[:, 1], pairs[:, 0]]))
         trust_rng = np.random.default_rng(self._stream(STREAM_TRUST))
         self.ties.trust = np.clip(
             trust_rng.normal(beh["initial_trust"], beh["initial_trust_sd"], size=self.ties.cols.size), 0.0, 1.0
@@ -297,7 +307,7 @@ class VillageModel(mesa.Model):
         """Penalty for leaving now: charged on any exit before the term ends
         (open-ended forms: on any exit)."""
         form = partnership.form
-        if form.exit_penalty <= 0 or partnership.term_over(self.steps):
+        if form.exit_penalty <= 0 or partnership.term_over():
             return 0.0
         return form.exit_penalty
 
@@ -327,8 +337,8 @@ class VillageModel(mesa.Model):
         sl = self.ties.edges_of(i)
         for j, d in zip(self.ties.cols[sl], self.ties.distance[sl], strict=True):
             pid = int(self.state.partnership[j, domain])
-            if pid >= 0 and pid not in seen:
-                seen[pid] = d
+            if pid >= 0 and d < seen.get(pid, np.inf):
+                seen[pid] = d  # distance to its nearest member
         out = []
         for pid in sorted(seen, key=lambda q: (seen[q], q)):
             partnership = self.partnerships[pid]
@@ -421,13 +431,14 @@ class VillageModel(mesa.Model):
             benefit = q["utility_weight"] * consumption
             if q["irrigates"]:
                 benefit = benefit + p["agriculture"]["irrigation_bonus"] * s.income_mean[idx]
+            population_weight = h / h.sum(axis=1, keepdims=True)  # upkeep is split by households
             gains += infra.expected_gain(
                 q["build_cost"],
                 q["lifetime"],
                 q["upkeep"],
                 pledges,
                 pledges.sum(axis=1, keepdims=True),
-                weight,
+                population_weight,
                 h,
                 benefit,
                 compliance,
@@ -454,7 +465,10 @@ class VillageModel(mesa.Model):
         partnership.pledged[i] = 0.0
         partnership.consent[i] = expected_gain
         setup = self.setup_cost(partnership.form)
+        form_index = partnership.form.index
         for d in partnership.domains:
+            if s.experience[i, d, form_index] == 0:  # no experience yet: start from the expectation that led it to join
+                s.expected_gain[i, d, form_index] = expected_gain / len(partnership.domains)
             s.partnership[i, d] = partnership.pid
             s.contributed[i, d] = True
             s.tenure[i, d] = 0
@@ -509,7 +523,7 @@ class VillageModel(mesa.Model):
                 "domains": "+".join(DOMAIN_NAMES[d] for d in partnership.domains),
                 "start": partnership.start,
                 "end": self.steps,
-                "duration": self.steps - partnership.start,
+                "duration": partnership.years,
                 "reason": reason,
                 "size": partnership.size,
             }
@@ -530,6 +544,7 @@ class VillageModel(mesa.Model):
     # --- the step -----------------------------------------------------------------
     def step(self) -> None:
         """One year, in the order of the ODD process overview."""
+        self.in_step = True
         self.review_partnerships()
         shocks = self.environment.draw(self.steps)
         contributes = self.decide_contributions()
@@ -539,6 +554,7 @@ class VillageModel(mesa.Model):
             self.counterfactual.step()
         self._measure(contributes)
         self.datacollector.collect(self)
+        self.in_step = False
         if self.steps >= self.horizon:
             self.running = False
 
@@ -659,7 +675,7 @@ class VillageModel(mesa.Model):
     def run_economy(self, shocks, contributes: np.ndarray) -> None:
         """Farming, risk pools, services, infrastructure, budgets and households,
         vectorised over all villages (a village alone is a group of one)."""
-        s, p, t = self.state, self.params, self.ties
+        s, p = self.state, self.params
         n, now = s.n, self.steps
         a, q, econ = p["agriculture"], p["infrastructure"], p["economy"]
         h = s.households
@@ -694,7 +710,7 @@ class VillageModel(mesa.Model):
         lab0, ng0 = group_labels(s.partnership[:, AGRICULTURE])
         in_pool = member[:, AGRICULTURE]
         transfer = (
-            agriculture.risk_pool_transfers(sold * h, lab0, ng0, pays[:, AGRICULTURE] & in_pool, a["pool_share"]) / h
+            agriculture.risk_pool_transfers(sold * h, lab0, ng0, pays[:, AGRICULTURE] & in_pool, a["pool_share"], h) / h
         )
         self.transfers_log.append(float(np.max(np.abs(group_sum(lab0, transfer * h, ng0)))) if n else 0.0)
         marketing = np.where(in_pool & pays[:, AGRICULTURE], a["marketing_premium"] * a["marketing_share"] * sold, 0.0)
@@ -771,13 +787,18 @@ class VillageModel(mesa.Model):
             waiting = ~(s.served_until[members] > now)
             if waiting.any() and infra.is_built(partnership.fund, cost):
                 partnership.fund -= cost
-                partnership.pledged = {m: 0.0 for m in partnership.members}
+                # what is left after the build stays owned in proportion to households
+                partnership.pledged = {
+                    int(m): partnership.fund * float(w)
+                    for m, w in zip(members, s.households[members] / s.households[members].sum(), strict=True)
+                }
                 share = s.households[members] / s.households[members].sum()
                 s.served_until[members] = now + q["lifetime"]
                 s.upkeep_due[members] = q["upkeep"] * share
         served_now = s.served_until > now
-        spill_edge = served_now[t.cols] & ~served_now[t.rows] & (t.distance <= q["spillover_radius_km"])
-        spill = np.bincount(t.rows[spill_edge], minlength=n) > 0
+        near_a, near_b = self._spillover_pairs
+        spill_pair = served_now[near_b] & ~served_now[near_a]
+        spill = np.bincount(near_a[spill_pair], minlength=n) > 0
         infra_utility = q["utility_weight"] * (served_now + q["spillover_share"] * (spill & ~served_now))
 
         # Fines: detected free-riders pay; paying members of the group receive
@@ -824,7 +845,9 @@ class VillageModel(mesa.Model):
         s.utility = np.log(consumption) + service_utility + infra_utility
 
         # Learning from this step's payoffs (gain over going alone, money per household)
-        cost_per_hh = partnership_costs / h[:, None]
+        # learning sees recurring costs only: set-up, search and exit penalties are one-off
+        # and enter decisions explicitly (amortised), so they are not learned as yearly losses
+        cost_per_hh = (running + fines_paid - fines_received) / h[:, None]
         gain = np.zeros((n, 3))
         gain[:, AGRICULTURE] = agriculture.crra_money_gain(
             consumption,
@@ -872,6 +895,7 @@ class VillageModel(mesa.Model):
             rows = np.flatnonzero(m)
             cols = form_idx[rows]
             s.expected_gain[rows, d, cols] += lr * (gain[rows, d] - s.expected_gain[rows, d, cols])
+            s.experience[rows, d, cols] += 1
             action = np.where(contributes[rows, d], 0, 1)
             s.propensity[rows, d, action] += lr * (gain[rows, d] - s.propensity[rows, d, action])
         s.payoff = np.where(member, gain, 0.0)
@@ -889,12 +913,13 @@ class VillageModel(mesa.Model):
             form_idx = self._form_index(d)
             f_edge = form_idx[t.rows[same]]
             did = pays[t.cols[same], d]
-            caught = detected[t.cols[same], d]
             tr = t.trust[same]
             tr = np.where(
                 did, tr + beh["trust_gain"] * multipliers[f_edge] * (1.0 - tr), tr * (1.0 - beh["trust_loss"])
             )
-            tr = np.where(caught, tr * (1.0 - sanctions[f_edge]), tr)
+            # social sanction: partners who see a free-ride lose extra trust (no detection needed);
+            # a formal fine additionally requires detection (handled in the economy)
+            tr = np.where(~did, tr * (1.0 - sanctions[f_edge]), tr)
             t.trust[same] = np.clip(tr, 0.0, 1.0)
             shared_rate[same] = np.maximum(shared_rate[same], identity_rates[f_edge])
             # capacity: expertise spills from better, contributing partners
@@ -940,8 +965,9 @@ class VillageModel(mesa.Model):
     def end_partnerships(self, contributes: np.ndarray) -> None:
         """Terms run out, partnerships collapse when nobody contributes, renewals."""
         s = self.state
-        now = self.steps
         for partnership in list(self.partnerships.values()):
+            partnership.years += 1  # it has run one more economic year
+            partnership.term_years += 1
             members = np.array(partnership.members)
             did = contributes[np.ix_(members, list(partnership.domains))]
             partnership.contributions += int(did.sum())
@@ -950,7 +976,7 @@ class VillageModel(mesa.Model):
             if partnership.steps_without_contribution >= self.params["cooperation"]["collapse_steps"]:
                 self.dissolve(partnership, "collapsed")
                 continue
-            if not partnership.term_over(now):
+            if not partnership.term_over():
                 continue
             if partnership.form.ends_at_term or not partnership.form.renewable:
                 self.dissolve(partnership, "term ended")
@@ -965,7 +991,7 @@ class VillageModel(mesa.Model):
                 continue
             for m in [m for m in partnership.members if m not in stay]:
                 self.leave(m, partnership, reason="term ended")
-            partnership.term_start = now
+            partnership.term_years = 0  # a new term starts next year
 
     # --- measurement -------------------------------------------------------------
     def _measure(self, contributed: np.ndarray | None) -> None:
@@ -1033,19 +1059,21 @@ class VillageModel(mesa.Model):
         n = self.state.n
         rows, cols = [], []
         for partnership in self.partnerships.values():
-            members = partnership.members
-            for a in members[1:]:
-                rows.append(members[0])
-                cols.append(a)
+            members = np.array(partnership.members)
+            a, b = np.meshgrid(members, members, indexing="ij")
+            rows.append(a.ravel())
+            cols.append(b.ravel())
         if not rows:
             return 0.0, 0
-        graph = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+        rows, cols = np.concatenate(rows), np.concatenate(cols)
+        keep = rows != cols
+        graph = coo_matrix((np.ones(int(keep.sum())), (rows[keep], cols[keep])), shape=(n, n)).tocsr()
+        graph.data[:] = 1.0  # a partner shared in several partnerships counts once
+        graph.sum_duplicates()
+        graph.data[:] = 1.0
         _, labels = connected_components(graph, directed=False)
         sizes = np.bincount(labels)
-        partners = np.zeros(n)
-        for partnership in self.partnerships.values():
-            partners[partnership.members] += partnership.size - 1
-        return float(partners.mean()), int(np.sum(sizes > 1))
+        return float(graph.nnz / n), int(np.sum(sizes > 1))
 
     def affected_welfare(self, model: VillageModel) -> float:
         """Mean consumption per household in the villages hit by the first scheduled
@@ -1103,16 +1131,19 @@ class VillageModel(mesa.Model):
         out["cooperation.ended.total"] = len(ended)
         for reason in ("term ended", "collapsed", "too few members", "not renewed"):
             out[f"cooperation.ended.{reason.replace(' ', '_')}"] = sum(1 for e in ended if e["reason"] == reason)
-        durations = [e["duration"] for e in ended] + [p.age(self.steps) for p in self.partnerships.values()]
+        durations = [e["duration"] for e in ended] + [p.years for p in self.partnerships.values()]
         out["cooperation.duration.all"] = float(np.mean(durations)) if durations else None
         for name in self.form_names:
             of_form = [e["duration"] for e in ended if e["form"] == name] + [
-                q.age(self.steps) for q in self.partnerships.values() if q.form.name == name
+                q.years for q in self.partnerships.values() if q.form.name == name
             ]
             out[f"cooperation.duration.{name}"] = float(np.mean(of_form)) if of_form else None
         village_c = np.array(self._village_consumption)
+        # downside risk under background shocks: with a scheduled shock, read it off the
+        # same run without that shock
+        background = np.array(self.counterfactual._village_consumption) if self.counterfactual else village_c
         out["resilience.cvar5"] = metrics.cvar(
-            village_c[burn + 1 :] if village_c.shape[0] > burn + 1 else village_c, 0.05
+            background[burn + 1 :] if background.shape[0] > burn + 1 else background, 0.05
         )
         keys = ("resistance", "recovered", "recovery_steps", "loss", "robustness")
         for key in keys:

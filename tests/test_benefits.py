@@ -122,8 +122,9 @@ def test_cooperation_shows_up_in_welfare():
         {"cooperation.capacity.spill_rate": 0.0},  # (innovation is off in both arms, below)
         {"cooperation.innovation.diversity_rate": 0.0},
         {"services.coordination_overhead": 1.0},  # sharing a service saves nothing
+        {"cooperation.identity.cost_discount": 0.0, "cooperation.identity.threshold_discount": 0.0},
     ],
-    ids=["capacity", "innovation", "efficiency"],
+    ids=["capacity", "innovation", "efficiency", "identity"],
 )
 def test_each_benefit_contributes_to_welfare(switch_off):
     """Switching one benefit off lowers welfare (paired seeds, same villages and shocks).
@@ -137,6 +138,8 @@ def test_each_benefit_contributes_to_welfare(switch_off):
         common = {"shocks.scheduled": [], "behaviour.rule": "always_cooperate"}
         if "cooperation.capacity.spill_rate" in switch_off:
             common["cooperation.innovation.diversity_rate"] = 0.0
+        if "cooperation.identity.cost_discount" in switch_off:  # identity acts through conditional cooperation
+            common["behaviour.rule"] = "conditional"
         if "services.coordination_overhead" in switch_off:  # services alone: no knock-on effects on other domains
             common["cooperation.domains"] = ["services"]
         on.append(run_small(seed, n_villages=80, steps=25, **common).summary()["welfare.mean_utility"])

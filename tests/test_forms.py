@@ -14,7 +14,7 @@ def test_temporary_partnership_ends_at_its_term():
     m = isolated_model(**COOPERATE)
     term = m.forms["temporary"].term
     p = m.form_partnership(m.forms["temporary"], (INFRASTRUCTURE,), [0, 1, 2])
-    start = m.steps
+    start = m.steps + 1  # formed between steps: its first year is the next step
     for _ in range(term - 1):
         m.step()
         assert p.pid in m.partnerships
@@ -32,7 +32,7 @@ def test_temporary_partnerships_never_outlive_their_term_in_a_run():
     assert temporaries
     assert all(e["duration"] <= term for e in temporaries)
     assert any(e["reason"] == "term ended" for e in temporaries)
-    assert all(p.age(m.steps) < term for p in m.partnerships.values())
+    assert all(p.years < term for p in m.partnerships.values())
 
 
 def test_formal_exit_penalty_is_charged_on_early_exit_and_paid_to_partners():
@@ -40,7 +40,7 @@ def test_formal_exit_penalty_is_charged_on_early_exit_and_paid_to_partners():
     form = m.forms["formal"]
     p = m.form_partnership(form, (SERVICES,), [0, 1, 2])
     m.step()
-    assert not p.term_over(m.steps)
+    assert not p.term_over()
     before = m.state.pending_cost.sum(axis=1).copy()
     m.leave(0, p, reason="left")
     change = m.state.pending_cost.sum(axis=1) - before
@@ -54,7 +54,7 @@ def test_no_exit_penalty_once_the_term_is_over():
     m = isolated_model(**COOPERATE, **{"forms.formal.renewable": False})
     form = m.forms["formal"]
     p = m.form_partnership(form, (SERVICES,), [0, 1, 2])
-    p.term_start -= form.term  # pretend the term has run out
+    p.term_years = form.term  # pretend the term has run out
     assert m.exit_penalty(p) == 0.0
 
 
@@ -82,7 +82,7 @@ def test_formal_agreements_are_renewed_by_members_who_gain():
         m.step()
     assert p.pid in m.partnerships
     assert sorted(p.members) == [0, 1]
-    assert p.term_start == m.steps
+    assert p.term_years == 0  # renewed: a new term
 
 
 def test_long_term_partnership_bundles_domains():

@@ -27,20 +27,27 @@ def farm_output(
 
 
 def risk_pool_transfers(
-    income: np.ndarray, labels: np.ndarray, n_groups: int, pays: np.ndarray, pool_share: float
+    income: np.ndarray,
+    labels: np.ndarray,
+    n_groups: int,
+    pays: np.ndarray,
+    pool_share: float,
+    households: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Net transfer per household from a risk pool (money; sums to zero in each group).
+    """Net transfer to each village from a risk pool (money per village; sums to zero in each group).
 
-    Every paying member puts ``pool_share`` of its farm income into the pool; the
-    pool is shared equally among all members. A member in deficit after a shock
-    gets more than it paid in; a free-rider pays nothing and still draws its share.
-    Transfers are per household of each village's own, in household-weighted money:
-    pass ``income`` as the village total and divide by households afterwards.
+    Every paying member puts ``pool_share`` of its farm income (village total) into
+    the pool, and the pool is shared among all members in proportion to their
+    households: equal per household. A member hit harder than the group after a
+    shock gets more than it paid in (the surplus of the others covers its deficit);
+    a free-rider pays nothing and still draws its share. Without ``households``
+    every member counts as one household.
     """
+    weight = np.ones_like(income) if households is None else households
     paid = np.where(pays, pool_share * income, 0.0)
     pool = group_sum(labels, paid, n_groups)
-    members = np.bincount(labels, minlength=n_groups)
-    return pool[labels] / members[labels] - paid
+    member_weight = group_sum(labels, weight, n_groups)
+    return pool[labels] * weight / member_weight[labels] - paid
 
 
 def pooled_variance_factor(k: int, mean_correlation, pool_share: float):
