@@ -1,7 +1,9 @@
 """The ``kerjasama`` command line.
 
     kerjasama run SCENARIO [--seed N] [--steps N] [--villages N] [--set KEY=VALUE ...] [--out DIR]
-    kerjasama demo [--out DIR]
+    kerjasama demo [--out DIR] [--workers N]
+    kerjasama sweep FILE [--workers N] [--scheduler tcp://HOST:PORT] [--out DIR] [--resume] [--quick]
+    kerjasama report DIR
     kerjasama scenarios
     kerjasama check FILE
 
@@ -130,10 +132,48 @@ def write_run(scenario, seed: int, out: Path, quiet: bool = False) -> dict:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    scenario = load_scenario("default")
-    out = Path(args.out)
-    write_run(scenario, DEFAULT_SEED, out)
-    print(f"Figures: {out}/figures/welfare.png, cooperation.png, resilience.png, map.png")
+    from sim.sweep.orchestrate import run_demo
+
+    out = run_demo(args.out, workers=args.workers)
+    _print_report_pointer(out)
+    return 0
+
+
+def _print_report_pointer(folder: Path) -> None:
+    print(f"Wrote {folder}/runs.parquet, timeseries/, manifest.json")
+    print(f"Report: {folder}/report.md and {folder}/report.html (figures in {folder}/figures/)")
+    readings = _headline(folder)
+    if readings:
+        print("\n".join(readings))
+
+
+def _headline(folder: Path) -> list[str]:
+    """The first reading sentences of the report, for the terminal."""
+    report = folder / "report.md"
+    if not report.exists():
+        return []
+    lines = [line[2:] for line in report.read_text().splitlines() if line.startswith("- ") and "relative to" in line]
+    return lines[:6]
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.sweep.orchestrate import run_sweep
+
+    folder = run_sweep(
+        args.file, workers=args.workers, scheduler=args.scheduler, out=args.out, resume=args.resume, quick=args.quick
+    )
+    _print_report_pointer(folder)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from sim.report import write_report
+
+    folder = Path(args.folder)
+    if not (folder / "manifest.json").exists() or not (folder / "runs.parquet").exists():
+        raise ScenarioError(f"{folder}: not a sweep results folder (needs manifest.json and runs.parquet)")
+    write_report(folder)
+    print(f"Report: {folder}/report.md and {folder}/report.html")
     return 0
 
 
@@ -174,9 +214,21 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="results folder (default results/SCENARIO-seedN)")
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
     run.set_defaults(func=cmd_run)
-    demo = sub.add_parser("demo", help="the main job: run the default scenario with figures")
-    demo.add_argument("--out", default="results/default", help="results folder (default results/default)")
+    demo = sub.add_parser("demo", help="the main job: the quick partnership-forms comparison, with its report")
+    demo.add_argument("--out", default="results/partnership_forms", help="results folder (default results/partnership_forms)")
+    demo.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     demo.set_defaults(func=cmd_demo)
+    sweep = sub.add_parser("sweep", help="run an experiment (experiments/*.toml): sweeps, comparisons, sensitivity")
+    sweep.add_argument("file", help="experiment name (see experiments/) or path to a .toml file")
+    sweep.add_argument("--workers", type=int, help="local worker processes (default: all cores; 1 = in this process)")
+    sweep.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask cluster instead")
+    sweep.add_argument("--out", help="results folder (default results/<experiment name>)")
+    sweep.add_argument("--resume", action="store_true", help="continue an interrupted sweep in --out, skipping stored runs")
+    sweep.add_argument("--quick", action="store_true", help="use the experiment's [quick] settings")
+    sweep.set_defaults(func=cmd_sweep)
+    report = sub.add_parser("report", help="(re)write the report of a sweep results folder")
+    report.add_argument("folder", help="a folder written by `kerjasama sweep`")
+    report.set_defaults(func=cmd_report)
     scen = sub.add_parser("scenarios", help="list the scenarios with a one-line description")
     scen.set_defaults(func=cmd_scenarios)
     check = sub.add_parser("check", help="validate a scenario file")

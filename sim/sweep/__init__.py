@@ -1,0 +1,1 @@
+"""Experiment sweeps: design, runner, store and analysis (see docs/experiments.md)."""

@@ -1,0 +1,476 @@
+"""What sweep results mean: confidence intervals, paired comparisons, bands, sensitivity indices.
+
+Pure functions on pandas DataFrames (the ``runs.parquet`` table and the per-step
+``timeseries`` tables described in ``docs/experiments.md``). Distributions come from
+scipy and sensitivity indices from SALib; nothing here draws figures or writes files.
+
+Conventions:
+
+* missing values (NaN/None, e.g. ``resilience.recovery_steps`` of a run that never
+  recovered) are dropped, and boolean metrics (``resilience.recovered``) count as 0/1,
+  so their mean is a share of runs;
+* intervals are two-sided Student-t intervals (``scipy.stats.t``) with the standard
+  error ``scipy.stats.sem``; with fewer than two values they are NaN;
+* comparisons between arms are *paired*: replicate ``r`` of every arm has the same
+  seed (the same villages and shocks), so the difference is taken within each
+  replicate and the interval is the t interval of those differences.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+# metric key -> (label, unit, better: "higher" | "lower")
+METRICS: dict[str, tuple[str, str, str]] = {
+    "welfare.mean_consumption": ("mean consumption", "poverty lines per household", "higher"),
+    "welfare.median_consumption": ("median consumption", "poverty lines per household", "higher"),
+    "welfare.mean_utility": ("mean utility", "utility units (log consumption)", "higher"),
+    "welfare.gini": ("Gini of consumption", "Gini index (0-1)", "lower"),
+    "welfare.poverty_rate": ("poverty rate", "share of households", "lower"),
+    "welfare.food_insecurity_rate": ("food-insecurity rate", "share of households", "lower"),
+    "efficiency.service_cost_per_household": (
+        "service cost per household",
+        "poverty lines per household per step",
+        "lower",
+    ),
+    "efficiency.service_cost_per_quality": ("service cost per unit of quality", "poverty lines per quality", "lower"),
+    "resilience.resistance": ("resistance to the shock", "lowest / pre-shock consumption", "higher"),
+    "resilience.loss": ("welfare loss after the shock", "step-fractions of welfare", "lower"),
+    "resilience.recovery_steps": ("recovery time", "steps", "lower"),
+    "resilience.robustness": ("robustness to the shock", "share of villages", "higher"),
+    "resilience.cvar5": ("worst-5 % consumption (CVaR 5 %)", "poverty lines per household", "higher"),
+    "resilience.recovered": ("share of runs that recovered", "share of runs", "higher"),
+    "cooperation.participation.agriculture": ("participation in agriculture", "share of villages", "higher"),
+    "cooperation.participation.services": ("participation in services", "share of villages", "higher"),
+    "cooperation.participation.infrastructure": ("participation in infrastructure", "share of villages", "higher"),
+    "cooperation.contribution_rate": ("contribution rate", "share of member-domain pairs", "higher"),
+    "cooperation.mean_trust": ("mean trust", "trust index (0-1)", "higher"),
+}
+
+# metrics whose differences read better in their own units than in % of the reference
+ABSOLUTE_METRICS = frozenset({"resilience.recovery_steps", "welfare.mean_utility"})  # utility: log scale, % is meaningless
+
+NEAR_ZERO = 1e-6  # |reference mean| <= NEAR_ZERO * (1 + mean |values|) counts as ~0
+
+
+def metric_info(metric: str) -> tuple[str, str, str | None]:
+    """(label, unit, better) of a metric; unknown metrics fall back to (key, "", None)."""
+    if metric in METRICS:
+        return METRICS[metric]
+    return (metric, "", None)
+
+
+def is_share(metric: str) -> bool:
+    """A share or rate in [0, 1]: differences are reported in percentage points."""
+    return metric_info(metric)[1].startswith("share of")
+
+
+def as_float(values: Any) -> np.ndarray:
+    """Values as a float array: None/NA -> NaN, booleans -> 0/1."""
+    series = pd.Series(values) if not isinstance(values, pd.Series) else values
+    if series.dtype == object or str(series.dtype) in ("boolean", "bool"):
+        series = series.map(_to_float)
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+
+
+def _to_float(value: Any) -> float:
+    if value is None or value is pd.NA:
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _t_interval(mean: float, sem: float, n: int, confidence: float) -> tuple[float, float]:
+    if n < 2 or not math.isfinite(sem):
+        return (math.nan, math.nan)
+    half = float(stats.t.ppf(0.5 + confidence / 2.0, n - 1)) * sem
+    return (mean - half, mean + half)
+
+
+def mean_ci(values: Any, confidence: float = 0.95) -> tuple[int, float, float, float]:
+    """(n, mean, low, high): the mean of the non-missing values and its Student-t interval.
+
+    With n < 2 the interval is (NaN, NaN); with n == 0 the mean is NaN too.
+    """
+    x = as_float(values)
+    x = x[~np.isnan(x)]
+    n = int(x.size)
+    if n == 0:
+        return (0, math.nan, math.nan, math.nan)
+    mean = float(x.mean())
+    if n < 2:
+        return (n, mean, math.nan, math.nan)
+    low, high = _t_interval(mean, float(stats.sem(x)), n, confidence)
+    return (n, mean, low, high)
+
+
+def difference_scale(metric: str, reference_mean: float, values: Any = None) -> str:
+    """How a difference is read: "relative" (% of the reference mean), "points"
+    (percentage points, for shares and rates) or "absolute" (the metric's own units,
+    for metrics listed in ABSOLUTE_METRICS and whenever the reference mean is ~0)."""
+    if is_share(metric):
+        return "points"
+    if metric in ABSOLUTE_METRICS or near_zero(reference_mean, values):
+        return "absolute"
+    return "relative"
+
+
+def near_zero(reference_mean: float, values: Any = None) -> bool:
+    """Whether a reference mean is too close to 0 to express a difference in % of it:
+    ``|mean| <= NEAR_ZERO * (1 + mean |values|)`` (or not finite)."""
+    scale = 1.0
+    if values is not None:
+        x = as_float(values)
+        x = x[~np.isnan(x)]
+        if x.size:
+            scale += float(np.mean(np.abs(x)))
+    return not math.isfinite(reference_mean) or abs(reference_mean) <= NEAR_ZERO * scale
+
+
+# ----------------------------------------------------------------------------- readings
+
+
+def decimals(value: float, low: float = math.nan, high: float = math.nan, minimum: int = 0) -> int:
+    """Decimals to show: one significant digit of the interval's half-width, else three
+    significant digits of the value; at least ``minimum``, at most 6."""
+    half = (high - low) / 2.0
+    if math.isfinite(half) and half > 1e-9 * max(1.0, abs(value) if math.isfinite(value) else 1.0):
+        d = -math.floor(math.log10(half))
+    elif math.isfinite(value) and value != 0:
+        d = 2 - math.floor(math.log10(abs(value)))
+    else:
+        d = 1
+    d = int(min(max(d, minimum), 6))
+    # an interval end that is not 0 must not print as 0 (it would look as if the interval touched 0)
+    while d < 6 and any(math.isfinite(v) and v != 0 and round(v, d) == 0 for v in (low, high)):
+        d += 1
+    return d
+
+
+def fmt(value: float, digits: int) -> str:
+    """A number with ``digits`` decimals and a typographic minus (no "-0.0")."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    text = f"{value:.{digits}f}"
+    if float(text) == 0:
+        text = f"{0.0:.{digits}f}"
+    return text.replace("-", "\u2212")
+
+
+def _unit_words(scale: str, unit: str) -> tuple[str, str]:
+    """(text after the estimate, text after the interval)."""
+    if scale == "relative":
+        return (" %", "")
+    if scale == "points":
+        return (" percentage points", "")
+    return ((" " + unit) if unit else "", "")
+
+
+def _plural(label: str) -> bool:
+    """Is the label's head noun plural ("Formal agreements", "All four forms")?"""
+    words = label.split()
+    last = words[-1].lower() if words else ""
+    return last.endswith("s") and not last.endswith("ss")
+
+
+def _verb(label: str, singular: str) -> str:
+    """``singular`` ("raises") agreeing with ``label`` ("Formal agreements raise")."""
+    return singular[:-1] if _plural(label) else singular
+
+
+def reading(
+    arm_label: str,
+    reference_label: str,
+    metric: str,
+    scale: str,
+    diff: float,
+    low: float,
+    high: float,
+    n_pairs: int,
+) -> str:
+    """A plain-language sentence for one paired difference. ``diff``, ``low`` and
+    ``high`` are in the units of ``scale`` (%, percentage points or own units)."""
+    label, unit, _ = metric_info(metric)
+    paired = f"paired over {n_pairs} replicate{'s' if n_pairs != 1 else ''}"
+    if scale == "absolute" and metric not in ABSOLUTE_METRICS:
+        own = unit or "the metric's own units"
+        note = f"; difference in {own}, not %, as the reference mean is close to 0"
+    else:
+        note = ""
+    after, _ = _unit_words(scale, unit)
+    if not (math.isfinite(diff) and math.isfinite(low) and math.isfinite(high)):
+        if math.isfinite(diff):
+            d = decimals(diff, minimum=1 if scale != "absolute" else 0)
+            return (
+                f"{arm_label} {_verb(arm_label, 'changes')} {label} by {fmt(diff, d)}{after} relative to {reference_label}, "
+                f"with too few paired replicates for an interval ({paired}{note})."
+            )
+        return f"{arm_label}: no paired replicates with {label} to compare against {reference_label}."
+    minimum = 1 if scale in ("relative", "points") else 0
+    if low <= 0 <= high:
+        d = decimals(diff, low, high, minimum)
+        return (
+            f"{arm_label} {_verb(arm_label, 'makes')} no clear difference to {label} "
+            f"({fmt(diff, d)}{after} [{fmt(low, d)}, {fmt(high, d)}]) relative to {reference_label} ({paired}{note})."
+        )
+    if diff > 0:
+        verb, e, lo, hi = "raises", diff, low, high
+    else:
+        verb, e, lo, hi = "lowers", -diff, -high, -low
+    d = decimals(e, lo, hi, minimum)
+    verb = _verb(arm_label, verb)
+    return (
+        f"{arm_label} {verb} {label} by {fmt(e, d)}{after} [{fmt(lo, d)}, {fmt(hi, d)}] "
+        f"relative to {reference_label} ({paired}{note})."
+    )
+
+
+# ----------------------------------------------------------------------------- comparisons
+
+
+def paired_comparison(
+    runs: pd.DataFrame,
+    metric: str,
+    reference: str,
+    arm_col: str = "arm",
+    group_cols: Sequence[str] = ("condition",),
+    pair_col: str = "replicate",
+    confidence: float = 0.95,
+    arm_labels: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """One row per (group, arm): the arm's mean with its t interval and, for arms other
+    than ``reference``, the paired difference against the reference arm of the same
+    group, matched on ``pair_col`` (pairs with a missing value on either side are dropped).
+
+    Columns: the group columns, ``arm``, ``label``, ``n``, ``mean``, ``ci_low``, ``ci_high``,
+    ``n_pairs``, ``diff``, ``diff_low``, ``diff_high`` (t interval of the per-pair
+    differences), ``rel``, ``rel_low``, ``rel_high`` (the difference and its interval in
+    % of the reference arm's mean over the same pairs; NaN when that mean is ~0),
+    ``p_value`` (``scipy.stats.ttest_rel``; NaN when all differences are identical or
+    there are fewer than two pairs), ``scale`` ("relative", "points" or "absolute", see
+    ``difference_scale``) and ``reading``.
+
+    The relative interval divides the interval of the difference by the reference mean
+    as if that mean were known exactly; it ignores the reference mean's own
+    uncertainty, which is an approximation (good when the reference mean is far from 0
+    relative to its standard error). Group columns missing from ``runs`` are ignored.
+    """
+    group_cols = [c for c in group_cols if c in runs.columns]
+    labels = dict(arm_labels or {})
+    table = runs[[*group_cols, arm_col, pair_col]].copy()
+    table["_value"] = as_float(runs[metric])
+    rows: list[dict[str, Any]] = []
+    groups = table.groupby(group_cols, dropna=False, sort=False) if group_cols else [((), table)]
+    for key, group in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        base = dict(zip(group_cols, key, strict=True))
+        ref = group[group[arm_col] == reference]
+        if ref[pair_col].duplicated().any():
+            raise ValueError(f"paired_comparison: several {reference!r} runs share a {pair_col} value in group {base}")
+        ref_values = ref.set_index(pair_col)["_value"]
+        ref_label = labels.get(reference, str(reference))
+        for arm in pd.unique(group[arm_col]):
+            sub = group[group[arm_col] == arm]
+            n, mean, low, high = mean_ci(sub["_value"], confidence)
+            row: dict[str, Any] = {
+                **base,
+                "arm": arm,
+                "label": labels.get(arm, str(arm)),
+                "n": n,
+                "mean": mean,
+                "ci_low": low,
+                "ci_high": high,
+                "n_pairs": np.nan,
+                "diff": np.nan,
+                "diff_low": np.nan,
+                "diff_high": np.nan,
+                "rel": np.nan,
+                "rel_low": np.nan,
+                "rel_high": np.nan,
+                "p_value": np.nan,
+                "scale": "",
+                "reading": "",
+            }
+            if arm != reference and len(ref_values):
+                if sub[pair_col].duplicated().any():
+                    raise ValueError(
+                        f"paired_comparison: several {arm!r} runs share a {pair_col} value in group {base}"
+                    )
+                joined = pd.concat(
+                    [sub.set_index(pair_col)["_value"].rename("x"), ref_values.rename("r")], axis=1, join="inner"
+                ).dropna()
+                row.update(_paired(joined["x"].to_numpy(), joined["r"].to_numpy(), metric, confidence))
+                row["reading"] = _row_reading(row, metric, row["label"], ref_label)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _paired(x: np.ndarray, r: np.ndarray, metric: str, confidence: float) -> dict[str, Any]:
+    d = x - r
+    n = int(d.size)
+    out: dict[str, Any] = {"n_pairs": n}
+    if n == 0:
+        out["scale"] = difference_scale(metric, math.nan)
+        return out
+    diff = float(d.mean())
+    low, high = _t_interval(diff, float(stats.sem(d)) if n >= 2 else math.nan, n, confidence)
+    ref_mean = float(r.mean())
+    out.update(diff=diff, diff_low=low, diff_high=high)
+    if n >= 2 and np.ptp(d) > 1e-12 * (1.0 + float(np.max(np.abs(d)))):
+        out["p_value"] = float(stats.ttest_rel(x, r).pvalue)
+    both = np.concatenate([x, r])
+    out["scale"] = difference_scale(metric, ref_mean, both)
+    if not near_zero(ref_mean, both):
+        bounds = sorted((100.0 * low / ref_mean, 100.0 * high / ref_mean)) if math.isfinite(low) else [np.nan] * 2
+        out.update(rel=100.0 * diff / ref_mean, rel_low=bounds[0], rel_high=bounds[1])
+    return out
+
+
+def display_difference(row: Mapping[str, Any]) -> tuple[float, float, float]:
+    """(estimate, low, high) of a paired-comparison row in the units of its ``scale``:
+    % for "relative", percentage points for "points", own units for "absolute"."""
+    scale = row.get("scale")
+    if scale == "relative":
+        return (row["rel"], row["rel_low"], row["rel_high"])
+    factor = 100.0 if scale == "points" else 1.0
+    return (factor * row["diff"], factor * row["diff_low"], factor * row["diff_high"])
+
+
+def _row_reading(row: Mapping[str, Any], metric: str, arm_label: str, ref_label: str) -> str:
+    est, low, high = display_difference(row)
+    return reading(arm_label, ref_label, metric, row["scale"], est, low, high, int(row["n_pairs"]))
+
+
+# ----------------------------------------------------------------------------- time series, grids
+
+
+def series_bands(
+    timeseries: pd.DataFrame,
+    column: str,
+    by: Sequence[str] = ("arm", "condition"),
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Per group and step: ``n`` runs, ``mean``, and the t interval ``low``/``high``
+    across runs (NaN where fewer than two runs have a value). Grouping columns
+    missing from ``timeseries`` are ignored."""
+    by = [c for c in by if c in timeseries.columns]
+    frame = timeseries[[*by, "step"]].copy()
+    frame["_value"] = as_float(timeseries[column])
+    grouped = frame.groupby([*by, "step"], dropna=False, sort=True)["_value"]
+    out = grouped.agg(n="count", mean="mean", sd="std").reset_index()
+    n = out["n"].to_numpy()
+    sem = out.pop("sd").to_numpy() / np.sqrt(np.maximum(n, 1))  # = scipy.stats.sem (ddof=1)
+    half = np.full(len(out), np.nan)
+    ok = (n >= 2) & np.isfinite(sem)
+    half[ok] = stats.t.ppf(0.5 + confidence / 2.0, n[ok] - 1) * sem[ok]
+    out["low"] = out["mean"] - half
+    out["high"] = out["mean"] + half
+    return out
+
+
+def grid_means(runs: pd.DataFrame, metric: str, x: str, y: str) -> pd.DataFrame:
+    """Mean of ``metric`` over runs for each (y, x) cell: index = y values, columns = x values."""
+    frame = runs[[x, y]].copy()
+    frame[metric] = as_float(runs[metric])
+    return frame.pivot_table(index=y, columns=x, values=metric, aggfunc="mean", dropna=False)
+
+
+def point_means(runs: pd.DataFrame, columns: Iterable[str], point_col: str = "point") -> pd.DataFrame:
+    """Runs averaged over replicates per design point (in point order)."""
+    columns = list(columns)
+    frame = runs[[point_col]].copy()
+    for c in columns:
+        frame[c] = as_float(runs[c])
+    return frame.groupby(point_col, sort=True)[columns].mean().reset_index()
+
+
+def rank_correlations(runs: pd.DataFrame, metrics: Sequence[str], factors: Sequence[str]) -> pd.DataFrame:
+    """Spearman rank correlation (``scipy.stats.spearmanr``) of each metric with each
+    factor: columns metric, factor, n, rho, p_value. Missing values are dropped pairwise."""
+    rows = []
+    for metric in metrics:
+        y = as_float(runs[metric])
+        for factor in factors:
+            x = as_float(runs[factor])
+            ok = ~(np.isnan(x) | np.isnan(y))
+            n = int(ok.sum())
+            rho = p = math.nan
+            if n >= 3 and np.ptp(x[ok]) > 0 and np.ptp(y[ok]) > 0:
+                result = stats.spearmanr(x[ok], y[ok])
+                rho, p = float(result.statistic), float(result.pvalue)
+            rows.append({"metric": metric, "factor": factor, "n": n, "rho": rho, "p_value": p})
+    return pd.DataFrame(rows, columns=["metric", "factor", "n", "rho", "p_value"])
+
+
+# ----------------------------------------------------------------------------- sensitivity (SALib)
+
+
+def _problem(names: Sequence[str], bounds: Sequence[Sequence[float]]) -> dict[str, Any]:
+    names = list(names)
+    bounds = [[float(lo), float(hi)] for lo, hi in bounds]
+    if len(names) != len(bounds):
+        raise ValueError(f"{len(names)} names but {len(bounds)} bounds")
+    return {"num_vars": len(names), "names": names, "bounds": bounds}
+
+
+def sobol_indices(
+    names: Sequence[str],
+    bounds: Sequence[Sequence[float]],
+    Y: Any,
+    calc_second_order: bool,
+    seed: int | None = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """First-order and total Sobol indices (``SALib.analyze.sobol.analyze``) from outputs
+    ``Y`` in the order of ``SALib.sample.sobol.sample``. Columns: parameter, S1,
+    S1_conf, ST, ST_conf (``*_conf``: half-width of the bootstrap interval)."""
+    from SALib.analyze import sobol
+
+    problem = _problem(names, bounds)
+    y = np.asarray(as_float(np.asarray(Y).ravel()), dtype=float)
+    result = sobol.analyze(problem, y, calc_second_order=calc_second_order, conf_level=confidence, seed=seed)
+    return pd.DataFrame(
+        {
+            "parameter": problem["names"],
+            "S1": result["S1"],
+            "S1_conf": result["S1_conf"],
+            "ST": result["ST"],
+            "ST_conf": result["ST_conf"],
+        }
+    )
+
+
+def morris_indices(
+    names: Sequence[str],
+    bounds: Sequence[Sequence[float]],
+    X: Any,
+    Y: Any,
+    num_levels: int = 4,
+    seed: int | None = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Morris elementary effects (``SALib.analyze.morris.analyze``) from the trajectories
+    ``X`` and outputs ``Y``. Columns: parameter, mu, mu_star, mu_star_conf, sigma."""
+    from SALib.analyze import morris
+
+    problem = _problem(names, bounds)
+    x = np.asarray(X, dtype=float)
+    y = np.asarray(as_float(np.asarray(Y).ravel()), dtype=float)
+    result = morris.analyze(problem, x, y, conf_level=confidence, num_levels=num_levels, seed=seed)
+    return pd.DataFrame(
+        {
+            "parameter": problem["names"],
+            "mu": np.asarray(result["mu"], dtype=float),
+            "mu_star": np.asarray(result["mu_star"], dtype=float),
+            "mu_star_conf": np.asarray(result["mu_star_conf"], dtype=float),
+            "sigma": np.asarray(result["sigma"], dtype=float),
+        }
+    )

@@ -1,0 +1,430 @@
+"""Experiment designs: what varies, turned into a list of run specifications.
+
+An experiment file (``experiments/*.toml``, see docs/experiments.md) names a base
+scenario and what to vary on top of it: explicit arms (crossed with optional
+conditions), a full-factorial grid, or a sampled design over ranges (Latin
+hypercube, Sobol, Morris; SALib). Each design point is run for every replicate;
+replicate ``r`` gets the same seed in every point (common random numbers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.scenario import ScenarioError, load_scenario, read_toml, scenario_path
+
+DESIGNS = ("arms", "grid", "lhs", "sobol", "morris")
+EXPERIMENT_DIR = Path(__file__).resolve().parent.parent.parent / "experiments"
+TOP_KEYS = {
+    "name": str,
+    "description": str,
+    "scenario": str,
+    "design": str,
+    "replicates": int,
+    "seed": int,
+    "steps": int,
+    "metrics": list,
+    "reference": str,
+    "samples": int,
+    "calc_second_order": bool,
+    "num_levels": int,
+    "set": dict,
+    "arms": list,
+    "conditions": list,
+    "factors": dict,
+    "ranges": dict,
+    "quick": dict,
+}
+REQUIRED = ("name", "scenario", "design", "seed")
+
+
+def replicate_seed(master_seed: int, replicate: int) -> int:
+    """The seed of replicate ``r``: from the master seed and ``r`` only, so replicate
+    ``r`` of every arm or design point faces the same villages and shocks."""
+    return int(np.random.SeedSequence(master_seed, spawn_key=(replicate,)).generate_state(1)[0])
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of an experiment: where it sits in the design, its seed and overrides."""
+
+    run_id: str
+    point: int
+    replicate: int
+    seed: int
+    arm: str
+    condition: str
+    factors: dict[str, Any]
+    overrides: dict[str, Any]
+    scenario: str
+
+
+@dataclass
+class Experiment:
+    """A validated experiment file."""
+
+    name: str
+    description: str
+    scenario: str  # path of the base scenario file
+    design: str
+    replicates: int
+    seed: int
+    steps: int | None
+    metrics: list[str]
+    reference: str | None
+    common: dict[str, Any]  # [set]: overrides for every run
+    arms: list[dict[str, Any]] = field(default_factory=list)
+    conditions: list[dict[str, Any]] = field(default_factory=list)
+    factors: dict[str, list] = field(default_factory=dict)
+    ranges: dict[str, list[float]] = field(default_factory=dict)
+    samples: int = 0
+    calc_second_order: bool = False
+    num_levels: int = 4
+    source: str = ""
+    text: str = ""
+    sha256: str = ""
+    quick: bool = False
+    points: list[dict[str, Any]] = field(default_factory=list)  # filled by load_experiment
+
+    @property
+    def problem(self) -> dict[str, Any]:
+        """The SALib problem of a sampled design."""
+        names = list(self.ranges)
+        return {"num_vars": len(names), "names": names, "bounds": [self.ranges[k] for k in names]}
+
+    def runs(self) -> list[RunSpec]:
+        """Every run, in a fixed order: design point, then replicate."""
+        out = []
+        for p, point in enumerate(self.points):
+            for r in range(self.replicates):
+                overrides = {**point["overrides"]}
+                if self.steps is not None:
+                    overrides["steps"] = self.steps
+                out.append(
+                    RunSpec(
+                        run_id=f"p{p:04d}-r{r:03d}",
+                        point=p,
+                        replicate=r,
+                        seed=replicate_seed(self.seed, r),
+                        arm=point["arm"],
+                        condition=point["condition"],
+                        factors=dict(point["factors"]),
+                        overrides=overrides,
+                        scenario=self.scenario,
+                    )
+                )
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        """The design as the manifest and the report read it."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "design": self.design,
+            "scenario": self.scenario,
+            "reference": self.reference,
+            "metrics": self.metrics,
+            "replicates": self.replicates,
+            "seed": self.seed,
+            "steps": self.steps,
+            "quick": self.quick,
+            "set": self.common,
+            "arms": [{"name": a["name"], "label": a["label"], "set": a["set"]} for a in self.arms],
+            "conditions": [{"name": c["name"], "label": c["label"], "set": c["set"]} for c in self.conditions],
+            "factors": self.factors,
+            "ranges": self.ranges,
+            "samples": self.samples,
+            "calc_second_order": self.calc_second_order,
+            "num_levels": self.num_levels,
+            "points": len(self.points),
+            "runs": len(self.points) * self.replicates,
+        }
+
+
+def experiment_path(name_or_path: str | Path) -> Path:
+    text = str(name_or_path)
+    for candidate in (Path(text), EXPERIMENT_DIR / text, EXPERIMENT_DIR / f"{text}.toml"):
+        if candidate.is_file():
+            return candidate.resolve()
+    names = ", ".join(sorted(p.stem for p in EXPERIMENT_DIR.glob("*.toml")))
+    raise ScenarioError(f"{text}: no such experiment file or name; available: {names}")
+
+
+def _fail(source: str, key: str, message: str) -> ScenarioError:
+    return ScenarioError(f"{source}: {key}: {message}")
+
+
+def _check_type(data: dict, key: str, kind: type, source: str) -> None:
+    value = data[key]
+    ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+    if kind is int and isinstance(value, float) and value.is_integer():
+        data[key] = int(value)
+        ok = True
+    if not ok:
+        raise _fail(source, key, f"must be {kind.__name__}, got {value!r}")
+
+
+def _labelled(entries: Any, key: str, source: str) -> list[dict[str, Any]]:
+    """Arms or conditions: a list of tables with a unique name, a label and a `set` table."""
+    if not isinstance(entries, list):
+        raise _fail(source, key, "must be a list of tables ([[" + key + "]])")
+    out, seen = [], set()
+    for i, entry in enumerate(entries):
+        where = f"{key}.{i}"
+        if not isinstance(entry, dict):
+            raise _fail(source, where, "must be a table")
+        unknown = set(entry) - {"name", "label", "set"}
+        if unknown:
+            raise _fail(source, f"{where}.{sorted(unknown)[0]}", "unknown key; allowed: name, label, set")
+        name = entry.get("name")
+        if not isinstance(name, str) or not name:
+            raise _fail(source, f"{where}.name", "required: a non-empty string")
+        if name in seen:
+            raise _fail(source, f"{where}.name", f"duplicate name {name!r}")
+        seen.add(name)
+        overrides = entry.get("set", {})
+        if not isinstance(overrides, dict):
+            raise _fail(source, f"{where}.set", "must be a table of dotted scenario keys")
+        out.append({"name": name, "label": str(entry.get("label", name)), "set": dict(overrides)})
+    return out
+
+
+def _validate_overrides(base: str, overrides: dict[str, Any], source: str, where: str) -> None:
+    """Check overrides against the base scenario; errors name the experiment file and key."""
+    try:
+        load_scenario(base, overrides)
+    except ScenarioError as exc:
+        text = str(exc)
+        raise ScenarioError(f"{source}: {where}: {text.removeprefix('override: ')}") from None
+
+
+def _integer_keys(base: str, keys: list[str]) -> set[str]:
+    scenario = load_scenario(base)
+    out = set()
+    for key in keys:
+        try:
+            value = scenario.get(key)
+        except (KeyError, IndexError, ValueError):
+            continue
+        if isinstance(value, int) and not isinstance(value, bool):
+            out.add(key)
+    return out
+
+
+def load_experiment(name_or_path: str | Path, quick: bool = False) -> Experiment:
+    """Read, validate and expand an experiment file (``quick`` applies its [quick] table)."""
+    path = experiment_path(name_or_path)
+    source = str(path)
+    text = path.read_text(encoding="utf-8")
+    data = read_toml(path)
+    for key in data:
+        if key not in TOP_KEYS:
+            raise _fail(source, key, f"unknown key; allowed: {', '.join(TOP_KEYS)}")
+    for key in REQUIRED:
+        if key not in data:
+            raise _fail(source, key, "missing (required key)")
+    quick_table = data.pop("quick", {})
+    if not isinstance(quick_table, dict):
+        raise _fail(source, "quick", "must be a table")
+    if quick:
+        for key, value in quick_table.items():
+            if key not in TOP_KEYS or key in ("quick", "name"):
+                raise _fail(source, f"quick.{key}", "unknown key")
+            if key == "set":
+                if not isinstance(value, dict):
+                    raise _fail(source, "quick.set", "must be a table")
+                data["set"] = {**data.get("set", {}), **value}
+            else:
+                data[key] = value
+    for key, kind in TOP_KEYS.items():
+        if key in data:
+            _check_type(data, key, kind, source)
+    design = data["design"]
+    if design not in DESIGNS:
+        raise _fail(source, "design", f"{design!r} is not allowed; allowed: one of {', '.join(DESIGNS)}")
+    try:
+        base = str(scenario_path(data["scenario"]))
+    except ScenarioError:
+        raise _fail(source, "scenario", f"no scenario named {data['scenario']!r}") from None
+    sampled = design in ("sobol", "morris")
+    replicates = data.get("replicates", 1 if sampled else 10)
+    if replicates < 1:
+        raise _fail(source, "replicates", "must be >= 1")
+    if data["seed"] < 0:
+        raise _fail(source, "seed", "must be >= 0")
+    steps = data.get("steps")
+    if steps is not None and steps < 1:
+        raise _fail(source, "steps", "must be >= 1")
+    metrics = data.get("metrics", ["welfare.mean_consumption"])
+    if not metrics or not all(isinstance(m, str) for m in metrics):
+        raise _fail(source, "metrics", "must be a non-empty list of summary keys")
+    common = dict(data.get("set", {}))
+    _validate_overrides(base, {**common, **({"steps": steps} if steps else {})}, source, "set")
+    exp = Experiment(
+        name=data["name"],
+        description=data.get("description", ""),
+        scenario=base,
+        design=design,
+        replicates=replicates,
+        seed=data["seed"],
+        steps=steps,
+        metrics=list(metrics),
+        reference=data.get("reference"),
+        common=common,
+        samples=data.get("samples", 0),
+        calc_second_order=data.get("calc_second_order", False),
+        num_levels=data.get("num_levels", 4),
+        source=source,
+        text=text,
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        quick=quick,
+    )
+    needs = {"arms": "arms", "grid": "factors"}.get(design, "ranges")
+    for key in ("arms", "factors", "ranges"):
+        if key in data and key != needs:
+            raise _fail(source, key, f"not used by design {design!r} (it uses [{needs}])")
+    if needs not in data:
+        raise _fail(source, needs, f"missing: design {design!r} needs it")
+    if design == "arms":
+        _arms_points(exp, data, base, source)
+    elif design == "grid":
+        _grid_points(exp, data, base, source)
+    else:
+        _sampled_points(exp, data, base, source)
+    _validate_metrics(exp, source)
+    return exp
+
+
+def _arms_points(exp: Experiment, data: dict, base: str, source: str) -> None:
+    exp.arms = _labelled(data["arms"], "arms", source)
+    exp.conditions = _labelled(data.get("conditions", []), "conditions", source)
+    if not exp.arms:
+        raise _fail(source, "arms", "needs at least one arm")
+    names = [a["name"] for a in exp.arms]
+    if exp.reference is None:
+        exp.reference = names[0]
+    elif exp.reference not in names:
+        raise _fail(source, "reference", f"no arm named {exp.reference!r}; arms: {', '.join(names)}")
+    for i, arm in enumerate(exp.arms):
+        _validate_overrides(base, {**exp.common, **arm["set"]}, source, f"arms.{i}.set")
+    for i, condition in enumerate(exp.conditions):
+        _validate_overrides(base, {**exp.common, **condition["set"]}, source, f"conditions.{i}.set")
+    for arm in exp.arms:
+        for condition in exp.conditions or [{"name": "", "set": {}}]:
+            overrides = {**exp.common, **condition["set"], **arm["set"]}
+            exp.points.append({"arm": arm["name"], "condition": condition["name"], "factors": {}, "overrides": overrides})
+
+
+def _grid_points(exp: Experiment, data: dict, base: str, source: str) -> None:
+    factors = data["factors"]
+    if not factors:
+        raise _fail(source, "factors", "needs at least one factor")
+    for key, values in factors.items():
+        if not isinstance(values, list) or not values:
+            raise _fail(source, f"factors.{key}", "must be a non-empty list of values")
+        for value in values:
+            _validate_overrides(base, {**exp.common, key: value}, source, f"factors.{key}")
+    exp.factors = {k: list(v) for k, v in factors.items()}
+    keys = list(factors)
+    for combo in itertools.product(*(factors[k] for k in keys)):
+        chosen = dict(zip(keys, combo, strict=True))
+        exp.points.append({"arm": "", "condition": "", "factors": chosen, "overrides": {**exp.common, **chosen}})
+
+
+def _sampled_points(exp: Experiment, data: dict, base: str, source: str) -> None:
+    ranges = data["ranges"]
+    if len(ranges) < 1:
+        raise _fail(source, "ranges", "needs at least one parameter")
+    for key, bounds in ranges.items():
+        if (
+            not isinstance(bounds, list)
+            or len(bounds) != 2
+            or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds)
+            or not bounds[0] < bounds[1]
+        ):
+            raise _fail(source, f"ranges.{key}", "must be [low, high] with low < high")
+        for value in bounds:
+            _validate_overrides(base, {**exp.common, key: value}, source, f"ranges.{key}")
+    exp.ranges = {k: [float(v[0]), float(v[1])] for k, v in ranges.items()}
+    if exp.samples < 1:
+        raise _fail(source, "samples", f"design {exp.design!r} needs samples >= 1")
+    if exp.design == "sobol" and exp.samples & (exp.samples - 1):
+        raise _fail(source, "samples", f"Sobol needs a power of 2 (N), got {exp.samples}")
+    x = sample_design(exp)
+    integers = _integer_keys(base, list(exp.ranges))
+    for row in x:
+        chosen = {}
+        for key, value in zip(exp.ranges, row, strict=True):
+            chosen[key] = int(round(value)) if key in integers else float(value)
+        exp.points.append({"arm": "", "condition": "", "factors": chosen, "overrides": {**exp.common, **chosen}})
+
+
+def sample_design(exp: Experiment) -> np.ndarray:
+    """The sampled design matrix (points x parameters), seeded by the master seed."""
+    try:
+        if exp.design == "lhs":
+            from SALib.sample import latin
+
+            return latin.sample(exp.problem, exp.samples, seed=exp.seed)
+        if exp.design == "sobol":
+            from SALib.sample import sobol
+
+            return sobol.sample(exp.problem, exp.samples, calc_second_order=exp.calc_second_order, seed=exp.seed)
+        from SALib.sample import morris
+
+        return morris.sample(exp.problem, exp.samples, num_levels=exp.num_levels, seed=exp.seed)
+    except ImportError:
+        raise ScenarioError(
+            f"design {exp.design!r} needs SALib: pip install 'kerjasama[sensitivity]' (or pip install SALib)"
+        ) from None
+
+
+def expected_points(design: str, samples: int, dims: int, calc_second_order: bool = False) -> int:
+    """How many points a sampled design has: LHS N; Sobol N(2D+2) or N(D+2); Morris r(D+1)."""
+    if design == "lhs":
+        return samples
+    if design == "sobol":
+        return samples * (2 * dims + 2 if calc_second_order else dims + 2)
+    if design == "morris":
+        return samples * (dims + 1)
+    raise ValueError(design)
+
+
+def _validate_metrics(exp: Experiment, source: str) -> None:
+    """Metrics must be summary keys of the model (checked on a tiny run's keys)."""
+    from sim.model import VillageModel
+
+    keys = set(VillageModel(exp.scenario, rng=0, **{**exp.points[0]["overrides"], "steps": 1}).summary())
+    for i, metric in enumerate(exp.metrics):
+        if metric not in keys:
+            close = sorted(k for k in keys if metric.split(".")[-1] in k)[:4]
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise _fail(source, f"metrics.{i}", f"{metric!r} is not a summary key{hint}")
+
+
+def sizes(exp: Experiment) -> tuple[int, int]:
+    """(design points, runs)."""
+    return len(exp.points), len(exp.points) * exp.replicates
+
+
+def ceil_div(a: int, b: int) -> int:
+    return -(-a // b) if b else a
+
+
+__all__ = [
+    "DESIGNS",
+    "Experiment",
+    "RunSpec",
+    "ceil_div",
+    "expected_points",
+    "load_experiment",
+    "replicate_seed",
+    "sample_design",
+    "sizes",
+]

@@ -1,0 +1,109 @@
+"""A sweep from start to finish: design -> runner -> store -> report."""
+
+from __future__ import annotations
+
+import platform
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from sim import io
+from sim.scenario import load_scenario
+from sim.sweep.design import Experiment, load_experiment
+from sim.sweep.runner import Progress, make_executor
+from sim.sweep.store import ResultStore
+
+
+def default_out(exp: Experiment) -> Path:
+    return Path("results") / exp.name
+
+
+def _manifest(exp: Experiment, executor_name: str, started: str, previous: dict[str, Any] | None) -> dict[str, Any]:
+    base = load_scenario(exp.scenario, exp.common)
+    return {
+        "kind": "kerjasama sweep",
+        "experiment": exp.describe(),
+        "experiment_file": exp.source,
+        "experiment_sha256": exp.sha256,
+        "experiment_text": exp.text,
+        "quick": exp.quick,
+        "base_scenario": {"name": base.name, "file": base.source, "parameters": base.flat()},
+        "versions": io.package_versions(),
+        "git_commit": io.git_commit(),
+        "python": sys.version,
+        "platform": platform.platform(),
+        "executor": executor_name,
+        "started": (previous or {}).get("started", started),
+        "resumed": [*(previous or {}).get("resumed", []), *([started] if previous else [])],
+        "finished": None,
+        "status": "running",
+    }
+
+
+def run_sweep(
+    experiment: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    resume: bool = False,
+    quick: bool = False,
+    report: bool = True,
+    progress: bool = True,
+) -> Path:
+    """Run (or resume) an experiment; every finished run is stored at once. Returns the folder."""
+    exp = load_experiment(experiment, quick=quick)
+    folder = Path(out) if out else default_out(exp)
+    store = ResultStore(folder)
+    store.prepare(exp.sha256, quick, resume)
+    specs = exp.runs()
+    done = store.done()
+    todo = [spec for spec in specs if spec.run_id not in done]
+    executor = make_executor(workers, scheduler)
+    started = io.now().isoformat(timespec="seconds")
+    manifest = _manifest(exp, executor.name, started, store.manifest() if resume else None)
+    manifest["runs"] = {"total": len(specs), "stored_before": len(done), "to_run": len(todo)}
+    store.write_manifest(manifest)
+    bar = Progress(len(specs), len(specs) - len(todo)) if progress else None
+    try:
+        for row, series in executor.run(todo):
+            store.save(row, series)
+            if bar is not None:
+                bar.update()
+    finally:
+        executor.close()
+        if bar is not None:
+            bar.close()
+    runs = store.consolidate()
+    manifest["runs"]["stored"] = len(runs)
+    manifest["finished"] = io.now().isoformat(timespec="seconds")
+    manifest["status"] = "complete" if len(runs) == len(specs) else "incomplete"
+    store.write_manifest(manifest)
+    if report:
+        from sim.report import write_report
+
+        write_report(folder)
+    return folder
+
+
+def run_demo(out: str | Path = "results/partnership_forms", workers: int | None = None) -> Path:
+    """The main job: the quick partnership-forms comparison with its report. It is
+    built in a temporary folder that then replaces ``out``, so an interrupted demo
+    leaves the previous results intact."""
+    target = Path(out).resolve()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+    try:
+        run_sweep("partnership_forms", workers=workers, out=staging / "r", quick=True)
+        built = staging / "r"
+        old = target.parent / f".{target.name}.old"
+        if target.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            target.rename(old)
+        built.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target

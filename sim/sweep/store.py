@@ -1,0 +1,130 @@
+"""Where sweep results go: one Parquet part per finished run, written atomically.
+
+A run counts as stored once ``parts/<run_id>.parquet`` exists; its per-step table
+(``timeseries/<run_id>.parquet``) is written first, so a stored run always has
+both. A sweep killed at any moment therefore leaves only complete runs behind,
+and ``--resume`` skips exactly those. ``runs.parquet`` is rebuilt from the parts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.io import to_json, write_json
+from sim.scenario import ScenarioError
+
+ID_COLUMNS = ("run_id", "point", "arm", "condition", "replicate", "seed")
+BOOL_KEYS = ("resilience.recovered",)
+INT_KEYS = ("resilience.recovery_steps", "steps", "n_villages", "point", "replicate", "seed")
+
+
+def _require_parquet() -> None:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        raise ScenarioError("sweeps write Parquet and need pyarrow: pip install pyarrow") from None
+
+
+def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        frame.to_parquet(tmp, index=False)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def typed_row(row: dict[str, Any]) -> pd.DataFrame:
+    """One run's row with stable column types across runs (nullable where a value may be missing)."""
+    frame = pd.DataFrame([row])
+    for column in frame.columns:
+        if column in ("run_id", "arm", "condition", "scenario"):
+            frame[column] = frame[column].astype("string")
+        elif column in BOOL_KEYS:
+            frame[column] = frame[column].astype("boolean")
+        elif column in INT_KEYS:
+            frame[column] = frame[column].astype("Int64")
+        else:
+            value = row[column]
+            if value is None or isinstance(value, (int, float)) and not isinstance(value, bool):
+                frame[column] = frame[column].astype("Float64")
+            elif isinstance(value, bool):
+                frame[column] = frame[column].astype("boolean")
+    return frame
+
+
+class ResultStore:
+    """A results folder: parts, time series, the consolidated table and the manifest."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.parts = self.folder / "parts"
+        self.series = self.folder / "timeseries"
+
+    def exists(self) -> bool:
+        return self.folder.exists() and any(self.folder.iterdir())
+
+    def manifest(self) -> dict[str, Any] | None:
+        path = self.folder / "manifest.json"
+        if not path.exists():
+            return None
+        return json.loads(path.read_text())
+
+    def prepare(self, experiment_sha256: str, quick: bool, resume: bool) -> None:
+        """Refuse to mix results: a non-empty folder needs --resume, and --resume needs
+        the same experiment file (and the same --quick) as recorded in its manifest."""
+        _require_parquet()
+        if self.exists():
+            if not resume:
+                raise ScenarioError(
+                    f"{self.folder}: results already exist; use --resume to continue that sweep, "
+                    "or --out to write elsewhere"
+                )
+            manifest = self.manifest()
+            if manifest is None:
+                raise ScenarioError(f"{self.folder}: not a sweep results folder (no manifest.json); choose another --out")
+            recorded = manifest.get("experiment_sha256")
+            if recorded != experiment_sha256 or bool(manifest.get("quick")) != quick:
+                raise ScenarioError(
+                    f"{self.folder}: was produced by a different experiment file (or --quick setting) than this one; "
+                    "refusing to mix results"
+                )
+        self.parts.mkdir(parents=True, exist_ok=True)
+        self.series.mkdir(parents=True, exist_ok=True)
+        for stale in list(self.parts.glob(".*.tmp")) + list(self.series.glob(".*.tmp")):
+            stale.unlink(missing_ok=True)  # left by a killed sweep
+
+    def done(self) -> set[str]:
+        """Ids of the runs already stored."""
+        return {p.stem for p in self.parts.glob("*.parquet")}
+
+    def save(self, row: dict[str, Any], series: pd.DataFrame) -> None:
+        """Persist one finished run (time series first, then the run's row)."""
+        run_id = row["run_id"]
+        series = series.copy()
+        series.insert(0, "run_id", run_id)
+        _atomic_parquet(series, self.series / f"{run_id}.parquet")
+        _atomic_parquet(typed_row(row), self.parts / f"{run_id}.parquet")
+
+    def consolidate(self) -> pd.DataFrame:
+        """Rebuild ``runs.parquet`` from the parts (sorted by run id) and return it."""
+        files = sorted(self.parts.glob("*.parquet"))
+        frames = [pd.read_parquet(f) for f in files]
+        runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(ID_COLUMNS))
+        runs = runs.sort_values("run_id", kind="stable").reset_index(drop=True)
+        _atomic_parquet(runs, self.folder / "runs.parquet")
+        return runs
+
+    def write_manifest(self, manifest: dict[str, Any]) -> None:
+        write_json(self.folder / "manifest.json", to_json(manifest))
