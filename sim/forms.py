@@ -22,7 +22,7 @@ class Form:
     running_cost: float  # per member village per step
     enforcement: float  # probability that a free-ride is detected
     fine: float  # multiple of the withheld contribution a detected free-rider pays
-    sanction_trust_loss: float  # extra trust partners lose in a detected free-rider
+    sanction_trust_loss: float  # social sanction: extra trust partners lose in any free-rider they see
     term: int  # steps; 0 = open-ended
     renewable: bool
     exit_penalty: float  # per village leaving before the term ends

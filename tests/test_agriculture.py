@@ -24,11 +24,25 @@ def test_pool_transfers_sum_to_zero_in_every_group(incomes, groups, pool_share, 
     income = np.array(incomes)
     pid = rng.integers(-1, groups, size=income.size)
     pays = rng.random(income.size) < 0.7
+    households = rng.uniform(10, 2000, size=income.size)
     labels, n = group_labels(pid)
-    transfer = agriculture.risk_pool_transfers(income, labels, n, pays, pool_share)
-    sums = np.bincount(labels, weights=transfer, minlength=n)
-    assert np.allclose(sums, 0.0, atol=1e-7 * max(1.0, income.sum()))
-    assert np.allclose(transfer[pid < 0], 0.0)  # alone: no pool
+    for weights in (None, households):
+        transfer = agriculture.risk_pool_transfers(income, labels, n, pays, pool_share, weights)
+        sums = np.bincount(labels, weights=transfer, minlength=n)
+        assert np.allclose(sums, 0.0, atol=1e-7 * max(1.0, income.sum()))
+        assert np.allclose(transfer[pid < 0], 0.0)  # alone: no pool
+
+
+def test_pool_shares_equally_per_household():
+    """Two members with equal income per household: no transfer, whatever their sizes."""
+    households = np.array([100.0, 900.0])
+    income = 1.5 * households  # village totals, 1.5 per household each
+    labels, n = group_labels(np.array([0, 0]))
+    transfer = agriculture.risk_pool_transfers(income, labels, n, np.ones(2, bool), 0.3, households)
+    assert np.allclose(transfer, 0.0)
+    hit = income * np.array([0.5, 1.0])  # the small village loses half its harvest
+    transfer = agriculture.risk_pool_transfers(hit, labels, n, np.ones(2, bool), 0.3, households)
+    assert transfer[0] > 0 > transfer[1] and transfer.sum() == pytest.approx(0.0)
 
 
 def test_output_follows_the_formula():

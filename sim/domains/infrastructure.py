@@ -3,7 +3,8 @@
 A project costs more than most villages can pay in one year. Members pledge part
 of their budget each step into a fund; the project is built only when the fund
 reaches its cost. It then serves its members for its lifetime, with upkeep split
-among them. Non-member neighbours get a spill-over (free riding). Irrigation
+among them. Villages it does not serve within the spill-over radius get a share
+of the benefit (free riding). Irrigation
 raises farm output.
 """
 
