@@ -215,7 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="the main job: the quick partnership-forms comparison, with its report")
-    demo.add_argument("--out", default="results/partnership_forms", help="results folder (default results/partnership_forms)")
+    demo.add_argument(
+        "--out", default="results/partnership_forms", help="results folder (default results/partnership_forms)"
+    )
     demo.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     demo.set_defaults(func=cmd_demo)
     sweep = sub.add_parser("sweep", help="run an experiment (experiments/*.toml): sweeps, comparisons, sensitivity")
@@ -223,7 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--workers", type=int, help="local worker processes (default: all cores; 1 = in this process)")
     sweep.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask cluster instead")
     sweep.add_argument("--out", help="results folder (default results/<experiment name>)")
-    sweep.add_argument("--resume", action="store_true", help="continue an interrupted sweep in --out, skipping stored runs")
+    sweep.add_argument(
+        "--resume", action="store_true", help="continue an interrupted sweep in --out, skipping stored runs"
+    )
     sweep.add_argument("--quick", action="store_true", help="use the experiment's [quick] settings")
     sweep.set_defaults(func=cmd_sweep)
     report = sub.add_parser("report", help="(re)write the report of a sweep results folder")

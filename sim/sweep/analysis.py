@@ -54,7 +54,9 @@ METRICS: dict[str, tuple[str, str, str]] = {
 }
 
 # metrics whose differences read better in their own units than in % of the reference
-ABSOLUTE_METRICS = frozenset({"resilience.recovery_steps", "welfare.mean_utility"})  # utility: log scale, % is meaningless
+ABSOLUTE_METRICS = frozenset(
+    {"resilience.recovery_steps", "welfare.mean_utility"}
+)  # utility: log scale, % is meaningless
 
 NEAR_ZERO = 1e-6  # |reference mean| <= NEAR_ZERO * (1 + mean |values|) counts as ~0
 

@@ -318,7 +318,9 @@ def _arms_points(exp: Experiment, data: dict, base: str, source: str) -> None:
     for arm in exp.arms:
         for condition in exp.conditions or [{"name": "", "set": {}}]:
             overrides = {**exp.common, **condition["set"], **arm["set"]}
-            exp.points.append({"arm": arm["name"], "condition": condition["name"], "factors": {}, "overrides": overrides})
+            exp.points.append(
+                {"arm": arm["name"], "condition": condition["name"], "factors": {}, "overrides": overrides}
+            )
 
 
 def _grid_points(exp: Experiment, data: dict, base: str, source: str) -> None:

@@ -26,10 +26,27 @@ Result = tuple[dict[str, Any], pd.DataFrame]
 MAX_ATTEMPTS = 3  # a run whose worker dies this often is reported, not retried forever
 
 
+FAULT_ENV = "KERJASAMA_KILL_WORKER_ONCE"  # tests: a file path; the first worker to run a run then dies
+
+
+def _fault_injection() -> None:
+    """For tests of worker death: if the environment names a marker file that does
+    not exist yet, create it and kill this worker process abruptly."""
+    marker = os.environ.get(FAULT_ENV)
+    if marker and multiprocessing.parent_process() is not None:
+        try:
+            fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            return
+        os.close(fd)
+        os._exit(1)
+
+
 def execute(spec: RunSpec) -> Result:
     """Run one experiment run through the public API; return its row and per-step table."""
     from sim.model import VillageModel
 
+    _fault_injection()
     model = VillageModel(spec.scenario, rng=spec.seed, **spec.overrides)
     model.run()
     row: dict[str, Any] = {
@@ -75,9 +92,8 @@ class LocalPool:
         self._pool: ProcessPoolExecutor | None = None
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["sim.model"])
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        # "spawn": fresh interpreters, safe whatever threads this process runs (and what Mesa's batch_run uses)
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
 
     def run(self, specs: list[RunSpec]) -> Iterator[Result]:
         pending = {spec.run_id: spec for spec in specs}

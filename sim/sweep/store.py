@@ -93,7 +93,9 @@ class ResultStore:
                 )
             manifest = self.manifest()
             if manifest is None:
-                raise ScenarioError(f"{self.folder}: not a sweep results folder (no manifest.json); choose another --out")
+                raise ScenarioError(
+                    f"{self.folder}: not a sweep results folder (no manifest.json); choose another --out"
+                )
             recorded = manifest.get("experiment_sha256")
             if recorded != experiment_sha256 or bool(manifest.get("quick")) != quick:
                 raise ScenarioError(

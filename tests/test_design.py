@@ -1,0 +1,115 @@
+"""Experiment designs: sizes, paired seeds, and validation of experiment files."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim import ScenarioError
+from sim.sweep.design import expected_points, load_experiment, replicate_seed
+
+BASE = 'name = "t"\nscenario = "default"\nseed = 5\nsteps = 3\n'
+
+
+def write(tmp_path, text: str, name: str = "exp.toml") -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def test_shipped_experiments_load_with_the_documented_sizes():
+    forms = load_experiment("partnership_forms")
+    assert len(forms.points) == 6 * 2 and len(forms.runs()) == 12 * forms.replicates
+    assert forms.reference == "autarky"
+    grid = load_experiment("enforcement_trust")
+    assert len(grid.points) == 6 * 5
+    sobol = load_experiment("sensitivity")
+    assert 6 <= len(sobol.ranges) <= 10
+    assert len(sobol.points) == expected_points("sobol", sobol.samples, len(sobol.ranges), sobol.calc_second_order)
+    assert len(sobol.points) == sobol.samples * (len(sobol.ranges) + 2)
+    quick = load_experiment("partnership_forms", quick=True)
+    assert quick.replicates < forms.replicates and quick.sha256 == forms.sha256 and quick.quick
+
+
+@pytest.mark.parametrize(
+    ("design", "extra", "points"),
+    [
+        ("sobol", "samples = 8\ncalc_second_order = true\n", 8 * (2 * 3 + 2)),
+        ("sobol", "samples = 8\n", 8 * (3 + 2)),
+        ("morris", "samples = 5\n", 5 * (3 + 1)),
+        ("lhs", "samples = 7\n", 7),
+    ],
+)
+def test_sampled_design_sizes(tmp_path, design, extra, points):
+    text = (
+        BASE
+        + f'design = "{design}"\nreplicates = 1\n{extra}'
+        + '[ranges]\n"forms.formal.enforcement" = [0.0, 1.0]\n"behaviour.initial_trust" = [0.1, 0.9]\n'
+        + '"forms.temporary.term" = [1, 6]\n'
+    )
+    exp = load_experiment(write(tmp_path, text))
+    assert len(exp.points) == points == expected_points(design, exp.samples, 3, exp.calc_second_order)
+    for point in exp.points:
+        assert 0.0 <= point["factors"]["forms.formal.enforcement"] <= 1.0
+        assert isinstance(point["factors"]["forms.temporary.term"], int)  # integer keys stay integers
+
+
+def test_grid_is_full_factorial(tmp_path):
+    text = (
+        BASE
+        + 'design = "grid"\nreplicates = 2\n[factors]\n"forms.formal.enforcement" = [0.0, 0.5, 1.0]\n"behaviour.initial_trust" = [0.2, 0.8]\n'
+    )
+    exp = load_experiment(write(tmp_path, text))
+    assert len(exp.points) == 6 and len(exp.runs()) == 12
+    combos = {(p["factors"]["forms.formal.enforcement"], p["factors"]["behaviour.initial_trust"]) for p in exp.points}
+    assert len(combos) == 6
+
+
+def test_replicate_seeds_are_paired_across_arms_and_recorded():
+    exp = load_experiment("partnership_forms", quick=True)
+    by_replicate: dict[int, set[int]] = {}
+    for run in exp.runs():
+        by_replicate.setdefault(run.replicate, set()).add(run.seed)
+        assert run.seed == replicate_seed(exp.seed, run.replicate)
+    assert all(len(seeds) == 1 for seeds in by_replicate.values())
+    assert len({next(iter(s)) for s in by_replicate.values()}) == exp.replicates
+    assert replicate_seed(1, 0) != replicate_seed(2, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        (BASE + 'design = "arms"\nbogus = 1\n[[arms]]\nname = "a"\n', "bogus: unknown key"),
+        (BASE + 'design = "cube"\n', "design: 'cube' is not allowed"),
+        (BASE + 'design = "arms"\n', "arms: missing"),
+        (
+            BASE + 'design = "arms"\n[[arms]]\nname = "a"\nset = { "forms.formal.enforcement" = 3.0 }\n',
+            "arms.0.set: forms.formal.enforcement: 3.0 is out of range",
+        ),
+        (BASE + 'design = "arms"\n[[arms]]\nname = "a"\nset = { "no.such" = 1 }\n', "arms.0.set: no.such: unknown key"),
+        (BASE + 'design = "arms"\nreference = "z"\n[[arms]]\nname = "a"\n', "reference: no arm named 'z'"),
+        (
+            BASE + 'design = "arms"\nmetrics = ["welfare.happiness"]\n[[arms]]\nname = "a"\n',
+            "metrics.0: 'welfare.happiness' is not a summary key",
+        ),
+        (BASE + 'design = "sobol"\nsamples = 6\n[ranges]\n"behaviour.initial_trust" = [0.1, 0.9]\n', "power of 2"),
+        (BASE + 'design = "lhs"\nsamples = 4\n[ranges]\n"behaviour.initial_trust" = [0.9, 0.1]\n', "low < high"),
+        (
+            BASE + 'design = "grid"\n[factors]\n"behaviour.initial_trust" = [0.5, 7.0]\n',
+            "factors.behaviour.initial_trust",
+        ),
+        (BASE + 'design = "arms"\nreplicates = "many"\n[[arms]]\nname = "a"\n', "replicates: must be int"),
+        (
+            'name = "t"\nscenario = "nowhere"\nseed = 1\ndesign = "arms"\n[[arms]]\nname = "a"\n',
+            "scenario: no scenario named",
+        ),
+        ("name = [\n", "malformed TOML"),
+    ],
+)
+def test_bad_experiment_files_name_file_and_key(tmp_path, text, fragment):
+    path = write(tmp_path, text)
+    with pytest.raises(ScenarioError) as info:
+        load_experiment(path)
+    message = str(info.value)
+    assert fragment in message
+    assert path in message or "no such" in message
+    assert "\n" not in message
