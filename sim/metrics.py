@@ -85,8 +85,10 @@ def resilience(
     * recovery_steps: steps from the shock until welfare is back within
       ``tolerance`` of the counterfactual and stays there; None (not recovered)
       when it never is by the end of the run;
-    * loss: the resilience triangle, the summed relative shortfall against the
-      counterfactual (step-fractions; 1.0 = one whole step of welfare lost);
+    * loss: the resilience triangle (Bruneau et al. 2003), the relative shortfall
+      against the counterfactual summed from the shock until recovery (to the end of
+      the run when not recovered), in step-fractions (1.0 = one whole step of
+      welfare lost). Stopping at recovery keeps later run-to-run noise out of it;
     * robustness: share of villages that never fall below the poverty line from
       the shock on (``village_consumption`` is steps x villages).
     """
@@ -104,6 +106,8 @@ def resilience(
     else:
         recovery = int(bad[-1] + 1)
     shortfall = np.maximum(c[after] - w[after], 0.0) / np.maximum(c[after], 1e-12)
+    if recovery is not None:
+        shortfall = shortfall[:recovery]
     out: dict[str, float | bool | int | None] = {
         "resistance": resistance,
         "recovered": recovery is not None,

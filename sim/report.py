@@ -563,7 +563,7 @@ def _forest(ctx, table, metric, conditions, cond_labels, ref_label, colours) -> 
         names.append(name)
     est = np.array(estimates, dtype=float)
     y = np.arange(len(names))[::-1]
-    fig, ax = plt.subplots(figsize=(8, 1.4 + 0.42 * len(names)), constrained_layout=True)
+    fig, ax = plt.subplots(figsize=(10, 1.6 + 0.42 * len(names)), constrained_layout=True)
     err = np.vstack([est[:, 0] - est[:, 1], est[:, 2] - est[:, 0]])
     err = np.where(np.isfinite(err), err, 0.0)
     row_colours = [colours.get(str(a), "k") for a in rows["arm"]]
@@ -573,7 +573,7 @@ def _forest(ctx, table, metric, conditions, cond_labels, ref_label, colours) -> 
     ax.set_yticks(y, names, fontsize=9)
     label, unit, _ = metric_info(metric)
     unit_text = {"relative": "% of the reference mean", "points": "percentage points"}.get(scale, unit or "own units")
-    ax.set_xlabel(f"paired difference vs {ref_label} ({unit_text})")
+    ax.set_xlabel(f"paired difference vs {ref_label}\n({unit_text})")
     ax.set_title(f"{label}: paired difference with 95 % CI", fontsize=10)
     caption = f"Paired difference in {label} against {ref_label} ({unit_text}); whiskers: 95 % CI; dashed line: no difference."
     ctx.doc.heading(2, f"Overview: {label}")

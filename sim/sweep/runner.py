@@ -197,6 +197,9 @@ class Progress:
         now = time.monotonic()
         if not force and now - self.last_line < 5 and self.done < self.total:
             return
+        if self.done == getattr(self, "_printed", None) and self.done == self.total:
+            return  # the final line is already out
+        self._printed = self.done
         self.last_line = now
         elapsed = now - self.start
         rate = self.new / elapsed if elapsed > 0 and self.new else 0.0
