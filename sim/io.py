@@ -38,6 +38,13 @@ def write_json(path: Path, data: Any) -> None:
     write_text(path, json.dumps(to_json(data), indent=2, sort_keys=False) + "\n")
 
 
+def file_mode() -> int:
+    """Permissions of a new results file: what the umask allows (mkstemp makes them private)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_text(path: Path, text: str) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -47,6 +54,7 @@ def write_text(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -61,6 +69,7 @@ def atomic_directory(target: Path):
     target = Path(target).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+    os.chmod(staging, file_mode() | 0o111)  # a normal folder once renamed into place
     try:
         yield staging
     except BaseException:

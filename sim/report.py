@@ -398,11 +398,20 @@ def _arms(ctx: _Context) -> None:
             doc.heading(2, f"Condition: {cond_labels.get(condition, condition)}")
         else:
             doc.heading(2, "Results")
+        not_measured = []
         for metric in ctx.metrics:
             table = tables[metric]
             if condition is not None:
                 table = table[table["condition"].astype(str) == condition]
+            if table.empty or int(table["n"].fillna(0).sum()) == 0:
+                not_measured.append(_metric_title(metric))
+                continue
             _arm_table(doc, table, metric, ref_label)
+        if not_measured:
+            doc.para(
+                "Not measured in this condition (no run has a value, e.g. resilience to a scheduled shock "
+                "when none is scheduled): " + "; ".join(not_measured) + "."
+            )
         if not sub_ts.empty:
             _series_figure(ctx, sub_ts, arms, arm_labels, colours, condition, cond_labels, suffix)
             _resilience_figure(ctx, sub_runs, sub_ts, arms, arm_labels, colours, condition, cond_labels, suffix)

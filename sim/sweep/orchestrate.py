@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import platform
 import shutil
 import sys
@@ -95,6 +96,7 @@ def run_demo(out: str | Path = "results/partnership_forms", workers: int | None 
     target = Path(out).resolve()
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+    os.chmod(staging, io.file_mode() | 0o111)  # a normal folder once renamed into place
     try:
         run_sweep("partnership_forms", workers=workers, out=staging / "r", quick=True)
         built = staging / "r"

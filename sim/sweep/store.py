@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.io import to_json, write_json
+from sim.io import file_mode, to_json, write_json
 from sim.scenario import ScenarioError
 
 ID_COLUMNS = ("run_id", "point", "arm", "condition", "replicate", "seed")
@@ -39,6 +39,7 @@ def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
         frame.to_parquet(tmp, index=False)
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
+        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
