@@ -62,3 +62,25 @@ def logit_choice(values: np.ndarray, temperature: float, u: float) -> int:
     p = np.exp(z)
     cumulative = np.cumsum(p / p.sum())
     return int(min(np.searchsorted(cumulative, u, side="right"), len(values) - 1))
+
+
+def reinforce(propensity: np.ndarray, payoff: np.ndarray, learning_rate: float) -> np.ndarray:
+    """Move an expectation toward the payoff just realised (exponential recency
+    weighting): the learning step of the ``reinforcement`` rule, of the villages'
+    expected gains of each form, and of the classic games' learners."""
+    return propensity + learning_rate * (payoff - propensity)
+
+
+def public_good_payoff(
+    contributes: np.ndarray, labels: np.ndarray, n_groups: int, multiplier: float, cost: float = 1.0
+) -> np.ndarray:
+    """Payoff of each player in a linear public-goods game: a contributor pays
+    ``cost`` into its group's pot, the pot is multiplied by ``multiplier`` (r)
+    and shared equally among all the group's members, contributors or not.
+    ``labels`` gives each player's group (0 .. n_groups - 1). Contributing changes
+    one's own payoff by cost x (r / G - 1) whatever the others do: it lowers it
+    exactly when r < G (the group size)."""
+    contributes = np.asarray(contributes, dtype=bool)
+    pot = np.bincount(labels, weights=np.where(contributes, cost, 0.0), minlength=n_groups)
+    size = np.bincount(labels, minlength=n_groups)
+    return multiplier * pot[labels] / size[labels] - np.where(contributes, cost, 0.0)

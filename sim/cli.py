@@ -6,6 +6,8 @@
     kerjasama report DIR
     kerjasama scenarios
     kerjasama check FILE
+    kerjasama validate [--quick] [--markdown]
+    kerjasama explore [SCENARIO] [--host 127.0.0.1] [--port 8765]   (needs the explore extra)
 
 Input a person can fix (unknown key, wrong type, out-of-range value, missing
 file, malformed TOML, bad ``--set``) gives one line on stderr naming the file and
@@ -18,6 +20,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from sim.classic import is_spatial_game
 from sim.scenario import ScenarioError, available_scenarios, load_scenario, parse_value, read_toml, scenario_path
 
 EXIT_USAGE = 2
@@ -101,6 +104,8 @@ def print_summary(summary: dict, out: Path | None = None) -> None:
 
 def cmd_run(args: argparse.Namespace) -> int:
     overrides = _parse_sets(args.set or [])
+    if is_spatial_game(args.scenario):  # scenarios/classic/: the classic games (sim/classic.py)
+        return _run_classic(args, overrides)
     if args.villages is not None:
         overrides["n_villages"] = args.villages
     if args.steps is not None:
@@ -108,6 +113,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, overrides)  # validates everything before any work
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-seed{args.seed}"
     write_run(scenario, args.seed, out, quiet=args.quiet)
+    return 0
+
+
+def _run_classic(args: argparse.Namespace, overrides: dict) -> int:
+    from sim import classic
+
+    if args.villages is not None:
+        raise ScenarioError("--villages: a spatial_game scenario has no villages; use --set lattice.size=N")
+    if args.steps is not None:
+        overrides["steps"] = args.steps
+    scenario = classic.load_classic(args.scenario, overrides)  # validates everything before any work
+    out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-seed{args.seed}"
+    classic.write_run(scenario, args.seed, out, quiet=args.quiet)
     return 0
 
 
@@ -190,6 +208,11 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    if is_spatial_game(args.file):
+        from sim import classic
+
+        print(classic.describe(classic.load_classic(args.file)))
+        return 0
     scenario = load_scenario(args.file)
     p = scenario.params
     print(
@@ -198,6 +221,28 @@ def cmd_check(args: argparse.Namespace) -> int:
         f"{len(p['shocks']['scheduled'])} scheduled shock(s)"
     )
     return 0
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    load_scenario(args.scenario)  # a bad name or file: one line, exit 2, before the slow imports
+    try:
+        import sim.app  # lazy: mesa.visualization and Solara take seconds to import
+    except ImportError as exc:
+        missing = getattr(exc, "name", None) or exc
+        print(
+            f"kerjasama: error: explore needs the optional extra (missing {missing}): pip install 'kerjasama[explore]'",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return sim.app.serve(args.scenario, host=args.host, port=args.port)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from sim import validation
+
+    rows = validation.run_suite(quick=args.quick, progress=not args.markdown)
+    print(validation.markdown_table(rows) if args.markdown else validation.text_table(rows))
+    return 0 if all(row.passed for row in rows) else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -238,6 +283,19 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate a scenario file")
     check.add_argument("file", help="scenario name or path")
     check.set_defaults(func=cmd_check)
+    val = sub.add_parser(
+        "validate", help="reproduce the reference results (docs/validation.md); exit 0 only when all pass"
+    )
+    val.add_argument("--quick", action="store_true", help="smaller lattices and fewer replicas (for CI, < 1 minute)")
+    val.add_argument("--markdown", action="store_true", help="print the table in Markdown (for docs/validation.md)")
+    val.set_defaults(func=cmd_validate)
+    explore = sub.add_parser(
+        "explore", help="serve the interactive explorer; open the address it prints (needs kerjasama[explore])"
+    )
+    explore.add_argument("scenario", nargs="?", default="default", help="scenario name or path (default: default)")
+    explore.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    explore.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 = any free port)")
+    explore.set_defaults(func=cmd_explore)
     return parser
 
 

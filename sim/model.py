@@ -894,10 +894,10 @@ class VillageModel(mesa.Model):
             form_idx = self._form_index(d)
             rows = np.flatnonzero(m)
             cols = form_idx[rows]
-            s.expected_gain[rows, d, cols] += lr * (gain[rows, d] - s.expected_gain[rows, d, cols])
+            s.expected_gain[rows, d, cols] = behaviour.reinforce(s.expected_gain[rows, d, cols], gain[rows, d], lr)
             s.experience[rows, d, cols] += 1
             action = np.where(contributes[rows, d], 0, 1)
-            s.propensity[rows, d, action] += lr * (gain[rows, d] - s.propensity[rows, d, action])
+            s.propensity[rows, d, action] = behaviour.reinforce(s.propensity[rows, d, action], gain[rows, d], lr)
         s.payoff = np.where(member, gain, 0.0)
         # trust: rises when a partner contributes, falls when it free-rides
         shared_rate = np.zeros(t.cols.size)

@@ -27,6 +27,7 @@ DEFAULT_NAME = "default"
 DOMAINS = ("agriculture", "services", "infrastructure")
 RULES = ("conditional", "always_cooperate", "always_defect", "reinforcement", "imitate_best")
 SHOCK_KINDS = ("drought", "flood", "fire", "price")
+CLASSIC_MODEL = "spatial_game"  # scenarios/classic/*.toml: the classic games of sim/classic.py
 
 
 class ScenarioError(ValueError):
@@ -255,9 +256,16 @@ def scenario_path(name_or_path: str | Path) -> Path:
     raise ScenarioError(f"{text}: no such scenario file or name; available: {names}")
 
 
-def available_scenarios() -> list[str]:
-    """Names of the scenarios shipped in ``scenarios/``."""
-    return sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+def available_scenarios(model: str | None = None) -> list[str]:
+    """Names of the scenarios shipped in ``scenarios/``, then the classic games of
+    ``scenarios/classic/`` as ``classic/NAME`` (``model = "spatial_game"``, run by
+    ``sim/classic.py``). ``model`` keeps only the scenarios of that model ("villages"
+    or "spatial_game")."""
+    names = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+    names += sorted(f"classic/{p.stem}" for p in (SCENARIO_DIR / "classic").glob("*.toml"))
+    if model is None:
+        return names
+    return [n for n in names if (n.startswith("classic/") == (model == CLASSIC_MODEL))]
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -289,6 +297,11 @@ def _resolve_extends(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     if path in seen:
         raise ScenarioError(f"{path}: extends: circular chain {' -> '.join(p.stem for p in seen)}")
     data = read_toml(path)
+    if data.get("model") == CLASSIC_MODEL:
+        raise ScenarioError(
+            f"{path}: model: {CLASSIC_MODEL!r} is a classic-game scenario, not a village one; "
+            "run it with `kerjasama run` or sim.classic.SpatialGame"
+        )
     default_path = (SCENARIO_DIR / f"{DEFAULT_NAME}.toml").resolve()
     if path == default_path:
         return data  # the default is in poverty-line units
