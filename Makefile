@@ -1,32 +1,41 @@
 # Two commands do all the set-up on a fresh machine with Python >= 3.12:
-#   make demo   - create .venv if missing, install, run the main job (figures in results/default/)
+#   make demo   - create .venv if missing, install, run the main job (report in results/partnership_forms/)
 #   make test   - create .venv if missing, install with test extras, run the test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-kerjasama
+CORE   := $(VENV)/.installed-core
+TESTS  := $(VENV)/.installed-test
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench explore clean
 
-$(STAMP): pyproject.toml
+$(CORE): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Kerjasama needs Python >= 3.12 (Mesa 3.4+); run with PYTHON=python3.12")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
-	@touch $(STAMP)
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(CORE)
 
-demo: $(STAMP)
+# the test extras add SALib, Dask, DuckDB, the explorer (Solara) and Playwright
+$(TESTS): $(CORE)
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $(TESTS)
+
+demo: $(CORE)
 	$(BIN)/kerjasama demo
 
-test: $(STAMP)
+test: $(TESTS)
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+explore: $(TESTS)
+	$(BIN)/kerjasama explore
+
+lint: $(TESTS)
 	$(BIN)/python -m pip install --quiet ruff
 	$(BIN)/ruff check sim tests benchmarks
 	$(BIN)/ruff format --check sim tests benchmarks
 
-bench: $(STAMP)
+bench: $(CORE)
 	$(BIN)/python benchmarks/bench_model.py
 
 clean:

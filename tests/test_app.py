@@ -1,0 +1,444 @@
+"""The explorer (sim/app.py, `kerjasama explore`): controls, map, CLI, and a real browser.
+
+The browser test starts `python -m sim explore` on a free loopback port, drives the page
+in headless Debian Chromium through Playwright (no browser download), and checks what a
+student sees: Step advances the counter and redraws the map and every plot, Play/Pause,
+a changed control and Reset, another scenario. It saves a screenshot in its tmp folder;
+with ``KERJASAMA_EXPLORER_SCREENSHOT=docs/img/explorer.png`` it also writes the README's
+copy there. It is skipped only when playwright or /usr/bin/chromium is missing locally;
+under CI (``CI`` set) a missing browser is a failure, since .ci/run installs it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOT_ENV = "KERJASAMA_EXPLORER_SCREENSHOT"
+PAGE_TIMEOUT_MS = 120_000  # first page load imports Mesa's visualisation and builds the model
+STEP_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture(scope="module")
+def app():
+    import sim.app  # imported here, not at collection: mesa.visualization takes seconds
+
+    return sim.app
+
+
+def _values(controls) -> dict:
+    return {c.name: c.value for c in controls}
+
+
+# --- no browser: the import path, controls, model, map, command line ---------------------------
+def test_sim_and_cli_do_not_import_the_visualisation():
+    code = (
+        "import sys, sim, sim.cli\n"
+        "heavy = [m for m in sys.modules if m.startswith(('mesa.visualization', 'solara', 'sim.app'))]\n"
+        "print(heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
+
+
+def test_untouched_controls_change_nothing(app):
+    names = app.village_scenarios()
+    assert {"default", "sweden_shared_services", "indonesia_kerjasama_antar_desa"} <= set(names)
+    assert app.model_params("default")["scenario_name"] == "default"  # fixed: Reset keeps the page's scenario
+    for name in names:
+        controls = app.scenario_controls(name)
+        assert app.controls_to_overrides(name, _values(controls)) == {}, name
+        for c in controls:
+            if c.kind in ("int", "float"):
+                assert c.lo <= c.value <= c.hi, (name, c.name)
+                # the slider shows the scenario's own value: it lies on the slider's grid
+                assert math.isclose(c.value / c.step, round(c.value / c.step), abs_tol=1e-6), (name, c.name)
+        names = {c.name for c in controls}
+        assert {"n_villages", "rule", "threshold_mean", "drought_severity", "drought_district_share"} <= names
+        assert any(n.startswith("allow_") for n in names) and any(n.startswith("setup_cost_") for n in names)
+        assert any(n.startswith("enforcement_") for n in names) and any(n.startswith("decay_") for n in names)
+
+
+def test_explorer_model_with_untouched_controls_is_the_scenario_run(app):
+    from sim.model import VillageModel
+
+    values = _values(app.scenario_controls("default"))
+    values["n_villages"] = 40  # the one change: also compared below
+    explorer = app.ExplorerModel(scenario_name="default", **values)
+    plain = VillageModel("default", rng=42, n_villages=40)
+    for _ in range(3):
+        explorer.step()
+        plain.step()
+    assert explorer.explorer_overrides == {"n_villages": 40}
+    assert explorer.timeseries().equals(plain.timeseries())
+
+
+def test_changed_controls_become_overrides_in_the_scenario_currency(app):
+    name = "indonesia_kerjasama_antar_desa"  # money in IDR million, poverty line 30
+    values = _values(app.scenario_controls(name))
+    assert values["setup_cost_formal"] == 90.0  # 3 poverty lines, shown in IDR million
+    assert values["setup_cost_bum_desa_bersama"] == 150.0
+    values.update(
+        setup_cost_informal=30.0,
+        enforcement_temporary=0.9,
+        allow_formal=False,
+        rule="always_cooperate",
+        decay_fire=20.0,
+        drought_severity=0.8,
+        shock_0_intensity=0.3,
+        n_villages=60.0,
+    )
+    overrides = app.controls_to_overrides(name, values)
+    assert overrides == {
+        "forms.informal.setup_cost": 30.0,
+        "forms.temporary.enforcement": 0.9,
+        "cooperation.forms": ["informal", "long_term", "temporary", "bum_desa_bersama"],
+        "behaviour.rule": "always_cooperate",
+        "services.fire.decay_km": 20.0,
+        "shocks.drought.severity": 0.8,
+        "shocks.scheduled.0.intensity": 0.3,
+        "n_villages": 60,
+    }
+    model = app.ExplorerModel(scenario_name=name, **values)
+    p = model.params
+    assert p["forms"]["informal"]["setup_cost"] == pytest.approx(1.0)  # 30 IDR million = 1 poverty line
+    assert p["cooperation"]["forms"] == ["informal", "long_term", "temporary", "bum_desa_bersama"]
+    assert "formal" not in model.forms and model.state.n == 60
+    assert p["shocks"]["scheduled"][0]["intensity"] == 0.3
+    assert model.counterfactual.params["forms"]["informal"]["setup_cost"] == pytest.approx(1.0)
+    with pytest.raises(TypeError, match="unknown explorer control"):
+        app.controls_to_overrides(name, {"no_such_control": 1})
+
+
+def test_the_page_scenario_comes_from_the_address_then_the_environment(app, monkeypatch):
+    monkeypatch.delenv(app.SCENARIO_ENV, raising=False)
+    assert app.start_scenario(None) == "default"
+    monkeypatch.setenv(app.SCENARIO_ENV, "autarky")
+    assert app.start_scenario("") == "autarky"
+    assert app.start_scenario("scenario=sweden_shared_services&x=1") == "sweden_shared_services"
+    links = app.scenario_links("default")
+    assert "**default**" in links and "(?scenario=sweden_shared_services)" in links
+    assert "classic/" not in links  # only scenarios of the village model
+
+
+def test_the_address_may_name_only_shipped_scenarios_or_the_launched_one(app, monkeypatch, tmp_path):
+    monkeypatch.delenv(app.SCENARIO_ENV, raising=False)
+    assert app._check_scenario("sweden_shared_services") is None
+    assert "No scenario" in app._check_scenario("/etc/passwd")  # a page opens no file the host did not choose
+    mine = tmp_path / "mine.toml"
+    mine.write_text('name = "mine"\nextends = "default"\n[landscape]\nn_villages = 30\n')
+    assert "No scenario" in app._check_scenario(str(mine))
+    monkeypatch.setenv(app.SCENARIO_ENV, str(mine))  # `kerjasama explore path/to/mine.toml`
+    assert app._check_scenario(str(mine)) is None
+
+
+def test_mesa_reset_path_rebuilds_the_model_from_the_controls(app):
+    """What SolaraViz's Reset does: keyword arguments built by Mesa's own helper (which adds
+    an empty Scenario object), then ``type(model)(**kwargs)``."""
+    from mesa.visualization.solara_viz import _build_model_init_kwargs, _check_model_params, split_model_params
+
+    params = app.model_params("default")
+    model = app.ExplorerModel(scenario_name="default")
+    _check_model_params(model, params)  # Mesa's check of model_params against the constructor
+    adjustable, fixed = split_model_params(params)
+    assert fixed == {"scenario_name": "default"}
+    chosen = {**fixed, **{k: v.get("value") for k, v in adjustable.items()}}
+    chosen.update(allow_formal=False, enforcement_temporary=0.6, seed=7)
+    kwargs = _build_model_init_kwargs(model, chosen, add_scenario_when_empty=True, require_model_accepts_scenario=True)
+    rebuilt = type(model)(**kwargs)
+    assert rebuilt.seed == 7
+    assert rebuilt.params["cooperation"]["forms"] == ["informal", "long_term", "temporary"]
+    assert rebuilt.params["forms"]["temporary"]["enforcement"] == 0.6
+
+
+def test_map_draws_villages_ties_and_markers_fast(app):
+    from matplotlib.collections import LineCollection, PathCollection
+
+    model = app.ExplorerModel(scenario_name="default", n_villages=300)
+    for _ in range(6):
+        model.step()
+    start = time.perf_counter()
+    for variable in app.MAP_VARIABLES:
+        fig = app.map_figure(model, variable)
+        fig.savefig(os.devnull, format="png", dpi=90)
+    per_figure = (time.perf_counter() - start) / len(app.MAP_VARIABLES)
+    assert per_figure < 2.0  # about 0.25 s here at 300 villages
+    ax = fig.axes[0]
+    ties = [c for c in ax.collections if isinstance(c, LineCollection)]
+    expected = sum(len(p.members) - 1 for p in model.partnerships.values())
+    assert expected > 0 and len(ties[0].get_segments()) == expected
+    points = [c for c in ax.collections if isinstance(c, PathCollection)]
+    xy = points[0].get_offsets()
+    assert np.allclose(xy[:, 0], model.state.x) and np.allclose(xy[:, 1], model.state.y)  # at their coordinates
+    served = int(np.sum(model.state.served_until > model.steps))
+    if served:
+        assert any(len(c.get_offsets()) == served for c in points[1:])
+
+
+def test_nice_step_is_one_two_five(app):
+    for hi in (0.3, 5.0, 12.0, 360.0, 640.0):
+        step = app._nice_step(hi)
+        mantissa = step / 10 ** math.floor(math.log10(step))
+        assert round(mantissa, 9) in (1.0, 2.0, 5.0) and 20 <= hi / step <= 50
+
+
+def test_explore_command_binds_loopback_and_refuses_bad_input():
+    from sim.cli import build_parser
+
+    args = build_parser().parse_args(["explore"])
+    assert (args.scenario, args.host, args.port) == ("default", "127.0.0.1", 8765)
+    out = subprocess.run(
+        [sys.executable, "-m", "sim", "explore", "no_such_scenario"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert out.returncode == 2 and out.stdout == ""
+    assert len(out.stderr.strip().splitlines()) == 1 and "no_such_scenario" in out.stderr
+
+
+def test_explore_without_the_extra_says_how_to_install_it():
+    code = "import sys; sys.modules['solara'] = None; from sim.cli import main; raise SystemExit(main(['explore']))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "pip install 'kerjasama[explore]'" in lines[0]
+
+
+# --- a real browser ----------------------------------------------------------------------------
+def _require_browser() -> None:
+    """Skip when playwright or Debian's chromium is missing here; under CI, fail instead."""
+    missing = None
+    if importlib.util.find_spec("playwright") is None:
+        missing = "playwright is not installed (pip install -e '.[test]')"
+    elif not os.path.exists(CHROMIUM):
+        missing = f"Debian chromium is missing at {CHROMIUM} (apt-get install chromium; .ci/run does this)"
+    if missing and os.environ.get("CI"):
+        pytest.fail(f"CI must run the browser test: {missing}")
+    if missing:
+        pytest.skip(missing)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """Stop the server's process group (it was started in its own session)."""
+    if proc.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@pytest.fixture
+def explorer_server(tmp_path):
+    """`python -m sim explore default` on a free loopback port; yields its URL."""
+    _require_browser()
+    port = _free_port()
+    log = open(tmp_path / "server.log", "w")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "explore", "default", "--port", str(port)],
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=env,
+        start_new_session=True,  # its own process group, stopped as a whole below
+    )
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"the explorer exited with {proc.returncode}:\n{(tmp_path / 'server.log').read_text()}")
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"the explorer did not answer in 120 s:\n{(tmp_path / 'server.log').read_text()}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        _stop(proc)
+        log.close()
+
+
+# Each image's bytes, summarised in the page (blob URLs are replaced whenever a figure is redrawn).
+IMAGE_DIGESTS = """async els => Promise.all(els.map(async e => {
+    try {
+        const b = new Uint8Array(await (await fetch(e.src)).arrayBuffer());
+        let h = 0;
+        for (let i = 0; i < b.length; i++) { h = (h * 31 + b[i]) | 0; }
+        return b.length + ":" + h;
+    } catch (err) { return null; }
+}))"""
+
+
+def _digests(page, at_least: int = 6, timeout_s: float = 60) -> list:
+    """Digests of the page's images (the map and the five plots), once they are all drawn."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        digests = page.locator("img").evaluate_all(IMAGE_DIGESTS)
+        if len(digests) >= at_least and all(d is not None for d in digests):
+            return digests
+        if time.monotonic() > deadline:
+            raise AssertionError(f"expected {at_least} drawn figures on the page, found {digests}")
+        time.sleep(0.2)
+
+
+def _wait_all_changed(page, before: list, timeout_s: float = 60) -> list:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        after = _digests(page)
+        if len(after) == len(before) and all(a != b for a, b in zip(after, before, strict=True)):
+            return after
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not every figure was redrawn after a step: {before} -> {after}")
+        time.sleep(0.3)
+
+
+def _time(page) -> float:
+    """Mesa's step counter in the sidebar ("Time: 3.0")."""
+    return float(page.get_by_text("Time:").inner_text().split(":")[1])
+
+
+def _wait_for_time(page, condition, timeout_s: float = 60) -> float:
+    deadline = time.monotonic() + timeout_s
+    while not condition(now := _time(page)):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the step counter stayed at {now}")
+        time.sleep(0.1)
+    return now
+
+
+def _wait_until_stopped(page, quiet_s: float = 3.0, timeout_s: float = 60) -> float:
+    """The step counter once it has not moved for ``quiet_s`` seconds."""
+    deadline = time.monotonic() + timeout_s
+    last, since = _time(page), time.monotonic()
+    while time.monotonic() - since < quiet_s:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the step counter kept moving after Pause (at {last})")
+        time.sleep(0.2)
+        now = _time(page)
+        if now != last:
+            last, since = now, time.monotonic()
+    return last
+
+
+def test_explorer_in_a_real_browser(explorer_server, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    from sim.scenario import load_scenario
+
+    default, sweden = (load_scenario(n).params for n in ("default", "sweden_shared_services"))
+    started = time.monotonic()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1600, "height": 1200})
+            outside = []  # requests leaving this machine (there must be none: offline)
+            page.on(
+                "request",
+                lambda r: (
+                    outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "blob:", "data:")) else None
+                ),
+            )
+            page.goto(explorer_server, timeout=PAGE_TIMEOUT_MS)
+            step = page.get_by_role("button", name="Step")
+            step.wait_for(timeout=PAGE_TIMEOUT_MS)
+            status = page.locator(".kerjasama-status")
+            expect(page.get_by_text("Time: 0.0")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+            horizon = default["run"]["steps"]
+            expect(status).to_contain_text(
+                f"Scenario default · seed 42 · {default['landscape']['n_villages']} villages · year 0 of {horizon}"
+            )
+            expect(page.get_by_text("What am I looking at?")).to_be_visible()
+            before = _digests(page)  # the map and five plots, once drawn
+
+            # Step: the counter advances, the map and every plot are redrawn
+            step.click()
+            expect(page.get_by_text("Time: 1.0")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+            expect(status).to_contain_text(f"year 1 of {horizon}")
+            after = _wait_all_changed(page, before)
+
+            # Play, then Pause: the counter runs, then stops
+            page.get_by_role("button", name="▶").click()
+            pause = page.get_by_role("button", name="❚❚")
+            pause.wait_for(timeout=STEP_TIMEOUT_MS)
+            _wait_for_time(page, lambda t: t >= 3)
+            pause.click()
+            expect(step).to_be_enabled(timeout=STEP_TIMEOUT_MS)
+            paused_at = _wait_until_stopped(page)  # a step under way when Pause was pressed may still finish
+            time.sleep(2.0)
+            assert _time(page) == paused_at >= 3
+            _wait_all_changed(page, after)
+            page.screenshot(path=str(tmp_path / "explorer-playing.png"))
+            copy = os.environ.get(SCREENSHOT_ENV)
+            if copy:  # the README's screenshot: the default scenario a few years in
+                Path(copy).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(tmp_path / "explorer-playing.png", copy)
+
+            # Change a control (forbid formal agreements) and Reset: a new run without them
+            page.get_by_text("Allow formal", exact=True).click()
+            page.get_by_role("button", name="Reset").click()
+            expect(page.get_by_text("Time: 0.0")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+            expect(status).to_contain_text("forms allowed: informal, long term, temporary", timeout=STEP_TIMEOUT_MS)
+            expect(status).to_contain_text("1 control(s) changed")
+            step.click()
+            expect(page.get_by_text("Time: 1.0")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+            page.screenshot(path=str(tmp_path / "explorer.png"), full_page=True)
+
+            # Another scenario: its link opens its own page, whose controls show its values
+            page.get_by_role("link", name="sweden_shared_services").click()
+            expect(status).to_contain_text(
+                f"Scenario sweden_shared_services · seed 42 · {sweden['landscape']['n_villages']} villages · year 0",
+                timeout=STEP_TIMEOUT_MS,
+            )
+            # the controls now show Sweden's own values (its forms), not the previous ones
+            for form in ("formal", "long_term"):
+                box = expect(page.get_by_label(f"Allow {form.replace('_', ' ')}", exact=True))
+                box.to_be_checked() if form in sweden["cooperation"]["forms"] else box.not_to_be_checked()
+            expect(page.get_by_text("Time: 0.0")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+            step = page.get_by_role("button", name="Step")
+            step.click()
+            expect(page.get_by_text("Time: 1.0")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+            assert outside == [], f"the page fetched from outside this machine: {outside[:5]}"
+        finally:
+            browser.close()
+    assert (tmp_path / "explorer.png").stat().st_size > 20_000
+    print(f"browser session: {time.monotonic() - started:.1f} s")
