@@ -18,7 +18,7 @@ N_QUANTILES = 5  # points per village used to approximate within-village inequal
 def share_below(line: float, mean_consumption: np.ndarray, households: np.ndarray, sd: float) -> float:
     """Share of all households whose consumption is below ``line`` (0-1)."""
     c = np.maximum(mean_consumption, 1e-12)
-    if sd <= 0:
+    if sd <= 1e-9:  # no spread within villages (a vanishing sd would overflow the z-score)
         below = (c < line).astype(float)
     else:
         mu = np.log(c) - 0.5 * sd**2
@@ -46,7 +46,7 @@ def household_gini(mean_consumption: np.ndarray, households: np.ndarray, sd: flo
     """Gini of household consumption: between villages and, via quantile points of
     each village's lognormal, within them."""
     c = np.maximum(mean_consumption, 1e-12)
-    if sd <= 0:
+    if sd <= 1e-9:
         return weighted_gini(c, households)
     q = ndtri((np.arange(N_QUANTILES) + 0.5) / N_QUANTILES)
     points = c[:, None] * np.exp(sd * q[None, :] - 0.5 * sd**2)
