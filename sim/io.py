@@ -17,6 +17,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from sim.scenario import ScenarioError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -61,12 +63,49 @@ def write_text(path: Path, text: str) -> None:
         raise
 
 
+def check_replaceable(target: Path) -> None:
+    """A results folder may only replace an empty folder or one Kerjasama wrote
+    (its manifest.json says so); anything else is refused, never deleted."""
+    target = Path(target)
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise ScenarioError(f"{target}: exists and is not a folder; choose another --out")
+    if not any(target.iterdir()):
+        return
+    try:
+        kind = json.loads((target / "manifest.json").read_text()).get("kind", "")
+    except (OSError, ValueError, AttributeError):
+        kind = ""
+    if not str(kind).startswith("kerjasama"):
+        raise ScenarioError(
+            f"{target}: exists and is not a Kerjasama results folder (no manifest.json of ours); "
+            "refusing to replace it - choose another --out"
+        )
+
+
+def replace_directory(built: Path, target: Path) -> None:
+    """Put the finished folder ``built`` at ``target``: one rename, after which an
+    earlier Kerjasama result there is removed (see :func:`check_replaceable`)."""
+    target = Path(target).resolve()
+    check_replaceable(target)
+    old = None
+    if target.exists():
+        old = target.parent / f".{target.name}.old-{os.getpid()}"
+        os.replace(target, old)
+    os.replace(built, target)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
 @contextmanager
 def atomic_directory(target: Path):
-    """Build a results directory under a temporary name; on success it replaces
-    ``target`` in one rename (an old one is removed only afterwards). On failure
-    nothing is left behind and an existing ``target`` is untouched."""
+    """Build a results folder under a temporary name next to ``target``; on success it
+    replaces ``target`` in one rename. On failure nothing is left behind and an
+    existing ``target`` is untouched. Only an empty folder or an earlier Kerjasama
+    result is ever replaced."""
     target = Path(target).resolve()
+    check_replaceable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
     os.chmod(staging, file_mode() | 0o111)  # a normal folder once renamed into place
@@ -75,13 +114,7 @@ def atomic_directory(target: Path):
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    old = None
-    if target.exists():
-        old = target.parent / f".{target.name}.old-{os.getpid()}"
-        os.replace(target, old)
-    os.replace(staging, target)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    replace_directory(staging, target)
 
 
 def git_commit() -> str | None:

@@ -136,3 +136,24 @@ def test_bad_files_one_line_exit_2(tmp_path, content, fragment):
         assert fragment in result.stderr
         assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
         assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("kind", ["folder", "file"])
+def test_out_never_replaces_something_that_is_not_ours(tmp_path, kind):
+    target = tmp_path / "precious"
+    if kind == "folder":
+        target.mkdir()
+        (target / "thesis.txt").write_text("years of work")
+    else:
+        target.write_text("years of work")
+    result = kerjasama("run", "autarky", "--steps", "2", "--villages", "20", "--out", str(target))
+    assert result.returncode == 2 and "choose another --out" in result.stderr
+    assert "Traceback" not in result.stderr
+    if kind == "folder":
+        assert (target / "thesis.txt").read_text() == "years of work"
+        assert sorted(p.name for p in target.iterdir()) == ["thesis.txt"]
+    else:
+        assert target.read_text() == "years of work"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["precious"]
+    demo = kerjasama("demo", "--out", str(target))
+    assert demo.returncode == 2 and "choose another --out" in demo.stderr

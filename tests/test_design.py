@@ -113,3 +113,20 @@ def test_bad_experiment_files_name_file_and_key(tmp_path, text, fragment):
     assert fragment in message
     assert path in message or "no such" in message
     assert "\n" not in message
+
+
+def test_every_design_point_is_checked_as_a_whole(tmp_path):
+    text = (
+        BASE
+        + 'design = "lhs"\nsamples = 20\nreplicates = 1\n[ranges]\n'
+        + '"shocks.drought.district_weight" = [0.1, 0.65]\n"shocks.drought.local_weight" = [0.1, 0.55]\n'
+    )
+    path = write(tmp_path, text)
+    with pytest.raises(ScenarioError, match=r"exp\.toml: ranges \(design point \d+: .*\): .*must be <= 1"):
+        load_experiment(path)
+
+
+def test_quick_table_is_checked_even_without_quick(tmp_path):
+    text = BASE + 'design = "arms"\n[[arms]]\nname = "a"\n[quick]\nreplicats = 2\n'
+    with pytest.raises(ScenarioError, match="quick.replicats: unknown key"):
+        load_experiment(write(tmp_path, text))

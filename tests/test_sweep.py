@@ -195,3 +195,29 @@ def test_a_worker_that_dies_loses_and_duplicates_nothing(tmp_path, reference_run
     assert marker.exists(), "a worker should have died"
     assert "worker process died" in capfd.readouterr().err
     pd.testing.assert_frame_equal(runs_of(folder), reference_runs)
+
+
+def test_bad_executor_arguments_write_nothing_and_leave_no_trap(tmp_path):
+    path = experiment(tmp_path, replicates=1, steps=3)
+    out = tmp_path / "o"
+    for args in (["--workers", "0"], ["--scheduler", "notanaddress"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out), *args], capture_output=True, text=True
+        )
+        assert result.returncode == 2, result.stderr
+        assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+        assert not out.exists()
+    assert len(runs_of(run_sweep(path, workers=1, out=out, progress=False, report=False))) == 2
+
+
+def test_resume_refuses_a_changed_base_scenario(tmp_path):
+    scenario = tmp_path / "base.toml"
+    scenario.write_text('name = "base"\ndescription = "d"\n[landscape]\nn_villages = 24\n')
+    path = tmp_path / "exp.toml"
+    path.write_text(
+        SMALL.format(replicates=1, steps=3, villages=24).replace('scenario = "default"', f'scenario = "{scenario}"')
+    )
+    folder = run_sweep(path, workers=1, out=tmp_path / "o", progress=False, report=False)
+    scenario.write_text('name = "base"\ndescription = "d"\n[landscape]\nn_villages = 24\nhouseholds_mean = 300.0\n')
+    with pytest.raises(ScenarioError, match=r"base scenario changed .*landscape\.households_mean"):
+        run_sweep(path, workers=1, out=folder, resume=True, progress=False, report=False)

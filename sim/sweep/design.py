@@ -62,7 +62,7 @@ class RunSpec:
     condition: str
     factors: dict[str, Any]
     overrides: dict[str, Any]
-    scenario: str
+    scenario: Any  # the loaded base scenario (VillageScenario): workers need no scenario files
 
 
 @dataclass
@@ -93,6 +93,13 @@ class Experiment:
     points: list[dict[str, Any]] = field(default_factory=list)  # filled by load_experiment
 
     @property
+    def base(self):
+        """The base scenario, loaded (sent to workers with each run)."""
+        if getattr(self, "_base", None) is None:
+            self._base = load_scenario(self.scenario)
+        return self._base
+
+    @property
     def problem(self) -> dict[str, Any]:
         """The SALib problem of a sampled design."""
         names = list(self.ranges)
@@ -116,7 +123,7 @@ class Experiment:
                         condition=point["condition"],
                         factors=dict(point["factors"]),
                         overrides=overrides,
-                        scenario=self.scenario,
+                        scenario=self.base,
                     )
                 )
         return out
@@ -298,8 +305,24 @@ def load_experiment(name_or_path: str | Path, quick: bool = False) -> Experiment
         _grid_points(exp, data, base, source)
     else:
         _sampled_points(exp, data, base, source)
+    _validate_points(exp, base, source)
     _validate_metrics(exp, source)
+    if quick_table and not quick:
+        load_experiment(path, quick=True)  # a [quick] table is checked even when not used
     return exp
+
+
+def _validate_points(exp: Experiment, base: str, source: str) -> None:
+    """Every design point, as a whole, must be a valid scenario (values that are fine
+    one by one can break a rule together, e.g. two shares that must sum to <= 1)."""
+    steps = {"steps": exp.steps} if exp.steps else {}
+    for p, point in enumerate(exp.points):
+        if exp.design == "arms":
+            where = f"arms.{point['arm']}" + (f" x conditions.{point['condition']}" if point["condition"] else "")
+        else:
+            values = ", ".join(f"{k}={v!r}" for k, v in point["factors"].items())
+            where = f"{'factors' if exp.design == 'grid' else 'ranges'} (design point {p}: {values})"
+        _validate_overrides(base, {**point["overrides"], **steps}, source, where)
 
 
 def _arms_points(exp: Experiment, data: dict, base: str, source: str) -> None:

@@ -58,15 +58,22 @@ def run_sweep(
     exp = load_experiment(experiment, quick=quick)
     folder = Path(out) if out else default_out(exp)
     store = ResultStore(folder)
-    store.prepare(exp.sha256, quick, resume)
-    specs = exp.runs()
-    done = store.done()
-    todo = [spec for spec in specs if spec.run_id not in done]
-    executor = make_executor(workers, scheduler)
-    started = io.now().isoformat(timespec="seconds")
-    manifest = _manifest(exp, executor.name, started, store.manifest() if resume else None)
-    manifest["runs"] = {"total": len(specs), "stored_before": len(done), "to_run": len(todo)}
-    store.write_manifest(manifest)
+    base_parameters = load_scenario(exp.scenario, exp.common).flat()
+    store.check(exp.sha256, quick, resume, base_parameters)
+    executor = make_executor(workers, scheduler)  # checks --workers / --scheduler before anything is written
+    try:
+        started = io.now().isoformat(timespec="seconds")
+        manifest = _manifest(exp, executor.name, started, store.manifest() if resume else None)
+        store.write_manifest(manifest)  # first: a folder with a manifest can always be resumed
+        store.open()
+        specs = exp.runs()
+        done = store.done()
+        todo = [spec for spec in specs if spec.run_id not in done]
+        manifest["runs"] = {"total": len(specs), "stored_before": len(done), "to_run": len(todo)}
+        store.write_manifest(manifest)
+    except BaseException:
+        executor.close()
+        raise
     bar = Progress(len(specs), len(specs) - len(todo)) if progress else None
     try:
         for row, series in executor.run(todo):
@@ -94,18 +101,13 @@ def run_demo(out: str | Path = "results/partnership_forms", workers: int | None 
     built in a temporary folder that then replaces ``out``, so an interrupted demo
     leaves the previous results intact."""
     target = Path(out).resolve()
+    io.check_replaceable(target)  # refuse early, before any work
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
     os.chmod(staging, io.file_mode() | 0o111)  # a normal folder once renamed into place
     try:
         run_sweep("partnership_forms", workers=workers, out=staging / "r", quick=True)
-        built = staging / "r"
-        old = target.parent / f".{target.name}.old"
-        if target.exists():
-            shutil.rmtree(old, ignore_errors=True)
-            target.rename(old)
-        built.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
+        io.replace_directory(staging / "r", target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target

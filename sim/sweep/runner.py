@@ -146,8 +146,9 @@ class DaskCluster:
             ) from None
         try:
             self.client = Client(address, timeout="10s")
-        except (OSError, TimeoutError) as exc:
-            raise ScenarioError(f"--scheduler {address}: cannot connect: {exc}") from None
+        except Exception as exc:  # bad address, refused, timed out: all one line for the user
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ScenarioError(f"--scheduler {address}: cannot connect: {reason}") from None
         self.batch_size = batch_size
         self.name = f"dask ({address})"
 

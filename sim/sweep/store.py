@@ -74,7 +74,13 @@ class ResultStore:
         self.series = self.folder / "timeseries"
 
     def exists(self) -> bool:
-        return self.folder.exists() and any(self.folder.iterdir())
+        """Does the folder hold results? (A folder left by a sweep that failed before
+        storing anything - empty subfolders, no manifest - counts as empty.)"""
+        if not self.folder.exists():
+            return False
+        if (self.folder / "manifest.json").exists():
+            return True
+        return any(p.is_file() and not p.name.endswith(".tmp") for p in self.folder.rglob("*"))
 
     def manifest(self) -> dict[str, Any] | None:
         path = self.folder / "manifest.json"
@@ -82,10 +88,13 @@ class ResultStore:
             return None
         return json.loads(path.read_text())
 
-    def prepare(self, experiment_sha256: str, quick: bool, resume: bool) -> None:
+    def check(self, experiment_sha256: str, quick: bool, resume: bool, base_parameters: dict[str, Any]) -> None:
         """Refuse to mix results: a non-empty folder needs --resume, and --resume needs
-        the same experiment file (and the same --quick) as recorded in its manifest."""
+        the same experiment file (and --quick setting) and the same base scenario as
+        recorded in its manifest."""
         _require_parquet()
+        if self.folder.exists() and not self.folder.is_dir():
+            raise ScenarioError(f"{self.folder}: exists and is not a folder; choose another --out")
         if self.exists():
             if not resume:
                 raise ScenarioError(
@@ -103,6 +112,20 @@ class ResultStore:
                     f"{self.folder}: was produced by a different experiment file (or --quick setting) than this one; "
                     "refusing to mix results"
                 )
+            recorded_base = (manifest.get("base_scenario") or {}).get("parameters")
+            if recorded_base is not None and to_json(recorded_base) != to_json(base_parameters):
+                changed = sorted(
+                    k
+                    for k in set(recorded_base) | set(base_parameters)
+                    if to_json(recorded_base.get(k)) != to_json(base_parameters.get(k))
+                )
+                raise ScenarioError(
+                    f"{self.folder}: the base scenario changed since these results were stored "
+                    f"({', '.join(changed[:3])}); refusing to mix results"
+                )
+
+    def open(self) -> None:
+        """Create the subfolders and clear temporary files a killed sweep left behind."""
         self.parts.mkdir(parents=True, exist_ok=True)
         self.series.mkdir(parents=True, exist_ok=True)
         for stale in list(self.parts.glob(".*.tmp")) + list(self.series.glob(".*.tmp")):
