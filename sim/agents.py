@@ -186,11 +186,18 @@ class Village(mesa.Agent):
             did = np.array([s.contributed[j, domain] for j in partners])
             signal = float(np.mean(trust * did)) if partners else 0.0
             identity = model.identity_level(i, domain)
-            threshold = s.threshold[i] * (
-                1.0 - model.params["cooperation"]["identity"]["threshold_discount"] * identity
-            )
             first_step = s.tenure[i, domain] == 0  # open with good faith
-            action = first_step or partnership.form.deters_free_riding or signal >= threshold
+            # the rule itself lives in sim/behaviour.py, shared with the model's batch version
+            action = bool(
+                behaviour.conditional_cooperation(
+                    np.array([signal]),
+                    np.array([s.threshold[i]]),
+                    np.array([identity]),
+                    model.params["cooperation"]["identity"]["threshold_discount"],
+                    np.array([partnership.form.deters_free_riding]),
+                    np.array([first_step]),
+                )[0]
+            )
         elif rule == "reinforcement":
             pc, pd = s.propensity[i, domain, 0], s.propensity[i, domain, 1]
             action = bool(behaviour.reinforcement(np.array(pc), np.array(pd), model.rl_temperature, np.array(u_rule)))

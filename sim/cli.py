@@ -32,6 +32,27 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"kerjasama: error: {message} (see kerjasama --help)\n")
 
 
+def _seed(text: str) -> int:
+    """--seed: a whole number >= 0 (numpy seeds cannot be negative)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number 0-65535, got {value}")
+    return value
+
+
 def _parse_sets(items: list[str]) -> dict:
     overrides = {}
     for item in items:
@@ -177,9 +198,21 @@ def _headline(folder: Path) -> list[str]:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.sweep.orchestrate import run_sweep
 
-    folder = run_sweep(
-        args.file, workers=args.workers, scheduler=args.scheduler, out=args.out, resume=args.resume, quick=args.quick
-    )
+    try:
+        folder = run_sweep(
+            args.file,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            out=args.out,
+            resume=args.resume,
+            quick=args.quick,
+        )
+    except KeyboardInterrupt:
+        print(
+            "kerjasama: interrupted; the runs finished so far are stored - rerun with --resume to continue",
+            file=sys.stderr,
+        )
+        return 130
     _print_report_pointer(folder)
     return 0
 
@@ -250,7 +283,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser("run", help="run one scenario and write its results and figures")
     run.add_argument("scenario", help="scenario name (see `kerjasama scenarios`) or path to a .toml file")
-    run.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    run.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help=f"random seed, >= 0 (default {DEFAULT_SEED})")
     run.add_argument("--steps", type=int, help="horizon in steps (overrides run.steps)")
     run.add_argument("--villages", type=int, help="number of villages (overrides landscape.n_villages)")
     run.add_argument(
@@ -294,7 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     explore.add_argument("scenario", nargs="?", default="default", help="scenario name or path (default: default)")
     explore.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
-    explore.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 = any free port)")
+    explore.add_argument("--port", type=_port, default=8765, help="port (default 8765; 0 = any free port)")
     explore.set_defaults(func=cmd_explore)
     return parser
 

@@ -138,6 +138,8 @@ class VillageModel(mesa.Model):
         _counterfactual: bool = False,
         **overrides: Any,
     ):
+        if rng is None and isinstance(scenario, VillageScenario):
+            rng = scenario.rng  # a loaded scenario may carry the run's seed
         loaded = load_scenario(scenario, {"n_villages": n_villages, "steps": steps, **overrides})
         super().__init__(scenario=loaded.with_rng(rng))
         self.params: dict = self.scenario.params

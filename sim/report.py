@@ -24,6 +24,7 @@ import json
 import math
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -38,6 +39,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sim.io import write_text  # noqa: E402
+from sim.scenario import ScenarioError
 from sim.sweep import analysis  # noqa: E402
 from sim.sweep.analysis import as_float, decimals, fmt, metric_info  # noqa: E402
 
@@ -259,10 +261,20 @@ def _has_values(frame: pd.DataFrame, column: str) -> bool:
 
 
 def _load_timeseries(results_dir: Path, runs: pd.DataFrame) -> pd.DataFrame:
-    files = sorted((results_dir / "timeseries").glob("*.parquet"))
-    if not files:
-        return pd.DataFrame()
-    ts = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    """All runs' per-step tables: ``timeseries.parquet`` (written when a sweep ends),
+    else the per-run parts in ``timeseries/``."""
+    combined = results_dir / "timeseries.parquet"
+    if combined.exists():
+        ts = pd.read_parquet(combined)
+    else:
+        files = sorted((results_dir / "timeseries").glob("*.parquet"))
+        if not files:
+            print(
+                f"kerjasama: note: {results_dir} has no time series; the report leaves out its time-series figures",
+                file=sys.stderr,
+            )
+            return pd.DataFrame()
+        ts = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
     keys = [c for c in ("run_id", "arm", "condition", "replicate", "point") if c in runs.columns]
     ts = ts.drop(columns=[c for c in keys if c != "run_id" and c in ts.columns])
     return ts.merge(runs[keys], on="run_id", how="inner")
@@ -300,9 +312,17 @@ def write_report(results_dir: str | Path) -> list[Path]:
     """Write ``report.md``, ``report.html`` and ``figures/*.png`` into ``results_dir``;
     returns the files written (figures first)."""
     results_dir = Path(results_dir)
-    manifest = json.loads((results_dir / "manifest.json").read_text(encoding="utf-8"))
+    try:
+        manifest = json.loads((results_dir / "manifest.json").read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(f"{results_dir / 'manifest.json'}: cannot read: {exc}") from None
     exp = manifest.get("experiment") or {}
-    runs = pd.read_parquet(results_dir / "runs.parquet")
+    try:
+        runs = pd.read_parquet(results_dir / "runs.parquet")
+    except Exception as exc:  # pyarrow raises several kinds for a damaged file
+        raise ScenarioError(f"{results_dir / 'runs.parquet'}: cannot read: {exc}") from None
     if "run_id" in runs.columns:
         runs = runs.sort_values("run_id", kind="stable").reset_index(drop=True)
     design = str(exp.get("design", "arms"))
@@ -323,6 +343,9 @@ def write_report(results_dir: str | Path) -> list[Path]:
     md_path, html_path = results_dir / "report.md", results_dir / "report.html"
     write_text(md_path, doc.markdown())
     write_text(html_path, doc.html())
+    for stale in (results_dir / "figures").glob("*.png"):  # figures of an earlier report no longer used
+        if stale not in ctx.written:
+            stale.unlink(missing_ok=True)
     return [*ctx.written, md_path, html_path]
 
 
@@ -436,6 +459,8 @@ def _arm_table(doc: _Doc, table: pd.DataFrame, metric: str, ref_label: str) -> N
             factor, suffix = (100.0, " pp") if scale == "points" else (1.0, "")
             diff_text = _ci_text(row["diff"], row["diff_low"], row["diff_high"], factor, suffix, d_diff)
             rel_text = _ci_text(row["rel"], row["rel_low"], row["rel_high"], 1.0, " %", d_rel)
+            if scale == "absolute":  # % of this metric's mean means nothing (e.g. log utility)
+                rel_text = "—"
             if row["reading"]:
                 readings.append(row["reading"])
             if row["n_pairs"] < row["n"]:

@@ -439,6 +439,9 @@ def load_scenario(
         for key in applied:
             if text.startswith(f"{source}: {key}:"):
                 raise ScenarioError("override: " + text[len(source) + 2 :]) from None
+        if applied and text.startswith(f"{source}: "):  # a rule across keys, broken with overrides
+            given = ", ".join(f"{k}={v!r}" for k, v in applied.items())
+            raise ScenarioError(f"{text} (with overrides {given})") from None
         raise
     return VillageScenario(
         rng=rng,
@@ -595,6 +598,12 @@ def validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
     drought = out["shocks"]["drought"]
     if drought["district_weight"] + drought["local_weight"] > 1.0 + 1e-12:
         raise ScenarioError(f"{source}: shocks.drought.local_weight: district_weight + local_weight must be <= 1")
+    for i, event in enumerate(out["shocks"]["scheduled"]):
+        if event["district"] >= out["landscape"]["n_districts"]:
+            raise ScenarioError(
+                f"{source}: shocks.scheduled.{i}.district: {event['district']} is not a district; "
+                f"allowed: -1 (all) or 0 to {out['landscape']['n_districts'] - 1}"
+            )
     if out["landscape"]["n_districts"] > out["landscape"]["n_villages"]:
         raise ScenarioError(f"{source}: landscape.n_districts: must not exceed landscape.n_villages")
     services = [k for k, v in out["services"].items() if isinstance(v, dict)]

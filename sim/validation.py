@@ -397,7 +397,20 @@ def ishigami_exact(a: float = 7.0, b: float = 0.1) -> tuple[np.ndarray, np.ndarr
 
 
 def ishigami(quick: bool) -> list[Check]:
-    from SALib.test_functions import Ishigami
+    try:
+        from SALib.test_functions import Ishigami
+    except ImportError:
+        return [
+            Check(
+                name="Ishigami Sobol indices",
+                reference="Sobol' / Saltelli (SALib test function)",
+                literature="S1 0.314, 0.442, 0; ST 0.558, 0.442, 0.244",
+                measured="not run: needs SALib (pip install 'kerjasama[sensitivity]')",
+                tolerance="inside 95 % CI",
+                passed=False,
+                settings="",
+            )
+        ]
 
     from sim.sweep.analysis import sobol_indices
     from sim.sweep.design import Experiment, sample_design

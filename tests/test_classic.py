@@ -309,8 +309,15 @@ def test_public_good_payoff():
         assert gain == pytest.approx(2.4 / 3 - 1)
 
 
-def test_reinforce_is_the_village_learning_step():
+def test_reinforce_is_the_village_learning_step(monkeypatch):
     assert behaviour.reinforce(np.array([1.0]), np.array([3.0]), 0.25) == pytest.approx([1.5])
+    from sim import VillageModel
+
+    calls = []
+    original = behaviour.reinforce
+    monkeypatch.setattr(behaviour, "reinforce", lambda *a: calls.append(1) or original(*a))
+    VillageModel("default", rng=1, n_villages=40, steps=4).run()
+    assert calls, "the village model learns through behaviour.reinforce"
 
 
 def test_learners_stop_contributing_exactly_when_r_below_group_size():

@@ -150,6 +150,9 @@ class ResultStore:
         runs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=list(ID_COLUMNS))
         runs = runs.sort_values("run_id", kind="stable").reset_index(drop=True)
         _atomic_parquet(runs, self.folder / "runs.parquet")
+        series = [pd.read_parquet(self.series / f"{rid}.parquet") for rid in runs["run_id"]]
+        if series:  # all runs' per-step tables in one file too (small enough to keep with the report)
+            _atomic_parquet(pd.concat(series, ignore_index=True), self.folder / "timeseries.parquet")
         return runs
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
