@@ -57,6 +57,7 @@ def _pool_variance_ratio(shock_overrides: dict) -> float:
     base = {
         "landscape.n_villages": 200,
         "landscape.n_districts": 1,
+        "shocks.scheduled": [],
         "shocks.drought.threshold": -0.5,
         "shocks.drought.severity": 0.4,
         "shocks.price.volatility": 0.0,
