@@ -152,15 +152,15 @@ class Village(mesa.Agent):
             if np.all(gains >= 0.0):
                 model.join(self.idx, partnership, float(gains[-1]))
                 return True
+        # Propose to neighbours in order of preference: each joins if it is tied to all
+        # members so far and every member (itself included) still gains in expectation.
         group = [self.idx]
-        for candidate in model.candidates(self.idx, covered, form):
-            if len(group) >= form.max_members:
+        remaining = model.candidates(self.idx, covered, form)
+        while len(group) < form.max_members:
+            candidate, remaining = model.first_acceptable(form, covered, group, remaining)
+            if candidate is None:
                 break
-            if not model.all_tied(candidate, group):
-                continue
-            trial = [*group, candidate]
-            if np.all(model.expected_gains(form, covered, trial) >= 0.0):
-                group = trial
+            group.append(candidate)
         if len(group) < 2:
             return False
         model.form_partnership(form, covered, group)

@@ -367,6 +367,27 @@ class VillageModel(mesa.Model):
         order = np.lexsort((cols, dist, -(gains * np.maximum(trust, 1e-3))))
         return [int(j) for j in cols[order]]
 
+    def first_acceptable(
+        self, form: Form, covered: tuple[int, ...], group: list[int], remaining: list[int]
+    ) -> tuple[int | None, list[int]]:
+        """The first of ``remaining`` (in order of preference) that is tied to every member
+        of ``group`` and with whom every member expects to gain, and the candidates after
+        it: the same answer as trying them one by one, computed for all at once."""
+        if not remaining:
+            return None, []
+        candidates = np.array(remaining)
+        members = np.array(group)
+        edges = self.ties.edges(np.repeat(candidates, members.size), np.tile(members, candidates.size))
+        eligible = np.flatnonzero(np.all(edges.reshape(candidates.size, members.size) >= 0, axis=1))
+        if eligible.size == 0:
+            return None, []
+        trials = np.column_stack([np.broadcast_to(members, (eligible.size, members.size)), candidates[eligible]])
+        accepted = np.all(self.expected_gains_batch(form, covered, trials) >= 0.0, axis=1)
+        if not accepted.any():
+            return None, []
+        position = int(eligible[np.argmax(accepted)])
+        return int(candidates[position]), remaining[position + 1 :]
+
     def expected_gains(self, form: Form, covered: tuple[int, ...], members: list[int]) -> np.ndarray:
         """Each member's expected gain (money per household per step) from a group of
         ``members`` under ``form`` covering ``covered`` domains, net of costs. The
@@ -385,9 +406,7 @@ class VillageModel(mesa.Model):
         else:
             weight = np.full(idx.shape, 1.0 / k)
         dist = np.hypot(s.x[idx][:, :, None] - s.x[idx][:, None, :], s.y[idx][:, :, None] - s.y[idx][:, None, :])
-        a_idx = np.broadcast_to(idx[:, :, None], (n_groups, k, k))
-        b_idx = np.broadcast_to(idx[:, None, :], (n_groups, k, k))
-        edges = self.ties.edges(a_idx.ravel(), b_idx.ravel()).reshape(n_groups, k, k)
+        edges = self.ties.edges(np.repeat(idx, k, axis=1).ravel(), np.tile(idx, (1, k)).ravel()).reshape(n_groups, k, k)
         known = self.ties.trust[np.maximum(edges, 0)] if self.ties.trust.size else np.zeros(edges.shape)
         trust = np.where(edges >= 0, known, p["behaviour"]["initial_trust"])
         off_diagonal = ~np.eye(k, dtype=bool)[None, :, :]

@@ -27,7 +27,7 @@ def test_each_member_pays_exactly_its_share_of_F_times_overhead(fixed, phi, hous
     expected = fixed * (1 + phi * (k - 1)) * h / h.sum()
     assert np.allclose(bill, expected)
     assert bill.sum() == pytest.approx(fixed * (1 + phi * (k - 1)))
-    if k > 1 and phi < 1:  # sharing: the group pays less in total than k villages alone
+    if k > 1 and phi < 0.99:  # sharing: the group pays less in total than k villages alone
         assert bill.sum() < k * fixed
 
 
