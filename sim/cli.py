@@ -258,6 +258,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_explore(args: argparse.Namespace) -> int:
     load_scenario(args.scenario)  # a bad name or file: one line, exit 2, before the slow imports
+    if args.port:
+        import socket
+
+        with socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET) as probe:
+            try:
+                probe.bind((args.host, args.port))
+            except OSError as exc:
+                raise ScenarioError(
+                    f"--host {args.host} --port {args.port}: cannot listen there ({exc.strerror or exc}); "
+                    "choose another --port (0 = any free port)"
+                ) from None
     try:
         import sim.app  # lazy: mesa.visualization and Solara take seconds to import
     except ImportError as exc:

@@ -157,3 +157,15 @@ def test_out_never_replaces_something_that_is_not_ours(tmp_path, kind):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["precious"]
     demo = kerjasama("demo", "--out", str(target))
     assert demo.returncode == 2 and "choose another --out" in demo.stderr
+
+
+def test_explore_on_a_busy_port_is_one_line_exit_2():
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = kerjasama("explore", "--port", str(port))
+    assert result.returncode == 2 and "choose another --port" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
