@@ -40,14 +40,13 @@ from typing import Any
 
 import mesa
 import numpy as np
-from mesa.experimental.scenarios import Scenario
 
 from sim import behaviour
 from sim.scenario import (
+    LoadedScenario,
     Rule,
     ScenarioError,
     _check_value,
-    flatten,
     read_toml,
     scenario_path,
 )
@@ -111,35 +110,13 @@ _DEFAULT_OF = {int: 0, float: 0.0, str: "", bool: False}
 # ----------------------------------------------------------------------------- scenarios
 
 
-class ClassicScenario(Scenario):
+class ClassicScenario(LoadedScenario):
     """A loaded, validated classic-game scenario; what ``SpatialGame.scenario`` holds.
 
     Like :class:`sim.scenario.VillageScenario`: Mesa's ``Scenario`` carrying the run's
     ``rng``, with ``name``, ``source`` (the file), ``params`` (the checked parameter tree),
     ``raw`` (the merged tree before checking) and ``overrides`` (the dotted overrides applied).
     """
-
-    def get(self, path: str) -> Any:
-        """The value at a dotted key path, e.g. ``"game.b"``."""
-        node: Any = self.params
-        for part in path.split("."):
-            node = node[part]
-        return node
-
-    def flat(self) -> dict[str, Any]:
-        """All parameters as one flat ``{dotted.key: value}`` dict (for manifests)."""
-        return flatten(self.params)
-
-    def with_rng(self, rng: Any) -> ClassicScenario:
-        """The same scenario carrying another ``rng`` (a fresh object, never shared)."""
-        return ClassicScenario(
-            rng=rng,
-            name=self.name,
-            source=self.source,
-            params=copy.deepcopy(self.params),
-            raw=copy.deepcopy(self.raw),
-            overrides=dict(self.overrides),
-        )
 
 
 def is_spatial_game(name_or_path: str | Path) -> bool:
@@ -970,13 +947,9 @@ def figures(model: SpatialGame, summary: dict, folder: Path) -> list[Path]:
 
 
 def _fmt(value: Any) -> str:
-    if value is None:
-        return "n/a"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.4f}"
-    return str(value)
+    from sim.io import format_value
+
+    return format_value(value, 4)
 
 
 def print_summary(summary: dict, out: Path | None = None) -> None:

@@ -64,13 +64,9 @@ def _parse_sets(items: list[str]) -> dict:
 
 
 def _fmt(value) -> str:
-    if value is None:
-        return "n/a"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return str(value)
+    from sim.io import format_value
+
+    return format_value(value, 3)
 
 
 def print_summary(summary: dict, out: Path | None = None) -> None:

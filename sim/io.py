@@ -35,6 +35,17 @@ def to_json(value: Any) -> Any:
     return value
 
 
+def format_value(value: Any, digits: int = 3) -> str:
+    """A summary value for people: n/a for missing, yes/no for booleans, ``digits`` decimals."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
 def write_json(path: Path, data: Any) -> None:
     """Write JSON atomically (temporary name in the same folder, then rename)."""
     write_text(path, json.dumps(to_json(data), indent=2, sort_keys=False) + "\n")

@@ -162,6 +162,7 @@ class VillageModel(mesa.Model):
         self.partnerships: dict[int, Partnership] = {}
         self.in_step = False  # True while step() runs (partnerships formed then start this year)
         self._next_pid = 0
+        self._form_of_pid = np.zeros(16, dtype=np.int64)  # form index of each partnership id ever made
         self.ended: list[dict] = []  # partnerships that ended: form, domains, duration, reason
         self.transfers_log: list[float] = []  # per step, the largest |sum| of transfers within a pool (should be 0)
         self.fine_imbalance: list[float] = []  # per step, fines paid minus fines received (should be 0)
@@ -474,6 +475,11 @@ class VillageModel(mesa.Model):
         pid = self._next_pid
         self._next_pid += 1
         partnership.pid = pid
+        if pid >= self._form_of_pid.size:  # grow by doubling: ids only increase
+            grown = np.zeros(max(16, 2 * self._form_of_pid.size), dtype=np.int64)
+            grown[: self._form_of_pid.size] = self._form_of_pid
+            self._form_of_pid = grown
+        self._form_of_pid[pid] = form.index
         self.partnerships[pid] = partnership
         gains = self.expected_gains(form, covered, members)
         for m, gain in zip(members, gains, strict=True):
@@ -660,12 +666,8 @@ class VillageModel(mesa.Model):
     def _form_index(self, domain: int) -> np.ndarray:
         """Index of each village's form in ``domain`` (len(forms) when alone)."""
         pid = self.state.partnership[:, domain]
-        lookup = {q: part.form.index for q, part in self.partnerships.items()}
-        out = np.full(pid.shape, len(self.form_list))
-        members = np.flatnonzero(pid >= 0)
-        if members.size:
-            out[members] = [lookup[int(q)] for q in pid[members]]
-        return out
+        alone = len(self.form_list)
+        return np.where(pid >= 0, self._form_of_pid[np.maximum(pid, 0)], alone)
 
     def running_costs(self) -> np.ndarray:
         """Running cost each village pays this step for its partnership in each domain
@@ -880,11 +882,7 @@ class VillageModel(mesa.Model):
             (alone_service_cost - service_bill) / h - cost_per_hh[:, SERVICES] + quality_gap * consumption
         )
         alone_payment = np.where(served, q["upkeep"], q["pledge_share"] * s.budget)
-        duty_alone = (
-            np.array([infra.duty_cycle(q["lifetime"], q["build_cost"], pl) for pl in q["pledge_share"] * s.budget])
-            if in_infra.any()
-            else np.zeros(n)
-        )
+        duty_alone = infra.duty_cycle(q["lifetime"], q["build_cost"], q["pledge_share"] * s.budget)
         irrigation_value = (
             a["irrigation_bonus"] * revenue / (1.0 + a["irrigation_bonus"] * irrigated) if q["irrigates"] else 0.0
         )

@@ -308,6 +308,19 @@ class _Context:
 # ----------------------------------------------------------------------------- entry point
 
 
+def _index_outputs(doc: _Doc, points: pd.DataFrame, metric: str) -> np.ndarray | None:
+    """A metric's values per design point, or None (and a note) when sensitivity
+    indices cannot be computed from them: missing values, or no variation at all."""
+    y = as_float(points[metric])
+    if np.isnan(y).any():
+        doc.para(f"{int(np.isnan(y).sum())} design points have no value for this metric; indices not computed.")
+        return None
+    if np.ptp(y) == 0:
+        doc.para("The metric takes the same value at every design point: no parameter influences it here.")
+        return None
+    return y
+
+
 def write_report(results_dir: str | Path) -> list[Path]:
     """Write ``report.md``, ``report.html`` and ``figures/*.png`` into ``results_dir``;
     returns the files written (figures first)."""
@@ -812,12 +825,8 @@ def _sobol(ctx: _Context) -> None:
         return
     for metric in ctx.metrics:
         doc.heading(2, _metric_title(metric))
-        y = as_float(points[metric])
-        if np.isnan(y).any():
-            doc.para(f"{int(np.isnan(y).sum())} design points have no value for this metric; indices not computed.")
-            continue
-        if np.ptp(y) == 0:
-            doc.para("The metric takes the same value at every design point: no parameter influences it here.")
+        y = _index_outputs(doc, points, metric)
+        if y is None:
             continue
         try:
             table = analysis.sobol_indices(names, bounds, y, second, seed=ctx.seed, confidence=CONFIDENCE)
@@ -881,12 +890,8 @@ def _morris(ctx: _Context) -> None:
         )
     for metric in ctx.metrics:
         doc.heading(2, _metric_title(metric))
-        y = as_float(points[metric])
-        if np.isnan(y).any():
-            doc.para(f"{int(np.isnan(y).sum())} design points have no value for this metric; indices not computed.")
-            continue
-        if np.ptp(y) == 0:
-            doc.para("The metric takes the same value at every design point: no parameter influences it here.")
+        y = _index_outputs(doc, points, metric)
+        if y is None:
             continue
         try:
             table = analysis.morris_indices(

@@ -186,18 +186,10 @@ def _rule_for(path: str) -> Rule | None:
     return None
 
 
-class VillageScenario(Scenario):
-    """A loaded, validated village scenario; what ``model.scenario`` holds.
-
-    It is Mesa's :class:`~mesa.experimental.scenarios.Scenario` (so it carries the
-    run's ``rng`` and Mesa tools see one consistent object) with these parameters:
-
-    * ``name``: the scenario's name; ``source``: the file it came from;
-    * ``params``: the resolved parameter tree (nested dicts) after ``extends`` and
-      overrides, all money in poverty-line units (each file's and each override's
-      own currency converted with its ``economy.poverty_line``);
-    * ``overrides``: the dotted overrides that were applied.
-    """
+class LoadedScenario(Scenario):
+    """A scenario file after loading and checking: Mesa's ``Scenario`` (carrying the
+    run's ``rng``) with ``name``, ``source`` (the file), ``params`` (the checked
+    parameter tree), ``raw`` (the merged tree before checking) and ``overrides``."""
 
     def get(self, path: str) -> Any:
         """The value at a dotted key path, e.g. ``"forms.formal.enforcement"``."""
@@ -210,9 +202,9 @@ class VillageScenario(Scenario):
         """All parameters as one flat ``{dotted.key: value}`` dict (for manifests)."""
         return flatten(self.params)
 
-    def with_rng(self, rng: Any) -> VillageScenario:
+    def with_rng(self, rng: Any):
         """The same scenario carrying another ``rng`` (a fresh object, never shared)."""
-        return VillageScenario(
+        return type(self)(
             rng=rng,
             name=self.name,
             source=self.source,
@@ -220,6 +212,20 @@ class VillageScenario(Scenario):
             raw=copy.deepcopy(self.raw),
             overrides=dict(self.overrides),
         )
+
+
+class VillageScenario(LoadedScenario):
+    """A loaded, validated village scenario; what ``model.scenario`` holds.
+
+    It is Mesa's :class:`~mesa.experimental.scenarios.Scenario` (so it carries the
+    run's ``rng`` and Mesa tools see one consistent object) with these parameters:
+
+    * ``name``: the scenario's name; ``source``: the file it came from;
+    * ``params``: the resolved parameter tree (nested dicts) after ``extends`` and
+      overrides, all money in poverty-line units (each file's and each override's
+      own currency converted with its ``economy.poverty_line``);
+    * ``overrides``: the dotted overrides that were applied.
+    """
 
     def without_scheduled_shocks(self) -> VillageScenario:
         """The counterfactual scenario: identical, but no scheduled shock."""
