@@ -14,6 +14,7 @@ $(CORE): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m sim.warmup
 	@touch $(CORE)
 
 # the test extras add SALib, Dask, DuckDB, the explorer (Solara) and Playwright

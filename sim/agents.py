@@ -28,32 +28,83 @@ if TYPE_CHECKING:
     from sim.model import VillageModel
 
 
-class Partnership(mesa.Agent):
+class Partnership:
     """A group of villages cooperating in one or more domains under one form.
 
     It has members, the domains it covers, its form, a start step, a term, a fund
     for infrastructure pledges, and its own record of contributions and defections.
+    It is a view of one row of the model's partnership table (``model.table``), so
+    that 75,000 villages' partnerships cost arrays, not objects.
     """
 
-    def __init__(self, model: VillageModel, form: Form, domains: tuple[int, ...], members: list[int]):
-        super().__init__(model)
-        self.form = form
-        self.domains = domains
-        self.members: list[int] = list(members)
-        # first economic year: this step if formed during one, else the next step
-        self.start = model.steps if model.in_step else model.steps + 1
-        self.years = 0  # economic years it has run
-        self.term_years = 0  # economic years of the current term
-        self.fund = 0.0  # infrastructure pledges collected, money
-        self.pledged: dict[int, float] = {m: 0.0 for m in members}  # who paid into the fund
-        self.contributions = 0
-        self.defections = 0
-        self.steps_without_contribution = 0
-        self.consent: dict[int, float] = {}  # each member's expected gain when it joined
+    def __init__(self, model: VillageModel, pid: int):
+        self.model = model
+        self.pid = pid
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Partnership) and other.model is self.model and other.pid == self.pid
+
+    def __hash__(self) -> int:
+        return hash((id(self.model), self.pid))
+
+    @property
+    def form(self) -> Form:
+        return self.model.form_list[self.model.table.form[self.pid]]
+
+    @property
+    def domains(self) -> tuple[int, ...]:
+        return tuple(int(d) for d in np.flatnonzero(self.model.table.domains[self.pid]))
+
+    @property
+    def members(self) -> list[int]:
+        """Member villages, in the order they joined."""
+        return [int(m) for m in self.model.table.members[self.pid, : self.size]]
 
     @property
     def size(self) -> int:
-        return len(self.members)
+        return int(self.model.table.size[self.pid])
+
+    @property
+    def alive(self) -> bool:
+        return bool(self.model.table.alive[self.pid])
+
+    @property
+    def start(self) -> int:
+        """Its first economic year."""
+        return int(self.model.table.start[self.pid])
+
+    @property
+    def years(self) -> int:
+        """Economic years it has run."""
+        return int(self.model.table.years[self.pid])
+
+    @property
+    def term_years(self) -> int:
+        """Economic years of the current term."""
+        return int(self.model.table.term_years[self.pid])
+
+    @property
+    def fund(self) -> float:
+        """Infrastructure pledges collected and not yet spent, money."""
+        return float(self.model.table.fund[self.pid])
+
+    @property
+    def pledged(self) -> dict[int, float]:
+        """What each member has put into the fund (its claim if it leaves before a build)."""
+        return {m: float(self.model.state.pledged[m]) for m in self.members}
+
+    @property
+    def consent(self) -> dict[int, float]:
+        """Each member's expected gain when it joined (all >= 0: mutual consent)."""
+        return {m: float(g) for m, g in zip(self.members, self.model.table.consent[self.pid, : self.size], strict=True)}
+
+    @property
+    def contributions(self) -> int:
+        return int(self.model.table.contributions[self.pid])
+
+    @property
+    def defections(self) -> int:
+        return int(self.model.table.defections[self.pid])
 
     def term_over(self) -> bool:
         """Has the current term run out (always False for open-ended forms)?"""
@@ -102,18 +153,19 @@ class Village(mesa.Agent):
         return bool(np.all(self.state.partnership[self.idx, list(domains)] < 0))
 
     # --- decisions ------------------------------------------------------------
-    def decide(self, domains: list[int]) -> None:
-        """Review membership in each domain in ``domains`` (those it reviews this step)."""
+    def decide(self, domains: list[int], u: np.ndarray) -> None:
+        """Review membership in each domain in ``domains`` (those it reviews this step);
+        ``u[domain]`` is this step's uniform draw for the choice in that domain."""
         for domain in domains:
             current = self.partnership(domain)
             if current is not None and self.state.tenure[self.idx, domain] == 0:
                 continue  # joined this very step (e.g. a bundle sought for another domain)
             if current is None:
-                self.consider_joining(domain)
+                self.consider_joining(domain, u[domain])
             else:
-                self.consider_leaving(domain, current)
+                self.consider_leaving(domain, current, u[domain])
 
-    def consider_joining(self, domain: int) -> None:
+    def consider_joining(self, domain: int, u: float) -> None:
         """Stay alone, or look for a partnership of some form: logit choice on the
         learned expected gain of each form, net of setup and search costs."""
         model = self.model
@@ -127,16 +179,16 @@ class Village(mesa.Agent):
                 - model.setup_cost(form) / (self.households * model.amortisation)
                 - model.search_cost() / self.households
             )
-        choice = behaviour.logit_choice(np.array(values), model.temperature, model.decision_rng.random())
+        choice = behaviour.logit_choice(np.array(values), model.temperature, u)
         if choice > 0:
             self.seek_partners(domain, options[choice - 1])
 
-    def consider_leaving(self, domain: int, partnership: Partnership) -> None:
+    def consider_leaving(self, domain: int, partnership: Partnership, u: float) -> None:
         """Stay, or leave (paying the form's exit penalty if leaving before its term ends)."""
         model = self.model
         stay = model.learned_gain(self.idx, domain, partnership.form)
         leave = -model.exit_penalty(partnership) / self.households
-        choice = behaviour.logit_choice(np.array([stay, leave]), model.temperature, model.decision_rng.random())
+        choice = behaviour.logit_choice(np.array([stay, leave]), model.temperature, u)
         if choice == 1:
             model.leave(self.idx, partnership, reason="left")
 
@@ -155,12 +207,13 @@ class Village(mesa.Agent):
         # Propose to neighbours in order of preference: each joins if it is tied to all
         # members so far and every member (itself included) still gains in expectation.
         group = [self.idx]
-        remaining = model.candidates(self.idx, covered, form)
-        while len(group) < form.max_members:
-            candidate, remaining = model.first_acceptable(form, covered, group, remaining)
-            if candidate is None:
+        for candidate in model.candidates(self.idx, covered, form):
+            if len(group) >= form.max_members:
                 break
-            group.append(candidate)
+            if model.all_tied(candidate, group) and np.all(
+                model.expected_gains(form, covered, [*group, candidate]) >= 0
+            ):
+                group.append(candidate)
         if len(group) < 2:
             return False
         model.form_partnership(form, covered, group)

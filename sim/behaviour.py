@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.domains import jitable
+
 
 def conditional_cooperation(
     signal: np.ndarray,
@@ -55,6 +57,7 @@ def with_errors(action: np.ndarray, error_rate: float, u: np.ndarray) -> np.ndar
     return np.where(u < error_rate, ~action, action)
 
 
+@jitable
 def logit_choice(values: np.ndarray, temperature: float, u: float) -> int:
     """Index of the option chosen with probability proportional to exp(value / T)
     (bounded rationality; T -> 0 picks the best option)."""

@@ -27,14 +27,14 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from sim import behaviour, metrics
+from sim import behaviour, kernel, metrics
 from sim.agents import Partnership, Village
 from sim.domains import AGRICULTURE, DOMAIN_NAMES, INFRASTRUCTURE, SERVICES, agriculture, group_labels, group_sum
 from sim.domains import infrastructure as infra
 from sim.domains import services as svc
 from sim.forms import Form, load_forms
 from sim.scenario import VillageScenario, load_scenario
-from sim.shocks import Environment, shock_correlation
+from sim.shocks import Environment
 from sim.ties import Ties
 
 # Random streams, one per purpose (numpy SeedSequence spawn keys). Endowments and
@@ -113,7 +113,64 @@ class VillageState:
     income_var: np.ndarray = field(default=None)  # its moving variance
     quality: np.ndarray = field(default=None)  # (n, services) service quality, [0, 1]
     host_distance: np.ndarray = field(default=None)  # km to the host of its shared services (0 alone)
+    pledged: np.ndarray = field(default=None)  # money it has put into its infrastructure partnership's fund
     pending_cost: np.ndarray = field(default=None)  # (n, 3) money owed from this step's decisions, by domain
+
+
+class PartnershipTable:
+    """All partnerships ever made, one row per partnership id (ids only increase).
+
+    A :class:`~sim.agents.Partnership` is a view of one row. Members are kept in
+    joining order in ``members[pid, :size[pid]]``; a partnership that ended keeps
+    its row, with ``alive`` False and why it ended in ``reason`` (kernel.REASONS).
+    """
+
+    FIELDS = {
+        "form": np.int64,  # index of its form in the scenario's allowed forms
+        "alive": np.bool_,
+        "size": np.int64,  # current number of members
+        "start": np.int64,  # first economic year
+        "years": np.int64,  # economic years it has run
+        "term_years": np.int64,  # economic years of the current term
+        "fund": np.float64,  # infrastructure pledges collected, money
+        "contributions": np.int64,  # member-domain-years in which a member contributed
+        "defections": np.int64,  # ... and in which one free-rode
+        "without": np.int64,  # consecutive years with no contribution at all
+        "end_step": np.int64,
+        "reason": np.int64,
+        "final_size": np.int64,  # members when it ended
+    }
+
+    def __init__(self, max_members: int):
+        self.max_members = max(max_members, 2)
+        self.capacity = 0
+        self.next_pid = np.zeros(1, dtype=np.int64)
+        for name, dtype in self.FIELDS.items():
+            setattr(self, name, np.zeros(0, dtype=dtype))
+        self.domains = np.zeros((0, 3), dtype=bool)  # domains it covers
+        self.members = np.zeros((0, self.max_members), dtype=np.int64)
+        self.consent = np.zeros((0, self.max_members))  # each member's expected gain when it joined
+        self.reserve(64)
+
+    def reserve(self, extra: int) -> None:
+        """Make room for ``extra`` more partnerships (grows by doubling)."""
+        needed = int(self.next_pid[0]) + extra
+        if needed <= self.capacity:
+            return
+        capacity = max(needed, 2 * self.capacity)
+        for name in [*self.FIELDS, "domains", "members", "consent"]:
+            old = getattr(self, name)
+            new = np.zeros((capacity, *old.shape[1:]), dtype=old.dtype)
+            new[: old.shape[0]] = old
+            setattr(self, name, new)
+        self.capacity = capacity
+
+    def arrays(self) -> kernel.Table:
+        return kernel.Table(**{name: getattr(self, name) for name in kernel.Table._fields})
+
+    def live(self) -> np.ndarray:
+        """Ids of the partnerships that exist now, oldest first."""
+        return np.flatnonzero(self.alive[: self.next_pid[0]])
 
 
 class VillageModel(mesa.Model):
@@ -124,9 +181,14 @@ class VillageModel(mesa.Model):
             loaded :class:`~sim.scenario.VillageScenario`.
         rng: seed (Mesa 3.5 convention); one seed reproduces a run exactly.
         n_villages, steps: shortcuts for ``landscape.n_villages`` and ``run.steps``.
+        engine: ``"compiled"`` (default) runs the villages' decisions compiled by
+            Numba (``sim/kernel.py``); ``"python"`` runs the readable rules of
+            ``sim/agents.py`` one village at a time. Both give the same run.
         **overrides: dotted key paths of the scenario file, e.g.
             ``**{"forms.formal.enforcement": 0.9}``.
     """
+
+    ENGINES = ("compiled", "python")
 
     def __init__(
         self,
@@ -135,9 +197,13 @@ class VillageModel(mesa.Model):
         rng: Any = None,
         n_villages: int | None = None,
         steps: int | None = None,
+        engine: str = "compiled",
         _counterfactual: bool = False,
         **overrides: Any,
     ):
+        if engine not in self.ENGINES:
+            raise ValueError(f"engine must be one of {', '.join(self.ENGINES)}, not {engine!r}")
+        self.engine = engine
         if rng is None and isinstance(scenario, VillageScenario):
             rng = scenario.rng  # a loaded scenario may carry the run's seed
         loaded = load_scenario(scenario, {"n_villages": n_villages, "steps": steps, **overrides})
@@ -159,11 +225,8 @@ class VillageModel(mesa.Model):
         self.rl_temperature = p["behaviour"]["rl_temperature"]
         self.amortisation = p["cooperation"]["amortisation_steps"]
         self.decision_rng = np.random.default_rng(self._stream(STREAM_DECISIONS))
-        self.partnerships: dict[int, Partnership] = {}
         self.in_step = False  # True while step() runs (partnerships formed then start this year)
-        self._next_pid = 0
-        self._form_of_pid = np.zeros(16, dtype=np.int64)  # form index of each partnership id ever made
-        self.ended: list[dict] = []  # partnerships that ended: form, domains, duration, reason
+        self.table = PartnershipTable(max((f.max_members for f in self.form_list), default=2))
         self.transfers_log: list[float] = []  # per step, the largest |sum| of transfers within a pool (should be 0)
         self.fine_imbalance: list[float] = []  # per step, fines paid minus fines received (should be 0)
         self._setup_villages()
@@ -182,7 +245,7 @@ class VillageModel(mesa.Model):
         self.counterfactual: VillageModel | None = None
         if p["shocks"]["scheduled"] and not _counterfactual:
             self.counterfactual = VillageModel(
-                self.scenario.without_scheduled_shocks(), rng=self.seed, _counterfactual=True
+                self.scenario.without_scheduled_shocks(), rng=self.seed, engine=engine, _counterfactual=True
             )
         self.form_names = list(dict.fromkeys([*STANDARD_FORMS, *self.forms]))
         columns = [
@@ -253,6 +316,7 @@ class VillageModel(mesa.Model):
         s.propensity = np.zeros((n, 3, 2))
         s.quality = np.ones((n, len(self.service_names)))
         s.host_distance = np.zeros(n)
+        s.pledged = np.zeros(n)
         s.pending_cost = np.zeros((n, 3))
         a = p["agriculture"]
         base = agriculture.farm_output(
@@ -278,6 +342,75 @@ class VillageModel(mesa.Model):
         if beh["initial_trust_sd"] == 0:
             self.ties.trust[:] = beh["initial_trust"]
         self.villages = [Village(self, i) for i in range(n)]
+        self._forms = self._form_arrays()
+        self._ties = kernel.TieArrays(self.ties.indptr, self.ties.cols, self.ties.distance, self.ties.trust)
+
+    def _form_arrays(self) -> kernel.FormArrays:
+        """The allowed forms' parameters as arrays (one row per form), for sim/kernel.py."""
+        forms = self.form_list or []
+        allowed = np.zeros((len(forms), 3), dtype=bool)
+        for d in range(3):
+            for form in self.forms_for(d):
+                allowed[form.index, d] = True
+        domains = np.zeros((len(forms), 3), dtype=bool)
+        for form in forms:
+            domains[form.index, list(form.domains)] = True
+        return kernel.FormArrays(
+            setup=np.array([self.setup_cost(f) for f in forms], dtype=float),
+            running=np.array([self.running_cost(f) for f in forms], dtype=float),
+            compliance=np.array([f.enforced_compliance for f in forms], dtype=float),
+            exit_penalty=np.array([f.exit_penalty for f in forms], dtype=float),
+            term=np.array([f.term for f in forms], dtype=np.int64),
+            renewable=np.array([f.renewable for f in forms], dtype=bool),
+            bundle=np.array([f.bundle for f in forms], dtype=bool),
+            domains=domains,
+            max_members=np.array([f.max_members for f in forms], dtype=np.int64),
+            allowed=allowed,
+        )
+
+    def _constants(self) -> kernel.Constants:
+        """The scenario's scalars for sim/kernel.py, with the current step."""
+        p = self.params
+        drought, q, a = p["shocks"]["drought"], p["infrastructure"], p["agriculture"]
+        return kernel.Constants(
+            now=int(self.steps),
+            in_step=bool(self.in_step),
+            temperature=float(self.temperature),
+            amortisation=float(self.amortisation),
+            search_cost=float(self.search_cost()),
+            initial_trust=float(p["behaviour"]["initial_trust"]),
+            split_by_population=p["services"]["cost_split"] == "population",
+            pool_share=float(a["pool_share"]),
+            marketing_premium=float(a["marketing_premium"]),
+            marketing_share=float(a["marketing_share"]),
+            district_weight=float(drought["district_weight"]),
+            local_weight=float(drought["local_weight"]),
+            correlation_km=float(drought["correlation_length_km"]),
+            service_fixed=self._service_fixed.astype(float),
+            overhead=float(p["services"]["coordination_overhead"]),
+            service_decay=self._service_decay.astype(float),
+            service_weights=self._service_weights.astype(float),
+            pledge_share=float(q["pledge_share"]),
+            infra_weight=float(q["utility_weight"]),
+            irrigates=bool(q["irrigates"]),
+            irrigation_bonus=float(a["irrigation_bonus"]),
+            build_cost=float(q["build_cost"]),
+            lifetime=int(q["lifetime"]),
+            upkeep=float(q["upkeep"]),
+            build_saving=float(q["expertise_cost_saving"]),
+            joint_budget_share=float(p["policy"]["joint_budget_share"]),
+            collapse_steps=int(p["cooperation"]["collapse_steps"]),
+        )
+
+    def _villages(self) -> kernel.Villages:
+        """The villages' current arrays, for sim/kernel.py (which updates them in place)."""
+        s = self.state
+        return kernel.Villages(**{name: getattr(s, name) for name in kernel.Villages._fields})
+
+    def _kernel_args(self) -> tuple:
+        """(villages, partnerships, ties, forms, constants) as sim/kernel.py takes them."""
+        self._ties = self._ties._replace(trust=self.ties.trust)
+        return self._villages(), self.table.arrays(), self._ties, self._forms, self._constants()
 
     # --- helpers the agents use ---------------------------------------------------
     def forms_for(self, domain: int) -> list[Form]:
@@ -309,10 +442,7 @@ class VillageModel(mesa.Model):
     def exit_penalty(self, partnership: Partnership) -> float:
         """Penalty for leaving now: charged on any exit before the term ends
         (open-ended forms: on any exit)."""
-        form = partnership.form
-        if form.exit_penalty <= 0 or partnership.term_over():
-            return 0.0
-        return form.exit_penalty
+        return float(kernel.exit_penalty(self.table.arrays(), self._forms, partnership.pid))
 
     def charge_search(self, i: int, domain: int) -> None:
         """Village ``i`` pays this step for searching partners in ``domain``."""
@@ -335,238 +465,80 @@ class VillageModel(mesa.Model):
         return bool(np.all(self.ties.edges(np.full(len(group), candidate), np.array(group)) >= 0))
 
     def nearby_partnerships(self, i: int, domain: int, form: Form) -> list[Partnership]:
-        """Partnerships of ``form`` in ``domain`` among i's ties with room for one more."""
-        seen: dict[int, float] = {}
-        sl = self.ties.edges_of(i)
-        for j, d in zip(self.ties.cols[sl], self.ties.distance[sl], strict=True):
-            pid = int(self.state.partnership[j, domain])
-            if pid >= 0 and d < seen.get(pid, np.inf):
-                seen[pid] = d  # distance to its nearest member
-        out = []
-        for pid in sorted(seen, key=lambda q: (seen[q], q)):
-            partnership = self.partnerships[pid]
-            if (
-                partnership.form is form
-                and partnership.size < form.max_members
-                and self.all_tied(i, partnership.members)
-            ):
-                if all(self.state.partnership[i, d] < 0 for d in partnership.domains):
-                    out.append(partnership)
-        return out
+        """Partnerships of ``form`` in ``domain`` among i's ties that could take i (room
+        for one more, i tied to every member, i free in all their domains), nearest first."""
+        V, T, E, F, _ = self._kernel_args()
+        return [Partnership(self, int(pid)) for pid in kernel.nearby_partnerships(V, T, E, F, i, domain, form.index)]
 
     def candidates(self, i: int, covered: tuple[int, ...], form: Form) -> list[int]:
         """Neighbours free in all ``covered`` domains, best prospective partners first
         (ranked by i's expected gain from the pair, weighted by trust; then distance)."""
-        sl = self.ties.edges_of(i)
-        cols = self.ties.cols[sl]
-        free = np.all(self.state.partnership[cols][:, list(covered)] < 0, axis=1)
-        cols, dist, trust = cols[free], self.ties.distance[sl][free], self.ties.trust[sl][free]
-        if cols.size == 0:
-            return []
-        pairs = np.column_stack([np.full(cols.size, i), cols])
-        gains = self.expected_gains_batch(form, covered, pairs)[:, 0]
-        order = np.lexsort((cols, dist, -(gains * np.maximum(trust, 1e-3))))
-        return [int(j) for j in cols[order]]
+        V, _, E, F, P = self._kernel_args()
+        return [int(j) for j in kernel.candidates(V, E, F, P, i, form.index, self._domain_mask(covered))]
 
-    def first_acceptable(
-        self, form: Form, covered: tuple[int, ...], group: list[int], remaining: list[int]
-    ) -> tuple[int | None, list[int]]:
-        """The first of ``remaining`` (in order of preference) that is tied to every member
-        of ``group`` and with whom every member expects to gain, and the candidates after
-        it: the same answer as trying them one by one, computed for all at once."""
-        if not remaining:
-            return None, []
-        candidates = np.array(remaining)
-        members = np.array(group)
-        edges = self.ties.edges(np.repeat(candidates, members.size), np.tile(members, candidates.size))
-        eligible = np.flatnonzero(np.all(edges.reshape(candidates.size, members.size) >= 0, axis=1))
-        if eligible.size == 0:
-            return None, []
-        trials = np.column_stack([np.broadcast_to(members, (eligible.size, members.size)), candidates[eligible]])
-        accepted = np.all(self.expected_gains_batch(form, covered, trials) >= 0.0, axis=1)
-        if not accepted.any():
-            return None, []
-        position = int(eligible[np.argmax(accepted)])
-        return int(candidates[position]), remaining[position + 1 :]
+    @staticmethod
+    def _domain_mask(domains: tuple[int, ...]) -> np.ndarray:
+        mask = np.zeros(3, dtype=bool)
+        mask[list(domains)] = True
+        return mask
 
     def expected_gains(self, form: Form, covered: tuple[int, ...], members: list[int]) -> np.ndarray:
         """Each member's expected gain (money per household per step) from a group of
         ``members`` under ``form`` covering ``covered`` domains, net of costs. The
         group forms (or admits a new member) only if all of these are >= 0."""
-        return self.expected_gains_batch(form, covered, np.array([members]))[0]
+        V, _, E, F, P = self._kernel_args()
+        group = np.asarray(members, dtype=np.int64)
+        return kernel.group_gains(V, E, F, P, form.index, self._domain_mask(covered), group)
 
-    def expected_gains_batch(self, form: Form, covered: tuple[int, ...], groups: np.ndarray) -> np.ndarray:
-        """:meth:`expected_gains` for several prospective groups of the same size at
-        once: ``groups`` is (G, k) village indices; returns (G, k) gains."""
-        s, p = self.state, self.params
-        idx = np.asarray(groups, dtype=np.int64)
-        n_groups, k = idx.shape
-        h = s.households[idx]
-        if p["services"]["cost_split"] == "population":
-            weight = h / h.sum(axis=1, keepdims=True)
-        else:
-            weight = np.full(idx.shape, 1.0 / k)
-        dist = np.hypot(s.x[idx][:, :, None] - s.x[idx][:, None, :], s.y[idx][:, :, None] - s.y[idx][:, None, :])
-        edges = self.ties.edges(np.repeat(idx, k, axis=1).ravel(), np.tile(idx, (1, k)).ravel()).reshape(n_groups, k, k)
-        known = self.ties.trust[np.maximum(edges, 0)] if self.ties.trust.size else np.zeros(edges.shape)
-        trust = np.where(edges >= 0, known, p["behaviour"]["initial_trust"])
-        off_diagonal = ~np.eye(k, dtype=bool)[None, :, :]
-        mean_trust = np.sum(trust * off_diagonal, axis=2) / max(k - 1, 1)
-        compliance = mean_trust + (1.0 - mean_trust) * form.enforced_compliance
-        consumption = s.reference_consumption[idx]
-        gains = np.zeros(idx.shape)
-        if AGRICULTURE in covered:
-            a = p["agriculture"]
-            same = s.district[idx][:, :, None] == s.district[idx][:, None, :]
-            corr = shock_correlation(dist, same, p["shocks"]) * off_diagonal
-            mean_corr = corr.sum(axis=2) / max(k - 1, 1)
-            gains += agriculture.expected_gain(
-                k,
-                mean_corr,
-                a["pool_share"],
-                s.income_var[idx],
-                s.income_mean[idx],
-                consumption,
-                s.risk_aversion[idx],
-                a["marketing_premium"],
-                a["marketing_share"],
-                compliance,
-            )
-        if SERVICES in covered:
-            host = np.argmax(h, axis=1)
-            to_host = dist[np.arange(n_groups)[:, None], np.arange(k)[None, :], host[:, None]]
-            gains += svc.expected_gain(
-                self._service_fixed,
-                p["services"]["coordination_overhead"],
-                k,
-                weight,
-                to_host,
-                self._service_decay,
-                self._service_weights,
-                consumption,
-                h,
-                compliance,
-            )
-        if INFRASTRUCTURE in covered:
-            q = p["infrastructure"]
-            pledges = q["pledge_share"] * s.budget[idx]
-            benefit = q["utility_weight"] * consumption
-            if q["irrigates"]:
-                benefit = benefit + p["agriculture"]["irrigation_bonus"] * s.income_mean[idx]
-            population_weight = h / h.sum(axis=1, keepdims=True)  # upkeep is split by households
-            gains += infra.expected_gain(
-                q["build_cost"],
-                q["lifetime"],
-                q["upkeep"],
-                pledges,
-                pledges.sum(axis=1, keepdims=True),
-                population_weight,
-                h,
-                benefit,
-                compliance,
-            )
-        costs = (self.running_cost(form) + self.setup_cost(form) / self.amortisation) / h
-        affordable = self.setup_cost(form) <= p["policy"]["joint_budget_share"] * s.budget[idx]
-        return np.where(affordable, gains - costs, -np.inf)
-
-    # --- membership changes -------------------------------------------------------
+    # --- membership changes (the bookkeeping itself is in sim/kernel.py) ---------------
     def form_partnership(self, form: Form, covered: tuple[int, ...], members: list[int]) -> Partnership:
-        partnership = Partnership(self, form, covered, [])
-        pid = self._next_pid
-        self._next_pid += 1
-        partnership.pid = pid
-        if pid >= self._form_of_pid.size:  # grow by doubling: ids only increase
-            grown = np.zeros(max(16, 2 * self._form_of_pid.size), dtype=np.int64)
-            grown[: self._form_of_pid.size] = self._form_of_pid
-            self._form_of_pid = grown
-        self._form_of_pid[pid] = form.index
-        self.partnerships[pid] = partnership
-        gains = self.expected_gains(form, covered, members)
-        for m, gain in zip(members, gains, strict=True):
-            self.join(m, partnership, float(gain))
-        return partnership
+        """A new partnership of ``form`` on ``covered`` with ``members`` (joining in that order)."""
+        self.table.reserve(1)
+        V, T, E, F, P = self._kernel_args()
+        group = np.asarray(members, dtype=np.int64)
+        pid = kernel.form_partnership(V, T, E, F, P, form.index, self._domain_mask(covered), group)
+        return Partnership(self, int(pid))
 
     def join(self, i: int, partnership: Partnership, expected_gain: float) -> None:
-        s = self.state
-        partnership.members.append(i)
-        partnership.pledged[i] = 0.0
-        partnership.consent[i] = expected_gain
-        setup = self.setup_cost(partnership.form)
-        form_index = partnership.form.index
-        for d in partnership.domains:
-            if s.experience[i, d, form_index] == 0:  # no experience yet: start from the expectation that led it to join
-                s.expected_gain[i, d, form_index] = expected_gain / len(partnership.domains)
-            s.partnership[i, d] = partnership.pid
-            s.contributed[i, d] = True
-            s.tenure[i, d] = 0
-            s.pending_cost[i, d] += setup / len(partnership.domains)
-        if INFRASTRUCTURE in partnership.domains and s.served_until[i] <= self.steps:
-            partnership.fund += s.fund[i]  # its own savings for a project go into the common fund
-            partnership.pledged[i] += s.fund[i]
-            s.fund[i] = 0.0
-        self._update_hosts(partnership)
+        """Village ``i`` joins ``partnership``, expecting ``expected_gain``."""
+        V, T, _, F, P = self._kernel_args()
+        kernel.join(V, T, F, P, i, partnership.pid, expected_gain)
 
     def leave(self, i: int, partnership: Partnership, reason: str) -> None:
-        """Village ``i`` leaves; it pays the exit penalty to the remaining members."""
-        s = self.state
-        penalty = self.exit_penalty(partnership) if reason == "left" else 0.0
-        others = [m for m in partnership.members if m != i]
-        if penalty > 0 and others:
-            s.pending_cost[i, list(partnership.domains)] += penalty / len(partnership.domains)
-            for m in others:
-                s.pending_cost[m, list(partnership.domains)] -= penalty / len(others) / len(partnership.domains)
-        self._refund(partnership, [i])
-        partnership.members.remove(i)
-        for d in partnership.domains:
-            s.partnership[i, d] = -1
-        s.host_distance[i] = 0.0 if SERVICES in partnership.domains else s.host_distance[i]
-        if partnership.size < 2:
-            self.dissolve(partnership, "too few members" if reason == "left" else reason)
-        else:
-            self._update_hosts(partnership)
-
-    def _refund(self, partnership: Partnership, leavers: list[int]) -> None:
-        """Give leavers back what they pledged toward a project not yet built."""
-        if partnership.fund <= 0:
-            return
-        total = sum(partnership.pledged.values())
-        for i in leavers:
-            share = partnership.fund * partnership.pledged.get(i, 0.0) / total if total > 0 else 0.0
-            self.state.fund[i] += share
-            partnership.fund -= share
-            partnership.pledged[i] = 0.0
+        """Village ``i`` leaves; on a voluntary exit (``reason="left"``) it pays the exit
+        penalty to the remaining members."""
+        code = kernel.LEFT if reason == "left" else kernel.REASONS.index(reason)
+        V, T, _, F, P = self._kernel_args()
+        kernel.leave(V, T, F, P, i, partnership.pid, code)
 
     def dissolve(self, partnership: Partnership, reason: str) -> None:
-        s = self.state
-        self._refund(partnership, list(partnership.members))
-        for i in partnership.members:
-            for d in partnership.domains:
-                s.partnership[i, d] = -1
-            if SERVICES in partnership.domains:
-                s.host_distance[i] = 0.0
-        self.ended.append(
-            {
-                "form": partnership.form.name,
-                "domains": "+".join(DOMAIN_NAMES[d] for d in partnership.domains),
-                "start": partnership.start,
-                "end": self.steps,
-                "duration": partnership.years,
-                "reason": reason,
-                "size": partnership.size,
-            }
-        )
-        partnership.members = []
-        del self.partnerships[partnership.pid]
-        partnership.remove()
+        """``partnership`` ends; ``reason`` is one of kernel.REASONS."""
+        V, T, _, _, P = self._kernel_args()
+        kernel.dissolve(V, T, P, partnership.pid, kernel.REASONS.index(reason))
 
-    def _update_hosts(self, partnership: Partnership) -> None:
-        """Shared services are run by the member with the most households."""
-        if SERVICES not in partnership.domains or not partnership.members:
-            return
-        s = self.state
-        members = np.array(partnership.members)
-        host = members[np.argmax(s.households[members])]
-        s.host_distance[members] = np.hypot(s.x[members] - s.x[host], s.y[members] - s.y[host])
+    @property
+    def partnerships(self) -> dict[int, Partnership]:
+        """The partnerships that exist now, by id (views of the partnership table)."""
+        return {int(pid): Partnership(self, int(pid)) for pid in self.table.live()}
+
+    @property
+    def ended(self) -> list[dict]:
+        """Partnerships that ended: form, domains, start and end step, duration (economic
+        years), why it ended and its size then."""
+        t = self.table
+        done = np.flatnonzero(~t.alive[: t.next_pid[0]])
+        return [
+            {
+                "form": self.form_list[t.form[pid]].name,
+                "domains": "+".join(DOMAIN_NAMES[d] for d in np.flatnonzero(t.domains[pid])),
+                "start": int(t.start[pid]),
+                "end": int(t.end_step[pid]),
+                "duration": int(t.years[pid]),
+                "reason": kernel.REASONS[t.reason[pid]],
+                "size": int(t.final_size[pid]),
+            }
+            for pid in done
+        ]
 
     # --- the step -----------------------------------------------------------------
     def step(self) -> None:
@@ -591,17 +563,29 @@ class VillageModel(mesa.Model):
             self.step()
         return self
 
-    def review_partnerships(self) -> None:
-        """Villages that review a domain this step decide, in random order."""
-        if not self.open_domains:
-            return
+    def decision_draws(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """This step's draws for the reviews: the order in which villages decide, which
+        (village, domain) pairs are reviewed, and one uniform per pair for its choice."""
         n = self.state.n
+        order = self.decision_rng.permutation(n)
         reviews = self.decision_rng.random((n, 3)) < self.params["behaviour"]["review_probability"]
         reviews[:, [d for d in range(3) if d not in self.open_domains]] = False
-        for i in self.decision_rng.permutation(n):
+        return order, reviews, self.decision_rng.random((n, 3))
+
+    def review_partnerships(self) -> None:
+        """Villages that review a domain this step decide, in random order
+        (:meth:`Village.decide`; compiled in ``sim/kernel.py`` unless engine="python")."""
+        if not self.open_domains:
+            return
+        order, reviews, u = self.decision_draws()
+        self.table.reserve(3 * self.state.n // 2 + 1)  # at most this many partnerships can form in one review
+        if self.engine == "compiled":
+            kernel.review(*self._kernel_args(), order, reviews, u)
+            return
+        for i in order:
             domains = [int(d) for d in np.flatnonzero(reviews[i])]
             if domains:
-                self.villages[i].decide(domains)
+                self.villages[i].decide(domains, u[i])
 
     def _partner_edges(self, domain: int) -> np.ndarray:
         """Mask of ties whose two ends are partners in ``domain``."""
@@ -667,7 +651,7 @@ class VillageModel(mesa.Model):
         """Index of each village's form in ``domain`` (len(forms) when alone)."""
         pid = self.state.partnership[:, domain]
         alone = len(self.form_list)
-        return np.where(pid >= 0, self._form_of_pid[np.maximum(pid, 0)], alone)
+        return np.where(pid >= 0, self.table.form[np.maximum(pid, 0)], alone)
 
     def running_costs(self) -> np.ndarray:
         """Running cost each village pays this step for its partnership in each domain
@@ -794,30 +778,9 @@ class VillageModel(mesa.Model):
         s.fund = np.where(own_built, s.fund - built_cost, s.fund)
         s.served_until = np.where(own_built, now + q["lifetime"], s.served_until)
         s.upkeep_due = np.where(own_built, q["upkeep"], s.upkeep_due)
-        group_pledges = group_sum(lab2, np.where(in_infra, pledge_paid, 0.0), ng2)
-        for partnership in self.partnerships.values():
-            if INFRASTRUCTURE not in partnership.domains:
-                continue
-            members = np.array(partnership.members)
-            partnership.fund += group_pledges[lab2[members[0]]]
-            for m in partnership.members:
-                partnership.pledged[m] += pledge_paid[m]
-            cost = float(
-                infra.effective_build_cost(
-                    q["build_cost"], s.expertise[members, INFRASTRUCTURE].mean(), q["expertise_cost_saving"]
-                )
-            )
-            waiting = ~(s.served_until[members] > now)
-            if waiting.any() and infra.is_built(partnership.fund, cost):
-                partnership.fund -= cost
-                # what is left after the build stays owned in proportion to households
-                partnership.pledged = {
-                    int(m): partnership.fund * float(w)
-                    for m, w in zip(members, s.households[members] / s.households[members].sum(), strict=True)
-                }
-                share = s.households[members] / s.households[members].sum()
-                s.served_until[members] = now + q["lifetime"]
-                s.upkeep_due[members] = q["upkeep"] * share
+        # in a partnership: into the common fund, which builds when it reaches the cost
+        V, T, _, _, P = self._kernel_args()
+        kernel.pool_infrastructure(V, T, P, s.expertise[:, INFRASTRUCTURE].copy(), h, pledge_paid)
         served_now = s.served_until > now
         near_a, near_b = self._spillover_pairs
         spill_pair = served_now[near_b] & ~served_now[near_a]
@@ -982,35 +945,10 @@ class VillageModel(mesa.Model):
         return np.sqrt(var)[lab]
 
     def end_partnerships(self, contributes: np.ndarray) -> None:
-        """Terms run out, partnerships collapse when nobody contributes, renewals."""
-        s = self.state
-        for partnership in list(self.partnerships.values()):
-            partnership.years += 1  # it has run one more economic year
-            partnership.term_years += 1
-            members = np.array(partnership.members)
-            did = contributes[np.ix_(members, list(partnership.domains))]
-            partnership.contributions += int(did.sum())
-            partnership.defections += int((~did).sum())
-            partnership.steps_without_contribution = 0 if did.any() else partnership.steps_without_contribution + 1
-            if partnership.steps_without_contribution >= self.params["cooperation"]["collapse_steps"]:
-                self.dissolve(partnership, "collapsed")
-                continue
-            if not partnership.term_over():
-                continue
-            if partnership.form.ends_at_term or not partnership.form.renewable:
-                self.dissolve(partnership, "term ended")
-                continue
-            stay = [
-                m
-                for m in partnership.members
-                if np.mean([s.expected_gain[m, d, partnership.form.index] for d in partnership.domains]) >= 0.0
-            ]
-            if len(stay) < 2:
-                self.dissolve(partnership, "not renewed")
-                continue
-            for m in [m for m in partnership.members if m not in stay]:
-                self.leave(m, partnership, reason="term ended")
-            partnership.term_years = 0  # a new term starts next year
+        """Terms run out, partnerships collapse when nobody contributes, renewals
+        (``kernel.end_of_year``)."""
+        V, T, _, F, P = self._kernel_args()
+        kernel.end_of_year(V, T, F, P, contributes)
 
     # --- measurement -------------------------------------------------------------
     def _measure(self, contributed: np.ndarray | None) -> None:
@@ -1041,14 +979,14 @@ class VillageModel(mesa.Model):
             stats[f"quality_{name}"] = float(np.sum(s.quality[:, k_s] * h) / h.sum())
         for d, name in enumerate(DOMAIN_NAMES):
             stats[f"participation_{name}"] = float(member[:, d].mean())
-        counts = {name: 0 for name in self.form_names}
-        for partnership in self.partnerships.values():
-            counts[partnership.form.name] = counts.get(partnership.form.name, 0) + 1
-        for name, value in counts.items():
-            stats[f"partnerships_{name}"] = value
-        stats["partnerships_total"] = len(self.partnerships)
+        live = self.table.live()
+        by_form = np.bincount(self.table.form[live], minlength=len(self.form_list))
+        for name in self.form_names:
+            stats[f"partnerships_{name}"] = int(by_form[self.forms[name].index]) if name in self.forms else 0
+        stats["partnerships_total"] = int(live.size)
+        by_domain = self.table.domains[live].sum(axis=0)
         for d, name in enumerate(DOMAIN_NAMES):
-            stats[f"partnerships_{name}"] = sum(1 for q in self.partnerships.values() if d in q.domains)
+            stats[f"partnerships_{name}"] = int(by_domain[d])
         if contributed is None or not member.any():
             stats["contribution_rate"] = 0.0
         else:
@@ -1076,19 +1014,19 @@ class VillageModel(mesa.Model):
         """Mean number of partners per village, and the number of connected groups of
         villages linked by at least one partnership."""
         n = self.state.n
-        rows, cols = [], []
-        for partnership in self.partnerships.values():
-            members = np.array(partnership.members)
-            a, b = np.meshgrid(members, members, indexing="ij")
-            rows.append(a.ravel())
-            cols.append(b.ravel())
-        if not rows:
+        live = self.table.live()
+        if live.size == 0:
             return 0.0, 0
-        rows, cols = np.concatenate(rows), np.concatenate(cols)
-        keep = rows != cols
-        graph = coo_matrix((np.ones(int(keep.sum())), (rows[keep], cols[keep])), shape=(n, n)).tocsr()
-        graph.data[:] = 1.0  # a partner shared in several partnerships counts once
-        graph.sum_duplicates()
+        size = self.table.size[live]
+        members = self.table.members[live]
+        # every ordered pair of members of each partnership (k x (k - 1) per partnership)
+        slots = self.table.max_members
+        a, b = np.meshgrid(np.arange(slots), np.arange(slots), indexing="ij")
+        valid = (a[None] < size[:, None, None]) & (b[None] < size[:, None, None]) & (a != b)[None]
+        rows = np.broadcast_to(members[:, :, None], valid.shape)[valid]
+        cols = np.broadcast_to(members[:, None, :], valid.shape)[valid]
+        graph = coo_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n)).tocsr()
+        graph.sum_duplicates()  # a partner shared in several partnerships counts once
         graph.data[:] = 1.0
         _, labels = connected_components(graph, directed=False)
         sizes = np.bincount(labels)
@@ -1146,17 +1084,17 @@ class VillageModel(mesa.Model):
             out[key] = float(after[column].mean())
         for name in self.service_names:
             out[f"services.quality.{name}"] = float(after[f"quality_{name}"].mean())
-        ended = self.ended
-        out["cooperation.ended.total"] = len(ended)
-        for reason in ("term ended", "collapsed", "too few members", "not renewed"):
-            out[f"cooperation.ended.{reason.replace(' ', '_')}"] = sum(1 for e in ended if e["reason"] == reason)
-        durations = [e["duration"] for e in ended] + [p.years for p in self.partnerships.values()]
-        out["cooperation.duration.all"] = float(np.mean(durations)) if durations else None
+        t = self.table
+        made = int(t.next_pid[0])
+        done = ~t.alive[:made]
+        out["cooperation.ended.total"] = int(done.sum())
+        for code, reason in enumerate(kernel.REASONS):
+            out[f"cooperation.ended.{reason.replace(' ', '_')}"] = int(np.sum(done & (t.reason[:made] == code)))
+        years = t.years[:made]  # economic years run, ended or not
+        out["cooperation.duration.all"] = float(years.mean()) if made else None
         for name in self.form_names:
-            of_form = [e["duration"] for e in ended if e["form"] == name] + [
-                q.years for q in self.partnerships.values() if q.form.name == name
-            ]
-            out[f"cooperation.duration.{name}"] = float(np.mean(of_form)) if of_form else None
+            of_form = years[t.form[:made] == self.forms[name].index] if name in self.forms else years[:0]
+            out[f"cooperation.duration.{name}"] = float(of_form.mean()) if of_form.size else None
         village_c = np.array(self._village_consumption)
         # downside risk under background shocks: with a scheduled shock, read it off the
         # same run without that shock

@@ -73,6 +73,7 @@ RULES_BY_KEY: dict[str, Rule] = {
     "economy.within_village_sd": Rule(0.0, 3.0),
     "landscape.n_villages": Rule(1, 10_000_000),
     "landscape.n_districts": Rule(1, 1_000_000),
+    "landscape.reference_villages": Rule(0, 10_000_000),
     "landscape.area_km": Rule(1e-3, None),
     "landscape.district_spread_km": POS,
     "landscape.households_mean": Rule(1.0, None),
@@ -601,6 +602,15 @@ def validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
             raise ScenarioError(
                 f"{source}: policy.mandate.{domain}: unknown form {form!r}; defined: {', '.join(forms)}"
             )
+    land = out["landscape"]
+    reference = land["reference_villages"]
+    if 0 < reference < land["n_villages"]:
+        # more villages than the region was described for: a larger region of the same
+        # kind (same density of villages, same number of villages per district)
+        factor = land["n_villages"] / reference
+        land["area_km"] = land["area_km"] * math.sqrt(factor)
+        land["n_districts"] = max(1, round(land["n_districts"] * factor))
+        land["reference_villages"] = land["n_villages"]
     drought = out["shocks"]["drought"]
     if drought["district_weight"] + drought["local_weight"] > 1.0 + 1e-12:
         raise ScenarioError(f"{source}: shocks.drought.local_weight: district_weight + local_weight must be <= 1")

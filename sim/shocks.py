@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.domains import jitable
+
 N_FEATURES = 64  # random Fourier features for the smooth field
 
 
@@ -43,9 +45,15 @@ def smooth_field(x: np.ndarray, y: np.ndarray, length_km: float, rng: np.random.
 def shock_correlation(distance_km, same_district, params: dict) -> np.ndarray:
     """Correlation of two villages' drought indices, as the model generates them."""
     d = params["drought"]
-    return d["district_weight"] * same_district + d["local_weight"] * np.exp(
-        -(np.asarray(distance_km) ** 2) / (2.0 * d["correlation_length_km"] ** 2)
+    return correlation(
+        np.asarray(distance_km), same_district, d["district_weight"], d["local_weight"], d["correlation_length_km"]
     )
+
+
+@jitable
+def correlation(distance_km, same_district, district_weight: float, local_weight: float, length_km: float):
+    """:func:`shock_correlation` with the drought parameters spelled out (usable inside sim/kernel.py)."""
+    return district_weight * same_district + local_weight * np.exp(-(distance_km**2) / (2.0 * length_km**2))
 
 
 class Environment:

@@ -54,7 +54,7 @@ def test_no_exit_penalty_once_the_term_is_over():
     m = isolated_model(**COOPERATE, **{"forms.formal.renewable": False})
     form = m.forms["formal"]
     p = m.form_partnership(form, (SERVICES,), [0, 1, 2])
-    p.term_years = form.term  # pretend the term has run out
+    m.table.term_years[p.pid] = form.term  # pretend the term has run out
     assert m.exit_penalty(p) == 0.0
 
 

@@ -169,13 +169,18 @@ def test_cooperation_off_equals_autarky_and_forms_change_nothing():
     assert off.summary()["cooperation.contribution_rate"] == 0.0
 
 
-def test_agents_are_mesa_agents():
-    from sim.agents import Partnership, Village
+def test_villages_are_mesa_agents_and_partnerships_match_the_village_arrays():
+    from sim.agents import Village
 
     m = run_small(3, steps=5)
     assert len(m.agents_by_type[Village]) == 60
-    live = m.agents_by_type.get(Partnership, [])
-    assert len(live) == len(m.partnerships)
+    assert m.partnerships, "some partnerships should exist after 5 steps"
+    for pid, p in m.partnerships.items():  # the table and the villages' arrays tell the same story
+        assert p.size >= 2 and len(set(p.members)) == p.size
+        for d in p.domains:
+            assert (m.state.partnership[p.members, d] == pid).all()
+    in_any = {(i, d) for p in m.partnerships.values() for i in p.members for d in p.domains}
+    assert in_any == {(int(i), int(d)) for i, d in zip(*np.nonzero(m.state.partnership >= 0), strict=True)}
     village = m.villages[0]
     assert village.households == m.state.households[0]
     assert all(village.partnership(d) is None or 0 in village.partnership(d).members for d in range(3))

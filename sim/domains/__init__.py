@@ -6,6 +6,11 @@ is a group of one, so the same formulas give autarky when k = 1.
 """
 
 import numpy as np
+from numba.extending import register_jitable
+
+# A rule marked @jitable is plain Python when called from Python, and is compiled
+# into sim/kernel.py when the villages' decisions use it: one definition for both.
+jitable = register_jitable
 
 AGRICULTURE, SERVICES, INFRASTRUCTURE = 0, 1, 2
 DOMAIN_NAMES = ("agriculture", "services", "infrastructure")

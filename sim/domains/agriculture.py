@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.domains import group_sum
+from sim.domains import group_sum, jitable
 
 
 def farm_output(
@@ -50,6 +50,7 @@ def risk_pool_transfers(
     return pool[labels] * weight / member_weight[labels] - paid
 
 
+@jitable
 def pooled_variance_factor(k: int, mean_correlation, pool_share: float):
     """Share of a member's income variance that pooling removes (0-1), for k
     equal members with mean pairwise correlation of shocks ``mean_correlation``:
@@ -59,6 +60,7 @@ def pooled_variance_factor(k: int, mean_correlation, pool_share: float):
     return (1.0 - a) * (1.0 - (1.0 - pool_share) ** 2)
 
 
+@jitable
 def expected_gain(
     k: int,
     mean_correlation: np.ndarray,
@@ -71,7 +73,8 @@ def expected_gain(
     marketing_share: float,
     partner_compliance: np.ndarray,
 ) -> np.ndarray:
-    """Expected gain per household per step (money) of an agricultural partnership:
+    """Expected gain per household per step (money) of a member of an agricultural
+    partnership (numbers, or arrays over members):
     the risk premium saved by pooling (0.5 x risk aversion / consumption x variance
     removed) plus the joint-marketing premium, both scaled by how reliably partners
     are expected to contribute."""

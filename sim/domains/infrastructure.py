@@ -12,25 +12,30 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.domains import jitable
 
+
+@jitable
 def is_built(fund: float | np.ndarray, build_cost: float | np.ndarray) -> np.ndarray:
     """A threshold public good: built exactly when pledges reach the cost."""
-    return np.asarray(fund) >= np.asarray(build_cost)
+    return fund >= build_cost
 
 
+@jitable
 def effective_build_cost(build_cost: float, expertise: np.ndarray, saving: float) -> np.ndarray:
     """Build cost after the builders' infrastructure expertise (mean over members)."""
     return build_cost * (1.0 - saving * expertise)
 
 
+@jitable
 def duty_cycle(lifetime: float, build_cost: float, yearly_pledge):
     """Long-run share of years served when a project is rebuilt whenever the fund
     allows: lifetime / (lifetime + years to save the cost); 0 without pledges."""
-    pledge = np.asarray(yearly_pledge, dtype=float)
-    years = np.where(pledge > 0, build_cost / np.maximum(pledge, 1e-300), np.inf)
-    return lifetime / (lifetime + years)
+    years = build_cost / np.maximum(yearly_pledge, 1e-300)
+    return (yearly_pledge > 0) * lifetime / (lifetime + years)
 
 
+@jitable
 def expected_gain(
     build_cost: float,
     lifetime: float,
@@ -42,8 +47,8 @@ def expected_gain(
     benefit_money: np.ndarray,
     partner_compliance: np.ndarray,
 ) -> np.ndarray:
-    """Expected gain per household per step (money) of each member building
-    together: the project is up a larger share of the time (the group saves
+    """Expected gain per household per step (money) of a member (numbers, or arrays
+    over members) building together: the project is up a larger share of the time (the group saves
     faster) and each member bears only its share of the upkeep."""
     reliable_group = own_pledge + partner_compliance * np.maximum(group_pledge - own_pledge, 0.0)
     alone = duty_cycle(lifetime, build_cost, own_pledge)

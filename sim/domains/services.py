@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.domains import group_sum
+from sim.domains import group_sum, jitable
 
 
+@jitable
 def group_fixed_cost(fixed_cost: float, k: np.ndarray | int, overhead: float) -> np.ndarray:
     """Fixed cost of one service for a group of ``k`` villages: F (1 + phi (k - 1)).
 
     For k = 1 this is F, what a village pays alone; each extra member adds the
     coordination overhead phi x F instead of a whole F (less duplication).
     """
-    return fixed_cost * (1.0 + overhead * (np.asarray(k) - 1.0))
+    return fixed_cost * (1.0 + overhead * (k - 1.0))
 
 
 def cost_weights(households: np.ndarray, labels: np.ndarray, n_groups: int, split: str) -> np.ndarray:
@@ -29,11 +30,13 @@ def cost_weights(households: np.ndarray, labels: np.ndarray, n_groups: int, spli
     return weight / total[labels]
 
 
+@jitable
 def quality(distance_km: np.ndarray, decay_km: float) -> np.ndarray:
     """Service quality in (0, 1] at a distance from the host: exp(-d / decay)."""
     return np.exp(-distance_km / decay_km)
 
 
+@jitable
 def paying_share(weight: np.ndarray, partner_compliance: np.ndarray | float) -> np.ndarray:
     """Expected share of the group's fixed cost a member ends up paying when the
     others pay their part with probability ``partner_compliance`` and the payers
@@ -65,6 +68,7 @@ def shared_fixed_costs(
     return bill, funded
 
 
+@jitable
 def expected_gain(
     fixed_costs: np.ndarray,
     overhead: float,
@@ -77,13 +81,15 @@ def expected_gain(
     households: np.ndarray,
     partner_compliance: np.ndarray,
 ) -> np.ndarray:
-    """Expected gain per household per step (money) of each member of a group of
-    ``k`` sharing all services rather than running them alone: the fixed-cost
-    saving minus the money value of the quality lost by distance to the host.
-    Arrays are per member; ``fixed_costs``, ``decay_km`` and ``utility_weights`` per service."""
+    """Expected gain per household per step (money) of a member of a group of ``k``
+    sharing all services rather than running them alone: the fixed-cost saving minus
+    the money value of the quality lost by distance to the host. ``weight``,
+    ``distance_to_host``, ``consumption``, ``households`` and ``partner_compliance``
+    are the member's (numbers, or arrays over members); ``fixed_costs``, ``decay_km``
+    and ``utility_weights`` are per service."""
     alone = fixed_costs.sum()
-    group_cost = group_fixed_cost(fixed_costs, k, overhead).sum()
-    shared = group_cost * paying_share(weight, partner_compliance)
-    lost = 1.0 - quality(np.asarray(distance_to_host)[..., None], decay_km)
-    quality_loss = lost @ utility_weights
+    shared = group_fixed_cost(alone, k, overhead) * paying_share(weight, partner_compliance)
+    quality_loss = 0.0 * distance_to_host
+    for service in range(decay_km.shape[0]):
+        quality_loss += utility_weights[service] * (1.0 - quality(distance_to_host, decay_km[service]))
     return (alone - shared) / households - quality_loss * consumption

@@ -1,0 +1,576 @@
+"""The villages' decisions and the partnerships' bookkeeping, compiled (Numba).
+
+This module is the fast path of what ``sim/agents.py`` says in plain Python: the
+same rules (:meth:`Village.decide`, :meth:`Village.consider_joining`,
+:meth:`Village.consider_leaving`, :meth:`Village.seek_partners`) written as loops
+over numpy arrays so that Numba can compile them. ``VillageModel(engine="python")``
+runs the readable version instead; ``tests/test_kernel.py`` checks that both give
+identical runs. The bookkeeping of membership (join, leave, form, dissolve) and the
+expected gains of a prospective group exist once, here, and both engines use them.
+
+Arrays are passed in named tuples (built by the model from its own arrays):
+
+* ``V`` (:data:`Villages`): village state, one row per village;
+* ``T`` (:data:`Table`): the partnership table, one row per partnership id ever made;
+* ``E`` (:data:`TieArrays`): the tie graph (CSR) with distance and trust per edge;
+* ``F`` (:data:`FormArrays`): the allowed forms' parameters, one row per form;
+* ``P`` (:data:`Constants`): scalars and per-service arrays of the scenario.
+
+Money is per household per step unless a name says otherwise, as in the model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import namedtuple
+from pathlib import Path
+
+import numpy as np
+from numba import njit
+
+from sim import behaviour
+from sim.domains import AGRICULTURE, INFRASTRUCTURE, SERVICES, agriculture
+from sim.domains import infrastructure as infra
+from sim.domains import services as svc
+from sim.shocks import correlation
+
+# Why a partnership ended (Table.reason); "left" is a voluntary exit, not an ending.
+REASONS = ("term ended", "collapsed", "too few members", "not renewed")
+TERM_ENDED, COLLAPSED, TOO_FEW, NOT_RENEWED = range(4)
+LEFT = -1
+
+Villages = namedtuple(
+    "Villages",
+    "x y district households budget income_mean income_var reference_consumption risk_aversion expertise "
+    "partnership contributed tenure expected_gain experience pending_cost fund pledged served_until upkeep_due "
+    "host_distance",
+)
+Table = namedtuple(
+    "Table",
+    "form domains alive size members consent start years term_years fund contributions defections without "
+    "end_step reason final_size next_pid",
+)
+TieArrays = namedtuple("TieArrays", "indptr cols distance trust")
+FormArrays = namedtuple(
+    "FormArrays", "setup running compliance exit_penalty term renewable bundle domains max_members allowed"
+)
+Constants = namedtuple(
+    "Constants",
+    "now in_step temperature amortisation search_cost initial_trust split_by_population pool_share "
+    "marketing_premium marketing_share district_weight local_weight correlation_km service_fixed overhead "
+    "service_decay service_weights pledge_share infra_weight irrigates irrigation_bonus build_cost lifetime "
+    "upkeep build_saving joint_budget_share collapse_steps",
+)
+
+
+def _invalidate_stale_cache() -> None:
+    """Numba's on-disk cache only notices edits to this file, not to the rules it
+    inlines from sim/domains, sim/behaviour.py and sim/shocks.py: drop the cache
+    when any of them changed, so an edited rule always takes effect."""
+    here = Path(__file__).resolve().parent
+    sources = [here / "kernel.py", here / "behaviour.py", here / "shocks.py", *sorted((here / "domains").glob("*.py"))]
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sources)).hexdigest()[:16]
+    cache = here / "__pycache__"
+    stamp = cache / "kernel.sources"
+    try:
+        if stamp.exists() and stamp.read_text() == digest:
+            return
+        cache.mkdir(exist_ok=True)
+        for old in cache.glob("kernel.*.nb[ic]"):
+            old.unlink(missing_ok=True)
+        stamp.write_text(digest)
+    except OSError:  # a read-only install: Numba then compiles in memory
+        pass
+
+
+_invalidate_stale_cache()
+
+
+# --- small queries -----------------------------------------------------------------
+@njit(cache=True)
+def edge(E, i, j):
+    """Position of the tie i -> j in the edge arrays, or -1 when i and j are not tied."""
+    for e in range(E.indptr[i], E.indptr[i + 1]):
+        if E.cols[e] == j:
+            return e
+    return -1
+
+
+@njit(cache=True)
+def is_free(V, i, covered):
+    """Is village ``i`` outside any partnership in every domain of ``covered`` (bool[3])?"""
+    for d in range(3):
+        if covered[d] and V.partnership[i, d] >= 0:
+            return False
+    return True
+
+
+@njit(cache=True)
+def covered_domains(F, form, domain):
+    """Domains (bool[3]) a partnership of ``form`` covers when sought for ``domain``."""
+    if F.bundle[form]:
+        return F.domains[form].copy()
+    out = np.zeros(3, dtype=np.bool_)
+    out[domain] = True
+    return out
+
+
+@njit(cache=True)
+def tied_to_all(E, candidate, members, k):
+    """Is ``candidate`` tied to each of the first ``k`` villages of ``members``?"""
+    for a in range(k):
+        if edge(E, candidate, members[a]) < 0:
+            return False
+    return True
+
+
+@njit(cache=True)
+def members_of(T, pid):
+    return T.members[pid, : T.size[pid]].astype(np.int64)
+
+
+@njit(cache=True)
+def term_over(T, F, pid):
+    """Has the current term run out (never, for open-ended forms)?"""
+    form = T.form[pid]
+    return F.term[form] > 0 and T.term_years[pid] >= F.term[form]
+
+
+@njit(cache=True)
+def exit_penalty(T, F, pid):
+    """Penalty (money per village) for leaving now: on any exit before the term ends."""
+    form = T.form[pid]
+    if F.exit_penalty[form] <= 0 or term_over(T, F, pid):
+        return 0.0
+    return F.exit_penalty[form]
+
+
+# --- expected gains of a prospective group -------------------------------------------
+@njit(cache=True)
+def group_gains(V, E, F, P, form, covered, members):
+    """Each member's expected gain (money per household per step) from a group of
+    ``members`` under ``form`` covering ``covered`` domains, net of running costs and
+    the amortised set-up cost; -inf for a member that cannot afford the set-up. A
+    group forms, or admits a new member, only if all of these are >= 0."""
+    k = members.shape[0]
+    total_households = 0.0
+    total_pledge = 0.0
+    host = 0  # shared services are run by the member with the most households
+    for a in range(k):
+        total_households += V.households[members[a]]
+        total_pledge += P.pledge_share * V.budget[members[a]]
+        if V.households[members[a]] > V.households[members[host]]:
+            host = a
+    gains = np.empty(k)
+    for a in range(k):
+        i = members[a]
+        h = V.households[i]
+        trust = 0.0
+        corr = 0.0
+        for b in range(k):
+            if b == a:
+                continue
+            j = members[b]
+            e = edge(E, i, j)
+            trust += E.trust[e] if e >= 0 else P.initial_trust
+            distance = np.hypot(V.x[i] - V.x[j], V.y[i] - V.y[j])
+            same = V.district[i] == V.district[j]
+            corr += correlation(distance, same, P.district_weight, P.local_weight, P.correlation_km)
+        trust /= max(k - 1, 1)
+        corr /= max(k - 1, 1)
+        compliance = trust + (1.0 - trust) * F.compliance[form]  # share of partners expected to contribute
+        consumption = V.reference_consumption[i]
+        gain = 0.0
+        if covered[AGRICULTURE]:
+            gain += agriculture.expected_gain(
+                k,
+                corr,
+                P.pool_share,
+                V.income_var[i],
+                V.income_mean[i],
+                consumption,
+                V.risk_aversion[i],
+                P.marketing_premium,
+                P.marketing_share,
+                compliance,
+            )
+        if covered[SERVICES]:
+            weight = h / total_households if P.split_by_population else 1.0 / k
+            to_host = np.hypot(V.x[i] - V.x[members[host]], V.y[i] - V.y[members[host]])
+            gain += svc.expected_gain(
+                P.service_fixed,
+                P.overhead,
+                k,
+                weight,
+                to_host,
+                P.service_decay,
+                P.service_weights,
+                consumption,
+                h,
+                compliance,
+            )
+        if covered[INFRASTRUCTURE]:
+            benefit = P.infra_weight * consumption
+            if P.irrigates:
+                benefit += P.irrigation_bonus * V.income_mean[i]
+            pledge = P.pledge_share * V.budget[i]
+            gain += infra.expected_gain(
+                P.build_cost, P.lifetime, P.upkeep, pledge, total_pledge, h / total_households, h, benefit, compliance
+            )
+        affordable = F.setup[form] <= P.joint_budget_share * V.budget[i]
+        gains[a] = gain - (F.running[form] + F.setup[form] / P.amortisation) / h if affordable else -np.inf
+    return gains
+
+
+@njit(cache=True)
+def all_gain(gains):
+    for g in gains:
+        if not g >= 0.0:
+            return False
+    return True
+
+
+# --- membership bookkeeping (both engines) --------------------------------------------
+@njit(cache=True)
+def update_host(V, T, pid):
+    """Shared services are run by the member with the most households."""
+    if not T.domains[pid, SERVICES] or T.size[pid] == 0:
+        return
+    members = members_of(T, pid)
+    host = members[np.argmax(V.households[members])]
+    for m in members:
+        V.host_distance[m] = np.hypot(V.x[m] - V.x[host], V.y[m] - V.y[host])
+
+
+@njit(cache=True)
+def refund(V, T, pid, leaver):
+    """Give ``leaver`` back what it pledged toward a project not yet built."""
+    if T.fund[pid] <= 0:
+        return
+    total = 0.0
+    for m in members_of(T, pid):
+        total += V.pledged[m]
+    share = T.fund[pid] * V.pledged[leaver] / total if total > 0 else 0.0
+    V.fund[leaver] += share
+    T.fund[pid] -= share
+    V.pledged[leaver] = 0.0
+
+
+@njit(cache=True)
+def join(V, T, F, P, i, pid, gain):
+    """Village ``i`` joins partnership ``pid``, expecting ``gain``; it pays its share
+    of the set-up cost and brings its own savings for a project into the common fund."""
+    form = T.form[pid]
+    T.members[pid, T.size[pid]] = i
+    T.consent[pid, T.size[pid]] = gain
+    T.size[pid] += 1
+    n_domains = T.domains[pid].sum()
+    for d in range(3):
+        if not T.domains[pid, d]:
+            continue
+        if V.experience[i, d, form] == 0:  # no experience yet: start from the expectation that led it to join
+            V.expected_gain[i, d, form] = gain / n_domains
+        V.partnership[i, d] = pid
+        V.contributed[i, d] = True
+        V.tenure[i, d] = 0
+        V.pending_cost[i, d] += F.setup[form] / n_domains
+    if T.domains[pid, INFRASTRUCTURE]:
+        V.pledged[i] = 0.0
+        if V.served_until[i] <= P.now:
+            T.fund[pid] += V.fund[i]
+            V.pledged[i] = V.fund[i]
+            V.fund[i] = 0.0
+    update_host(V, T, pid)
+
+
+@njit(cache=True)
+def form_partnership(V, T, E, F, P, form, covered, group):
+    """A new partnership of ``form`` covering ``covered`` with the villages of ``group``
+    (in order); returns its id. The caller has checked that all gain."""
+    pid = T.next_pid[0]
+    T.next_pid[0] += 1
+    T.form[pid] = form
+    T.domains[pid] = covered
+    T.alive[pid] = True
+    T.size[pid] = 0
+    T.start[pid] = P.now if P.in_step else P.now + 1  # its first economic year
+    gains = group_gains(V, E, F, P, form, covered, group)
+    for a in range(group.shape[0]):
+        join(V, T, F, P, group[a], pid, gains[a])
+    return pid
+
+
+@njit(cache=True)
+def dissolve(V, T, P, pid, reason):
+    """Partnership ``pid`` ends (``reason``: an index into REASONS)."""
+    members = members_of(T, pid)
+    for m in members:
+        refund(V, T, pid, m)
+    for m in members:
+        for d in range(3):
+            if T.domains[pid, d]:
+                V.partnership[m, d] = -1
+        if T.domains[pid, SERVICES]:
+            V.host_distance[m] = 0.0
+        if T.domains[pid, INFRASTRUCTURE]:
+            V.pledged[m] = 0.0
+    T.final_size[pid] = T.size[pid]
+    T.size[pid] = 0
+    T.alive[pid] = False
+    T.end_step[pid] = P.now
+    T.reason[pid] = reason
+
+
+@njit(cache=True)
+def leave(V, T, F, P, i, pid, reason):
+    """Village ``i`` leaves ``pid``. A voluntary exit (``reason`` = LEFT) pays the exit
+    penalty to the remaining members; an exit at the end of a term pays nothing."""
+    penalty = exit_penalty(T, F, pid) if reason == LEFT else 0.0
+    others = T.size[pid] - 1
+    n_domains = T.domains[pid].sum()
+    if penalty > 0 and others > 0:
+        for d in range(3):
+            if T.domains[pid, d]:
+                V.pending_cost[i, d] += penalty / n_domains
+                for m in members_of(T, pid):
+                    if m != i:
+                        V.pending_cost[m, d] -= penalty / others / n_domains
+    refund(V, T, pid, i)
+    slot = 0
+    for a in range(T.size[pid]):  # remove i, keeping the others in joining order
+        if T.members[pid, a] != i:
+            T.members[pid, slot] = T.members[pid, a]
+            T.consent[pid, slot] = T.consent[pid, a]
+            slot += 1
+    T.size[pid] = slot
+    for d in range(3):
+        if T.domains[pid, d]:
+            V.partnership[i, d] = -1
+    if T.domains[pid, SERVICES]:
+        V.host_distance[i] = 0.0
+    if T.domains[pid, INFRASTRUCTURE]:
+        V.pledged[i] = 0.0
+    if T.size[pid] < 2:
+        dissolve(V, T, P, pid, TOO_FEW if reason == LEFT else reason)
+    else:
+        update_host(V, T, pid)
+
+
+# --- the decisions (fast path of sim/agents.py) ---------------------------------------
+@njit(cache=True)
+def nearby_partnerships(V, T, E, F, i, domain, form):
+    """Partnerships of ``form`` in ``domain`` among i's ties that could take i (room
+    left, i tied to every member, i free in all their domains), nearest first."""
+    start, stop = E.indptr[i], E.indptr[i + 1]
+    pids = np.empty(stop - start, dtype=np.int64)
+    dist = np.empty(stop - start)
+    count = 0
+    for e in range(start, stop):
+        pid = V.partnership[E.cols[e], domain]
+        if pid < 0:
+            continue
+        seen = -1
+        for a in range(count):
+            if pids[a] == pid:
+                seen = a
+        if seen < 0:
+            pids[count] = pid
+            dist[count] = E.distance[e]
+            count += 1
+        elif E.distance[e] < dist[seen]:
+            dist[seen] = E.distance[e]  # distance to its nearest member
+    order = np.argsort(pids[:count], kind="mergesort")
+    order = order[np.argsort(dist[:count][order], kind="mergesort")]  # by distance, then id
+    out = np.empty(count, dtype=np.int64)
+    n_out = 0
+    for a in order:
+        pid = pids[a]
+        if T.form[pid] != form or T.size[pid] >= F.max_members[form]:
+            continue
+        if not tied_to_all(E, i, T.members[pid], T.size[pid]) or not is_free(V, i, T.domains[pid]):
+            continue
+        out[n_out] = pid
+        n_out += 1
+    return out[:n_out]
+
+
+@njit(cache=True)
+def candidates(V, E, F, P, i, form, covered):
+    """Neighbours free in all ``covered`` domains, best prospective partners first:
+    by i's expected gain from the pair weighted by trust, then distance, then index."""
+    start, stop = E.indptr[i], E.indptr[i + 1]
+    cols = np.empty(stop - start, dtype=np.int64)
+    score = np.empty(stop - start)
+    dist = np.empty(stop - start)
+    pair = np.empty(2, dtype=np.int64)
+    pair[0] = i
+    count = 0
+    for e in range(start, stop):
+        j = E.cols[e]
+        if not is_free(V, j, covered):
+            continue
+        pair[1] = j
+        gain = group_gains(V, E, F, P, form, covered, pair)[0]
+        cols[count] = j
+        score[count] = -(gain * max(E.trust[e], 1e-3))
+        dist[count] = E.distance[e]
+        count += 1
+    cols, score, dist = cols[:count], score[:count], dist[:count]
+    order = np.argsort(cols, kind="mergesort")
+    order = order[np.argsort(dist[order], kind="mergesort")]
+    order = order[np.argsort(score[order], kind="mergesort")]
+    return cols[order]
+
+
+@njit(cache=True)
+def seek_partners(V, T, E, F, P, i, domain, form):
+    """Join a nearby partnership of ``form`` that accepts i, or propose a new one to
+    neighbours in order of preference (see Village.seek_partners)."""
+    V.pending_cost[i, domain] += P.search_cost
+    covered = covered_domains(F, form, domain)
+    for pid in nearby_partnerships(V, T, E, F, i, domain, form):
+        size = T.size[pid]
+        group = np.empty(size + 1, dtype=np.int64)
+        group[:size] = T.members[pid, :size]
+        group[size] = i
+        gains = group_gains(V, E, F, P, form, covered, group)
+        if all_gain(gains):
+            join(V, T, F, P, i, pid, gains[size])
+            return True
+    # propose to neighbours in order of preference: each joins if it is tied to all
+    # members so far and every member (itself included) still gains in expectation
+    group = np.empty(F.max_members[form], dtype=np.int64)
+    group[0] = i
+    k = 1
+    for c in candidates(V, E, F, P, i, form, covered):
+        if k >= F.max_members[form]:
+            break
+        if not tied_to_all(E, c, group, k):
+            continue
+        group[k] = c
+        if all_gain(group_gains(V, E, F, P, form, covered, group[: k + 1])):
+            k += 1
+    if k < 2:
+        return False
+    form_partnership(V, T, E, F, P, form, covered, group[:k].copy())
+    return True
+
+
+@njit(cache=True)
+def consider_joining(V, T, E, F, P, i, domain, u):
+    """Stay alone or seek a partnership of some form: logit choice on the learned gain
+    of each form, net of set-up (amortised) and search costs; going alone is worth 0."""
+    n_forms = F.setup.shape[0]
+    options = np.empty(n_forms, dtype=np.int64)
+    values = np.zeros(n_forms + 1)
+    count = 0
+    h = V.households[i]
+    for form in range(n_forms):
+        if not F.allowed[form, domain] or not is_free(V, i, covered_domains(F, form, domain)):
+            continue
+        options[count] = form
+        values[count + 1] = V.expected_gain[i, domain, form] - F.setup[form] / (h * P.amortisation) - P.search_cost / h
+        count += 1
+    if count == 0:
+        return
+    choice = behaviour.logit_choice(values[: count + 1], P.temperature, u)
+    if choice > 0:
+        seek_partners(V, T, E, F, P, i, domain, options[choice - 1])
+
+
+@njit(cache=True)
+def consider_leaving(V, T, F, P, i, domain, pid, u):
+    """Stay (worth the learned gain of its form) or leave (worth minus the exit penalty)."""
+    values = np.empty(2)
+    values[0] = V.expected_gain[i, domain, T.form[pid]]
+    values[1] = -exit_penalty(T, F, pid) / V.households[i]
+    if behaviour.logit_choice(values, P.temperature, u) == 1:
+        leave(V, T, F, P, i, pid, LEFT)
+
+
+@njit(cache=True)
+def review(V, T, E, F, P, order, reviews, u):
+    """Villages review the domains drawn for them this step, one village at a time in
+    ``order`` (see Village.decide); ``u`` holds one uniform draw per village and domain."""
+    for i in order:
+        for d in range(3):
+            if not reviews[i, d]:
+                continue
+            pid = V.partnership[i, d]
+            if pid < 0:
+                consider_joining(V, T, E, F, P, i, d, u[i, d])
+            elif V.tenure[i, d] > 0:  # not if it joined this very step (e.g. a bundle sought for another domain)
+                consider_leaving(V, T, F, P, i, d, pid, u[i, d])
+
+
+# --- the partnerships' year -------------------------------------------------------------
+@njit(cache=True)
+def end_of_year(V, T, F, P, contributes):
+    """Each partnership records its year: contributions, defections; it collapses after
+    ``collapse_steps`` years with no contribution; at the end of a term it ends, or is
+    renewed by the members that still expect to gain (the others leave)."""
+    for pid in np.flatnonzero(T.alive[: T.next_pid[0]]):
+        T.years[pid] += 1
+        T.term_years[pid] += 1
+        form = T.form[pid]
+        did = 0
+        cells = 0
+        for m in members_of(T, pid):
+            for d in range(3):
+                if T.domains[pid, d]:
+                    cells += 1
+                    if contributes[m, d]:
+                        did += 1
+        T.contributions[pid] += did
+        T.defections[pid] += cells - did
+        T.without[pid] = 0 if did > 0 else T.without[pid] + 1
+        if T.without[pid] >= P.collapse_steps:
+            dissolve(V, T, P, pid, COLLAPSED)
+            continue
+        if not term_over(T, F, pid):
+            continue
+        if not F.renewable[form]:
+            dissolve(V, T, P, pid, TERM_ENDED)
+            continue
+        members = members_of(T, pid)
+        stays = np.zeros(members.shape[0], dtype=np.bool_)
+        n_domains = T.domains[pid].sum()
+        for a in range(members.shape[0]):
+            total = 0.0
+            for d in range(3):
+                if T.domains[pid, d]:
+                    total += V.expected_gain[members[a], d, form]
+            stays[a] = total / n_domains >= 0.0
+        if stays.sum() < 2:
+            dissolve(V, T, P, pid, NOT_RENEWED)
+            continue
+        for a in range(members.shape[0]):
+            if not stays[a]:
+                leave(V, T, F, P, members[a], pid, TERM_ENDED)
+        T.term_years[pid] = 0  # a new term starts next year
+
+
+@njit(cache=True)
+def pool_infrastructure(V, T, P, expertise, households, pledge_paid):
+    """Members' pledges go into each infrastructure partnership's fund; a project is
+    built when the fund reaches its cost (lower with the members' mean expertise) and
+    then serves every member for its lifetime, upkeep split by households."""
+    for pid in np.flatnonzero(T.alive[: T.next_pid[0]]):
+        if not T.domains[pid, INFRASTRUCTURE]:
+            continue
+        members = members_of(T, pid)
+        waiting = False
+        mean_expertise = 0.0
+        for m in members:
+            T.fund[pid] += pledge_paid[m]
+            V.pledged[m] += pledge_paid[m]
+            mean_expertise += expertise[m]
+            waiting = waiting or V.served_until[m] <= P.now
+        cost = infra.effective_build_cost(P.build_cost, mean_expertise / members.shape[0], P.build_saving)
+        if waiting and infra.is_built(T.fund[pid], cost):
+            T.fund[pid] -= cost
+            share = households[members] / households[members].sum()
+            for a in range(members.shape[0]):  # what is left stays owned in proportion to households
+                V.pledged[members[a]] = T.fund[pid] * share[a]
+                V.served_until[members[a]] = P.now + P.lifetime
+                V.upkeep_due[members[a]] = P.upkeep * share[a]
