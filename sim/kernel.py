@@ -87,7 +87,7 @@ _invalidate_stale_cache()
 
 
 # --- small queries -----------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def edge(E, i, j):
     """Position of the tie i -> j in the edge arrays, or -1 when i and j are not tied."""
     for e in range(E.indptr[i], E.indptr[i + 1]):
@@ -96,7 +96,7 @@ def edge(E, i, j):
     return -1
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def is_free(V, i, covered):
     """Is village ``i`` outside any partnership in every domain of ``covered`` (bool[3])?"""
     for d in range(3):
@@ -105,7 +105,7 @@ def is_free(V, i, covered):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def covered_domains(F, form, domain):
     """Domains (bool[3]) a partnership of ``form`` covers when sought for ``domain``."""
     if F.bundle[form]:
@@ -115,7 +115,7 @@ def covered_domains(F, form, domain):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def tied_to_all(E, candidate, members, k):
     """Is ``candidate`` tied to each of the first ``k`` villages of ``members``?"""
     for a in range(k):
@@ -124,19 +124,19 @@ def tied_to_all(E, candidate, members, k):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def members_of(T, pid):
     return T.members[pid, : T.size[pid]].astype(np.int64)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def term_over(T, F, pid):
     """Has the current term run out (never, for open-ended forms)?"""
     form = T.form[pid]
     return F.term[form] > 0 and T.term_years[pid] >= F.term[form]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def exit_penalty(T, F, pid):
     """Penalty (money per village) for leaving now: on any exit before the term ends."""
     form = T.form[pid]
@@ -146,86 +146,107 @@ def exit_penalty(T, F, pid):
 
 
 # --- expected gains of a prospective group -------------------------------------------
-@njit(cache=True)
-def group_gains(V, E, F, P, form, covered, members):
-    """Each member's expected gain (money per household per step) from a group of
-    ``members`` under ``form`` covering ``covered`` domains, net of running costs and
-    the amortised set-up cost; -inf for a member that cannot afford the set-up. A
-    group forms, or admits a new member, only if all of these are >= 0."""
-    k = members.shape[0]
+@njit(cache=True, inline="always")
+def group_totals(V, P, members):
+    """A prospective group's households, yearly infrastructure pledges (money), and
+    which member would host shared services (the one with the most households)."""
     total_households = 0.0
     total_pledge = 0.0
-    host = 0  # shared services are run by the member with the most households
-    for a in range(k):
+    host = 0
+    for a in range(members.shape[0]):
         total_households += V.households[members[a]]
         total_pledge += P.pledge_share * V.budget[members[a]]
         if V.households[members[a]] > V.households[members[host]]:
             host = a
-    gains = np.empty(k)
-    for a in range(k):
-        i = members[a]
-        h = V.households[i]
-        trust = 0.0
-        corr = 0.0
-        for b in range(k):
-            if b == a:
-                continue
-            j = members[b]
-            e = edge(E, i, j)
-            trust += E.trust[e] if e >= 0 else P.initial_trust
-            distance = np.hypot(V.x[i] - V.x[j], V.y[i] - V.y[j])
-            same = V.district[i] == V.district[j]
-            corr += correlation(distance, same, P.district_weight, P.local_weight, P.correlation_km)
-        trust /= max(k - 1, 1)
-        corr /= max(k - 1, 1)
-        compliance = trust + (1.0 - trust) * F.compliance[form]  # share of partners expected to contribute
-        consumption = V.reference_consumption[i]
-        gain = 0.0
-        if covered[AGRICULTURE]:
-            gain += agriculture.expected_gain(
-                k,
-                corr,
-                P.pool_share,
-                V.income_var[i],
-                V.income_mean[i],
-                consumption,
-                V.risk_aversion[i],
-                P.marketing_premium,
-                P.marketing_share,
-                compliance,
-            )
-        if covered[SERVICES]:
-            weight = h / total_households if P.split_by_population else 1.0 / k
-            to_host = np.hypot(V.x[i] - V.x[members[host]], V.y[i] - V.y[members[host]])
-            gain += svc.expected_gain(
-                P.service_fixed,
-                P.overhead,
-                k,
-                weight,
-                to_host,
-                P.service_decay,
-                P.service_weights,
-                consumption,
-                h,
-                compliance,
-            )
-        if covered[INFRASTRUCTURE]:
-            benefit = P.infra_weight * consumption
-            if P.irrigates:
-                benefit += P.irrigation_bonus * V.income_mean[i]
-            pledge = P.pledge_share * V.budget[i]
-            gain += infra.expected_gain(
-                P.build_cost, P.lifetime, P.upkeep, pledge, total_pledge, h / total_households, h, benefit, compliance
-            )
-        affordable = F.setup[form] <= P.joint_budget_share * V.budget[i]
-        gains[a] = gain - (F.running[form] + F.setup[form] / P.amortisation) / h if affordable else -np.inf
+    return total_households, total_pledge, host
+
+
+@njit(cache=True, inline="always")
+def member_gain(V, E, F, P, form, covered, members, a, total_households, total_pledge, host):
+    """Expected gain (money per household per step) of member ``a`` of the group
+    ``members`` under ``form`` covering ``covered`` domains, net of running costs and
+    the amortised set-up cost; -inf when it cannot afford the set-up."""
+    k = members.shape[0]
+    i = members[a]
+    h = V.households[i]
+    trust = 0.0
+    corr = 0.0
+    for b in range(k):
+        if b == a:
+            continue
+        j = members[b]
+        e = edge(E, i, j)
+        trust += E.trust[e] if e >= 0 else P.initial_trust
+        distance = np.hypot(V.x[i] - V.x[j], V.y[i] - V.y[j])
+        same = V.district[i] == V.district[j]
+        corr += correlation(distance, same, P.district_weight, P.local_weight, P.correlation_km)
+    trust /= max(k - 1, 1)
+    corr /= max(k - 1, 1)
+    compliance = trust + (1.0 - trust) * F.compliance[form]  # share of partners expected to contribute
+    consumption = V.reference_consumption[i]
+    gain = 0.0
+    if covered[AGRICULTURE]:
+        gain += agriculture.expected_gain(
+            k,
+            corr,
+            P.pool_share,
+            V.income_var[i],
+            V.income_mean[i],
+            consumption,
+            V.risk_aversion[i],
+            P.marketing_premium,
+            P.marketing_share,
+            compliance,
+        )
+    if covered[SERVICES]:
+        weight = h / total_households if P.split_by_population else 1.0 / k
+        to_host = np.hypot(V.x[i] - V.x[members[host]], V.y[i] - V.y[members[host]])
+        gain += svc.expected_gain(
+            P.service_fixed,
+            P.overhead,
+            k,
+            weight,
+            to_host,
+            P.service_decay,
+            P.service_weights,
+            consumption,
+            h,
+            compliance,
+        )
+    if covered[INFRASTRUCTURE]:
+        benefit = P.infra_weight * consumption
+        if P.irrigates:
+            benefit += P.irrigation_bonus * V.income_mean[i]
+        pledge = P.pledge_share * V.budget[i]
+        gain += infra.expected_gain(
+            P.build_cost, P.lifetime, P.upkeep, pledge, total_pledge, h / total_households, h, benefit, compliance
+        )
+    if F.setup[form] > P.joint_budget_share * V.budget[i]:
+        return -np.inf
+    return gain - (F.running[form] + F.setup[form] / P.amortisation) / h
+
+
+@njit(cache=True)
+def group_gains(V, E, F, P, form, covered, members):
+    """Each member's expected gain (money per household per step) from a group of
+    ``members`` under ``form`` covering ``covered`` domains (see member_gain). A
+    group forms, or admits a new member, only if all of these are >= 0."""
+    total_households, total_pledge, host = group_totals(V, P, members)
+    gains = np.empty(members.shape[0])
+    for a in range(members.shape[0]):
+        gains[a] = member_gain(V, E, F, P, form, covered, members, a, total_households, total_pledge, host)
     return gains
 
 
 @njit(cache=True)
-def all_gain(gains):
-    for g in gains:
-        if not g >= 0.0:
+def group_accepts(V, E, F, P, form, covered, members):
+    """Does every member of ``members`` expect to gain (all group_gains >= 0)? Asks the
+    newest member (the last) first and stops at the first refusal."""
+    total_households, total_pledge, host = group_totals(V, P, members)
+    k = members.shape[0]
+    for step in range(k):
+        a = k - 1 - step
+        if not member_gain(V, E, F, P, form, covered, members, a, total_households, total_pledge, host) >= 0.0:
             return False
     return True
 
@@ -433,9 +454,8 @@ def seek_partners(V, T, E, F, P, i, domain, form):
         group = np.empty(size + 1, dtype=np.int64)
         group[:size] = T.members[pid, :size]
         group[size] = i
-        gains = group_gains(V, E, F, P, form, covered, group)
-        if all_gain(gains):
-            join(V, T, F, P, i, pid, gains[size])
+        if group_accepts(V, E, F, P, form, covered, group):
+            join(V, T, F, P, i, pid, group_gains(V, E, F, P, form, covered, group)[size])
             return True
     # propose to neighbours in order of preference: each joins if it is tied to all
     # members so far and every member (itself included) still gains in expectation
@@ -448,7 +468,7 @@ def seek_partners(V, T, E, F, P, i, domain, form):
         if not tied_to_all(E, c, group, k):
             continue
         group[k] = c
-        if all_gain(group_gains(V, E, F, P, form, covered, group[: k + 1])):
+        if group_accepts(V, E, F, P, form, covered, group[: k + 1]):
             k += 1
     if k < 2:
         return False
@@ -548,6 +568,27 @@ def end_of_year(V, T, F, P, contributes):
             if not stays[a]:
                 leave(V, T, F, P, members[a], pid, TERM_ENDED)
         T.term_years[pid] = 0  # a new term starts next year
+
+
+@njit(cache=True)
+def partner_edges(indptr, cols, pid):
+    """Positions of the ties i -> j whose two ends are in the same partnership
+    (``pid``: each village's partnership id in one domain, -1 alone)."""
+    count = 0
+    for i in range(pid.shape[0]):
+        if pid[i] >= 0:
+            for e in range(indptr[i], indptr[i + 1]):
+                if pid[cols[e]] == pid[i]:
+                    count += 1
+    out = np.empty(count, dtype=np.int64)
+    count = 0
+    for i in range(pid.shape[0]):
+        if pid[i] >= 0:
+            for e in range(indptr[i], indptr[i + 1]):
+                if pid[cols[e]] == pid[i]:
+                    out[count] = e
+                    count += 1
+    return out
 
 
 @njit(cache=True)

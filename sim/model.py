@@ -226,6 +226,7 @@ class VillageModel(mesa.Model):
         self.amortisation = p["cooperation"]["amortisation_steps"]
         self.decision_rng = np.random.default_rng(self._stream(STREAM_DECISIONS))
         self.in_step = False  # True while step() runs (partnerships formed then start this year)
+        self._edge_cache: dict[int, np.ndarray] | None = None  # partner ties by domain, during a step
         self.table = PartnershipTable(max((f.max_members for f in self.form_list), default=2))
         self.transfers_log: list[float] = []  # per step, the largest |sum| of transfers within a pool (should be 0)
         self.fine_imbalance: list[float] = []  # per step, fines paid minus fines received (should be 0)
@@ -545,9 +546,11 @@ class VillageModel(mesa.Model):
         """One year, in the order of the ODD process overview."""
         self.in_step = True
         self.review_partnerships()
+        self._edge_cache = {}  # membership is now fixed until the end of the year
         shocks = self.environment.draw(self.steps)
         contributes = self.decide_contributions()
         self.run_economy(shocks, contributes)
+        self._edge_cache = None
         self.end_partnerships(contributes)
         if self.counterfactual is not None:
             self.counterfactual.step()
@@ -588,9 +591,17 @@ class VillageModel(mesa.Model):
                 self.villages[i].decide(domains, u[i])
 
     def _partner_edges(self, domain: int) -> np.ndarray:
-        """Mask of ties whose two ends are partners in ``domain``."""
-        pid = self.state.partnership[:, domain]
-        return (pid[self.ties.rows] >= 0) & (pid[self.ties.rows] == pid[self.ties.cols])
+        """Positions of the ties whose two ends are partners in ``domain`` (ties i -> j
+        with i and j in the same partnership). Membership is fixed from the end of the
+        review to the end of the year, so within a step they are computed once."""
+        cache = self._edge_cache
+        if cache is not None and domain in cache:
+            return cache[domain]
+        pid = np.ascontiguousarray(self.state.partnership[:, domain])
+        edges = kernel.partner_edges(self.ties.indptr, self.ties.cols, pid)
+        if cache is not None:
+            cache[domain] = edges
+        return edges
 
     def decide_contributions(self) -> np.ndarray:
         """Contribute or free-ride, for every member of every partnership (batch
@@ -633,7 +644,7 @@ class VillageModel(mesa.Model):
             else:  # imitate_best
                 best = np.full(n, -np.inf)
                 np.maximum.at(best, t.rows[same], s.payoff[t.cols[same], d])
-                is_best = same & (s.payoff[t.cols, d] == best[t.rows])
+                is_best = same[s.payoff[t.cols[same], d] == best[t.rows[same]]]
                 best_action = np.bincount(t.rows[is_best], weights=s.contributed[t.cols[is_best], d], minlength=n) > 0
                 action = behaviour.imitate_best(s.contributed[:, d], s.payoff[:, d], best, best_action)
             action = behaviour.with_errors(action, self.params["behaviour"]["error_rate"], u_error[:, d])
@@ -890,7 +901,7 @@ class VillageModel(mesa.Model):
         cap = p["cooperation"]["capacity"]
         for d in range(3):
             same = self._partner_edges(d)
-            if not same.any():
+            if same.size == 0:
                 continue
             form_idx = self._form_index(d)
             f_edge = form_idx[t.rows[same]]
