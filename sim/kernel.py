@@ -13,8 +13,13 @@ Arrays are passed in named tuples (built by the model from its own arrays):
 * ``V`` (:data:`Villages`): village state, one row per village;
 * ``T`` (:data:`Table`): the partnership table, one row per partnership id ever made;
 * ``E`` (:data:`TieArrays`): the tie graph (CSR) with distance and trust per edge;
-* ``F`` (:data:`FormArrays`): the allowed forms' parameters, one row per form;
-* ``P`` (:data:`Constants`): scalars and per-service arrays of the scenario.
+* ``F``: the allowed forms, a tuple of :data:`FormRule` (numbers only), by form index;
+* ``P`` (:data:`Constants`): the scenario's numbers, and the services as a matrix.
+
+The expected gains of a prospective group, evaluated tens of thousands of times per
+step, take plain arrays instead (``g``, from :func:`gain_inputs`, and the ties' CSR
+arrays): reading an array out of a named tuple costs Numba a reference count each
+time, and that, not the arithmetic, dominated the cost.
 
 Money is per household per step unless a name says otherwise, as in the model.
 """
@@ -51,16 +56,22 @@ Table = namedtuple(
     "end_step reason final_size next_pid",
 )
 TieArrays = namedtuple("TieArrays", "indptr cols distance trust")
-FormArrays = namedtuple(
-    "FormArrays", "setup running compliance exit_penalty term renewable bundle domains max_members allowed"
+FormRule = namedtuple(
+    "FormRule",
+    "setup running compliance exit_penalty term renewable bundle max_members "
+    "covers_agriculture covers_services covers_infrastructure "
+    "allowed_agriculture allowed_services allowed_infrastructure",
 )
 Constants = namedtuple(
     "Constants",
     "now in_step temperature amortisation search_cost initial_trust split_by_population pool_share "
-    "marketing_premium marketing_share district_weight local_weight correlation_km service_fixed overhead "
-    "service_decay service_weights pledge_share infra_weight irrigates irrigation_bonus build_cost lifetime "
-    "upkeep build_saving joint_budget_share collapse_steps",
+    "marketing_premium marketing_share district_weight local_weight correlation_km overhead "
+    "pledge_share infra_weight irrigates irrigation_bonus build_cost lifetime "
+    "upkeep build_saving joint_budget_share collapse_steps services",
 )
+# Columns of the gain-input matrix g (one row per village), and rows of P.services.
+X, Y, DISTRICT, HOUSEHOLDS, BUDGET, INCOME_MEAN, INCOME_VAR, REFERENCE_CONSUMPTION, RISK_AVERSION = range(9)
+FIXED_COST, DECAY_KM, UTILITY_WEIGHT = range(3)
 
 
 def _invalidate_stale_cache() -> None:
@@ -88,127 +99,142 @@ _invalidate_stale_cache()
 
 # --- small queries -----------------------------------------------------------------
 @njit(cache=True, inline="always")
-def edge(E, i, j):
+def edge(indptr, cols, i, j):
     """Position of the tie i -> j in the edge arrays, or -1 when i and j are not tied."""
-    for e in range(E.indptr[i], E.indptr[i + 1]):
-        if E.cols[e] == j:
+    for e in range(indptr[i], indptr[i + 1]):
+        if cols[e] == j:
             return e
     return -1
 
 
 @njit(cache=True, inline="always")
-def is_free(V, i, covered):
-    """Is village ``i`` outside any partnership in every domain of ``covered`` (bool[3])?"""
-    for d in range(3):
-        if covered[d] and V.partnership[i, d] >= 0:
+def tied_to_all(indptr, cols, candidate, members, k):
+    """Is ``candidate`` tied to each of the first ``k`` villages of ``members``?"""
+    for a in range(k):
+        if edge(indptr, cols, candidate, members[a]) < 0:
             return False
     return True
 
 
 @njit(cache=True, inline="always")
-def covered_domains(F, form, domain):
-    """Domains (bool[3]) a partnership of ``form`` covers when sought for ``domain``."""
-    if F.bundle[form]:
-        return F.domains[form].copy()
+def is_free(partnership, i, covered):
+    """Is village ``i`` outside any partnership in every domain of ``covered`` (bool[3])?"""
+    for d in range(3):
+        if covered[d] and partnership[i, d] >= 0:
+            return False
+    return True
+
+
+@njit(cache=True)
+def covered_domains(form, domain):
+    """Domains (bool[3]) a partnership of ``form`` (a FormRule) covers when sought for ``domain``."""
     out = np.zeros(3, dtype=np.bool_)
-    out[domain] = True
+    if form.bundle:
+        out[AGRICULTURE] = form.covers_agriculture
+        out[SERVICES] = form.covers_services
+        out[INFRASTRUCTURE] = form.covers_infrastructure
+    else:
+        out[domain] = True
     return out
 
 
 @njit(cache=True, inline="always")
-def tied_to_all(E, candidate, members, k):
-    """Is ``candidate`` tied to each of the first ``k`` villages of ``members``?"""
-    for a in range(k):
-        if edge(E, candidate, members[a]) < 0:
-            return False
-    return True
+def allowed(form, domain):
+    """May a village choose ``form`` (a FormRule) for ``domain``? (allowed, covering it, mandate)"""
+    if domain == AGRICULTURE:
+        return form.allowed_agriculture
+    if domain == SERVICES:
+        return form.allowed_services
+    return form.allowed_infrastructure
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def members_of(T, pid):
-    return T.members[pid, : T.size[pid]].astype(np.int64)
+    return T.members[pid, : T.size[pid]].copy()
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def term_over(T, F, pid):
     """Has the current term run out (never, for open-ended forms)?"""
-    form = T.form[pid]
-    return F.term[form] > 0 and T.term_years[pid] >= F.term[form]
+    form = F[T.form[pid]]
+    return form.term > 0 and T.term_years[pid] >= form.term
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def exit_penalty(T, F, pid):
     """Penalty (money per village) for leaving now: on any exit before the term ends."""
-    form = T.form[pid]
-    if F.exit_penalty[form] <= 0 or term_over(T, F, pid):
+    form = F[T.form[pid]]
+    if form.exit_penalty <= 0 or term_over(T, F, pid):
         return 0.0
-    return F.exit_penalty[form]
+    return form.exit_penalty
 
 
 # --- expected gains of a prospective group -------------------------------------------
-@njit(cache=True, inline="always")
-def group_totals(V, P, members):
-    """A prospective group's households, yearly infrastructure pledges (money), and
-    which member would host shared services (the one with the most households)."""
-    total_households = 0.0
-    total_pledge = 0.0
-    host = 0
-    for a in range(members.shape[0]):
-        total_households += V.households[members[a]]
-        total_pledge += P.pledge_share * V.budget[members[a]]
-        if V.households[members[a]] > V.households[members[host]]:
-            host = a
-    return total_households, total_pledge, host
+@njit(cache=True)
+def gain_inputs(V):
+    """What the expected gains read of each village, one row per village (columns X ...
+    RISK_AVERSION). None of it changes while villages review their partnerships."""
+    g = np.empty((V.x.shape[0], 9))
+    g[:, X] = V.x
+    g[:, Y] = V.y
+    g[:, DISTRICT] = V.district
+    g[:, HOUSEHOLDS] = V.households
+    g[:, BUDGET] = V.budget
+    g[:, INCOME_MEAN] = V.income_mean
+    g[:, INCOME_VAR] = V.income_var
+    g[:, REFERENCE_CONSUMPTION] = V.reference_consumption
+    g[:, RISK_AVERSION] = V.risk_aversion
+    return g
 
 
 @njit(cache=True, inline="always")
-def member_gain(V, E, F, P, form, covered, members, a, total_households, total_pledge, host):
+def member_gain(g, indptr, cols, trust, services, P, form, covered, members, a, total_households, total_pledge, host):
     """Expected gain (money per household per step) of member ``a`` of the group
-    ``members`` under ``form`` covering ``covered`` domains, net of running costs and
-    the amortised set-up cost; -inf when it cannot afford the set-up."""
+    ``members`` under ``form`` (a FormRule) covering ``covered`` domains, net of running
+    costs and the amortised set-up cost; -inf when it cannot afford the set-up."""
     k = members.shape[0]
     i = members[a]
-    h = V.households[i]
-    trust = 0.0
+    h = g[i, HOUSEHOLDS]
+    mean_trust = 0.0
     corr = 0.0
     for b in range(k):
         if b == a:
             continue
         j = members[b]
-        e = edge(E, i, j)
-        trust += E.trust[e] if e >= 0 else P.initial_trust
-        distance = np.hypot(V.x[i] - V.x[j], V.y[i] - V.y[j])
-        same = V.district[i] == V.district[j]
+        e = edge(indptr, cols, i, j)
+        mean_trust += trust[e] if e >= 0 else P.initial_trust
+        distance = np.hypot(g[i, X] - g[j, X], g[i, Y] - g[j, Y])
+        same = g[i, DISTRICT] == g[j, DISTRICT]
         corr += correlation(distance, same, P.district_weight, P.local_weight, P.correlation_km)
-    trust /= max(k - 1, 1)
+    mean_trust /= max(k - 1, 1)
     corr /= max(k - 1, 1)
-    compliance = trust + (1.0 - trust) * F.compliance[form]  # share of partners expected to contribute
-    consumption = V.reference_consumption[i]
+    compliance = mean_trust + (1.0 - mean_trust) * form.compliance  # share of partners expected to contribute
+    consumption = g[i, REFERENCE_CONSUMPTION]
     gain = 0.0
     if covered[AGRICULTURE]:
         gain += agriculture.expected_gain(
             k,
             corr,
             P.pool_share,
-            V.income_var[i],
-            V.income_mean[i],
+            g[i, INCOME_VAR],
+            g[i, INCOME_MEAN],
             consumption,
-            V.risk_aversion[i],
+            g[i, RISK_AVERSION],
             P.marketing_premium,
             P.marketing_share,
             compliance,
         )
     if covered[SERVICES]:
         weight = h / total_households if P.split_by_population else 1.0 / k
-        to_host = np.hypot(V.x[i] - V.x[members[host]], V.y[i] - V.y[members[host]])
+        to_host = np.hypot(g[i, X] - g[members[host], X], g[i, Y] - g[members[host], Y])
         gain += svc.expected_gain(
-            P.service_fixed,
+            services[FIXED_COST],
             P.overhead,
             k,
             weight,
             to_host,
-            P.service_decay,
-            P.service_weights,
+            services[DECAY_KM],
+            services[UTILITY_WEIGHT],
             consumption,
             h,
             compliance,
@@ -216,37 +242,57 @@ def member_gain(V, E, F, P, form, covered, members, a, total_households, total_p
     if covered[INFRASTRUCTURE]:
         benefit = P.infra_weight * consumption
         if P.irrigates:
-            benefit += P.irrigation_bonus * V.income_mean[i]
-        pledge = P.pledge_share * V.budget[i]
+            benefit += P.irrigation_bonus * g[i, INCOME_MEAN]
+        pledge = P.pledge_share * g[i, BUDGET]
         gain += infra.expected_gain(
             P.build_cost, P.lifetime, P.upkeep, pledge, total_pledge, h / total_households, h, benefit, compliance
         )
-    if F.setup[form] > P.joint_budget_share * V.budget[i]:
+    if form.setup > P.joint_budget_share * g[i, BUDGET]:
         return -np.inf
-    return gain - (F.running[form] + F.setup[form] / P.amortisation) / h
+    return gain - (form.running + form.setup / P.amortisation) / h
+
+
+@njit(cache=True, inline="always")
+def group_totals(g, P, members):
+    """A prospective group's households, yearly infrastructure pledges (money), and
+    which member would host shared services (the one with the most households)."""
+    total_households = 0.0
+    total_pledge = 0.0
+    host = 0
+    for a in range(members.shape[0]):
+        total_households += g[members[a], HOUSEHOLDS]
+        total_pledge += P.pledge_share * g[members[a], BUDGET]
+        if g[members[a], HOUSEHOLDS] > g[members[host], HOUSEHOLDS]:
+            host = a
+    return total_households, total_pledge, host
 
 
 @njit(cache=True)
-def group_gains(V, E, F, P, form, covered, members):
+def group_gains(g, indptr, cols, trust, services, P, form, covered, members):
     """Each member's expected gain (money per household per step) from a group of
     ``members`` under ``form`` covering ``covered`` domains (see member_gain). A
     group forms, or admits a new member, only if all of these are >= 0."""
-    total_households, total_pledge, host = group_totals(V, P, members)
+    total_households, total_pledge, host = group_totals(g, P, members)
     gains = np.empty(members.shape[0])
     for a in range(members.shape[0]):
-        gains[a] = member_gain(V, E, F, P, form, covered, members, a, total_households, total_pledge, host)
+        gains[a] = member_gain(
+            g, indptr, cols, trust, services, P, form, covered, members, a, total_households, total_pledge, host
+        )
     return gains
 
 
 @njit(cache=True)
-def group_accepts(V, E, F, P, form, covered, members):
+def group_accepts(g, indptr, cols, trust, services, P, form, covered, members):
     """Does every member of ``members`` expect to gain (all group_gains >= 0)? Asks the
     newest member (the last) first and stops at the first refusal."""
-    total_households, total_pledge, host = group_totals(V, P, members)
+    total_households, total_pledge, host = group_totals(g, P, members)
     k = members.shape[0]
     for step in range(k):
         a = k - 1 - step
-        if not member_gain(V, E, F, P, form, covered, members, a, total_households, total_pledge, host) >= 0.0:
+        gain = member_gain(
+            g, indptr, cols, trust, services, P, form, covered, members, a, total_households, total_pledge, host
+        )
+        if not gain >= 0.0:
             return False
     return True
 
@@ -294,7 +340,7 @@ def join(V, T, F, P, i, pid, gain):
         V.partnership[i, d] = pid
         V.contributed[i, d] = True
         V.tenure[i, d] = 0
-        V.pending_cost[i, d] += F.setup[form] / n_domains
+        V.pending_cost[i, d] += F[form].setup / n_domains
     if T.domains[pid, INFRASTRUCTURE]:
         V.pledged[i] = 0.0
         if V.served_until[i] <= P.now:
@@ -305,9 +351,9 @@ def join(V, T, F, P, i, pid, gain):
 
 
 @njit(cache=True)
-def form_partnership(V, T, E, F, P, form, covered, group):
+def form_partnership(V, T, E, F, P, g, form, covered, group):
     """A new partnership of ``form`` covering ``covered`` with the villages of ``group``
-    (in order); returns its id. The caller has checked that all gain."""
+    (in order); returns its id. The caller has checked that all gain (``g``: gain_inputs)."""
     pid = T.next_pid[0]
     T.next_pid[0] += 1
     T.form[pid] = form
@@ -315,7 +361,7 @@ def form_partnership(V, T, E, F, P, form, covered, group):
     T.alive[pid] = True
     T.size[pid] = 0
     T.start[pid] = P.now if P.in_step else P.now + 1  # its first economic year
-    gains = group_gains(V, E, F, P, form, covered, group)
+    gains = group_gains(g, E.indptr, E.cols, E.trust, P.services, P, F[form], covered, group)
     for a in range(group.shape[0]):
         join(V, T, F, P, group[a], pid, gains[a])
     return pid
@@ -382,12 +428,14 @@ def leave(V, T, F, P, i, pid, reason):
 def nearby_partnerships(V, T, E, F, i, domain, form):
     """Partnerships of ``form`` in ``domain`` among i's ties that could take i (room
     left, i tied to every member, i free in all their domains), nearest first."""
-    start, stop = E.indptr[i], E.indptr[i + 1]
+    indptr, cols, distance = E.indptr, E.cols, E.distance
+    partnership, t_form, t_size, t_members, t_domains = V.partnership, T.form, T.size, T.members, T.domains
+    start, stop = indptr[i], indptr[i + 1]
     pids = np.empty(stop - start, dtype=np.int64)
     dist = np.empty(stop - start)
     count = 0
     for e in range(start, stop):
-        pid = V.partnership[E.cols[e], domain]
+        pid = partnership[cols[e], domain]
         if pid < 0:
             continue
         seen = -1
@@ -396,19 +444,19 @@ def nearby_partnerships(V, T, E, F, i, domain, form):
                 seen = a
         if seen < 0:
             pids[count] = pid
-            dist[count] = E.distance[e]
+            dist[count] = distance[e]
             count += 1
-        elif E.distance[e] < dist[seen]:
-            dist[seen] = E.distance[e]  # distance to its nearest member
+        elif distance[e] < dist[seen]:
+            dist[seen] = distance[e]  # distance to its nearest member
     order = np.argsort(pids[:count], kind="mergesort")
     order = order[np.argsort(dist[:count][order], kind="mergesort")]  # by distance, then id
     out = np.empty(count, dtype=np.int64)
     n_out = 0
     for a in order:
         pid = pids[a]
-        if T.form[pid] != form or T.size[pid] >= F.max_members[form]:
+        if t_form[pid] != form or t_size[pid] >= F[form].max_members:
             continue
-        if not tied_to_all(E, i, T.members[pid], T.size[pid]) or not is_free(V, i, T.domains[pid]):
+        if not tied_to_all(indptr, cols, i, t_members[pid], t_size[pid]) or not is_free(partnership, i, t_domains[pid]):
             continue
         out[n_out] = pid
         n_out += 1
@@ -416,86 +464,92 @@ def nearby_partnerships(V, T, E, F, i, domain, form):
 
 
 @njit(cache=True)
-def candidates(V, E, F, P, i, form, covered):
+def candidates(g, partnership, indptr, cols, distance, trust, services, P, form, covered, i):
     """Neighbours free in all ``covered`` domains, best prospective partners first:
     by i's expected gain from the pair weighted by trust, then distance, then index."""
-    start, stop = E.indptr[i], E.indptr[i + 1]
-    cols = np.empty(stop - start, dtype=np.int64)
+    start, stop = indptr[i], indptr[i + 1]
+    found = np.empty(stop - start, dtype=np.int64)
     score = np.empty(stop - start)
     dist = np.empty(stop - start)
     pair = np.empty(2, dtype=np.int64)
     pair[0] = i
     count = 0
     for e in range(start, stop):
-        j = E.cols[e]
-        if not is_free(V, j, covered):
+        j = cols[e]
+        if not is_free(partnership, j, covered):
             continue
         pair[1] = j
-        gain = group_gains(V, E, F, P, form, covered, pair)[0]
-        cols[count] = j
-        score[count] = -(gain * max(E.trust[e], 1e-3))
-        dist[count] = E.distance[e]
+        total_households, total_pledge, host = group_totals(g, P, pair)
+        gain = member_gain(
+            g, indptr, cols, trust, services, P, form, covered, pair, 0, total_households, total_pledge, host
+        )
+        found[count] = j
+        score[count] = -(gain * max(trust[e], 1e-3))
+        dist[count] = distance[e]
         count += 1
-    cols, score, dist = cols[:count], score[:count], dist[:count]
-    order = np.argsort(cols, kind="mergesort")
+    found, score, dist = found[:count], score[:count], dist[:count]
+    order = np.argsort(found, kind="mergesort")
     order = order[np.argsort(dist[order], kind="mergesort")]
     order = order[np.argsort(score[order], kind="mergesort")]
-    return cols[order]
+    return found[order]
 
 
 @njit(cache=True)
-def seek_partners(V, T, E, F, P, i, domain, form):
+def seek_partners(V, T, E, F, P, g, i, domain, form):
     """Join a nearby partnership of ``form`` that accepts i, or propose a new one to
     neighbours in order of preference (see Village.seek_partners)."""
+    indptr, cols, trust, services = E.indptr, E.cols, E.trust, P.services
+    rule = F[form]
     V.pending_cost[i, domain] += P.search_cost
-    covered = covered_domains(F, form, domain)
+    covered = covered_domains(rule, domain)
     for pid in nearby_partnerships(V, T, E, F, i, domain, form):
         size = T.size[pid]
         group = np.empty(size + 1, dtype=np.int64)
         group[:size] = T.members[pid, :size]
         group[size] = i
-        if group_accepts(V, E, F, P, form, covered, group):
-            join(V, T, F, P, i, pid, group_gains(V, E, F, P, form, covered, group)[size])
+        if group_accepts(g, indptr, cols, trust, services, P, rule, covered, group):
+            join(V, T, F, P, i, pid, group_gains(g, indptr, cols, trust, services, P, rule, covered, group)[size])
             return True
     # propose to neighbours in order of preference: each joins if it is tied to all
     # members so far and every member (itself included) still gains in expectation
-    group = np.empty(F.max_members[form], dtype=np.int64)
+    group = np.empty(rule.max_members, dtype=np.int64)
     group[0] = i
     k = 1
-    for c in candidates(V, E, F, P, i, form, covered):
-        if k >= F.max_members[form]:
+    for c in candidates(g, V.partnership, indptr, cols, E.distance, trust, services, P, rule, covered, i):
+        if k >= rule.max_members:
             break
-        if not tied_to_all(E, c, group, k):
+        if not tied_to_all(indptr, cols, c, group, k):
             continue
         group[k] = c
-        if group_accepts(V, E, F, P, form, covered, group[: k + 1]):
+        if group_accepts(g, indptr, cols, trust, services, P, rule, covered, group[: k + 1]):
             k += 1
     if k < 2:
         return False
-    form_partnership(V, T, E, F, P, form, covered, group[:k].copy())
+    form_partnership(V, T, E, F, P, g, form, covered, group[:k].copy())
     return True
 
 
 @njit(cache=True)
-def consider_joining(V, T, E, F, P, i, domain, u):
+def consider_joining(V, T, E, F, P, g, i, domain, u):
     """Stay alone or seek a partnership of some form: logit choice on the learned gain
     of each form, net of set-up (amortised) and search costs; going alone is worth 0."""
-    n_forms = F.setup.shape[0]
+    n_forms = len(F)
     options = np.empty(n_forms, dtype=np.int64)
     values = np.zeros(n_forms + 1)
     count = 0
     h = V.households[i]
     for form in range(n_forms):
-        if not F.allowed[form, domain] or not is_free(V, i, covered_domains(F, form, domain)):
+        rule = F[form]
+        if not allowed(rule, domain) or not is_free(V.partnership, i, covered_domains(rule, domain)):
             continue
         options[count] = form
-        values[count + 1] = V.expected_gain[i, domain, form] - F.setup[form] / (h * P.amortisation) - P.search_cost / h
+        values[count + 1] = V.expected_gain[i, domain, form] - rule.setup / (h * P.amortisation) - P.search_cost / h
         count += 1
     if count == 0:
         return
     choice = behaviour.logit_choice(values[: count + 1], P.temperature, u)
     if choice > 0:
-        seek_partners(V, T, E, F, P, i, domain, options[choice - 1])
+        seek_partners(V, T, E, F, P, g, i, domain, options[choice - 1])
 
 
 @njit(cache=True)
@@ -512,14 +566,16 @@ def consider_leaving(V, T, F, P, i, domain, pid, u):
 def review(V, T, E, F, P, order, reviews, u):
     """Villages review the domains drawn for them this step, one village at a time in
     ``order`` (see Village.decide); ``u`` holds one uniform draw per village and domain."""
+    g = gain_inputs(V)
+    partnership, tenure = V.partnership, V.tenure
     for i in order:
         for d in range(3):
             if not reviews[i, d]:
                 continue
-            pid = V.partnership[i, d]
+            pid = partnership[i, d]
             if pid < 0:
-                consider_joining(V, T, E, F, P, i, d, u[i, d])
-            elif V.tenure[i, d] > 0:  # not if it joined this very step (e.g. a bundle sought for another domain)
+                consider_joining(V, T, E, F, P, g, i, d, u[i, d])
+            elif tenure[i, d] > 0:  # not if it joined this very step (e.g. a bundle sought for another domain)
                 consider_leaving(V, T, F, P, i, d, pid, u[i, d])
 
 
@@ -549,7 +605,7 @@ def end_of_year(V, T, F, P, contributes):
             continue
         if not term_over(T, F, pid):
             continue
-        if not F.renewable[form]:
+        if not F[form].renewable:
             dissolve(V, T, P, pid, TERM_ENDED)
             continue
         members = members_of(T, pid)

@@ -343,31 +343,33 @@ class VillageModel(mesa.Model):
         if beh["initial_trust_sd"] == 0:
             self.ties.trust[:] = beh["initial_trust"]
         self.villages = [Village(self, i) for i in range(n)]
-        self._forms = self._form_arrays()
+        self._forms = self._form_rules()
         self._ties = kernel.TieArrays(self.ties.indptr, self.ties.cols, self.ties.distance, self.ties.trust)
 
-    def _form_arrays(self) -> kernel.FormArrays:
-        """The allowed forms' parameters as arrays (one row per form), for sim/kernel.py."""
-        forms = self.form_list or []
-        allowed = np.zeros((len(forms), 3), dtype=bool)
-        for d in range(3):
-            for form in self.forms_for(d):
-                allowed[form.index, d] = True
-        domains = np.zeros((len(forms), 3), dtype=bool)
-        for form in forms:
-            domains[form.index, list(form.domains)] = True
-        return kernel.FormArrays(
-            setup=np.array([self.setup_cost(f) for f in forms], dtype=float),
-            running=np.array([self.running_cost(f) for f in forms], dtype=float),
-            compliance=np.array([f.enforced_compliance for f in forms], dtype=float),
-            exit_penalty=np.array([f.exit_penalty for f in forms], dtype=float),
-            term=np.array([f.term for f in forms], dtype=np.int64),
-            renewable=np.array([f.renewable for f in forms], dtype=bool),
-            bundle=np.array([f.bundle for f in forms], dtype=bool),
-            domains=domains,
-            max_members=np.array([f.max_members for f in forms], dtype=np.int64),
-            allowed=allowed,
+    def _form_rules(self) -> tuple[kernel.FormRule, ...]:
+        """The allowed forms' parameters for sim/kernel.py, by form index (one unused
+        placeholder when no form is allowed, so the compiled code has one type)."""
+        allowed = {d: {f.name for f in self.forms_for(d)} for d in range(3)}
+        rules = tuple(
+            kernel.FormRule(
+                setup=float(self.setup_cost(f)),
+                running=float(self.running_cost(f)),
+                compliance=float(f.enforced_compliance),
+                exit_penalty=float(f.exit_penalty),
+                term=int(f.term),
+                renewable=bool(f.renewable),
+                bundle=bool(f.bundle),
+                max_members=int(f.max_members),
+                covers_agriculture=AGRICULTURE in f.domains,
+                covers_services=SERVICES in f.domains,
+                covers_infrastructure=INFRASTRUCTURE in f.domains,
+                allowed_agriculture=f.name in allowed[AGRICULTURE],
+                allowed_services=f.name in allowed[SERVICES],
+                allowed_infrastructure=f.name in allowed[INFRASTRUCTURE],
+            )
+            for f in self.form_list
         )
+        return rules or (kernel.FormRule(0.0, 0.0, 0.0, 0.0, 0, False, False, 2, *[False] * 6),)
 
     def _constants(self) -> kernel.Constants:
         """The scenario's scalars for sim/kernel.py, with the current step."""
@@ -387,10 +389,7 @@ class VillageModel(mesa.Model):
             district_weight=float(drought["district_weight"]),
             local_weight=float(drought["local_weight"]),
             correlation_km=float(drought["correlation_length_km"]),
-            service_fixed=self._service_fixed.astype(float),
             overhead=float(p["services"]["coordination_overhead"]),
-            service_decay=self._service_decay.astype(float),
-            service_weights=self._service_weights.astype(float),
             pledge_share=float(q["pledge_share"]),
             infra_weight=float(q["utility_weight"]),
             irrigates=bool(q["irrigates"]),
@@ -401,6 +400,7 @@ class VillageModel(mesa.Model):
             build_saving=float(q["expertise_cost_saving"]),
             joint_budget_share=float(p["policy"]["joint_budget_share"]),
             collapse_steps=int(p["cooperation"]["collapse_steps"]),
+            services=np.array([self._service_fixed, self._service_decay, self._service_weights], dtype=float),
         )
 
     def _villages(self) -> kernel.Villages:
@@ -471,11 +471,20 @@ class VillageModel(mesa.Model):
         V, T, E, F, _ = self._kernel_args()
         return [Partnership(self, int(pid)) for pid in kernel.nearby_partnerships(V, T, E, F, i, domain, form.index)]
 
+    def _gain_args(self) -> tuple:
+        """What kernel.group_gains and kernel.candidates read besides the group itself."""
+        V, _, E, _, P = self._kernel_args()
+        return kernel.gain_inputs(V), E.indptr, E.cols, E.trust, P.services, P
+
     def candidates(self, i: int, covered: tuple[int, ...], form: Form) -> list[int]:
         """Neighbours free in all ``covered`` domains, best prospective partners first
         (ranked by i's expected gain from the pair, weighted by trust; then distance)."""
-        V, _, E, F, P = self._kernel_args()
-        return [int(j) for j in kernel.candidates(V, E, F, P, i, form.index, self._domain_mask(covered))]
+        g, indptr, cols, trust, services, P = self._gain_args()
+        rule, mask = self._forms[form.index], self._domain_mask(covered)
+        found = kernel.candidates(
+            g, self.state.partnership, indptr, cols, self.ties.distance, trust, services, P, rule, mask, i
+        )
+        return [int(j) for j in found]
 
     @staticmethod
     def _domain_mask(domains: tuple[int, ...]) -> np.ndarray:
@@ -487,9 +496,9 @@ class VillageModel(mesa.Model):
         """Each member's expected gain (money per household per step) from a group of
         ``members`` under ``form`` covering ``covered`` domains, net of costs. The
         group forms (or admits a new member) only if all of these are >= 0."""
-        V, _, E, F, P = self._kernel_args()
         group = np.asarray(members, dtype=np.int64)
-        return kernel.group_gains(V, E, F, P, form.index, self._domain_mask(covered), group)
+        rule, mask = self._forms[form.index], self._domain_mask(covered)
+        return kernel.group_gains(*self._gain_args(), rule, mask, group)
 
     # --- membership changes (the bookkeeping itself is in sim/kernel.py) ---------------
     def form_partnership(self, form: Form, covered: tuple[int, ...], members: list[int]) -> Partnership:
@@ -497,7 +506,8 @@ class VillageModel(mesa.Model):
         self.table.reserve(1)
         V, T, E, F, P = self._kernel_args()
         group = np.asarray(members, dtype=np.int64)
-        pid = kernel.form_partnership(V, T, E, F, P, form.index, self._domain_mask(covered), group)
+        g = kernel.gain_inputs(V)
+        pid = kernel.form_partnership(V, T, E, F, P, g, form.index, self._domain_mask(covered), group)
         return Partnership(self, int(pid))
 
     def join(self, i: int, partnership: Partnership, expected_gain: float) -> None:
