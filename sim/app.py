@@ -42,12 +42,13 @@ import numpy as np
 import solara
 import solara.server.settings
 from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from mesa.visualization import Slider, SolaraViz, make_plot_component
 from mesa.visualization.components.matplotlib_components import PlotMatplotlib
 from mesa.visualization.utils import update_counter
 
-from sim.domains import DOMAIN_NAMES, SERVICES
+from sim.domains import DOMAIN_NAMES
 from sim.model import VillageModel
 from sim.plots import DOMAIN_COLOURS, FORM_COLOURS
 from sim.scenario import RULES, ScenarioError, VillageScenario, available_scenarios, load_scenario
@@ -393,19 +394,11 @@ def map_figure(model: VillageModel, variable: str = DEFAULT_VARIABLE) -> Figure:
     fig = Figure(figsize=(6.4, 5.2), layout="constrained")
     ax = fig.add_subplot()
     colours = form_colours(model.form_names)
-    segments, segment_colours, hosts = [], [], []
-    for partnership in model.partnerships.values():
-        members = np.asarray(partnership.members)
-        if members.size < 2:
-            continue
-        hub = members[np.argmax(s.households[members])]
-        if SERVICES in partnership.domains:
-            hosts.append(hub)
-        for m in members[members != hub]:
-            segments.append(((s.x[hub], s.y[hub]), (s.x[m], s.y[m])))
-            segment_colours.append(colours.get(partnership.form.name, "k"))
-    if segments:
-        ax.add_collection(LineCollection(segments, colors=segment_colours, linewidths=1.0, alpha=0.75, zorder=1))
+    hub, member, form, hosts = model.partnership_ties()
+    if hub.size:
+        palette = np.array([to_rgba(colours.get(f.name, "k"), 0.75) for f in model.form_list])
+        segments = np.stack([np.column_stack([s.x[hub], s.y[hub]]), np.column_stack([s.x[member], s.y[member]])], 1)
+        ax.add_collection(LineCollection(segments, colors=palette[form], linewidths=1.0, zorder=1))
     values, cmap, vmin, vmax = MAP_VARIABLES.get(variable, MAP_VARIABLES[DEFAULT_VARIABLE])
     size = 12 + 70 * s.households / s.households.max()
     points = ax.scatter(
@@ -416,8 +409,7 @@ def map_figure(model: VillageModel, variable: str = DEFAULT_VARIABLE) -> Figure:
     if served.size:
         ax.scatter(s.x[served], s.y[served], s=size[served] + 60, facecolors="none", edgecolors="#1f4e9c",
                    linewidths=1.2, zorder=3)  # fmt: skip
-    if hosts:
-        hosts = np.array(hosts)
+    if hosts.size:
         ax.scatter(s.x[hosts], s.y[hosts], s=90, marker="*", color="white", edgecolor="k", linewidths=0.6, zorder=4)
     for name in model.form_names:
         ax.plot([], [], color=colours[name], label=_pretty(name))

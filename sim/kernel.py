@@ -188,26 +188,41 @@ def gain_inputs(V):
 
 
 @njit(cache=True, inline="always")
+def pair_terms(g, indptr, cols, trust, P, i, j):
+    """i's trust in j (the prior when they are not tied) and the correlation of their
+    drought shocks: what a member sums over its partners."""
+    e = edge(indptr, cols, i, j)
+    trusted = trust[e] if e >= 0 else P.initial_trust
+    distance = np.hypot(g[i, X] - g[j, X], g[i, Y] - g[j, Y])
+    same = g[i, DISTRICT] == g[j, DISTRICT]
+    return trusted, correlation(distance, same, P.district_weight, P.local_weight, P.correlation_km)
+
+
+@njit(cache=True, inline="always")
 def member_gain(g, indptr, cols, trust, services, P, form, covered, members, a, total_households, total_pledge, host):
     """Expected gain (money per household per step) of member ``a`` of the group
     ``members`` under ``form`` (a FormRule) covering ``covered`` domains, net of running
     costs and the amortised set-up cost; -inf when it cannot afford the set-up."""
-    k = members.shape[0]
-    i = members[a]
+    trust_sum = 0.0
+    corr_sum = 0.0
+    for b in range(members.shape[0]):
+        if b != a:
+            trusted, corr = pair_terms(g, indptr, cols, trust, P, members[a], members[b])
+            trust_sum += trusted
+            corr_sum += corr
+    return gain_from_sums(
+        g, services, P, form, covered, members.shape[0], members[a], members[host],
+        trust_sum, corr_sum, total_households, total_pledge,
+    )  # fmt: skip
+
+
+@njit(cache=True, inline="always")
+def gain_from_sums(g, services, P, form, covered, k, i, host, trust_sum, corr_sum, total_households, total_pledge):
+    """member_gain of village ``i`` in a group of ``k`` hosted by village ``host``, given
+    its sums over partners of trust and of shock correlation."""
     h = g[i, HOUSEHOLDS]
-    mean_trust = 0.0
-    corr = 0.0
-    for b in range(k):
-        if b == a:
-            continue
-        j = members[b]
-        e = edge(indptr, cols, i, j)
-        mean_trust += trust[e] if e >= 0 else P.initial_trust
-        distance = np.hypot(g[i, X] - g[j, X], g[i, Y] - g[j, Y])
-        same = g[i, DISTRICT] == g[j, DISTRICT]
-        corr += correlation(distance, same, P.district_weight, P.local_weight, P.correlation_km)
-    mean_trust /= max(k - 1, 1)
-    corr /= max(k - 1, 1)
+    mean_trust = trust_sum / max(k - 1, 1)
+    corr = corr_sum / max(k - 1, 1)
     compliance = mean_trust + (1.0 - mean_trust) * form.compliance  # share of partners expected to contribute
     consumption = g[i, REFERENCE_CONSUMPTION]
     gain = 0.0
@@ -226,7 +241,7 @@ def member_gain(g, indptr, cols, trust, services, P, form, covered, members, a, 
         )
     if covered[SERVICES]:
         weight = h / total_households if P.split_by_population else 1.0 / k
-        to_host = np.hypot(g[i, X] - g[members[host], X], g[i, Y] - g[members[host], Y])
+        to_host = np.hypot(g[i, X] - g[host, X], g[i, Y] - g[host, Y])
         gain += svc.expected_gain(
             services[FIXED_COST],
             P.overhead,
@@ -250,6 +265,62 @@ def member_gain(g, indptr, cols, trust, services, P, form, covered, members, a, 
     if form.setup > P.joint_budget_share * g[i, BUDGET]:
         return -np.inf
     return gain - (form.running + form.setup / P.amortisation) / h
+
+
+@njit(cache=True)
+def grow_group(g, indptr, cols, trust, services, P, form, covered, i, candidates):
+    """Village i proposes to ``candidates`` in order: each joins if it is tied to all
+    members so far and every member (itself included) still expects to gain. The same
+    answer as calling group_accepts on each trial group, with each member's sums over
+    its partners kept from one trial to the next instead of recomputed."""
+    size = form.max_members
+    members = np.empty(size, dtype=np.int64)
+    trust_sums = np.zeros(size)
+    corr_sums = np.zeros(size)
+    new_trust = np.empty(size)  # members' sums if the candidate joined
+    new_corr = np.empty(size)
+    members[0] = i
+    k = 1
+    total_households = g[i, HOUSEHOLDS]
+    total_pledge = P.pledge_share * g[i, BUDGET]
+    host = i
+    for c in candidates:
+        if k >= size:
+            break
+        if not tied_to_all(indptr, cols, c, members, k):
+            continue
+        households = total_households + g[c, HOUSEHOLDS]
+        pledges = total_pledge + P.pledge_share * g[c, BUDGET]
+        new_host = c if g[c, HOUSEHOLDS] > g[host, HOUSEHOLDS] else host
+        trust_c = 0.0
+        corr_c = 0.0
+        for a in range(k):
+            trusted, corr = pair_terms(g, indptr, cols, trust, P, c, members[a])
+            trust_c += trusted
+            corr_c += corr
+            trusted, corr = pair_terms(g, indptr, cols, trust, P, members[a], c)
+            new_trust[a] = trust_sums[a] + trusted
+            new_corr[a] = corr_sums[a] + corr
+        accepted = gain_from_sums(
+            g, services, P, form, covered, k + 1, c, new_host, trust_c, corr_c, households, pledges
+        ) >= 0.0  # fmt: skip
+        a = k - 1
+        while accepted and a >= 0:
+            gain = gain_from_sums(
+                g, services, P, form, covered, k + 1, members[a], new_host, new_trust[a], new_corr[a],
+                households, pledges,
+            )  # fmt: skip
+            accepted = gain >= 0.0
+            a -= 1
+        if accepted:
+            members[k] = c
+            trust_sums[:k] = new_trust[:k]
+            corr_sums[:k] = new_corr[:k]
+            trust_sums[k] = trust_c
+            corr_sums[k] = corr_c
+            total_households, total_pledge, host = households, pledges, new_host
+            k += 1
+    return members[:k].copy()
 
 
 @njit(cache=True, inline="always")
@@ -512,20 +583,11 @@ def seek_partners(V, T, E, F, P, g, i, domain, form):
             return True
     # propose to neighbours in order of preference: each joins if it is tied to all
     # members so far and every member (itself included) still gains in expectation
-    group = np.empty(rule.max_members, dtype=np.int64)
-    group[0] = i
-    k = 1
-    for c in candidates(g, V.partnership, indptr, cols, E.distance, trust, services, P, rule, covered, i):
-        if k >= rule.max_members:
-            break
-        if not tied_to_all(indptr, cols, c, group, k):
-            continue
-        group[k] = c
-        if group_accepts(g, indptr, cols, trust, services, P, rule, covered, group[: k + 1]):
-            k += 1
-    if k < 2:
+    ranked = candidates(g, V.partnership, indptr, cols, E.distance, trust, services, P, rule, covered, i)
+    group = grow_group(g, indptr, cols, trust, services, P, rule, covered, i, ranked)
+    if group.shape[0] < 2:
         return False
-    form_partnership(V, T, E, F, P, g, form, covered, group[:k].copy())
+    form_partnership(V, T, E, F, P, g, form, covered, group)
     return True
 
 
@@ -562,7 +624,7 @@ def consider_leaving(V, T, F, P, i, domain, pid, u):
         leave(V, T, F, P, i, pid, LEFT)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def review(V, T, E, F, P, order, reviews, u):
     """Villages review the domains drawn for them this step, one village at a time in
     ``order`` (see Village.decide); ``u`` holds one uniform draw per village and domain."""
@@ -580,7 +642,7 @@ def review(V, T, E, F, P, order, reviews, u):
 
 
 # --- the partnerships' year -------------------------------------------------------------
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def end_of_year(V, T, F, P, contributes):
     """Each partnership records its year: contributions, defections; it collapses after
     ``collapse_steps`` years with no contribution; at the end of a term it ends, or is
@@ -626,28 +688,35 @@ def end_of_year(V, T, F, P, contributes):
         T.term_years[pid] = 0  # a new term starts next year
 
 
-@njit(cache=True)
-def partner_edges(indptr, cols, pid):
-    """Positions of the ties i -> j whose two ends are in the same partnership
-    (``pid``: each village's partnership id in one domain, -1 alone)."""
-    count = 0
-    for i in range(pid.shape[0]):
-        if pid[i] >= 0:
-            for e in range(indptr[i], indptr[i + 1]):
-                if pid[cols[e]] == pid[i]:
-                    count += 1
-    out = np.empty(count, dtype=np.int64)
-    count = 0
-    for i in range(pid.shape[0]):
-        if pid[i] >= 0:
-            for e in range(indptr[i], indptr[i + 1]):
-                if pid[cols[e]] == pid[i]:
-                    out[count] = e
-                    count += 1
-    return out
+@njit(cache=True, nogil=True)
+def partner_edges(indptr, cols, partnership):
+    """For each domain, the positions of the ties i -> j whose two ends are in the same
+    partnership (``partnership``: each village's partnership id per domain, -1 alone)."""
+    counts = np.zeros(3, dtype=np.int64)
+    for i in range(partnership.shape[0]):
+        for e in range(indptr[i], indptr[i + 1]):
+            for d in range(3):
+                if partnership[i, d] >= 0 and partnership[cols[e], d] == partnership[i, d]:
+                    counts[d] += 1
+    out0 = np.empty(counts[0], dtype=np.int64)
+    out1 = np.empty(counts[1], dtype=np.int64)
+    out2 = np.empty(counts[2], dtype=np.int64)
+    counts[:] = 0
+    for i in range(partnership.shape[0]):
+        for e in range(indptr[i], indptr[i + 1]):
+            for d in range(3):
+                if partnership[i, d] >= 0 and partnership[cols[e], d] == partnership[i, d]:
+                    if d == 0:
+                        out0[counts[0]] = e
+                    elif d == 1:
+                        out1[counts[1]] = e
+                    else:
+                        out2[counts[2]] = e
+                    counts[d] += 1
+    return out0, out1, out2
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def pool_infrastructure(V, T, P, expertise, households, pledge_paid):
     """Members' pledges go into each infrastructure partnership's fund; a project is
     built when the fund reaches its cost (lower with the members' mean expertise) and
@@ -671,3 +740,60 @@ def pool_infrastructure(V, T, P, expertise, households, pledge_paid):
                 V.pledged[members[a]] = T.fund[pid] * share[a]
                 V.served_until[members[a]] = P.now + P.lifetime
                 V.upkeep_due[members[a]] = P.upkeep * share[a]
+
+
+@njit(cache=True, nogil=True)
+def mean_identity(years_together, scale):
+    """Mean over ties of shared identity, 1 - exp(-years together / scale) (0 for most ties)."""
+    total = 0.0
+    for years in years_together:
+        if years > 0:
+            total += 1.0 - np.exp(-years / scale)
+    return total / years_together.shape[0] if years_together.shape[0] else 0.0
+
+
+@njit(cache=True)
+def _root(parent, i):
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+@njit(cache=True, nogil=True)
+def partner_network(partnership, members, size):
+    """The network of partners: mean number of distinct partners per village (over all
+    its partnerships), and the number of groups of two or more villages linked by
+    partnerships (connected components, by union-find)."""
+    n = partnership.shape[0]
+    parent = np.arange(n)
+    for pid in range(size.shape[0]):
+        for a in range(1, size[pid]):
+            ra, rb = _root(parent, members[pid, 0]), _root(parent, members[pid, a])
+            if ra != rb:
+                parent[rb] = ra
+    links = 0
+    seen = np.empty(3 * members.shape[1], dtype=np.int64)
+    for i in range(n):
+        count = 0
+        for d in range(3):
+            pid = partnership[i, d]
+            if pid < 0:
+                continue
+            for a in range(size[pid]):
+                j = members[pid, a]
+                if j == i:
+                    continue
+                new = True
+                for b in range(count):
+                    if seen[b] == j:
+                        new = False
+                        break
+                if new:
+                    seen[count] = j
+                    count += 1
+        links += count
+    component_size = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        component_size[_root(parent, i)] += 1
+    return links / n if n else 0.0, int(np.sum(component_size > 1))

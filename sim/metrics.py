@@ -28,7 +28,7 @@ def share_below(line: float, mean_consumption: np.ndarray, households: np.ndarra
 
 def weighted_gini(values: np.ndarray, weights: np.ndarray) -> float:
     """Gini coefficient of a weighted distribution (0 = complete equality, 1 = one holds all)."""
-    order = np.argsort(values, kind="stable")
+    order = np.argsort(values)  # the order among equal values does not change the Lorenz curve
     v, w = values[order], weights[order]
     cum_w = np.cumsum(w)
     cum_vw = np.cumsum(v * w)

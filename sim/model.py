@@ -18,13 +18,12 @@ vectorised over all villages; Python loops run over decisions only.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
 import mesa
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from sim import behaviour, kernel, metrics
@@ -189,6 +188,8 @@ class VillageModel(mesa.Model):
     """
 
     ENGINES = ("compiled", "python")
+    FORK_TWIN = True  # start the counterfactual twin at the shock (False: step it from the start; same run)
+    PARALLEL_TWIN = True  # step the twin in a second thread, alongside this model (same run either way)
 
     def __init__(
         self,
@@ -226,6 +227,7 @@ class VillageModel(mesa.Model):
         self.amortisation = p["cooperation"]["amortisation_steps"]
         self.decision_rng = np.random.default_rng(self._stream(STREAM_DECISIONS))
         self.in_step = False  # True while step() runs (partnerships formed then start this year)
+        self.forked = not (_counterfactual and self.FORK_TWIN)  # a twin runs from its model's shock on
         self._edge_cache: dict[int, np.ndarray] | None = None  # partner ties by domain, during a step
         self.table = PartnershipTable(max((f.max_members for f in self.form_list), default=2))
         self.transfers_log: list[float] = []  # per step, the largest |sum| of transfers within a pool (should be 0)
@@ -248,6 +250,7 @@ class VillageModel(mesa.Model):
             self.counterfactual = VillageModel(
                 self.scenario.without_scheduled_shocks(), rng=self.seed, engine=engine, _counterfactual=True
             )
+            self.counterfactual.environment.share_draws_with(self.environment)
         self.form_names = list(dict.fromkeys([*STANDARD_FORMS, *self.forms]))
         columns = [
             *TIMESERIES_COLUMNS,
@@ -263,12 +266,13 @@ class VillageModel(mesa.Model):
             )
             if not self.affected.any():
                 self.affected[:] = True  # a district with no village: measure the whole region
-            reporters["counterfactual_mean_consumption"] = lambda m: m.counterfactual._stats["mean_consumption"]
+            reporters["counterfactual_mean_consumption"] = lambda m: m.twin()._stats["mean_consumption"]
             reporters["affected_mean_consumption"] = lambda m: m.affected_welfare(m)
-            reporters["counterfactual_affected_mean_consumption"] = lambda m: m.affected_welfare(m.counterfactual)
+            reporters["counterfactual_affected_mean_consumption"] = lambda m: m.affected_welfare(m.twin())
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
         self._measure(contributed=None)
-        self.datacollector.collect(self)
+        if not self.is_counterfactual:
+            self.datacollector.collect(self)
 
     # --- set-up -----------------------------------------------------------------
     def _stream(self, purpose: int, *extra: int) -> np.random.SeedSequence:
@@ -552,8 +556,47 @@ class VillageModel(mesa.Model):
         ]
 
     # --- the step -----------------------------------------------------------------
+    def twin(self) -> VillageModel:
+        """The counterfactual run without the scheduled shock. Until the shock's first
+        step the two runs are the same run, so this model stands for its twin until then."""
+        twin = self.counterfactual
+        return twin if twin is not None and twin.forked else self
+
+    def _fork_twin(self) -> None:
+        """Make the twin a copy of this model as it stands before the shock's first step;
+        from then on it steps on its own (the same streams, without the shock)."""
+        twin = self.counterfactual
+        for name in VillageState.__dataclass_fields__:
+            value = getattr(self.state, name)
+            setattr(twin.state, name, value.copy() if isinstance(value, np.ndarray) else value)
+        for name in [*PartnershipTable.FIELDS, "domains", "members", "consent", "next_pid"]:
+            setattr(twin.table, name, getattr(self.table, name).copy())
+        twin.table.capacity = self.table.capacity
+        twin.ties.trust = self.ties.trust.copy()
+        twin.ties.years_together = self.ties.years_together.copy()
+        twin.decision_rng.bit_generator.state = self.decision_rng.bit_generator.state
+        twin.innovations = self.innovations
+        twin._stats = dict(self._stats)
+        twin._last_shocks = self._last_shocks
+        twin._village_consumption = list(self._village_consumption)
+        twin.transfers_log = list(self.transfers_log)
+        twin.fine_imbalance = list(self.fine_imbalance)
+        twin.forked = True
+
     def step(self) -> None:
         """One year, in the order of the ODD process overview."""
+        if not self.forked:
+            return  # a twin before the shock: its model stands for it (see twin())
+        if self.counterfactual is not None and not self.counterfactual.forked and self.steps >= self.shock_step:
+            self._fork_twin()
+        twin = self.counterfactual if self.counterfactual is not None and self.counterfactual.forked else None
+        helper = None
+        if twin is not None and self.PARALLEL_TWIN:
+            # the twin shares nothing mutable with this model but the shock draws (locked)
+            helper = threading.Thread(target=twin.step, name="kerjasama-twin")
+            helper.start()
+        elif self.counterfactual is not None:
+            self.counterfactual.step()  # counts the step (and runs it, once forked)
         self.in_step = True
         self.review_partnerships()
         self._edge_cache = {}  # membership is now fixed until the end of the year
@@ -562,10 +605,13 @@ class VillageModel(mesa.Model):
         self.run_economy(shocks, contributes)
         self._edge_cache = None
         self.end_partnerships(contributes)
-        if self.counterfactual is not None:
-            self.counterfactual.step()
+        if helper is not None:
+            helper.join()
+            if twin.steps != self.steps:
+                raise RuntimeError(f"the counterfactual twin failed in step {self.steps}")
         self._measure(contributes)
-        self.datacollector.collect(self)
+        if not self.is_counterfactual:  # a twin is read through its model's reporters
+            self.datacollector.collect(self)
         self.in_step = False
         if self.steps >= self.horizon:
             self.running = False
@@ -607,11 +653,10 @@ class VillageModel(mesa.Model):
         cache = self._edge_cache
         if cache is not None and domain in cache:
             return cache[domain]
-        pid = np.ascontiguousarray(self.state.partnership[:, domain])
-        edges = kernel.partner_edges(self.ties.indptr, self.ties.cols, pid)
+        by_domain = kernel.partner_edges(self.ties.indptr, self.ties.cols, self.state.partnership)
         if cache is not None:
-            cache[domain] = edges
-        return edges
+            cache.update(enumerate(by_domain))
+        return by_domain[domain]
 
     def decide_contributions(self) -> np.ndarray:
         """Contribute or free-ride, for every member of every partnership (batch
@@ -692,6 +737,15 @@ class VillageModel(mesa.Model):
 
     def _identity(self, domain: int, same: np.ndarray) -> np.ndarray:
         """Mean shared identity of each village with its partners in ``domain``, [0, 1)."""
+        cache = self._edge_cache
+        if cache is not None and ("identity", domain) in cache:
+            return cache[("identity", domain)]
+        identity = self._mean_identity(domain, same)
+        if cache is not None:
+            cache[("identity", domain)] = identity
+        return identity
+
+    def _mean_identity(self, domain: int, same: np.ndarray) -> np.ndarray:
         t = self.ties
         n = self.state.n
         scale = self.params["cooperation"]["identity"]["scale_steps"]
@@ -931,6 +985,9 @@ class VillageModel(mesa.Model):
             spill = np.bincount(t.rows[same], weights=gap, minlength=n) / np.maximum(partners, 1)
             new_expertise[:, d] += cap["spill_rate"] * spill
         t.years_together += shared_rate
+        if self._edge_cache is not None:  # identity has grown
+            for d in range(3):
+                self._edge_cache.pop(("identity", d), None)
         new_expertise += cap["self_learning"] * (1.0 - s.expertise)
         s.expertise = np.clip(new_expertise, 0.0, 1.0)
         # innovation: new practices appear more often with more diverse partners
@@ -980,6 +1037,10 @@ class VillageModel(mesa.Model):
         member = s.partnership >= 0
         stats: dict[str, float] = {"step": self.steps}
         stats["mean_consumption"] = float(np.sum(s.consumption * h) / h.sum())
+        self._village_consumption.append(s.consumption.copy())
+        if self.is_counterfactual:  # its model reads only this (and the villages' consumption)
+            self._stats = stats
+            return
         stats["median_consumption"] = metrics.weighted_median(s.consumption, h)
         stats["mean_utility"] = float(np.sum(s.utility * h) / h.sum())
         stats["gini"] = metrics.household_gini(s.consumption, h, sd)
@@ -1014,9 +1075,7 @@ class VillageModel(mesa.Model):
             stats["contribution_rate"] = float(contributed[member].mean())
         stats["mean_trust"] = float(self.ties.trust.mean()) if self.ties.trust.size else 0.0
         scale = p["cooperation"]["identity"]["scale_steps"]
-        stats["mean_identity"] = (
-            float(np.mean(1.0 - np.exp(-self.ties.years_together / scale))) if self.ties.trust.size else 0.0
-        )
+        stats["mean_identity"] = float(kernel.mean_identity(self.ties.years_together, float(scale)))
         stats["mean_expertise"] = float(s.expertise.mean())
         stats["innovations"] = self.innovations
         stats["infrastructure_served"] = float(np.sum((s.served_until > self.steps) * h) / h.sum())
@@ -1029,29 +1088,30 @@ class VillageModel(mesa.Model):
         stats["fires"] = int(shocks.fire.sum()) if shocks is not None else 0
         stats["price"] = float(shocks.price) if shocks is not None else 1.0
         self._stats = stats
-        self._village_consumption.append(s.consumption.copy())
 
     def _network(self) -> tuple[float, int]:
         """Mean number of partners per village, and the number of connected groups of
         villages linked by at least one partnership."""
-        n = self.state.n
-        live = self.table.live()
-        if live.size == 0:
-            return 0.0, 0
-        size = self.table.size[live]
-        members = self.table.members[live]
-        # every ordered pair of members of each partnership (k x (k - 1) per partnership)
-        slots = self.table.max_members
-        a, b = np.meshgrid(np.arange(slots), np.arange(slots), indexing="ij")
-        valid = (a[None] < size[:, None, None]) & (b[None] < size[:, None, None]) & (a != b)[None]
-        rows = np.broadcast_to(members[:, :, None], valid.shape)[valid]
-        cols = np.broadcast_to(members[:, None, :], valid.shape)[valid]
-        graph = coo_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n)).tocsr()
-        graph.sum_duplicates()  # a partner shared in several partnerships counts once
-        graph.data[:] = 1.0
-        _, labels = connected_components(graph, directed=False)
-        sizes = np.bincount(labels)
-        return float(graph.nnz / n), int(np.sum(sizes > 1))
+        t = self.table
+        made = int(t.next_pid[0])
+        degree, components = kernel.partner_network(self.state.partnership, t.members[:made], t.size[:made])
+        return float(degree), int(components)
+
+    def partnership_ties(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """What a map draws: for each partnership, a line from its hub (the member with
+        the most households, who hosts shared services) to each other member. Returns
+        ``(hub, member, form index)`` per line, and the hubs of the partnerships sharing services."""
+        t = self.table
+        live = t.live()
+        members = t.members[live]
+        slot = np.arange(members.shape[1])[None, :]
+        valid = slot < t.size[live][:, None]
+        households = np.where(valid, self.state.households[members], -np.inf)
+        hub = members[np.arange(live.size), np.argmax(households, axis=1)] if live.size else live
+        line = valid & (members != hub[:, None])
+        hubs = np.broadcast_to(hub[:, None], members.shape)[line]
+        forms = np.broadcast_to(t.form[live][:, None], members.shape)[line]
+        return hubs, members[line], forms, hub[t.domains[live, SERVICES]]
 
     def affected_welfare(self, model: VillageModel) -> float:
         """Mean consumption per household in the villages hit by the first scheduled
@@ -1119,7 +1179,7 @@ class VillageModel(mesa.Model):
         village_c = np.array(self._village_consumption)
         # downside risk under background shocks: with a scheduled shock, read it off the
         # same run without that shock
-        background = np.array(self.counterfactual._village_consumption) if self.counterfactual else village_c
+        background = np.array(self.twin()._village_consumption)
         out["resilience.cvar5"] = metrics.cvar(
             background[burn + 1 :] if background.shape[0] > burn + 1 else background, 0.05
         )

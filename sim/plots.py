@@ -13,6 +13,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.collections import LineCollection  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
 
 from sim.domains import DOMAIN_NAMES  # noqa: E402
 
@@ -110,17 +112,19 @@ def map_figure(model, title: str, path: Path) -> None:
     with partnership ties coloured by form."""
     s = model.state
     fig, ax = plt.subplots(figsize=(7, 6.2), constrained_layout=True)
-    for partnership in model.partnerships.values():
-        members = np.array(partnership.members)
-        colour = FORM_COLOURS.get(partnership.form.name, "k")
-        hub = members[np.argmax(s.households[members])]
-        for m in members:
-            if m != hub:
-                ax.plot([s.x[hub], s.x[m]], [s.y[hub], s.y[m]], color=colour, lw=1.0, alpha=0.7, zorder=1)
-    size = 15 + 60 * s.households / s.households.max()
+    large = s.n > 5000  # national scale: thin lines, no marker edges, drawn as an image inside the figure
+    hub, member, form, _ = model.partnership_ties()
+    if hub.size:
+        palette = np.array([to_rgba(FORM_COLOURS.get(f.name, "k"), 0.7) for f in model.form_list])
+        segments = np.stack([np.column_stack([s.x[hub], s.y[hub]]), np.column_stack([s.x[member], s.y[member]])], 1)
+        lines = LineCollection(segments, colors=palette[form], linewidths=0.3 if large else 1.0, zorder=1)
+        lines.set_rasterized(large)
+        ax.add_collection(lines)
+    size = (1 + 6 * s.households / s.households.max()) if large else (15 + 60 * s.households / s.households.max())
     points = ax.scatter(
-        s.x, s.y, s=size, c=s.consumption, cmap="RdYlGn", vmin=0.5, vmax=2.0, edgecolor="k", lw=0.3, zorder=2
-    )
+        s.x, s.y, s=size, c=s.consumption, cmap="RdYlGn", vmin=0.5, vmax=2.0, zorder=2,
+        edgecolor="none" if large else "k", lw=0.3, rasterized=large,
+    )  # fmt: skip
     fig.colorbar(points, ax=ax, label="consumption per household (poverty lines)", shrink=0.8)
     for name, colour in FORM_COLOURS.items():
         ax.plot([], [], color=colour, label=name.replace("_", "-"))

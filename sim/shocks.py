@@ -14,9 +14,11 @@ shock leaves the background shocks untouched.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from sim.domains import jitable
 
@@ -38,8 +40,19 @@ def smooth_field(x: np.ndarray, y: np.ndarray, length_km: float, rng: np.random.
     omega = rng.normal(0.0, 1.0 / length_km, size=(N_FEATURES, 2))
     phase = rng.uniform(0.0, 2.0 * np.pi, size=N_FEATURES)
     amplitude = rng.normal(size=N_FEATURES)
-    arg = np.outer(x, omega[:, 0]) + np.outer(y, omega[:, 1]) + phase
-    return np.sqrt(2.0 / N_FEATURES) * (np.cos(arg) @ amplitude)
+    return np.sqrt(2.0 / N_FEATURES) * _fourier_sum(x, y, omega, phase, amplitude)
+
+
+@njit(cache=True, nogil=True)
+def _fourier_sum(x, y, omega, phase, amplitude):
+    """sum_k amplitude_k cos(omega_k . (x, y) + phase_k) at each point (no n x k temporary)."""
+    out = np.zeros(x.shape[0])
+    for i in range(x.shape[0]):
+        total = 0.0
+        for k in range(amplitude.shape[0]):
+            total += amplitude[k] * np.cos(omega[k, 0] * x[i] + omega[k, 1] * y[i] + phase[k])
+        out[i] = total
+    return out
 
 
 def shock_correlation(distance_km, same_district, params: dict) -> np.ndarray:
@@ -64,22 +77,42 @@ class Environment:
         self.x, self.y, self.district = x, y, district
         self.n_districts = n_districts
         self.seed = seed
+        self.draws: dict[int, tuple] = {}  # the last step's random draws (shared with a counterfactual twin)
+        self.lock = threading.Lock()  # the twin may step in another thread
+
+    def share_draws_with(self, other: Environment) -> None:
+        """Use ``other``'s draws when it has made them for the step (the same seed and
+        landscape give the same draws: a counterfactual twin need not redraw them)."""
+        if other.seed.entropy != self.seed.entropy or other.seed.spawn_key != self.seed.spawn_key:
+            raise ValueError("only an environment with the same seed can share its draws")
+        self.draws = other.draws
+        self.lock = other.lock
 
     def _stream(self, step: int) -> np.random.Generator:
         return np.random.default_rng(np.random.SeedSequence(self.seed.entropy, spawn_key=(*self.seed.spawn_key, step)))
 
-    def draw(self, step: int) -> Shocks:
-        """The shocks of ``step`` (1-based)."""
+    def _draw(self, step: int) -> tuple:
+        """This step's random draws, in a fixed order so that streams stay aligned."""
         p = self.params
         n = self.x.shape[0]
         rng = self._stream(step)
-        # Always draw everything, in a fixed order, so streams stay aligned.
         district_z = rng.normal(size=self.n_districts)
         field = smooth_field(self.x, self.y, p["drought"]["correlation_length_km"], rng)
         own_z = rng.normal(size=n)
         fire_u = rng.random(n)
         price_z = rng.normal()
         scheduled_u = rng.random(n)
+        return district_z, field, own_z, fire_u, price_z, scheduled_u
+
+    def draw(self, step: int) -> Shocks:
+        """The shocks of ``step`` (1-based)."""
+        p = self.params
+        n = self.x.shape[0]
+        with self.lock:
+            if step not in self.draws:
+                self.draws.clear()
+                self.draws[step] = self._draw(step)
+            district_z, field, own_z, fire_u, price_z, scheduled_u = self.draws[step]
         crop = np.zeros(n)
         fire = np.zeros(n, dtype=bool)
         price = 1.0

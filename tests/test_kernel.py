@@ -142,3 +142,20 @@ def test_group_gains_equal_the_domain_formulas_over_members(covered):
             np.testing.assert_allclose(
                 m.expected_gains(form, covered, members), _reference_gains(m, form, covered, members), rtol=1e-10
             )
+
+
+def test_twin_started_at_the_shock_equals_a_twin_stepped_from_the_start(monkeypatch):
+    """The counterfactual twin is the same run as its model until the scheduled shock,
+    so the model copies itself into the twin then instead of stepping both from step 1."""
+    overrides = {"shocks.scheduled": [{"kind": "drought", "step": 6, "duration": 2, "intensity": 0.8, "district": 1}]}
+    forked = VillageModel("default", rng=4, n_villages=70, steps=12, **overrides).run()
+    monkeypatch.setattr(VillageModel, "FORK_TWIN", False)
+    stepped = VillageModel("default", rng=4, n_villages=70, steps=12, **overrides).run()
+    assert forked.counterfactual.forked and stepped.counterfactual.forked
+    assert forked.timeseries().equals(stepped.timeseries())
+    assert forked.summary() == stepped.summary()
+    twin, reference = forked.counterfactual, stepped.counterfactual
+    for name in ("consumption", "partnership", "wealth", "expected_gain"):
+        np.testing.assert_array_equal(getattr(twin.state, name), getattr(reference.state, name))
+    # the shock made a difference, so the twin is not merely the model itself
+    assert not np.array_equal(forked.state.consumption, twin.state.consumption)

@@ -24,9 +24,18 @@ def group_labels(partnership_of: np.ndarray) -> tuple[np.ndarray, int]:
     ``(label per village, number of groups)``; labels run from 0.
     """
     n = partnership_of.shape[0]
-    key = np.where(partnership_of >= 0, partnership_of, -1 - np.arange(n))
-    _, labels = np.unique(key, return_inverse=True)
-    return labels.astype(np.int64), int(labels.max()) + 1 if n else 0
+    member = partnership_of >= 0
+    alone = np.flatnonzero(~member)
+    if alone.size == n:
+        return np.arange(n, dtype=np.int64), n
+    present = np.zeros(int(partnership_of.max()) + 1, dtype=bool)
+    present[partnership_of[member]] = True
+    rank = np.cumsum(present) - 1  # label of each partnership id (no sort: ids are small integers)
+    shared = int(rank[-1]) + 1
+    labels = np.empty(n, dtype=np.int64)
+    labels[member] = rank[partnership_of[member]]
+    labels[alone] = shared + np.arange(alone.size)
+    return labels, shared + alone.size
 
 
 def group_sum(labels: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
