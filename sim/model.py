@@ -17,6 +17,7 @@ vectorised over all villages; Python loops run over decisions only.
 
 from __future__ import annotations
 
+import gc
 import math
 import threading
 from dataclasses import dataclass, field
@@ -200,6 +201,7 @@ class VillageModel(mesa.Model):
         steps: int | None = None,
         engine: str = "compiled",
         _counterfactual: bool = False,
+        _template: VillageModel | None = None,
         **overrides: Any,
     ):
         if engine not in self.ENGINES:
@@ -232,7 +234,7 @@ class VillageModel(mesa.Model):
         self.table = PartnershipTable(max((f.max_members for f in self.form_list), default=2))
         self.transfers_log: list[float] = []  # per step, the largest |sum| of transfers within a pool (should be 0)
         self.fine_imbalance: list[float] = []  # per step, fines paid minus fines received (should be 0)
-        self._setup_villages()
+        self._setup_villages(_template)
         self.environment = Environment(
             p["shocks"],
             self.state.x,
@@ -248,7 +250,11 @@ class VillageModel(mesa.Model):
         self.counterfactual: VillageModel | None = None
         if p["shocks"]["scheduled"] and not _counterfactual:
             self.counterfactual = VillageModel(
-                self.scenario.without_scheduled_shocks(), rng=self.seed, engine=engine, _counterfactual=True
+                self.scenario.without_scheduled_shocks(),
+                rng=self.seed,
+                engine=engine,
+                _counterfactual=True,
+                _template=self,  # the same landscape: reuse its tie graph instead of rebuilding it
             )
             self.counterfactual.environment.share_draws_with(self.environment)
         self.form_names = list(dict.fromkeys([*STANDARD_FORMS, *self.forms]))
@@ -278,8 +284,10 @@ class VillageModel(mesa.Model):
     def _stream(self, purpose: int, *extra: int) -> np.random.SeedSequence:
         return np.random.SeedSequence(self._root.entropy, spawn_key=(purpose, *extra))
 
-    def _setup_villages(self) -> None:
-        """Draw the villages' endowments (endowment stream: independent of policy)."""
+    def _setup_villages(self, template: VillageModel | None = None) -> None:
+        """Draw the villages' endowments (endowment stream: independent of policy).
+        ``template``: a model of the same landscape (seed and scenario but for scheduled
+        shocks) whose tie graph and neighbourhoods can be shared instead of rebuilt."""
         p = self.params
         land_p, beh = p["landscape"], p["behaviour"]
         n = land_p["n_villages"]
@@ -333,13 +341,21 @@ class VillageModel(mesa.Model):
         s.reference_consumption = s.consumption.copy()
         s.utility = np.log(s.consumption)
         radius = p["cooperation"]["search_radius_km"] * p["policy"]["facilitator_radius"]
-        self.ties = Ties(s.x, s.y, radius, p["cooperation"]["max_ties"])
-        # villages within reach of a neighbour's project (physical distance, not ties)
-        pairs = cKDTree(np.column_stack([s.x, s.y])).query_pairs(
-            p["infrastructure"]["spillover_radius_km"], output_type="ndarray"
-        )
-        pairs = pairs.astype(np.int64).reshape(-1, 2)
-        self._spillover_pairs = (np.concatenate([pairs[:, 0], pairs[:, 1]]), np.concatenate([pairs[:, 1], pairs[:, 0]]))
+        if template is not None:
+            assert np.array_equal(template.state.x, s.x), "a template must have the same landscape"
+            self.ties = template.ties.copy()
+            self._spillover_pairs = template._spillover_pairs
+        else:
+            self.ties = Ties(s.x, s.y, radius, p["cooperation"]["max_ties"])
+            # villages within reach of a neighbour's project (physical distance, not ties)
+            pairs = cKDTree(np.column_stack([s.x, s.y])).query_pairs(
+                p["infrastructure"]["spillover_radius_km"], output_type="ndarray"
+            )
+            pairs = pairs.astype(np.int64).reshape(-1, 2)
+            self._spillover_pairs = (
+                np.concatenate([pairs[:, 0], pairs[:, 1]]),
+                np.concatenate([pairs[:, 1], pairs[:, 0]]),
+            )
         trust_rng = np.random.default_rng(self._stream(STREAM_TRUST))
         self.ties.trust = np.clip(
             trust_rng.normal(beh["initial_trust"], beh["initial_trust_sd"], size=self.ties.cols.size), 0.0, 1.0
@@ -618,8 +634,14 @@ class VillageModel(mesa.Model):
 
     def run(self) -> VillageModel:
         """Run to the scenario's horizon (``run.steps``). Returns the model."""
-        while self.running and self.steps < self.horizon:
-            self.step()
+        collecting = gc.isenabled()
+        gc.disable()  # a run makes no reference cycles to collect; scanning 75,000 agents costs seconds
+        try:
+            while self.running and self.steps < self.horizon:
+                self.step()
+        finally:
+            if collecting:
+                gc.enable()
         return self
 
     def decision_draws(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -44,6 +44,14 @@ class Ties:
         self.trust = np.zeros(self.cols.size)
         self.years_together = np.zeros(self.cols.size)
 
+    def copy(self) -> Ties:
+        """The same graph with its own trust and years together (the topology is shared)."""
+        other = object.__new__(Ties)
+        other.__dict__.update(self.__dict__)
+        other.trust = self.trust.copy()
+        other.years_together = self.years_together.copy()
+        return other
+
     def _reverse(self) -> np.ndarray:
         self.key = self.rows * self.n + self.cols  # sorted: CSR is ordered by row, then column
         return np.searchsorted(self.key, self.cols * self.n + self.rows)
