@@ -18,6 +18,8 @@ Every rule then makes a mistake with probability ``behaviour.error_rate``.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.domains import jitable
@@ -60,11 +62,18 @@ def with_errors(action: np.ndarray, error_rate: float, u: np.ndarray) -> np.ndar
 @jitable
 def logit_choice(values: np.ndarray, temperature: float, u: float) -> int:
     """Index of the option chosen with probability proportional to exp(value / T)
-    (bounded rationality; T -> 0 picks the best option)."""
-    z = (values - values.max()) / temperature
-    p = np.exp(z)
-    cumulative = np.cumsum(p / p.sum())
-    return int(min(np.searchsorted(cumulative, u, side="right"), len(values) - 1))
+    (bounded rationality; T -> 0 picks the best option). ``u`` is a uniform draw: the
+    choice is the first option whose cumulative probability exceeds it."""
+    best = values.max()
+    total = 0.0
+    for value in values:
+        total += math.exp((value - best) / temperature)
+    cumulative = 0.0
+    for k in range(len(values) - 1):
+        cumulative += math.exp((values[k] - best) / temperature) / total
+        if u < cumulative:
+            return k
+    return len(values) - 1
 
 
 def reinforce(propensity: np.ndarray, payoff: np.ndarray, learning_rate: float) -> np.ndarray:

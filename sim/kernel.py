@@ -13,7 +13,7 @@ Arrays are passed in named tuples (built by the model from its own arrays):
 * ``V`` (:data:`Villages`): village state, one row per village;
 * ``T`` (:data:`Table`): the partnership table, one row per partnership id ever made;
 * ``E`` (:data:`TieArrays`): the tie graph (CSR) with distance and trust per edge;
-* ``F``: the allowed forms, a tuple of :data:`FormRule` (numbers only), by form index;
+* ``F``: the allowed forms, a structured array of :data:`FORM_RULE` records, by form index;
 * ``P`` (:data:`Constants`): the scenario's numbers, and the services as a matrix.
 
 The expected gains of a prospective group, evaluated tens of thousands of times per
@@ -55,12 +55,26 @@ Table = namedtuple(
     "form domains alive size members consent start years term_years fund contributions defections without "
     "end_step reason final_size next_pid",
 )
-TieArrays = namedtuple("TieArrays", "indptr cols distance trust")
-FormRule = namedtuple(
-    "FormRule",
-    "setup running compliance exit_penalty term renewable bundle max_members "
-    "covers_agriculture covers_services covers_infrastructure "
-    "allowed_agriculture allowed_services allowed_infrastructure",
+TieArrays = namedtuple("TieArrays", "indptr cols distance trust reverse")
+# The allowed forms, one record per form (F[form].setup ...): a structured array, which
+# compiled code indexes as fast as a plain array.
+FORM_RULE = np.dtype(
+    [
+        ("setup", np.float64),  # set-up cost per member village, after any subsidy
+        ("running", np.float64),  # running cost per member village per step, after any subsidy
+        ("compliance", np.float64),  # how far enforcement alone makes partners comply, [0, 1]
+        ("exit_penalty", np.float64),  # per village leaving before the term ends
+        ("term", np.int64),  # steps; 0 = open-ended
+        ("renewable", np.bool_),
+        ("bundle", np.bool_),  # one partnership covers all the form's domains
+        ("max_members", np.int64),
+        ("covers_agriculture", np.bool_),
+        ("covers_services", np.bool_),
+        ("covers_infrastructure", np.bool_),
+        ("allowed_agriculture", np.bool_),  # may a village seek it for this domain (allowed, mandate)?
+        ("allowed_services", np.bool_),
+        ("allowed_infrastructure", np.bool_),
+    ]
 )
 Constants = namedtuple(
     "Constants",
@@ -127,7 +141,7 @@ def is_free(partnership, i, covered):
 
 @njit(cache=True)
 def covered_domains(form, domain):
-    """Domains (bool[3]) a partnership of ``form`` (a FormRule) covers when sought for ``domain``."""
+    """Domains (bool[3]) a partnership of ``form`` (a FORM_RULE record) covers when sought for ``domain``."""
     out = np.zeros(3, dtype=np.bool_)
     if form.bundle:
         out[AGRICULTURE] = form.covers_agriculture
@@ -139,8 +153,20 @@ def covered_domains(form, domain):
 
 
 @njit(cache=True, inline="always")
+def free_for(partnership, i, form, domain):
+    """Is village ``i`` free in every domain a partnership of ``form`` sought for ``domain`` covers?"""
+    if not form.bundle:
+        return partnership[i, domain] < 0
+    if form.covers_agriculture and partnership[i, AGRICULTURE] >= 0:
+        return False
+    if form.covers_services and partnership[i, SERVICES] >= 0:
+        return False
+    return not (form.covers_infrastructure and partnership[i, INFRASTRUCTURE] >= 0)
+
+
+@njit(cache=True, inline="always")
 def allowed(form, domain):
-    """May a village choose ``form`` (a FormRule) for ``domain``? (allowed, covering it, mandate)"""
+    """May a village choose ``form`` (a FORM_RULE record) for ``domain``? (allowed, covering it, mandate)"""
     if domain == AGRICULTURE:
         return form.allowed_agriculture
     if domain == SERVICES:
@@ -153,18 +179,19 @@ def members_of(T, pid):
     return T.members[pid, : T.size[pid]].copy()
 
 
-@njit(cache=True)
-def term_over(T, F, pid):
-    """Has the current term run out (never, for open-ended forms)?"""
-    form = F[T.form[pid]]
-    return form.term > 0 and T.term_years[pid] >= form.term
+@njit(cache=True, inline="always")
+def term_over(form_of, term_years, F, pid):
+    """Has the current term of ``pid`` run out (never, for open-ended forms)?
+    (``form_of`` and ``term_years``: the table's columns T.form and T.term_years.)"""
+    form = F[form_of[pid]]
+    return form.term > 0 and term_years[pid] >= form.term
 
 
-@njit(cache=True)
-def exit_penalty(T, F, pid):
-    """Penalty (money per village) for leaving now: on any exit before the term ends."""
-    form = F[T.form[pid]]
-    if form.exit_penalty <= 0 or term_over(T, F, pid):
+@njit(cache=True, inline="always")
+def exit_penalty(form_of, term_years, F, pid):
+    """Penalty (money per village) for leaving ``pid`` now: on any exit before the term ends."""
+    form = F[form_of[pid]]
+    if form.exit_penalty <= 0 or term_over(form_of, term_years, F, pid):
         return 0.0
     return form.exit_penalty
 
@@ -201,7 +228,7 @@ def pair_terms(g, indptr, cols, trust, P, i, j):
 @njit(cache=True, inline="always")
 def member_gain(g, indptr, cols, trust, services, P, form, covered, members, a, total_households, total_pledge, host):
     """Expected gain (money per household per step) of member ``a`` of the group
-    ``members`` under ``form`` (a FormRule) covering ``covered`` domains, net of running
+    ``members`` under ``form`` (a FORM_RULE record) covering ``covered`` domains, net of running
     costs and the amortised set-up cost; -inf when it cannot afford the set-up."""
     trust_sum = 0.0
     corr_sum = 0.0
@@ -268,7 +295,7 @@ def gain_from_sums(g, services, P, form, covered, k, i, host, trust_sum, corr_su
 
 
 @njit(cache=True)
-def grow_group(g, indptr, cols, trust, services, P, form, covered, i, candidates):
+def grow_group(g, indptr, cols, trust, reverse, services, P, form, covered, i, candidates):
     """Village i proposes to ``candidates`` in order: each joins if it is tied to all
     members so far and every member (itself included) still expects to gain. The same
     answer as calling group_accepts on each trial group, with each member's sums over
@@ -284,22 +311,31 @@ def grow_group(g, indptr, cols, trust, services, P, form, covered, i, candidates
     total_households = g[i, HOUSEHOLDS]
     total_pledge = P.pledge_share * g[i, BUDGET]
     host = i
+    ties_to = np.empty(size, dtype=np.int64)  # the candidate's tie to each member
     for c in candidates:
         if k >= size:
             break
-        if not tied_to_all(indptr, cols, c, members, k):
+        tied = True
+        for a in range(k):
+            ties_to[a] = edge(indptr, cols, c, members[a])
+            if ties_to[a] < 0:
+                tied = False
+                break
+        if not tied:
             continue
         households = total_households + g[c, HOUSEHOLDS]
         pledges = total_pledge + P.pledge_share * g[c, BUDGET]
         new_host = c if g[c, HOUSEHOLDS] > g[host, HOUSEHOLDS] else host
         trust_c = 0.0
         corr_c = 0.0
-        for a in range(k):
-            trusted, corr = pair_terms(g, indptr, cols, trust, P, c, members[a])
-            trust_c += trusted
+        for a in range(k):  # each pair's terms, as pair_terms gives them, from the tie found above
+            m = members[a]
+            distance = np.hypot(g[c, X] - g[m, X], g[c, Y] - g[m, Y])
+            corr = correlation(distance, g[c, DISTRICT] == g[m, DISTRICT], P.district_weight, P.local_weight,
+                               P.correlation_km)  # fmt: skip
+            trust_c += trust[ties_to[a]]
             corr_c += corr
-            trusted, corr = pair_terms(g, indptr, cols, trust, P, members[a], c)
-            new_trust[a] = trust_sums[a] + trusted
+            new_trust[a] = trust_sums[a] + trust[reverse[ties_to[a]]]
             new_corr[a] = corr_sums[a] + corr
         accepted = gain_from_sums(
             g, services, P, form, covered, k + 1, c, new_host, trust_c, corr_c, households, pledges
@@ -372,26 +408,33 @@ def group_accepts(g, indptr, cols, trust, services, P, form, covered, members):
 @njit(cache=True)
 def update_host(V, T, pid):
     """Shared services are run by the member with the most households."""
-    if not T.domains[pid, SERVICES] or T.size[pid] == 0:
+    size = T.size[pid]
+    if not T.domains[pid, SERVICES] or size == 0:
         return
-    members = members_of(T, pid)
-    host = members[np.argmax(V.households[members])]
+    members = T.members[pid, :size]
+    x, y, households, host_distance = V.x, V.y, V.households, V.host_distance
+    host = members[0]
     for m in members:
-        V.host_distance[m] = np.hypot(V.x[m] - V.x[host], V.y[m] - V.y[host])
+        if households[m] > households[host]:
+            host = m
+    for m in members:
+        host_distance[m] = np.hypot(x[m] - x[host], y[m] - y[host])
 
 
 @njit(cache=True)
 def refund(V, T, pid, leaver):
     """Give ``leaver`` back what it pledged toward a project not yet built."""
-    if T.fund[pid] <= 0:
+    fund = T.fund
+    if fund[pid] <= 0:
         return
+    pledged = V.pledged
     total = 0.0
-    for m in members_of(T, pid):
-        total += V.pledged[m]
-    share = T.fund[pid] * V.pledged[leaver] / total if total > 0 else 0.0
+    for m in T.members[pid, : T.size[pid]]:
+        total += pledged[m]
+    share = fund[pid] * pledged[leaver] / total if total > 0 else 0.0
     V.fund[leaver] += share
-    T.fund[pid] -= share
-    V.pledged[leaver] = 0.0
+    fund[pid] -= share
+    pledged[leaver] = 0.0
 
 
 @njit(cache=True)
@@ -399,20 +442,24 @@ def join(V, T, F, P, i, pid, gain):
     """Village ``i`` joins partnership ``pid``, expecting ``gain``; it pays its share
     of the set-up cost and brings its own savings for a project into the common fund."""
     form = T.form[pid]
-    T.members[pid, T.size[pid]] = i
-    T.consent[pid, T.size[pid]] = gain
-    T.size[pid] += 1
-    n_domains = T.domains[pid].sum()
+    size = T.size
+    T.members[pid, size[pid]] = i
+    T.consent[pid, size[pid]] = gain
+    size[pid] += 1
+    covers = T.domains[pid]
+    n_domains = covers.sum()
+    experience, expected_gain, partnership = V.experience, V.expected_gain, V.partnership
+    contributed, tenure, pending_cost = V.contributed, V.tenure, V.pending_cost
     for d in range(3):
-        if not T.domains[pid, d]:
+        if not covers[d]:
             continue
-        if V.experience[i, d, form] == 0:  # no experience yet: start from the expectation that led it to join
-            V.expected_gain[i, d, form] = gain / n_domains
-        V.partnership[i, d] = pid
-        V.contributed[i, d] = True
-        V.tenure[i, d] = 0
-        V.pending_cost[i, d] += F[form].setup / n_domains
-    if T.domains[pid, INFRASTRUCTURE]:
+        if experience[i, d, form] == 0:  # no experience yet: start from the expectation that led it to join
+            expected_gain[i, d, form] = gain / n_domains
+        partnership[i, d] = pid
+        contributed[i, d] = True
+        tenure[i, d] = 0
+        pending_cost[i, d] += F[form].setup / n_domains
+    if covers[INFRASTRUCTURE]:
         V.pledged[i] = 0.0
         if V.served_until[i] <= P.now:
             T.fund[pid] += V.fund[i]
@@ -444,14 +491,16 @@ def dissolve(V, T, P, pid, reason):
     members = members_of(T, pid)
     for m in members:
         refund(V, T, pid, m)
+    covers = T.domains[pid]
+    partnership, host_distance, pledged = V.partnership, V.host_distance, V.pledged
     for m in members:
         for d in range(3):
-            if T.domains[pid, d]:
-                V.partnership[m, d] = -1
-        if T.domains[pid, SERVICES]:
-            V.host_distance[m] = 0.0
-        if T.domains[pid, INFRASTRUCTURE]:
-            V.pledged[m] = 0.0
+            if covers[d]:
+                partnership[m, d] = -1
+        if covers[SERVICES]:
+            host_distance[m] = 0.0
+        if covers[INFRASTRUCTURE]:
+            pledged[m] = 0.0
     T.final_size[pid] = T.size[pid]
     T.size[pid] = 0
     T.alive[pid] = False
@@ -463,32 +512,35 @@ def dissolve(V, T, P, pid, reason):
 def leave(V, T, F, P, i, pid, reason):
     """Village ``i`` leaves ``pid``. A voluntary exit (``reason`` = LEFT) pays the exit
     penalty to the remaining members; an exit at the end of a term pays nothing."""
-    penalty = exit_penalty(T, F, pid) if reason == LEFT else 0.0
-    others = T.size[pid] - 1
-    n_domains = T.domains[pid].sum()
+    penalty = exit_penalty(T.form, T.term_years, F, pid) if reason == LEFT else 0.0
+    size, members, consent = T.size, T.members, T.consent
+    covers = T.domains[pid]
+    others = size[pid] - 1
+    n_domains = covers.sum()
     if penalty > 0 and others > 0:
+        pending_cost = V.pending_cost
         for d in range(3):
-            if T.domains[pid, d]:
-                V.pending_cost[i, d] += penalty / n_domains
-                for m in members_of(T, pid):
+            if covers[d]:
+                pending_cost[i, d] += penalty / n_domains
+                for m in members[pid, : size[pid]]:
                     if m != i:
-                        V.pending_cost[m, d] -= penalty / others / n_domains
+                        pending_cost[m, d] -= penalty / others / n_domains
     refund(V, T, pid, i)
     slot = 0
-    for a in range(T.size[pid]):  # remove i, keeping the others in joining order
-        if T.members[pid, a] != i:
-            T.members[pid, slot] = T.members[pid, a]
-            T.consent[pid, slot] = T.consent[pid, a]
+    for a in range(size[pid]):  # remove i, keeping the others in joining order
+        if members[pid, a] != i:
+            members[pid, slot] = members[pid, a]
+            consent[pid, slot] = consent[pid, a]
             slot += 1
-    T.size[pid] = slot
+    size[pid] = slot
     for d in range(3):
-        if T.domains[pid, d]:
+        if covers[d]:
             V.partnership[i, d] = -1
-    if T.domains[pid, SERVICES]:
+    if covers[SERVICES]:
         V.host_distance[i] = 0.0
-    if T.domains[pid, INFRASTRUCTURE]:
+    if covers[INFRASTRUCTURE]:
         V.pledged[i] = 0.0
-    if T.size[pid] < 2:
+    if slot < 2:
         dissolve(V, T, P, pid, TOO_FEW if reason == LEFT else reason)
     else:
         update_host(V, T, pid)
@@ -584,7 +636,7 @@ def seek_partners(V, T, E, F, P, g, i, domain, form):
     # propose to neighbours in order of preference: each joins if it is tied to all
     # members so far and every member (itself included) still gains in expectation
     ranked = candidates(g, V.partnership, indptr, cols, E.distance, trust, services, P, rule, covered, i)
-    group = grow_group(g, indptr, cols, trust, services, P, rule, covered, i, ranked)
+    group = grow_group(g, indptr, cols, trust, E.reverse, services, P, rule, covered, i, ranked)
     if group.shape[0] < 2:
         return False
     form_partnership(V, T, E, F, P, g, form, covered, group)
@@ -602,7 +654,7 @@ def consider_joining(V, T, E, F, P, g, i, domain, u):
     h = V.households[i]
     for form in range(n_forms):
         rule = F[form]
-        if not allowed(rule, domain) or not is_free(V.partnership, i, covered_domains(rule, domain)):
+        if not allowed(rule, domain) or not free_for(V.partnership, i, rule, domain):
             continue
         options[count] = form
         values[count + 1] = V.expected_gain[i, domain, form] - rule.setup / (h * P.amortisation) - P.search_cost / h
@@ -614,14 +666,13 @@ def consider_joining(V, T, E, F, P, g, i, domain, u):
         seek_partners(V, T, E, F, P, g, i, domain, options[choice - 1])
 
 
-@njit(cache=True)
-def consider_leaving(V, T, F, P, i, domain, pid, u):
-    """Stay (worth the learned gain of its form) or leave (worth minus the exit penalty)."""
-    values = np.empty(2)
-    values[0] = V.expected_gain[i, domain, T.form[pid]]
-    values[1] = -exit_penalty(T, F, pid) / V.households[i]
-    if behaviour.logit_choice(values, P.temperature, u) == 1:
-        leave(V, T, F, P, i, pid, LEFT)
+@njit(cache=True, inline="always")
+def wants_to_leave(expected_gain, households, form_of, term_years, F, temperature, i, domain, pid, u, values):
+    """Stay (worth the learned gain of its form) or leave (worth minus the exit penalty)?
+    (Village.consider_leaving; ``values``: room for the two values.)"""
+    values[0] = expected_gain[i, domain, form_of[pid]]
+    values[1] = -exit_penalty(form_of, term_years, F, pid) / households[i]
+    return behaviour.logit_choice(values, temperature, u) == 1
 
 
 @njit(cache=True, nogil=True)
@@ -629,7 +680,9 @@ def review(V, T, E, F, P, order, reviews, u):
     """Villages review the domains drawn for them this step, one village at a time in
     ``order`` (see Village.decide); ``u`` holds one uniform draw per village and domain."""
     g = gain_inputs(V)
-    partnership, tenure = V.partnership, V.tenure
+    partnership, tenure, expected_gain, households = V.partnership, V.tenure, V.expected_gain, V.households
+    form_of, term_years = T.form, T.term_years
+    values = np.empty(2)
     for i in order:
         for d in range(3):
             if not reviews[i, d]:
@@ -638,7 +691,11 @@ def review(V, T, E, F, P, order, reviews, u):
             if pid < 0:
                 consider_joining(V, T, E, F, P, g, i, d, u[i, d])
             elif tenure[i, d] > 0:  # not if it joined this very step (e.g. a bundle sought for another domain)
-                consider_leaving(V, T, F, P, i, d, pid, u[i, d])
+                leaving = wants_to_leave(
+                    expected_gain, households, form_of, term_years, F, P.temperature, i, d, pid, u[i, d], values
+                )
+                if leaving:
+                    leave(V, T, F, P, i, pid, LEFT)
 
 
 # --- the partnerships' year -------------------------------------------------------------
@@ -647,37 +704,46 @@ def end_of_year(V, T, F, P, contributes):
     """Each partnership records its year: contributions, defections; it collapses after
     ``collapse_steps`` years with no contribution; at the end of a term it ends, or is
     renewed by the members that still expect to gain (the others leave)."""
+    years, term_years, contributions, defections, without = (
+        T.years,
+        T.term_years,
+        T.contributions,
+        T.defections,
+        T.without,
+    )
+    form_of, domains, size, members_table = T.form, T.domains, T.size, T.members
+    expected_gain = V.expected_gain
     for pid in np.flatnonzero(T.alive[: T.next_pid[0]]):
-        T.years[pid] += 1
-        T.term_years[pid] += 1
-        form = T.form[pid]
+        years[pid] += 1
+        term_years[pid] += 1
+        form = form_of[pid]
         did = 0
         cells = 0
-        for m in members_of(T, pid):
+        for a in range(size[pid]):
             for d in range(3):
-                if T.domains[pid, d]:
+                if domains[pid, d]:
                     cells += 1
-                    if contributes[m, d]:
+                    if contributes[members_table[pid, a], d]:
                         did += 1
-        T.contributions[pid] += did
-        T.defections[pid] += cells - did
-        T.without[pid] = 0 if did > 0 else T.without[pid] + 1
-        if T.without[pid] >= P.collapse_steps:
+        contributions[pid] += did
+        defections[pid] += cells - did
+        without[pid] = 0 if did > 0 else without[pid] + 1
+        if without[pid] >= P.collapse_steps:
             dissolve(V, T, P, pid, COLLAPSED)
             continue
-        if not term_over(T, F, pid):
+        if not term_over(form_of, term_years, F, pid):
             continue
         if not F[form].renewable:
             dissolve(V, T, P, pid, TERM_ENDED)
             continue
         members = members_of(T, pid)
         stays = np.zeros(members.shape[0], dtype=np.bool_)
-        n_domains = T.domains[pid].sum()
+        n_domains = domains[pid].sum()
         for a in range(members.shape[0]):
             total = 0.0
             for d in range(3):
-                if T.domains[pid, d]:
-                    total += V.expected_gain[members[a], d, form]
+                if domains[pid, d]:
+                    total += expected_gain[members[a], d, form]
             stays[a] = total / n_domains >= 0.0
         if stays.sum() < 2:
             dissolve(V, T, P, pid, NOT_RENEWED)
@@ -685,7 +751,7 @@ def end_of_year(V, T, F, P, contributes):
         for a in range(members.shape[0]):
             if not stays[a]:
                 leave(V, T, F, P, members[a], pid, TERM_ENDED)
-        T.term_years[pid] = 0  # a new term starts next year
+        term_years[pid] = 0  # a new term starts next year
 
 
 @njit(cache=True, nogil=True)
@@ -721,25 +787,27 @@ def pool_infrastructure(V, T, P, expertise, households, pledge_paid):
     """Members' pledges go into each infrastructure partnership's fund; a project is
     built when the fund reaches its cost (lower with the members' mean expertise) and
     then serves every member for its lifetime, upkeep split by households."""
+    domains, fund, size, members_table = T.domains, T.fund, T.size, T.members
+    pledged, served_until, upkeep_due = V.pledged, V.served_until, V.upkeep_due
     for pid in np.flatnonzero(T.alive[: T.next_pid[0]]):
-        if not T.domains[pid, INFRASTRUCTURE]:
+        if not domains[pid, INFRASTRUCTURE]:
             continue
-        members = members_of(T, pid)
+        members = members_table[pid, : size[pid]]
         waiting = False
         mean_expertise = 0.0
         for m in members:
-            T.fund[pid] += pledge_paid[m]
-            V.pledged[m] += pledge_paid[m]
+            fund[pid] += pledge_paid[m]
+            pledged[m] += pledge_paid[m]
             mean_expertise += expertise[m]
-            waiting = waiting or V.served_until[m] <= P.now
+            waiting = waiting or served_until[m] <= P.now
         cost = infra.effective_build_cost(P.build_cost, mean_expertise / members.shape[0], P.build_saving)
-        if waiting and infra.is_built(T.fund[pid], cost):
-            T.fund[pid] -= cost
+        if waiting and infra.is_built(fund[pid], cost):
+            fund[pid] -= cost
             share = households[members] / households[members].sum()
             for a in range(members.shape[0]):  # what is left stays owned in proportion to households
-                V.pledged[members[a]] = T.fund[pid] * share[a]
-                V.served_until[members[a]] = P.now + P.lifetime
-                V.upkeep_due[members[a]] = P.upkeep * share[a]
+                pledged[members[a]] = fund[pid] * share[a]
+                served_until[members[a]] = P.now + P.lifetime
+                upkeep_due[members[a]] = P.upkeep * share[a]
 
 
 @njit(cache=True, nogil=True)

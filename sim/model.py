@@ -364,32 +364,32 @@ class VillageModel(mesa.Model):
             self.ties.trust[:] = beh["initial_trust"]
         self.villages = [Village(self, i) for i in range(n)]
         self._forms = self._form_rules()
-        self._ties = kernel.TieArrays(self.ties.indptr, self.ties.cols, self.ties.distance, self.ties.trust)
+        t = self.ties
+        self._ties = kernel.TieArrays(t.indptr, t.cols, t.distance, t.trust, t.reverse)
 
-    def _form_rules(self) -> tuple[kernel.FormRule, ...]:
-        """The allowed forms' parameters for sim/kernel.py, by form index (one unused
-        placeholder when no form is allowed, so the compiled code has one type)."""
+    def _form_rules(self) -> np.ndarray:
+        """The allowed forms' parameters for sim/kernel.py, one record per form index."""
         allowed = {d: {f.name for f in self.forms_for(d)} for d in range(3)}
-        rules = tuple(
-            kernel.FormRule(
-                setup=float(self.setup_cost(f)),
-                running=float(self.running_cost(f)),
-                compliance=float(f.enforced_compliance),
-                exit_penalty=float(f.exit_penalty),
-                term=int(f.term),
-                renewable=bool(f.renewable),
-                bundle=bool(f.bundle),
-                max_members=int(f.max_members),
-                covers_agriculture=AGRICULTURE in f.domains,
-                covers_services=SERVICES in f.domains,
-                covers_infrastructure=INFRASTRUCTURE in f.domains,
-                allowed_agriculture=f.name in allowed[AGRICULTURE],
-                allowed_services=f.name in allowed[SERVICES],
-                allowed_infrastructure=f.name in allowed[INFRASTRUCTURE],
+        rules = [
+            (
+                self.setup_cost(f),
+                self.running_cost(f),
+                f.enforced_compliance,
+                f.exit_penalty,
+                f.term,
+                f.renewable,
+                f.bundle,
+                f.max_members,
+                AGRICULTURE in f.domains,
+                SERVICES in f.domains,
+                INFRASTRUCTURE in f.domains,
+                f.name in allowed[AGRICULTURE],
+                f.name in allowed[SERVICES],
+                f.name in allowed[INFRASTRUCTURE],
             )
             for f in self.form_list
-        )
-        return rules or (kernel.FormRule(0.0, 0.0, 0.0, 0.0, 0, False, False, 2, *[False] * 6),)
+        ]
+        return np.array(rules, dtype=kernel.FORM_RULE)
 
     def _constants(self) -> kernel.Constants:
         """The scenario's scalars for sim/kernel.py, with the current step."""
@@ -463,7 +463,7 @@ class VillageModel(mesa.Model):
     def exit_penalty(self, partnership: Partnership) -> float:
         """Penalty for leaving now: charged on any exit before the term ends
         (open-ended forms: on any exit)."""
-        return float(kernel.exit_penalty(self.table.arrays(), self._forms, partnership.pid))
+        return float(kernel.exit_penalty(self.table.form, self.table.term_years, self._forms, partnership.pid))
 
     def charge_search(self, i: int, domain: int) -> None:
         """Village ``i`` pays this step for searching partners in ``domain``."""
