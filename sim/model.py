@@ -617,6 +617,8 @@ class VillageModel(mesa.Model):
         self.review_partnerships()
         self._edge_cache = {}  # membership is now fixed until the end of the year
         shocks = self.environment.draw(self.steps)
+        if not self.is_counterfactual and self.steps < self.horizon:
+            self.environment.prefetch(self.steps + 1)  # made while this step runs, on the other core
         contributes = self.decide_contributions()
         self.run_economy(shocks, contributes)
         self._edge_cache = None

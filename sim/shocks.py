@@ -77,8 +77,9 @@ class Environment:
         self.x, self.y, self.district = x, y, district
         self.n_districts = n_districts
         self.seed = seed
-        self.draws: dict[int, tuple] = {}  # the last step's random draws (shared with a counterfactual twin)
+        self.draws: dict[int, tuple] = {}  # recent steps' random draws (shared with a counterfactual twin)
         self.lock = threading.Lock()  # the twin may step in another thread
+        self.pending: dict[int, threading.Thread] = {}  # draws being made ahead of time
 
     def share_draws_with(self, other: Environment) -> None:
         """Use ``other``'s draws when it has made them for the step (the same seed and
@@ -87,6 +88,24 @@ class Environment:
             raise ValueError("only an environment with the same seed can share its draws")
         self.draws = other.draws
         self.lock = other.lock
+        self.pending = other.pending
+
+    def prefetch(self, step: int) -> None:
+        """Start making ``step``'s draws in the background (they depend on the seed and
+        the step only, so making them early changes nothing but the wall time)."""
+        with self.lock:
+            if step in self.draws or step in self.pending:
+                return
+            worker = threading.Thread(target=self._store, args=(step,), name="kerjasama-shocks", daemon=True)
+            self.pending[step] = worker
+        worker.start()
+
+    def _store(self, step: int) -> None:
+        draws = self._draw(step)
+        with self.lock:
+            self.draws[step] = draws
+            for old in [s for s in self.draws if s < step - 1]:
+                del self.draws[old]  # keep the last two steps
 
     def _stream(self, step: int) -> np.random.Generator:
         return np.random.default_rng(np.random.SeedSequence(self.seed.entropy, spawn_key=(*self.seed.spawn_key, step)))
@@ -109,9 +128,14 @@ class Environment:
         p = self.params
         n = self.x.shape[0]
         with self.lock:
+            worker = self.pending.pop(step, None)
+        if worker is not None:
+            worker.join()
+        with self.lock:
             if step not in self.draws:
-                self.draws.clear()
                 self.draws[step] = self._draw(step)
+                for old in [s for s in self.draws if s < step - 1]:
+                    del self.draws[old]  # keep the last two steps
             district_z, field, own_z, fire_u, price_z, scheduled_u = self.draws[step]
         crop = np.zeros(n)
         fire = np.zeros(n, dtype=bool)
