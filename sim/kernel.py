@@ -622,13 +622,14 @@ def seek_partners(V, T, E, F, P, g, i, domain, form):
     """Join a nearby partnership of ``form`` that accepts i, or propose a new one to
     neighbours in order of preference (see Village.seek_partners)."""
     indptr, cols, trust, services = E.indptr, E.cols, E.trust, P.services
+    t_size, t_members = T.size, T.members
     rule = F[form]
     V.pending_cost[i, domain] += P.search_cost
     covered = covered_domains(rule, domain)
     for pid in nearby_partnerships(V, T, E, F, i, domain, form):
-        size = T.size[pid]
+        size = t_size[pid]
         group = np.empty(size + 1, dtype=np.int64)
-        group[:size] = T.members[pid, :size]
+        group[:size] = t_members[pid, :size]
         group[size] = i
         if group_accepts(g, indptr, cols, trust, services, P, rule, covered, group):
             join(V, T, F, P, i, pid, group_gains(g, indptr, cols, trust, services, P, rule, covered, group)[size])
@@ -652,12 +653,13 @@ def consider_joining(V, T, E, F, P, g, i, domain, u):
     values = np.zeros(n_forms + 1)
     count = 0
     h = V.households[i]
+    partnership, expected_gain = V.partnership, V.expected_gain
     for form in range(n_forms):
         rule = F[form]
-        if not allowed(rule, domain) or not free_for(V.partnership, i, rule, domain):
+        if not allowed(rule, domain) or not free_for(partnership, i, rule, domain):
             continue
         options[count] = form
-        values[count + 1] = V.expected_gain[i, domain, form] - rule.setup / (h * P.amortisation) - P.search_cost / h
+        values[count + 1] = expected_gain[i, domain, form] - rule.setup / (h * P.amortisation) - P.search_cost / h
         count += 1
     if count == 0:
         return
@@ -758,28 +760,18 @@ def end_of_year(V, T, F, P, contributes):
 def partner_edges(indptr, cols, partnership):
     """For each domain, the positions of the ties i -> j whose two ends are in the same
     partnership (``partnership``: each village's partnership id per domain, -1 alone)."""
+    found = np.empty((3, cols.shape[0]), dtype=np.int64)
     counts = np.zeros(3, dtype=np.int64)
     for i in range(partnership.shape[0]):
-        for e in range(indptr[i], indptr[i + 1]):
-            for d in range(3):
-                if partnership[i, d] >= 0 and partnership[cols[e], d] == partnership[i, d]:
+        for d in range(3):
+            pid = partnership[i, d]
+            if pid < 0:
+                continue
+            for e in range(indptr[i], indptr[i + 1]):
+                if partnership[cols[e], d] == pid:
+                    found[d, counts[d]] = e
                     counts[d] += 1
-    out0 = np.empty(counts[0], dtype=np.int64)
-    out1 = np.empty(counts[1], dtype=np.int64)
-    out2 = np.empty(counts[2], dtype=np.int64)
-    counts[:] = 0
-    for i in range(partnership.shape[0]):
-        for e in range(indptr[i], indptr[i + 1]):
-            for d in range(3):
-                if partnership[i, d] >= 0 and partnership[cols[e], d] == partnership[i, d]:
-                    if d == 0:
-                        out0[counts[0]] = e
-                    elif d == 1:
-                        out1[counts[1]] = e
-                    else:
-                        out2[counts[2]] = e
-                    counts[d] += 1
-    return out0, out1, out2
+    return found[0, : counts[0]].copy(), found[1, : counts[1]].copy(), found[2, : counts[2]].copy()
 
 
 @njit(cache=True, nogil=True)
