@@ -571,8 +571,14 @@ def nearby_partnerships(V, T, E, F, i, domain, form):
             count += 1
         elif distance[e] < dist[seen]:
             dist[seen] = distance[e]  # distance to its nearest member
-    order = np.argsort(pids[:count], kind="mergesort")
-    order = order[np.argsort(dist[:count][order], kind="mergesort")]  # by distance, then id
+    if count == 0:
+        return pids[:0]
+    order = np.arange(count)
+    for a in range(1, count):  # insertion sort (a handful of items): by distance, then id
+        b = a
+        while b > 0 and (dist[order[b]], pids[order[b]]) < (dist[order[b - 1]], pids[order[b - 1]]):
+            order[b], order[b - 1] = order[b - 1], order[b]
+            b -= 1
     out = np.empty(count, dtype=np.int64)
     n_out = 0
     for a in order:
@@ -610,11 +616,14 @@ def candidates(g, partnership, indptr, cols, distance, trust, services, P, form,
         score[count] = -(gain * max(trust[e], 1e-3))
         dist[count] = distance[e]
         count += 1
-    found, score, dist = found[:count], score[:count], dist[:count]
-    order = np.argsort(found, kind="mergesort")
-    order = order[np.argsort(dist[order], kind="mergesort")]
-    order = order[np.argsort(score[order], kind="mergesort")]
-    return found[order]
+    for a in range(1, count):  # insertion sort (at most max_ties items): by score, distance, index
+        b = a
+        while b > 0 and (score[b], dist[b], found[b]) < (score[b - 1], dist[b - 1], found[b - 1]):
+            score[b], score[b - 1] = score[b - 1], score[b]
+            dist[b], dist[b - 1] = dist[b - 1], dist[b]
+            found[b], found[b - 1] = found[b - 1], found[b]
+            b -= 1
+    return found[:count]
 
 
 @njit(cache=True)

@@ -362,7 +362,9 @@ class VillageModel(mesa.Model):
         )
         if beh["initial_trust_sd"] == 0:
             self.ties.trust[:] = beh["initial_trust"]
-        self.villages = [Village(self, i) for i in range(n)]
+        # a compiled twin never asks its villages to decide one by one: it needs no agents
+        needs_agents = self.engine == "python" or not self.is_counterfactual
+        self.villages = [Village(self, i) for i in range(n)] if needs_agents else []
         self._forms = self._form_rules()
         t = self.ties
         self._ties = kernel.TieArrays(t.indptr, t.cols, t.distance, t.trust, t.reverse)
