@@ -812,6 +812,60 @@ def pool_infrastructure(V, T, P, expertise, households, pledge_paid):
 
 
 @njit(cache=True, nogil=True)
+def learn_on_ties(
+    rows, cols, trust, years_together, partner_edges, form_of, pays, expertise, multipliers, sanctions,
+    identity_rates, trust_gain, trust_loss,
+):  # fmt: skip
+    """Learning on the ties between partners, domain by domain (updates ``trust`` and
+    ``years_together`` in place; returns each village's expertise spill-over per domain):
+
+    * trust in a partner rises by ``trust_gain`` x the form's multiplier x (1 - trust) when the
+      partner contributed, else falls by ``trust_loss``, and by the form's social sanction;
+    * years together grow at the highest identity rate among the forms the two share;
+    * spill-over: the mean over partners of max(partner's expertise - own, 0) x contributed x trust.
+    """
+    n = form_of.shape[0]
+    spill = np.zeros((n, 3))
+    partners = np.zeros(n)
+    rate = np.zeros(0)
+    touched = np.zeros(0, dtype=np.int64)
+    for d in range(3):
+        edges = partner_edges[d]
+        rate = np.concatenate((rate, np.zeros(edges.shape[0])))
+        touched = np.concatenate((touched, edges))
+        partners[:] = 0.0
+        for q in range(edges.shape[0]):
+            e = edges[q]
+            i, j = rows[e], cols[e]
+            form = form_of[i, d]
+            did = pays[j, d]
+            tr = trust[e]
+            tr = tr + trust_gain * multipliers[form] * (1.0 - tr) if did else tr * (1.0 - trust_loss)
+            if not did:
+                tr = tr * (1.0 - sanctions[form])
+            tr = min(max(tr, 0.0), 1.0)
+            trust[e] = tr
+            rate[rate.shape[0] - edges.shape[0] + q] = identity_rates[form]
+            partners[i] += 1.0
+            spill[i, d] += max(expertise[j, d] - expertise[i, d], 0.0) * did * tr
+        for i in range(n):
+            spill[i, d] /= max(partners[i], 1.0)
+    # an edge shared in several domains grows at the highest of its rates, once
+    order = np.argsort(touched, kind="mergesort")
+    a = 0
+    while a < order.shape[0]:
+        e = touched[order[a]]
+        best = rate[order[a]]
+        b = a + 1
+        while b < order.shape[0] and touched[order[b]] == e:
+            best = max(best, rate[order[b]])
+            b += 1
+        years_together[e] += best
+        a = b
+    return spill
+
+
+@njit(cache=True, nogil=True)
 def mean_identity(years_together, scale):
     """Mean over ties of shared identity, 1 - exp(-years together / scale) (0 for most ties)."""
     total = 0.0

@@ -982,35 +982,30 @@ class VillageModel(mesa.Model):
             action = np.where(contributes[rows, d], 0, 1)
             s.propensity[rows, d, action] = behaviour.reinforce(s.propensity[rows, d, action], gain[rows, d], lr)
         s.payoff = np.where(member, gain, 0.0)
-        # trust: rises when a partner contributes, falls when it free-rides
-        shared_rate = np.zeros(t.cols.size)
+        # trust: rises when a partner contributes, falls when it free-rides; identity: years
+        # together grow on partner ties; capacity: expertise spills from better, contributing partners
         multipliers = np.array([f.trust_multiplier for f in self.form_list] + [1.0])
         sanctions = np.array([f.sanction_trust_loss for f in self.form_list] + [0.0])
         identity_rates = np.array([f.identity_rate for f in self.form_list] + [0.0])
         new_expertise = s.expertise.copy()
         cap = p["cooperation"]["capacity"]
-        for d in range(3):
-            same = self._partner_edges(d)
-            if same.size == 0:
-                continue
-            form_idx = self._form_index(d)
-            f_edge = form_idx[t.rows[same]]
-            did = pays[t.cols[same], d]
-            tr = t.trust[same]
-            tr = np.where(
-                did, tr + beh["trust_gain"] * multipliers[f_edge] * (1.0 - tr), tr * (1.0 - beh["trust_loss"])
-            )
-            # social sanction: partners who see a free-ride lose extra trust (no detection needed);
-            # a formal fine additionally requires detection (handled in the economy)
-            tr = np.where(~did, tr * (1.0 - sanctions[f_edge]), tr)
-            t.trust[same] = np.clip(tr, 0.0, 1.0)
-            shared_rate[same] = np.maximum(shared_rate[same], identity_rates[f_edge])
-            # capacity: expertise spills from better, contributing partners
-            gap = np.maximum(s.expertise[t.cols[same], d] - s.expertise[t.rows[same], d], 0.0) * did * t.trust[same]
-            partners = np.bincount(t.rows[same], minlength=n)
-            spill = np.bincount(t.rows[same], weights=gap, minlength=n) / np.maximum(partners, 1)
-            new_expertise[:, d] += cap["spill_rate"] * spill
-        t.years_together += shared_rate
+        form_idx = np.stack([self._form_index(d) for d in range(3)], axis=1)
+        spill = kernel.learn_on_ties(
+            t.rows,
+            t.cols,
+            t.trust,
+            t.years_together,
+            tuple(self._partner_edges(d) for d in range(3)),
+            form_idx,
+            pays,
+            s.expertise,
+            multipliers,
+            sanctions,
+            identity_rates,
+            float(beh["trust_gain"]),
+            float(beh["trust_loss"]),
+        )
+        new_expertise += cap["spill_rate"] * spill
         if self._edge_cache is not None:  # identity has grown
             for d in range(3):
                 self._edge_cache.pop(("identity", d), None)
