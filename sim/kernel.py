@@ -814,7 +814,7 @@ def pool_infrastructure(V, T, P, expertise, households, pledge_paid):
 @njit(cache=True, nogil=True)
 def learn_on_ties(
     rows, cols, trust, years_together, partner_edges, form_of, pays, expertise, multipliers, sanctions,
-    identity_rates, trust_gain, trust_loss,
+    identity_rates, trust_gain, trust_loss, rate,
 ):  # fmt: skip
     """Learning on the ties between partners, domain by domain (updates ``trust`` and
     ``years_together`` in place; returns each village's expertise spill-over per domain):
@@ -823,19 +823,16 @@ def learn_on_ties(
       partner contributed, else falls by ``trust_loss``, and by the form's social sanction;
     * years together grow at the highest identity rate among the forms the two share;
     * spill-over: the mean over partners of max(partner's expertise - own, 0) x contributed x trust.
+
+    ``rate``: zeros, one per tie (scratch space, left as zeros).
     """
     n = form_of.shape[0]
     spill = np.zeros((n, 3))
     partners = np.zeros(n)
-    rate = np.zeros(0)
-    touched = np.zeros(0, dtype=np.int64)
     for d in range(3):
         edges = partner_edges[d]
-        rate = np.concatenate((rate, np.zeros(edges.shape[0])))
-        touched = np.concatenate((touched, edges))
         partners[:] = 0.0
-        for q in range(edges.shape[0]):
-            e = edges[q]
+        for e in edges:
             i, j = rows[e], cols[e]
             form = form_of[i, d]
             did = pays[j, d]
@@ -845,23 +842,15 @@ def learn_on_ties(
                 tr = tr * (1.0 - sanctions[form])
             tr = min(max(tr, 0.0), 1.0)
             trust[e] = tr
-            rate[rate.shape[0] - edges.shape[0] + q] = identity_rates[form]
+            rate[e] = max(rate[e], identity_rates[form])  # a tie shared in several domains: the highest rate
             partners[i] += 1.0
             spill[i, d] += max(expertise[j, d] - expertise[i, d], 0.0) * did * tr
         for i in range(n):
             spill[i, d] /= max(partners[i], 1.0)
-    # an edge shared in several domains grows at the highest of its rates, once
-    order = np.argsort(touched, kind="mergesort")
-    a = 0
-    while a < order.shape[0]:
-        e = touched[order[a]]
-        best = rate[order[a]]
-        b = a + 1
-        while b < order.shape[0] and touched[order[b]] == e:
-            best = max(best, rate[order[b]])
-            b += 1
-        years_together[e] += best
-        a = b
+    for d in range(3):
+        for e in partner_edges[d]:
+            years_together[e] += rate[e]  # once: the second visit of a tie adds the 0 left here
+            rate[e] = 0.0
     return spill
 
 

@@ -368,6 +368,7 @@ class VillageModel(mesa.Model):
         self._forms = self._form_rules()
         t = self.ties
         self._ties = kernel.TieArrays(t.indptr, t.cols, t.distance, t.trust, t.reverse)
+        self._tie_scratch = np.zeros(t.cols.size)  # kernel.learn_on_ties' working space
 
     def _form_rules(self) -> np.ndarray:
         """The allowed forms' parameters for sim/kernel.py, one record per form index."""
@@ -1004,6 +1005,7 @@ class VillageModel(mesa.Model):
             identity_rates,
             float(beh["trust_gain"]),
             float(beh["trust_loss"]),
+            self._tie_scratch,
         )
         new_expertise += cap["spill_rate"] * spill
         if self._edge_cache is not None:  # identity has grown
