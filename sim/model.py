@@ -230,7 +230,7 @@ class VillageModel(mesa.Model):
         self.decision_rng = np.random.default_rng(self._stream(STREAM_DECISIONS))
         self.in_step = False  # True while step() runs (partnerships formed then start this year)
         self.forked = not (_counterfactual and self.FORK_TWIN)  # a twin runs from its model's shock on
-        self._edge_cache: dict[int, np.ndarray] | None = None  # partner ties by domain, during a step
+        self._edge_cache: dict | None = None  # per-step membership facts (partner ties, forms), during a step
         self.table = PartnershipTable(max((f.max_members for f in self.form_list), default=2))
         self.transfers_log: list[float] = []  # per step, the largest |sum| of transfers within a pool (should be 0)
         self.fine_imbalance: list[float] = []  # per step, fines paid minus fines received (should be 0)
@@ -742,9 +742,15 @@ class VillageModel(mesa.Model):
 
     def _form_index(self, domain: int) -> np.ndarray:
         """Index of each village's form in ``domain`` (len(forms) when alone)."""
+        cache = self._edge_cache
+        if cache is not None and ("form", domain) in cache:
+            return cache[("form", domain)]
         pid = self.state.partnership[:, domain]
         alone = len(self.form_list)
-        return np.where(pid >= 0, self.table.form[np.maximum(pid, 0)], alone)
+        index = np.where(pid >= 0, self.table.form[np.maximum(pid, 0)], alone)
+        if cache is not None:  # membership is fixed from the review to the end of the year
+            cache[("form", domain)] = index
+        return index
 
     def running_costs(self) -> np.ndarray:
         """Running cost each village pays this step for its partnership in each domain
