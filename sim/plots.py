@@ -13,8 +13,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.colors import to_rgba  # noqa: E402
 
 from sim.domains import DOMAIN_NAMES  # noqa: E402
 
@@ -114,13 +112,15 @@ def map_figure(model, title: str, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(7, 6.2), constrained_layout=True)
     large = s.n > 5000  # national scale: thin lines, no marker edges, drawn as an image inside the figure
     hub, member, form, _ = model.partnership_ties()
-    if hub.size:
-        palette = np.array([to_rgba(FORM_COLOURS.get(f.name, "k"), 0.7) for f in model.form_list])
-        segments = np.stack([np.column_stack([s.x[hub], s.y[hub]]), np.column_stack([s.x[member], s.y[member]])], 1)
-        lines = LineCollection(segments, colors=palette[form], linewidths=0.3 if large else 1.0, zorder=1)
-        lines.set_rasterized(large)
-        ax.add_collection(lines)
-    size = (1 + 6 * s.households / s.households.max()) if large else (15 + 60 * s.households / s.households.max())
+    for index, f in enumerate(model.form_list):  # one line per form, broken by NaNs: fast at any size
+        lines = form == index
+        if lines.any():
+            xs = np.column_stack([s.x[hub[lines]], s.x[member[lines]], np.full(lines.sum(), np.nan)]).ravel()
+            ys = np.column_stack([s.y[hub[lines]], s.y[member[lines]], np.full(lines.sum(), np.nan)]).ravel()
+            colour = FORM_COLOURS.get(f.name, "k")
+            ax.plot(xs, ys, color=colour, lw=0.3 if large else 1.0, alpha=0.7, zorder=1, rasterized=large)
+    # at national scale every village is one small dot (one marker shape is drawn much faster)
+    size = 2.0 if large else (15 + 60 * s.households / s.households.max())
     points = ax.scatter(
         s.x, s.y, s=size, c=s.consumption, cmap="RdYlGn", vmin=0.5, vmax=2.0, zorder=2,
         edgecolor="none" if large else "k", lw=0.3, rasterized=large,
