@@ -772,14 +772,20 @@ def partner_edges(indptr, cols, partnership):
     found = np.empty((3, cols.shape[0]), dtype=np.int64)
     counts = np.zeros(3, dtype=np.int64)
     for i in range(partnership.shape[0]):
-        for d in range(3):
-            pid = partnership[i, d]
-            if pid < 0:
-                continue
-            for e in range(indptr[i], indptr[i + 1]):
-                if partnership[cols[e], d] == pid:
-                    found[d, counts[d]] = e
-                    counts[d] += 1
+        p0, p1, p2 = partnership[i, 0], partnership[i, 1], partnership[i, 2]
+        if p0 < 0 and p1 < 0 and p2 < 0:
+            continue
+        for e in range(indptr[i], indptr[i + 1]):  # one pass over i's ties for the three domains
+            j = cols[e]
+            if p0 >= 0 and partnership[j, 0] == p0:
+                found[0, counts[0]] = e
+                counts[0] += 1
+            if p1 >= 0 and partnership[j, 1] == p1:
+                found[1, counts[1]] = e
+                counts[1] += 1
+            if p2 >= 0 and partnership[j, 2] == p2:
+                found[2, counts[2]] = e
+                counts[2] += 1
     return found[0, : counts[0]].copy(), found[1, : counts[1]].copy(), found[2, : counts[2]].copy()
 
 
@@ -814,7 +820,7 @@ def pool_infrastructure(V, T, P, expertise, households, pledge_paid):
 @njit(cache=True, nogil=True)
 def learn_on_ties(
     rows, cols, trust, years_together, partner_edges, form_of, pays, expertise, multipliers, sanctions,
-    identity_rates, trust_gain, trust_loss, rate,
+    identity_rates, trust_gain, trust_loss, rate, identity_scale,
 ):  # fmt: skip
     """Learning on the ties between partners, domain by domain (updates ``trust`` and
     ``years_together`` in place; returns each village's expertise spill-over per domain):
@@ -824,7 +830,8 @@ def learn_on_ties(
     * years together grow at the highest identity rate among the forms the two share;
     * spill-over: the mean over partners of max(partner's expertise - own, 0) x contributed x trust.
 
-    ``rate``: zeros, one per tie (scratch space, left as zeros).
+    ``rate``: zeros, one per tie (scratch space, left as zeros). Also returns by how much
+    the sum over ties of identity, 1 - exp(-years together / ``identity_scale``), grew.
     """
     n = form_of.shape[0]
     spill = np.zeros((n, 3))
@@ -847,11 +854,15 @@ def learn_on_ties(
             spill[i, d] += max(expertise[j, d] - expertise[i, d], 0.0) * did * tr
         for i in range(n):
             spill[i, d] /= max(partners[i], 1.0)
+    identity_growth = 0.0
     for d in range(3):
         for e in partner_edges[d]:
-            years_together[e] += rate[e]  # once: the second visit of a tie adds the 0 left here
-            rate[e] = 0.0
-    return spill
+            if rate[e] > 0.0:  # once: the second visit of a tie finds the 0 left here
+                before = years_together[e]
+                years_together[e] += rate[e]
+                identity_growth += np.exp(-before / identity_scale) - np.exp(-years_together[e] / identity_scale)
+                rate[e] = 0.0
+    return spill, identity_growth
 
 
 @njit(cache=True, nogil=True)

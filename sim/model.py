@@ -369,6 +369,8 @@ class VillageModel(mesa.Model):
         t = self.ties
         self._ties = kernel.TieArrays(t.indptr, t.cols, t.distance, t.trust, t.reverse)
         self._tie_scratch = np.zeros(t.cols.size)  # kernel.learn_on_ties' working space
+        scale = float(self.params["cooperation"]["identity"]["scale_steps"])
+        self._identity_sum = kernel.mean_identity(t.years_together, scale) * t.cols.size  # sum over ties
 
     def _form_rules(self) -> np.ndarray:
         """The allowed forms' parameters for sim/kernel.py, one record per form index."""
@@ -593,6 +595,7 @@ class VillageModel(mesa.Model):
         twin.table.capacity = self.table.capacity
         twin.ties.trust = self.ties.trust.copy()
         twin.ties.years_together = self.ties.years_together.copy()
+        twin._identity_sum = self._identity_sum
         twin.decision_rng.bit_generator.state = self.decision_rng.bit_generator.state
         twin.innovations = self.innovations
         twin._stats = dict(self._stats)
@@ -997,7 +1000,7 @@ class VillageModel(mesa.Model):
         new_expertise = s.expertise.copy()
         cap = p["cooperation"]["capacity"]
         form_idx = np.stack([self._form_index(d) for d in range(3)], axis=1)
-        spill = kernel.learn_on_ties(
+        spill, identity_growth = kernel.learn_on_ties(
             t.rows,
             t.cols,
             t.trust,
@@ -1012,7 +1015,9 @@ class VillageModel(mesa.Model):
             float(beh["trust_gain"]),
             float(beh["trust_loss"]),
             self._tie_scratch,
+            float(p["cooperation"]["identity"]["scale_steps"]),
         )
+        self._identity_sum += identity_growth  # kept up to date instead of summed over all ties each step
         new_expertise += cap["spill_rate"] * spill
         if self._edge_cache is not None:  # identity has grown
             for d in range(3):
@@ -1103,8 +1108,7 @@ class VillageModel(mesa.Model):
         else:
             stats["contribution_rate"] = float(contributed[member].mean())
         stats["mean_trust"] = float(self.ties.trust.mean()) if self.ties.trust.size else 0.0
-        scale = p["cooperation"]["identity"]["scale_steps"]
-        stats["mean_identity"] = float(kernel.mean_identity(self.ties.years_together, float(scale)))
+        stats["mean_identity"] = float(self._identity_sum / self.ties.cols.size) if self.ties.cols.size else 0.0
         stats["mean_expertise"] = float(s.expertise.mean())
         stats["innovations"] = self.innovations
         stats["infrastructure_served"] = float(np.sum((s.served_until > self.steps) * h) / h.sum())

@@ -159,3 +159,11 @@ def test_twin_started_at_the_shock_equals_a_twin_stepped_from_the_start(monkeypa
         np.testing.assert_array_equal(getattr(twin.state, name), getattr(reference.state, name))
     # the shock made a difference, so the twin is not merely the model itself
     assert not np.array_equal(forked.state.consumption, twin.state.consumption)
+
+
+def test_mean_identity_kept_up_to_date_equals_the_mean_over_all_ties():
+    m = _run("compiled", 2, **{"shocks.scheduled": [], "cooperation.forms": ["long_term", "formal"]})
+    scale = m.params["cooperation"]["identity"]["scale_steps"]
+    direct = np.mean(1.0 - np.exp(-m.ties.years_together / scale))
+    assert direct > 0.0
+    assert m.timeseries()["mean_identity"].iloc[-1] == pytest.approx(direct, rel=1e-9)
