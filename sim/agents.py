@@ -11,6 +11,13 @@ A student looking for *where a village decides* should read :class:`Village`:
 
 Village state (money, expertise, trust...) lives in numpy arrays owned by the
 model; a ``Village`` reads and writes its own row through properties.
+
+These methods are the definition of what a village does. ``VillageModel(engine="python")``
+runs them one village at a time; by default the model runs the same rules compiled
+(``sim/kernel.py``), which is what makes 75,000 villages practical, and
+``tests/test_kernel.py`` checks that both give the same run. Change a rule here and in
+``sim/kernel.py`` together (the test will tell you if they disagree); the formulas they
+share (``sim/behaviour.py``, ``sim/domains/``) need changing only once.
 """
 
 from __future__ import annotations
