@@ -11,8 +11,10 @@
 7. partnerships end at their term, collapse, or are renewed;
 8. measurement (one DataCollector row per step; step 0 is the initial state).
 
-Village state lives in numpy arrays (:class:`VillageState`); per-step economics is
-vectorised over all villages; Python loops run over decisions only.
+Village state lives in numpy arrays (:class:`VillageState`), partnerships in a table
+(:class:`PartnershipTable`); per-step economics is vectorised over all villages; the
+villages' decisions (a loop over villages, in random order) run compiled in
+``sim/kernel.py`` or, with ``engine="python"``, through the readable ``sim/agents.py``.
 """
 
 from __future__ import annotations
