@@ -614,10 +614,16 @@ class VillageModel(mesa.Model):
         if self.counterfactual is not None and not self.counterfactual.forked and self.steps >= self.shock_step:
             self._fork_twin()
         twin = self.counterfactual if self.counterfactual is not None and self.counterfactual.forked else None
-        helper = None
+        helper, failure = None, []
         if twin is not None and self.PARALLEL_TWIN:
             # the twin shares nothing mutable with this model but the shock draws (locked)
-            helper = threading.Thread(target=twin.step, name="kerjasama-twin")
+            def step_twin() -> None:
+                try:
+                    twin.step()
+                except BaseException as error:  # re-raised below, in this thread
+                    failure.append(error)
+
+            helper = threading.Thread(target=step_twin, name="kerjasama-twin")
             helper.start()
         elif self.counterfactual is not None:
             self.counterfactual.step()  # counts the step (and runs it, once forked)
@@ -633,8 +639,8 @@ class VillageModel(mesa.Model):
         self.end_partnerships(contributes)
         if helper is not None:
             helper.join()
-            if twin.steps != self.steps:
-                raise RuntimeError(f"the counterfactual twin failed in step {self.steps}")
+            if failure:
+                raise failure[0]
         self._measure(contributes)
         if not self.is_counterfactual:  # a twin is read through its model's reporters
             self.datacollector.collect(self)

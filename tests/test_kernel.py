@@ -167,3 +167,15 @@ def test_mean_identity_kept_up_to_date_equals_the_mean_over_all_ties():
     direct = np.mean(1.0 - np.exp(-m.ties.years_together / scale))
     assert direct > 0.0
     assert m.timeseries()["mean_identity"].iloc[-1] == pytest.approx(direct, rel=1e-9)
+
+
+def test_an_error_in_the_twin_thread_surfaces_in_the_model():
+    m = VillageModel("default", rng=1, n_villages=40, steps=25)
+
+    def broken(*args):
+        raise ValueError("twin failed")
+
+    m.counterfactual.decide_contributions = broken
+    with pytest.raises(ValueError, match="twin failed"):
+        m.run()
+    assert m.steps == m.shock_step  # the twin starts (and fails) at the shock
