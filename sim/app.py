@@ -41,8 +41,6 @@ import markdown
 import numpy as np
 import solara
 import solara.server.settings
-from matplotlib.collections import LineCollection
-from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from mesa.visualization import Slider, SolaraViz, make_plot_component
 from mesa.visualization.components.matplotlib_components import PlotMatplotlib
@@ -50,7 +48,7 @@ from mesa.visualization.utils import update_counter
 
 from sim.domains import DOMAIN_NAMES
 from sim.model import VillageModel
-from sim.plots import DOMAIN_COLOURS, FORM_COLOURS
+from sim.plots import DOMAIN_COLOURS, FORM_COLOURS, draw_ties
 from sim.scenario import RULES, ScenarioError, VillageScenario, available_scenarios, load_scenario
 
 SCENARIO_ENV = "KERJASAMA_SCENARIO"  # scenario the page starts with (name or path)
@@ -394,11 +392,7 @@ def map_figure(model: VillageModel, variable: str = DEFAULT_VARIABLE) -> Figure:
     fig = Figure(figsize=(6.4, 5.2), layout="constrained")
     ax = fig.add_subplot()
     colours = form_colours(model.form_names)
-    hub, member, form, hosts = model.partnership_ties()
-    if hub.size:
-        palette = np.array([to_rgba(colours.get(f.name, "k"), 0.75) for f in model.form_list])
-        segments = np.stack([np.column_stack([s.x[hub], s.y[hub]]), np.column_stack([s.x[member], s.y[member]])], 1)
-        ax.add_collection(LineCollection(segments, colors=palette[form], linewidths=1.0, zorder=1))
+    hosts = draw_ties(ax, model, colours, alpha=0.75)
     values, cmap, vmin, vmax = MAP_VARIABLES.get(variable, MAP_VARIABLES[DEFAULT_VARIABLE])
     size = 12 + 70 * s.households / s.households.max()
     points = ax.scatter(

@@ -105,20 +105,31 @@ def resilience_figure(df, title: str, summary: dict, shock_step: int, path: Path
     plt.close(fig)
 
 
+def draw_ties(ax, model, colours: dict[str, str], alpha: float) -> np.ndarray:
+    """Draw each partnership as lines from its hub (largest member) to the other members,
+    coloured by form: one line per form broken by NaNs, fast at any size (thin and drawn as
+    an image at national scale). Returns the hubs of the partnerships sharing services."""
+    s = model.state
+    large = s.n > 5000
+    hub, member, form, hosts = model.partnership_ties()
+    for index, f in enumerate(model.form_list):
+        lines = form == index
+        if lines.any():
+            gap = np.full(lines.sum(), np.nan)
+            xs = np.column_stack([s.x[hub[lines]], s.x[member[lines]], gap]).ravel()
+            ys = np.column_stack([s.y[hub[lines]], s.y[member[lines]], gap]).ravel()
+            colour = colours.get(f.name, "k")
+            ax.plot(xs, ys, color=colour, lw=0.3 if large else 1.0, alpha=alpha, zorder=1, rasterized=large)
+    return hosts
+
+
 def map_figure(model, title: str, path: Path) -> None:
     """Villages at their positions, sized by households, coloured by consumption,
     with partnership ties coloured by form."""
     s = model.state
     fig, ax = plt.subplots(figsize=(7, 6.2), constrained_layout=True)
     large = s.n > 5000  # national scale: thin lines, no marker edges, drawn as an image inside the figure
-    hub, member, form, _ = model.partnership_ties()
-    for index, f in enumerate(model.form_list):  # one line per form, broken by NaNs: fast at any size
-        lines = form == index
-        if lines.any():
-            xs = np.column_stack([s.x[hub[lines]], s.x[member[lines]], np.full(lines.sum(), np.nan)]).ravel()
-            ys = np.column_stack([s.y[hub[lines]], s.y[member[lines]], np.full(lines.sum(), np.nan)]).ravel()
-            colour = FORM_COLOURS.get(f.name, "k")
-            ax.plot(xs, ys, color=colour, lw=0.3 if large else 1.0, alpha=0.7, zorder=1, rasterized=large)
+    draw_ties(ax, model, FORM_COLOURS, alpha=0.7)
     # at national scale every village is one small dot (one marker shape is drawn much faster)
     size = 2.0 if large else (15 + 60 * s.households / s.households.max())
     points = ax.scatter(

@@ -174,22 +174,20 @@ def test_mesa_reset_path_rebuilds_the_model_from_the_controls(app):
     assert rebuilt.params["forms"]["temporary"]["enforcement"] == 0.6
 
 
-def test_map_draws_villages_ties_and_markers_fast(app):
-    from matplotlib.collections import LineCollection, PathCollection
+def test_map_draws_villages_ties_and_markers(app):
+    from matplotlib.collections import PathCollection
 
     model = app.ExplorerModel(scenario_name="default", n_villages=300)
     for _ in range(6):
         model.step()
-    start = time.perf_counter()
     for variable in app.MAP_VARIABLES:
         fig = app.map_figure(model, variable)
         fig.savefig(os.devnull, format="png", dpi=90)
-    per_figure = (time.perf_counter() - start) / len(app.MAP_VARIABLES)
-    assert per_figure < 2.0  # about 0.25 s here at 300 villages
     ax = fig.axes[0]
-    ties = [c for c in ax.collections if isinstance(c, LineCollection)]
+    # ties: one line per form, hub -> member segments separated by NaNs (3 points each)
+    drawn = sum(len(line.get_xdata()) // 3 for line in ax.lines if len(line.get_xdata()))
     expected = sum(len(p.members) - 1 for p in model.partnerships.values())
-    assert expected > 0 and len(ties[0].get_segments()) == expected
+    assert expected > 0 and drawn == expected
     points = [c for c in ax.collections if isinstance(c, PathCollection)]
     xy = points[0].get_offsets()
     assert np.allclose(xy[:, 0], model.state.x) and np.allclose(xy[:, 1], model.state.y)  # at their coordinates

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -13,16 +11,13 @@ from sim.cli import main
 
 @pytest.fixture(scope="module")
 def quick_rows():
-    started = time.perf_counter()
-    rows = validation.run_suite(quick=True)
-    return rows, time.perf_counter() - started
+    return validation.run_suite(quick=True)
 
 
-def test_quick_suite_passes_and_is_fast(quick_rows):
-    rows, seconds = quick_rows
+def test_quick_suite_passes(quick_rows):
+    rows = quick_rows
     failed = [f"{r.name}: measured {r.measured}, literature {r.literature}" for r in rows if not r.passed]
     assert not failed, failed
-    assert seconds < 60
     names = " ".join(r.name for r in rows)
     for needle in ("Nowak & May", "kaleidoscope", "b < 1.8", "b > 2", "Asynchronous", "Death-birth", "Public goods"):
         assert needle in names
@@ -32,7 +27,7 @@ def test_quick_suite_passes_and_is_fast(quick_rows):
 
 
 def test_tables(quick_rows):
-    rows, _ = quick_rows
+    rows = quick_rows
     text = validation.text_table(rows)
     assert f"{len(rows)}/{len(rows)} checks pass" in text
     assert text.count("[PASS]") == len(rows)
