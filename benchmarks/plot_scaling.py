@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+from sim.io import write_atomically, write_text  # noqa: E402
+
 DEFAULT_OUT = REPO_ROOT / "docs" / "img" / "scaling.png"
 TARGET = (75_000, 30.0 / 50)  # issue 6: 30 s for 50 steps at 75,000 villages (the whole command)
 
@@ -64,22 +65,6 @@ def markdown_table(data: dict) -> str:
             f"{boltz['us_per_unit_step']:.2f} µs per agent-step at {boltz['n']:,} agents."
         )
     return "\n".join(lines) + "\n\n" + caption + "\n"
-
-
-def _atomic_target(path: Path) -> tuple[int, str]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    fd, tmp = _atomic_target(path)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def plot(data: dict, out: Path) -> None:
@@ -138,15 +123,8 @@ def plot(data: dict, out: Path) -> None:
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=2, frameon=False)
     fig.tight_layout()
 
-    out = Path(out)
-    fd, tmp = _atomic_target(out)
-    os.close(fd)
     try:
-        fig.savefig(tmp, format="png")
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        write_atomically(Path(out), lambda tmp: fig.savefig(tmp, format="png"))
     finally:
         plt.close(fig)
 
@@ -163,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     table = markdown_table(data)
     print(table)
     if args.markdown:
-        write_text_atomic(args.markdown, table)
+        write_text(Path(args.markdown), table)
     print(f"Wrote {args.out}" + (f" and {args.markdown}" if args.markdown else ""), file=sys.stderr)
     return 0
 

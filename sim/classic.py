@@ -47,6 +47,7 @@ from sim.scenario import (
     Rule,
     ScenarioError,
     _check_value,
+    merge_tables,
     read_toml,
     scenario_path,
 )
@@ -129,16 +130,6 @@ def is_spatial_game(name_or_path: str | Path) -> bool:
     return read_toml(scenario_path(name_or_path)).get("model") == MODEL_NAME
 
 
-def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(base)
-    for key, value in extra.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = copy.deepcopy(value)
-    return out
-
-
 def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     """The raw tree of a classic file merged onto the chain of files it extends."""
     if path in seen:
@@ -155,7 +146,7 @@ def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
         parent_path = scenario_path(parent)
     except ScenarioError:
         raise ScenarioError(f"{path}: extends: no scenario named {parent!r}") from None
-    return _merge(_resolve(parent_path, (*seen, path)), data)
+    return merge_tables(_resolve(parent_path, (*seen, path)), data)
 
 
 def _unknown(path: str, source: str) -> ScenarioError:
@@ -1004,13 +995,7 @@ def write_run(scenario: ClassicScenario, seed: int, out: Path, quiet: bool = Fal
     model.run()
     summary = model.summary()
     finished = io.now()
-    with io.atomic_directory(out) as staging:
-        io.write_json(staging / "summary.json", summary)
-        model.timeseries().to_csv(staging / "timeseries.csv", index=False)
-        manifest = io.run_manifest(model, started, finished)
-        manifest["model"] = MODEL_NAME
-        io.write_json(staging / "manifest.json", manifest)
-        figures(model, summary, staging / "figures")
+    io.write_run_folder(model, summary, out, started, finished, figures, {"model": MODEL_NAME})
     if not quiet:
         print_summary(summary, out)
     return summary

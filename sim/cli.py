@@ -156,11 +156,7 @@ def write_run(scenario, seed: int, out: Path, quiet: bool = False) -> dict:
     model.run()
     summary = model.summary()
     finished = io.now()
-    with io.atomic_directory(out) as staging:
-        io.write_json(staging / "summary.json", summary)
-        model.timeseries().to_csv(staging / "timeseries.csv", index=False)
-        io.write_json(staging / "manifest.json", io.run_manifest(model, started, finished))
-        plots.run_figures(model, summary, staging / "figures")
+    io.write_run_folder(model, summary, out, started, finished, plots.run_figures)
     if not quiet:
         print_summary(summary, out)
     return summary

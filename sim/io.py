@@ -58,20 +58,39 @@ def file_mode() -> int:
     return 0o666 & ~umask
 
 
-def write_text(path: Path, text: str) -> None:
+def write_atomically(path: Path, write) -> None:
+    """Write the file ``path`` through ``write(temporary_path)``, a sibling that is synced and
+    then renamed into place: a reader sees the old file or the whole new one, never a part."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
+        write(Path(tmp))
+        with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write text atomically (see write_atomically)."""
+    write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+def write_run_folder(
+    model, summary: dict, out: Path, started: datetime, finished: datetime, figures, manifest_extra: dict | None = None
+) -> None:
+    """One run's results folder, written atomically: summary.json, timeseries.csv,
+    manifest.json (plus the keys of ``manifest_extra``) and ``figures(model, summary, folder)``."""
+    with atomic_directory(out) as staging:
+        write_json(staging / "summary.json", summary)
+        model.timeseries().to_csv(staging / "timeseries.csv", index=False)
+        write_json(staging / "manifest.json", {**run_manifest(model, started, finished), **(manifest_extra or {})})
+        figures(model, summary, staging / "figures")
 
 
 def check_replaceable(target: Path) -> None:

@@ -22,10 +22,8 @@ import base64
 import html
 import json
 import math
-import os
 import re
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +36,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sim.io import write_text  # noqa: E402
+from sim.io import write_atomically, write_text  # noqa: E402
 from sim.scenario import ScenarioError
 from sim.sweep import analysis  # noqa: E402
 from sim.sweep.analysis import as_float, decimals, fmt, metric_info  # noqa: E402
@@ -182,15 +180,8 @@ def _slug(text: Any) -> str:
 
 def _save(fig, path: Path, written: list[Path]) -> Path:
     """Save a figure atomically (temporary name in the same folder, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
     try:
-        fig.savefig(tmp, format="png", dpi=DPI)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        write_atomically(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))
     finally:
         plt.close(fig)
     written.append(path)

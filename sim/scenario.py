@@ -288,12 +288,12 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ScenarioError(f"{path}: cannot read: {exc}") from None
 
 
-def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+def merge_tables(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     """Deep-merge ``extra`` onto ``base`` (tables merge, everything else replaces)."""
     out = copy.deepcopy(base)
     for key, value in extra.items():
         if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
+            out[key] = merge_tables(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
     return out
@@ -322,7 +322,7 @@ def _resolve_extends(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     parent = _resolve_extends(parent_path, (*seen, path))
     line = data.get("economy", {}).get("poverty_line", parent["economy"]["poverty_line"])
     data = _in_poverty_lines(data, line, str(path))
-    merged = _merge(parent, _prepare_open_tables(data, parent, path))
+    merged = merge_tables(parent, _prepare_open_tables(data, parent, path))
     return merged
 
 
@@ -364,7 +364,7 @@ def _prepare_open_tables(data: dict[str, Any], parent: dict[str, Any], path: Pat
                         f"{path}: {table}.{name}.based_on: no {table[:-1]} named {base_name!r}; "
                         f"allowed: {', '.join(k for k, v in known.items() if isinstance(v, dict))}"
                     )
-                entries[name] = _merge(known[base_name], entry)
+                entries[name] = merge_tables(known[base_name], entry)
     return data
 
 

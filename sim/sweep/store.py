@@ -9,14 +9,12 @@ and ``--resume`` skips exactly those. ``runs.parquet`` is rebuilt from the parts
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from sim.io import file_mode, to_json, write_json
+from sim.io import to_json, write_atomically, write_json
 from sim.scenario import ScenarioError
 
 ID_COLUMNS = ("run_id", "point", "arm", "condition", "replicate", "seed")
@@ -32,18 +30,7 @@ def _require_parquet() -> None:
 
 
 def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        with open(tmp, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.chmod(tmp, file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
 def typed_row(row: dict[str, Any]) -> pd.DataFrame:
