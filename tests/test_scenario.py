@@ -140,3 +140,17 @@ def test_extends_chain(tmp_path):
     s = load_scenario(child)
     assert s.get("behaviour.threshold_mean") == 0.7
     assert s.get("behaviour.temperature") == 0.02
+
+
+def test_more_villages_than_the_reference_grow_the_region_at_the_same_density():
+    base = load_scenario("default").params["landscape"]
+    grown = load_scenario("default", {"n_villages": 4 * base["reference_villages"]}).params["landscape"]
+    assert grown["area_km"] == pytest.approx(2 * base["area_km"])  # 4x the villages on 4x the area
+    assert grown["n_districts"] == 4 * base["n_districts"]  # the same villages per district
+    fewer = load_scenario("default", {"n_villages": 50}).params["landscape"]
+    assert (fewer["area_km"], fewer["n_districts"]) == (base["area_km"], base["n_districts"])
+    fixed = load_scenario("default", {"n_villages": 800, "landscape.reference_villages": 0}).params["landscape"]
+    assert (fixed["area_km"], fixed["n_districts"]) == (base["area_km"], base["n_districts"])
+    # the grown scenario describes its own size: loading it again does not grow it twice
+    again = load_scenario(load_scenario("default", {"n_villages": 800})).params["landscape"]
+    assert again["area_km"] == pytest.approx(grown["area_km"]) and again["n_districts"] == grown["n_districts"]
