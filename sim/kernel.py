@@ -55,7 +55,8 @@ Table = namedtuple(
     "form domains alive size members consent start years term_years fund contributions defections without "
     "end_step reason final_size next_pid",
 )
-TieArrays = namedtuple("TieArrays", "indptr cols distance trust reverse")
+# corr and loss: pair_geometry of each tie (pair_tables), fixed at set-up.
+TieArrays = namedtuple("TieArrays", "indptr cols distance trust reverse corr loss")
 # The allowed forms, one record per form (F[form].setup ...): a structured array, which
 # compiled code indexes as fast as a plain array.
 FORM_RULE = np.dtype(
@@ -114,11 +115,16 @@ _invalidate_stale_cache()
 # --- small queries -----------------------------------------------------------------
 @njit(cache=True, inline="always")
 def edge(indptr, cols, i, j):
-    """Position of the tie i -> j in the edge arrays, or -1 when i and j are not tied."""
-    for e in range(indptr[i], indptr[i + 1]):
-        if cols[e] == j:
-            return e
-    return -1
+    """Position of the tie i -> j in the edge arrays, or -1 when i and j are not tied
+    (a binary search: each village's ties are sorted by the other end)."""
+    lo, hi = indptr[i], indptr[i + 1]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if cols[mid] < j:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo if lo < indptr[i + 1] and cols[lo] == j else -1
 
 
 @njit(cache=True, inline="always")
@@ -215,38 +221,65 @@ def gain_inputs(V):
 
 
 @njit(cache=True, inline="always")
-def pair_terms(g, indptr, cols, trust, P, i, j):
-    """i's trust in j (the prior when they are not tied) and the correlation of their
-    drought shocks: what a member sums over its partners."""
-    e = edge(indptr, cols, i, j)
-    trusted = trust[e] if e >= 0 else P.initial_trust
+def pair_geometry(g, P, i, j):
+    """What the distance between villages i and j fixes for good: the correlation of
+    their drought shocks, and the service quality i loses (utility, summed over
+    services) when j hosts the services it shares."""
     distance = np.hypot(g[i, X] - g[j, X], g[i, Y] - g[j, Y])
     same = g[i, DISTRICT] == g[j, DISTRICT]
-    return trusted, correlation(distance, same, P.district_weight, P.local_weight, P.correlation_km)
+    corr = correlation(distance, same, P.district_weight, P.local_weight, P.correlation_km)
+    return corr, svc.quality_loss(distance, P.services[DECAY_KM], P.services[UTILITY_WEIGHT])
+
+
+@njit(cache=True)
+def pair_tables(g, P, indptr, cols):
+    """pair_geometry for every tie, once at set-up: (correlation, quality loss) per
+    tie. Positions and districts never change, so decisions look these up."""
+    corr = np.empty(cols.shape[0])
+    loss = np.empty(cols.shape[0])
+    for i in range(indptr.shape[0] - 1):
+        for e in range(indptr[i], indptr[i + 1]):
+            corr[e], loss[e] = pair_geometry(g, P, i, cols[e])
+    return corr, loss
 
 
 @njit(cache=True, inline="always")
-def member_gain(g, indptr, cols, trust, services, P, form, covered, members, a, total_households, total_pledge, host):
+def member_gain(
+    g, indptr, cols, trust, corr, loss, services, P, form, covered, members, a, total_households, total_pledge, host
+):  # fmt: skip
     """Expected gain (money per household per step) of member ``a`` of the group
-    ``members`` under ``form`` (a FORM_RULE record) covering ``covered`` domains, net of running
-    costs and the amortised set-up cost; -inf when it cannot afford the set-up."""
+    ``members`` (hosted by member ``host``) under ``form`` (a FORM_RULE record) covering
+    ``covered`` domains, net of running costs and the amortised set-up cost; -inf when
+    it cannot afford the set-up. Pairs that are tied read their terms off the tie
+    (``trust``, ``corr``, ``loss``: per tie); i's trust in an untied village is the prior."""
+    i = members[a]
     trust_sum = 0.0
     corr_sum = 0.0
+    to_host = 0.0
     for b in range(members.shape[0]):
-        if b != a:
-            trusted, corr = pair_terms(g, indptr, cols, trust, P, members[a], members[b])
-            trust_sum += trusted
-            corr_sum += corr
+        if b == a:
+            continue
+        e = edge(indptr, cols, i, members[b])
+        if e >= 0:
+            trusted, pair_corr, pair_loss = trust[e], corr[e], loss[e]
+        else:
+            pair_corr, pair_loss = pair_geometry(g, P, i, members[b])
+            trusted = P.initial_trust
+        trust_sum += trusted
+        corr_sum += pair_corr
+        if b == host:
+            to_host = pair_loss
     return gain_from_sums(
-        g, services, P, form, covered, members.shape[0], members[a], members[host],
-        trust_sum, corr_sum, total_households, total_pledge,
+        g, services, P, form, covered, members.shape[0], i, trust_sum, corr_sum, to_host, total_households,
+        total_pledge,
     )  # fmt: skip
 
 
 @njit(cache=True, inline="always")
-def gain_from_sums(g, services, P, form, covered, k, i, host, trust_sum, corr_sum, total_households, total_pledge):
-    """member_gain of village ``i`` in a group of ``k`` hosted by village ``host``, given
-    its sums over partners of trust and of shock correlation."""
+def gain_from_sums(g, services, P, form, covered, k, i, trust_sum, corr_sum, to_host, total_households, total_pledge):
+    """member_gain of village ``i`` in a group of ``k``, given its sums over partners of
+    trust and of shock correlation, and ``to_host``: the service quality it loses to
+    the host's distance (pair_geometry; 0 when it hosts)."""
     h = g[i, HOUSEHOLDS]
     mean_trust = trust_sum / max(k - 1, 1)
     corr = corr_sum / max(k - 1, 1)
@@ -268,19 +301,7 @@ def gain_from_sums(g, services, P, form, covered, k, i, host, trust_sum, corr_su
         )
     if covered[SERVICES]:
         weight = h / total_households if P.split_by_population else 1.0 / k
-        to_host = np.hypot(g[i, X] - g[host, X], g[i, Y] - g[host, Y])
-        gain += svc.expected_gain(
-            services[FIXED_COST],
-            P.overhead,
-            k,
-            weight,
-            to_host,
-            services[DECAY_KM],
-            services[UTILITY_WEIGHT],
-            consumption,
-            h,
-            compliance,
-        )
+        gain += svc.expected_gain(services[FIXED_COST], P.overhead, k, weight, to_host, consumption, h, compliance)
     if covered[INFRASTRUCTURE]:
         benefit = P.infra_weight * consumption
         if P.irrigates:
@@ -295,22 +316,25 @@ def gain_from_sums(g, services, P, form, covered, k, i, host, trust_sum, corr_su
 
 
 @njit(cache=True)
-def grow_group(g, indptr, cols, trust, reverse, services, P, form, covered, i, candidates):
+def grow_group(g, indptr, cols, trust, corr, loss, reverse, services, P, form, covered, i, candidates):
     """Village i proposes to ``candidates`` in order: each joins if it is tied to all
     members so far and every member (itself included) still expects to gain. The same
     answer as calling group_accepts on each trial group, with each member's sums over
-    its partners kept from one trial to the next instead of recomputed."""
+    its partners (and its loss to the host) kept from one trial to the next instead of
+    recomputed."""
     size = form.max_members
     members = np.empty(size, dtype=np.int64)
     trust_sums = np.zeros(size)
     corr_sums = np.zeros(size)
+    to_host = np.zeros(size)  # each member's service quality lost to the host's distance
     new_trust = np.empty(size)  # members' sums if the candidate joined
     new_corr = np.empty(size)
+    new_to_host = np.empty(size)
     members[0] = i
     k = 1
     total_households = g[i, HOUSEHOLDS]
     total_pledge = P.pledge_share * g[i, BUDGET]
-    host = i
+    host = 0  # position in members of the host: the member with the most households
     ties_to = np.empty(size, dtype=np.int64)  # the candidate's tie to each member
     for c in candidates:
         if k >= size:
@@ -325,25 +349,25 @@ def grow_group(g, indptr, cols, trust, reverse, services, P, form, covered, i, c
             continue
         households = total_households + g[c, HOUSEHOLDS]
         pledges = total_pledge + P.pledge_share * g[c, BUDGET]
-        new_host = c if g[c, HOUSEHOLDS] > g[host, HOUSEHOLDS] else host
+        c_hosts = g[c, HOUSEHOLDS] > g[members[host], HOUSEHOLDS]
         trust_c = 0.0
         corr_c = 0.0
-        for a in range(k):  # each pair's terms, as pair_terms gives them, from the tie found above
-            m = members[a]
-            distance = np.hypot(g[c, X] - g[m, X], g[c, Y] - g[m, Y])
-            corr = correlation(distance, g[c, DISTRICT] == g[m, DISTRICT], P.district_weight, P.local_weight,
-                               P.correlation_km)  # fmt: skip
-            trust_c += trust[ties_to[a]]
-            corr_c += corr
-            new_trust[a] = trust_sums[a] + trust[reverse[ties_to[a]]]
-            new_corr[a] = corr_sums[a] + corr
+        for a in range(k):  # each pair's terms, read off the tie found above
+            e = ties_to[a]
+            back = reverse[e]  # the member's tie to the candidate
+            trust_c += trust[e]
+            corr_c += corr[e]
+            new_trust[a] = trust_sums[a] + trust[back]
+            new_corr[a] = corr_sums[a] + corr[back]
+            new_to_host[a] = loss[back] if c_hosts else to_host[a]
+        to_host_c = 0.0 if c_hosts else loss[ties_to[host]]
         accepted = gain_from_sums(
-            g, services, P, form, covered, k + 1, c, new_host, trust_c, corr_c, households, pledges
+            g, services, P, form, covered, k + 1, c, trust_c, corr_c, to_host_c, households, pledges
         ) >= 0.0  # fmt: skip
         a = k - 1
         while accepted and a >= 0:
             gain = gain_from_sums(
-                g, services, P, form, covered, k + 1, members[a], new_host, new_trust[a], new_corr[a],
+                g, services, P, form, covered, k + 1, members[a], new_trust[a], new_corr[a], new_to_host[a],
                 households, pledges,
             )  # fmt: skip
             accepted = gain >= 0.0
@@ -352,9 +376,13 @@ def grow_group(g, indptr, cols, trust, reverse, services, P, form, covered, i, c
             members[k] = c
             trust_sums[:k] = new_trust[:k]
             corr_sums[:k] = new_corr[:k]
+            to_host[:k] = new_to_host[:k]
             trust_sums[k] = trust_c
             corr_sums[k] = corr_c
-            total_households, total_pledge, host = households, pledges, new_host
+            to_host[k] = to_host_c
+            total_households, total_pledge = households, pledges
+            if c_hosts:
+                host = k
             k += 1
     return members[:k].copy()
 
@@ -375,7 +403,7 @@ def group_totals(g, P, members):
 
 
 @njit(cache=True)
-def group_gains(g, indptr, cols, trust, services, P, form, covered, members):
+def group_gains(g, indptr, cols, trust, corr, loss, services, P, form, covered, members):
     """Each member's expected gain (money per household per step) from a group of
     ``members`` under ``form`` covering ``covered`` domains (see member_gain). A
     group forms, or admits a new member, only if all of these are >= 0."""
@@ -383,13 +411,14 @@ def group_gains(g, indptr, cols, trust, services, P, form, covered, members):
     gains = np.empty(members.shape[0])
     for a in range(members.shape[0]):
         gains[a] = member_gain(
-            g, indptr, cols, trust, services, P, form, covered, members, a, total_households, total_pledge, host
-        )
+            g, indptr, cols, trust, corr, loss, services, P, form, covered, members, a, total_households,
+            total_pledge, host,
+        )  # fmt: skip
     return gains
 
 
 @njit(cache=True)
-def group_accepts(g, indptr, cols, trust, services, P, form, covered, members):
+def group_accepts(g, indptr, cols, trust, corr, loss, services, P, form, covered, members):
     """Does every member of ``members`` expect to gain (all group_gains >= 0)? Asks the
     newest member (the last) first and stops at the first refusal."""
     total_households, total_pledge, host = group_totals(g, P, members)
@@ -397,8 +426,9 @@ def group_accepts(g, indptr, cols, trust, services, P, form, covered, members):
     for step in range(k):
         a = k - 1 - step
         gain = member_gain(
-            g, indptr, cols, trust, services, P, form, covered, members, a, total_households, total_pledge, host
-        )
+            g, indptr, cols, trust, corr, loss, services, P, form, covered, members, a, total_households,
+            total_pledge, host,
+        )  # fmt: skip
         if not gain >= 0.0:
             return False
     return True
@@ -479,7 +509,7 @@ def form_partnership(V, T, E, F, P, g, form, covered, group):
     T.alive[pid] = True
     T.size[pid] = 0
     T.start[pid] = P.now if P.in_step else P.now + 1  # its first economic year
-    gains = group_gains(g, E.indptr, E.cols, E.trust, P.services, P, F[form], covered, group)
+    gains = group_gains(g, E.indptr, E.cols, E.trust, E.corr, E.loss, P.services, P, F[form], covered, group)
     for a in range(group.shape[0]):
         join(V, T, F, P, group[a], pid, gains[a])
     return pid
@@ -593,25 +623,25 @@ def nearby_partnerships(V, T, E, F, i, domain, form):
 
 
 @njit(cache=True)
-def candidates(g, partnership, indptr, cols, distance, trust, services, P, form, covered, i):
+def candidates(g, partnership, indptr, cols, distance, trust, corr, loss, services, P, form, covered, i):
     """Neighbours free in all ``covered`` domains, best prospective partners first:
     by i's expected gain from the pair weighted by trust, then distance, then index."""
     start, stop = indptr[i], indptr[i + 1]
     found = np.empty(stop - start, dtype=np.int64)
     score = np.empty(stop - start)
     dist = np.empty(stop - start)
-    pair = np.empty(2, dtype=np.int64)
-    pair[0] = i
     count = 0
     for e in range(start, stop):
         j = cols[e]
         if not is_free(partnership, j, covered):
             continue
-        pair[1] = j
-        total_households, total_pledge, host = group_totals(g, P, pair)
-        gain = member_gain(
-            g, indptr, cols, trust, services, P, form, covered, pair, 0, total_households, total_pledge, host
-        )
+        # the pair's totals as group_totals adds them up; j hosts if it has more households
+        households = 0.0 + g[i, HOUSEHOLDS]
+        households += g[j, HOUSEHOLDS]
+        pledges = 0.0 + P.pledge_share * g[i, BUDGET]
+        pledges += P.pledge_share * g[j, BUDGET]
+        to_host = loss[e] if g[j, HOUSEHOLDS] > g[i, HOUSEHOLDS] else 0.0
+        gain = gain_from_sums(g, services, P, form, covered, 2, i, trust[e], corr[e], to_host, households, pledges)
         found[count] = j
         score[count] = -(gain * max(trust[e], 1e-3))
         dist[count] = distance[e]
@@ -630,7 +660,7 @@ def candidates(g, partnership, indptr, cols, distance, trust, services, P, form,
 def seek_partners(V, T, E, F, P, g, i, domain, form):
     """Join a nearby partnership of ``form`` that accepts i, or propose a new one to
     neighbours in order of preference (see Village.seek_partners)."""
-    indptr, cols, trust, services = E.indptr, E.cols, E.trust, P.services
+    indptr, cols, trust, corr, loss, services = E.indptr, E.cols, E.trust, E.corr, E.loss, P.services
     t_size, t_members = T.size, T.members
     rule = F[form]
     V.pending_cost[i, domain] += P.search_cost
@@ -640,13 +670,14 @@ def seek_partners(V, T, E, F, P, g, i, domain, form):
         group = np.empty(size + 1, dtype=np.int64)
         group[:size] = t_members[pid, :size]
         group[size] = i
-        if group_accepts(g, indptr, cols, trust, services, P, rule, covered, group):
-            join(V, T, F, P, i, pid, group_gains(g, indptr, cols, trust, services, P, rule, covered, group)[size])
+        if group_accepts(g, indptr, cols, trust, corr, loss, services, P, rule, covered, group):
+            gains = group_gains(g, indptr, cols, trust, corr, loss, services, P, rule, covered, group)
+            join(V, T, F, P, i, pid, gains[size])
             return True
     # propose to neighbours in order of preference: each joins if it is tied to all
     # members so far and every member (itself included) still gains in expectation
-    ranked = candidates(g, V.partnership, indptr, cols, E.distance, trust, services, P, rule, covered, i)
-    group = grow_group(g, indptr, cols, trust, E.reverse, services, P, rule, covered, i, ranked)
+    ranked = candidates(g, V.partnership, indptr, cols, E.distance, trust, corr, loss, services, P, rule, covered, i)
+    group = grow_group(g, indptr, cols, trust, corr, loss, E.reverse, services, P, rule, covered, i, ranked)
     if group.shape[0] < 2:
         return False
     form_partnership(V, T, E, F, P, g, form, covered, group)

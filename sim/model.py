@@ -369,7 +369,11 @@ class VillageModel(mesa.Model):
         self.villages = [Village(self, i) for i in range(n)] if needs_agents else []
         self._forms = self._form_rules()
         t = self.ties
-        self._ties = kernel.TieArrays(t.indptr, t.cols, t.distance, t.trust, t.reverse)
+        if template is None:  # what distance fixes for each tie (a twin's landscape and parameters are its model's)
+            t.corr, t.loss = kernel.pair_tables(
+                kernel.gain_inputs(self._villages()), self._constants(), t.indptr, t.cols
+            )
+        self._ties = kernel.TieArrays(t.indptr, t.cols, t.distance, t.trust, t.reverse, t.corr, t.loss)
         self._tie_scratch = np.zeros(t.cols.size)  # kernel.learn_on_ties' working space
         scale = float(self.params["cooperation"]["identity"]["scale_steps"])
         self._identity_sum = kernel.mean_identity(t.years_together, scale) * t.cols.size  # sum over ties
@@ -501,15 +505,15 @@ class VillageModel(mesa.Model):
     def _gain_args(self) -> tuple:
         """What kernel.group_gains and kernel.candidates read besides the group itself."""
         V, _, E, _, P = self._kernel_args()
-        return kernel.gain_inputs(V), E.indptr, E.cols, E.trust, P.services, P
+        return kernel.gain_inputs(V), E.indptr, E.cols, E.trust, E.corr, E.loss, P.services, P
 
     def candidates(self, i: int, covered: tuple[int, ...], form: Form) -> list[int]:
         """Neighbours free in all ``covered`` domains, best prospective partners first
         (ranked by i's expected gain from the pair, weighted by trust; then distance)."""
-        g, indptr, cols, trust, services, P = self._gain_args()
+        g, indptr, cols, trust, corr, loss, services, P = self._gain_args()
         rule, mask = self._forms[form.index], self._domain_mask(covered)
         found = kernel.candidates(
-            g, self.state.partnership, indptr, cols, self.ties.distance, trust, services, P, rule, mask, i
+            g, self.state.partnership, indptr, cols, self.ties.distance, trust, corr, loss, services, P, rule, mask, i
         )
         return [int(j) for j in found]
 

@@ -69,27 +69,32 @@ def shared_fixed_costs(
 
 
 @jitable
+def quality_loss(distance_km, decay_km: np.ndarray, utility_weights: np.ndarray):
+    """Utility a member at ``distance_km`` from the host loses, summed over services
+    (weighted by their utility weights), against running its own (0 at the host)."""
+    loss = 0.0 * distance_km
+    for service in range(decay_km.shape[0]):
+        loss += utility_weights[service] * (1.0 - quality(distance_km, decay_km[service]))
+    return loss
+
+
+@jitable
 def expected_gain(
     fixed_costs: np.ndarray,
     overhead: float,
     k: int,
     weight: np.ndarray,
-    distance_to_host: np.ndarray,
-    decay_km: np.ndarray,
-    utility_weights: np.ndarray,
+    quality_loss: np.ndarray,
     consumption: np.ndarray,
     households: np.ndarray,
     partner_compliance: np.ndarray,
 ) -> np.ndarray:
     """Expected gain per household per step (money) of a member of a group of ``k``
     sharing all services rather than running them alone: the fixed-cost saving minus
-    the money value of the quality lost by distance to the host. ``weight``,
-    ``distance_to_host``, ``consumption``, ``households`` and ``partner_compliance``
-    are the member's (numbers, or arrays over members); ``fixed_costs``, ``decay_km``
-    and ``utility_weights`` are per service."""
+    the money value of the quality lost by distance to the host (``quality_loss``, see
+    :func:`quality_loss`). ``weight``, ``quality_loss``, ``consumption``, ``households``
+    and ``partner_compliance`` are the member's (numbers, or arrays over members);
+    ``fixed_costs`` is per service."""
     alone = fixed_costs.sum()
     shared = group_fixed_cost(alone, k, overhead) * paying_share(weight, partner_compliance)
-    quality_loss = 0.0 * distance_to_host
-    for service in range(decay_km.shape[0]):
-        quality_loss += utility_weights[service] * (1.0 - quality(distance_to_host, decay_km[service]))
     return (alone - shared) / households - quality_loss * consumption
