@@ -80,6 +80,32 @@ TIMESERIES_COLUMNS = (
 )
 
 
+def morton_order(x: np.ndarray, y: np.ndarray, extent: float) -> np.ndarray:
+    """Order of points (x, y) in [0, extent]^2 along a Z-order (Morton) curve: points
+    near each other in space come mostly near each other in the order."""
+    cells = (1 << 16) - 1
+    scale = cells / max(extent, 1e-12)
+
+    def spread(v: np.ndarray) -> np.ndarray:  # bits b15..b0 -> b15 0 b14 0 ... 0 b0
+        v = np.clip(v * scale, 0, cells).astype(np.uint64)
+        v = (v | (v << np.uint64(8))) & np.uint64(0x00FF00FF)
+        v = (v | (v << np.uint64(4))) & np.uint64(0x0F0F0F0F)
+        v = (v | (v << np.uint64(2))) & np.uint64(0x33333333)
+        return (v | (v << np.uint64(1))) & np.uint64(0x55555555)
+
+    return np.argsort(spread(x) | (spread(y) << np.uint64(1)), kind="stable")
+
+
+def _number_along_space(s: VillageState, extent: float) -> None:
+    """Renumber freshly drawn villages along a space-filling curve (morton_order), so
+    that a village's neighbours, whose rows its decisions read, sit near it in memory.
+    Only the numbering changes: every village keeps its own draws."""
+    order = morton_order(s.x, s.y, extent)
+    for name, value in vars(s).items():
+        if isinstance(value, np.ndarray) and value.shape[:1] == (s.n,):
+            setattr(s, name, value[order])
+
+
 @dataclass
 class VillageState:
     """All villages' state, one row per village (struct of arrays)."""
@@ -342,6 +368,7 @@ class VillageModel(mesa.Model):
         s.consumption = s.income_mean + land_p["nonfarm_income"]
         s.reference_consumption = s.consumption.copy()
         s.utility = np.log(s.consumption)
+        _number_along_space(s, area)
         radius = p["cooperation"]["search_radius_km"] * p["policy"]["facilitator_radius"]
         if template is not None:
             assert np.array_equal(template.state.x, s.x), "a template must have the same landscape"

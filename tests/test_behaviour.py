@@ -54,11 +54,18 @@ def test_without_enforcement_or_trust_informal_contributions_decay():
         rates.append(m.timeseries()["contribution_rate"].iloc[-1])
     assert rates[0] > 0.9  # everybody opens with good faith...
     assert rates[1] < 0.1  # ...and without trust or enforcement nobody keeps contributing
-    # with some trust but no enforcement, contributions still fall away over time
-    _, early, late = _contribution(
-        **{"cooperation.forms": ["informal"], "behaviour.initial_trust": 0.3, "behaviour.initial_trust_sd": 0.0}
-    )
-    assert late < early
+    # with some trust but no enforcement, contributions still fall away over time. One
+    # run can go either way (groups of low-threshold villages may keep contributing while
+    # new groups open in good faith), so compare means over seeds
+    runs = [
+        _contribution(
+            seed,
+            **{"cooperation.forms": ["informal"], "behaviour.initial_trust": 0.3, "behaviour.initial_trust_sd": 0.0},
+        )
+        for seed in range(21, 29)
+    ]
+    early, late = np.mean([r[1] for r in runs]), np.mean([r[2] for r in runs])
+    assert late < early - 0.02
 
 
 def _welfare_and_contribution(form: str, trust: float, **extra) -> tuple[float, float]:
