@@ -897,6 +897,41 @@ def learn_on_ties(
 
 
 @njit(cache=True, nogil=True)
+def partner_means(rows, cols, edges, trust, did, years_together, identity_scale, n):
+    """Over each village's ties to its partners in one domain (``edges``, from
+    partner_edges): how many partners it has, the mean of trust x contributed (``did``:
+    each village's contribution last step), and the mean shared identity,
+    1 - exp(-years together / ``identity_scale``). Means are 0 without partners."""
+    count = np.zeros(n)
+    signal = np.zeros(n)
+    identity = np.zeros(n)
+    for e in edges:
+        i = rows[e]
+        count[i] += 1.0
+        signal[i] += trust[e] * did[cols[e]]
+        if years_together[e] > 0.0:  # 0 for a new partner
+            identity[i] += 1.0 - np.exp(-years_together[e] / identity_scale)
+    for i in range(n):
+        if count[i] > 0:
+            signal[i] /= count[i]
+            identity[i] /= count[i]
+    return count, signal, identity
+
+
+@njit(cache=True, nogil=True)
+def any_neighbour(indptr, cols, flag):
+    """For each village, is ``flag`` true for any of its neighbours (CSR ``indptr``, ``cols``)?"""
+    n = indptr.shape[0] - 1
+    out = np.zeros(n, dtype=np.bool_)
+    for i in range(n):
+        for e in range(indptr[i], indptr[i + 1]):
+            if flag[cols[e]]:
+                out[i] = True
+                break
+    return out
+
+
+@njit(cache=True, nogil=True)
 def mean_identity(years_together, scale):
     """Mean over ties of shared identity, 1 - exp(-years together / scale) (0 for most ties)."""
     total = 0.0
@@ -927,26 +962,17 @@ def partner_network(partnership, members, size):
             if ra != rb:
                 parent[rb] = ra
     links = 0
-    seen = np.empty(3 * members.shape[1], dtype=np.int64)
+    counted_for = np.full(n, -1, dtype=np.int64)  # the village whose partners j was last counted for
     for i in range(n):
-        count = 0
         for d in range(3):
             pid = partnership[i, d]
-            if pid < 0:
-                continue
+            if pid < 0 or (d > 0 and pid == partnership[i, 0]) or (d > 1 and pid == partnership[i, 1]):
+                continue  # alone, or a bundle already visited
             for a in range(size[pid]):
                 j = members[pid, a]
-                if j == i:
-                    continue
-                new = True
-                for b in range(count):
-                    if seen[b] == j:
-                        new = False
-                        break
-                if new:
-                    seen[count] = j
-                    count += 1
-        links += count
+                if j != i and counted_for[j] != i:
+                    counted_for[j] = i
+                    links += 1
     component_size = np.zeros(n, dtype=np.int64)
     for i in range(n):
         component_size[_root(parent, i)] += 1

@@ -27,6 +27,7 @@ from typing import Any
 
 import mesa
 import numpy as np
+from scipy.sparse import coo_matrix
 from scipy.spatial import cKDTree
 
 from sim import behaviour, kernel, metrics
@@ -373,7 +374,7 @@ class VillageModel(mesa.Model):
         if template is not None:
             assert np.array_equal(template.state.x, s.x), "a template must have the same landscape"
             self.ties = template.ties.copy()
-            self._spillover_pairs = template._spillover_pairs
+            self._spillover = template._spillover
         else:
             self.ties = Ties(s.x, s.y, radius, p["cooperation"]["max_ties"])
             # villages within reach of a neighbour's project (physical distance, not ties)
@@ -381,10 +382,11 @@ class VillageModel(mesa.Model):
                 p["infrastructure"]["spillover_radius_km"], output_type="ndarray"
             )
             pairs = pairs.astype(np.int64).reshape(-1, 2)
-            self._spillover_pairs = (
-                np.concatenate([pairs[:, 0], pairs[:, 1]]),
-                np.concatenate([pairs[:, 1], pairs[:, 0]]),
-            )
+            near = coo_matrix(
+                (np.ones(2 * len(pairs)), (np.r_[pairs[:, 0], pairs[:, 1]], np.r_[pairs[:, 1], pairs[:, 0]])),
+                shape=(n, n),
+            ).tocsr()
+            self._spillover = (near.indptr.astype(np.int64), near.indices.astype(np.int64))  # neighbours, CSR
         trust_rng = np.random.default_rng(self._stream(STREAM_TRUST))
         self.ties.trust = np.clip(
             trust_rng.normal(beh["initial_trust"], beh["initial_trust_sd"], size=self.ties.cols.size), 0.0, 1.0
@@ -741,16 +743,12 @@ class VillageModel(mesa.Model):
             if not member.any():
                 continue
             same = self._partner_edges(d)
-            partners = np.bincount(t.rows[same], minlength=n)
             if rule == "always_cooperate":
                 action = np.ones(n, dtype=bool)
             elif rule == "always_defect":
                 action = np.zeros(n, dtype=bool)
             elif rule == "conditional":
-                weighted = np.bincount(
-                    t.rows[same], weights=t.trust[same] * s.contributed[t.cols[same], d], minlength=n
-                )
-                signal = np.where(partners > 0, weighted / np.maximum(partners, 1), 0.0)
+                signal = self._partner_means(d, same)[1]  # mean over partners of trust x contributed
                 identity = self._identity(d, same)
                 form_idx = self._form_index(d)
                 action = behaviour.conditional_cooperation(
@@ -782,6 +780,16 @@ class VillageModel(mesa.Model):
         n = self.state.n
         return rng.random((n, 3)), rng.random((n, 3)), rng.random((n, 3))
 
+    def _labels(self, domain: int) -> tuple[np.ndarray, int]:
+        """Group labels in ``domain`` (``group_labels``): computed once per step while membership is fixed."""
+        cache = self._edge_cache
+        if cache is not None and ("labels", domain) in cache:
+            return cache[("labels", domain)]
+        labels = group_labels(self.state.partnership[:, domain])
+        if cache is not None:
+            cache[("labels", domain)] = labels
+        return labels
+
     def _form_index(self, domain: int) -> np.ndarray:
         """Index of each village's form in ``domain`` (len(forms) when alone)."""
         cache = self._edge_cache
@@ -812,22 +820,23 @@ class VillageModel(mesa.Model):
 
     def _identity(self, domain: int, same: np.ndarray) -> np.ndarray:
         """Mean shared identity of each village with its partners in ``domain``, [0, 1)."""
-        cache = self._edge_cache
-        if cache is not None and ("identity", domain) in cache:
-            return cache[("identity", domain)]
-        identity = self._mean_identity(domain, same)
-        if cache is not None:
-            cache[("identity", domain)] = identity
-        return identity
+        return self._partner_means(domain, same)[2]
 
-    def _mean_identity(self, domain: int, same: np.ndarray) -> np.ndarray:
-        t = self.ties
-        n = self.state.n
-        scale = self.params["cooperation"]["identity"]["scale_steps"]
-        level = 1.0 - np.exp(-t.years_together[same] / scale)
-        total = np.bincount(t.rows[same], weights=level, minlength=n)
-        count = np.bincount(t.rows[same], minlength=n)
-        return np.where(count > 0, total / np.maximum(count, 1), 0.0)
+    def _partner_means(self, domain: int, same: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each village's number of partners in ``domain`` (its ties ``same``), mean over
+        them of trust x contributed last step, and mean shared identity
+        (``kernel.partner_means``). Kept for the step until learning changes them."""
+        cache = self._edge_cache
+        if cache is not None and ("means", domain) in cache:
+            return cache[("means", domain)]
+        t, s = self.ties, self.state
+        scale = float(self.params["cooperation"]["identity"]["scale_steps"])
+        means = kernel.partner_means(
+            t.rows, t.cols, same, t.trust, s.contributed[:, domain], t.years_together, scale, s.n
+        )
+        if cache is not None:
+            cache[("means", domain)] = means
+        return means
 
     def run_economy(self, shocks, contributes: np.ndarray) -> None:
         """Farming, risk pools, services, infrastructure, budgets and households,
@@ -864,7 +873,7 @@ class VillageModel(mesa.Model):
         revenue = output * (1.0 - fire_loss) * shocks.price
         stored = a["food_store_share"] * revenue
         sold = revenue - stored
-        lab0, ng0 = group_labels(s.partnership[:, AGRICULTURE])
+        lab0, ng0 = self._labels(AGRICULTURE)
         in_pool = member[:, AGRICULTURE]
         transfer = (
             agriculture.risk_pool_transfers(sold * h, lab0, ng0, pays[:, AGRICULTURE] & in_pool, a["pool_share"], h) / h
@@ -875,7 +884,7 @@ class VillageModel(mesa.Model):
         withheld[:, AGRICULTURE] = np.where(in_pool & ~pays[:, AGRICULTURE], a["pool_share"] * sold * h, 0.0)
 
         # Services: shared fixed costs, quality by distance to the host
-        lab1, ng1 = group_labels(s.partnership[:, SERVICES])
+        lab1, ng1 = self._labels(SERVICES)
         weight = svc.cost_weights(h, lab1, ng1, p["services"]["cost_split"])
         service_bill = np.zeros(n)
         alone_service_cost = np.zeros(n)
@@ -900,7 +909,7 @@ class VillageModel(mesa.Model):
         self._service_quality_households = float(np.sum(s.quality.mean(axis=1) * h))
 
         # Infrastructure: pledges into funds, threshold builds, upkeep
-        lab2, ng2 = group_labels(s.partnership[:, INFRASTRUCTURE])
+        lab2, ng2 = self._labels(INFRASTRUCTURE)
         in_infra = member[:, INFRASTRUCTURE]
         running = self.running_costs()
         pledge = q["pledge_share"] * s.budget
@@ -932,9 +941,7 @@ class VillageModel(mesa.Model):
         V, T, _, _, P = self._kernel_args()
         kernel.pool_infrastructure(V, T, P, s.expertise[:, INFRASTRUCTURE].copy(), h, pledge_paid)
         served_now = s.served_until > now
-        near_a, near_b = self._spillover_pairs
-        spill_pair = served_now[near_b] & ~served_now[near_a]
-        spill = np.bincount(near_a[spill_pair], minlength=n) > 0
+        spill = kernel.any_neighbour(*self._spillover, served_now)  # a project is within reach
         infra_utility = q["utility_weight"] * (served_now + q["spillover_share"] * (spill & ~served_now))
 
         # Fines: detected free-riders pay; paying members of the group receive
@@ -1058,9 +1065,9 @@ class VillageModel(mesa.Model):
         )
         self._identity_sum += identity_growth  # kept up to date instead of summed over all ties each step
         new_expertise += cap["spill_rate"] * spill
-        if self._edge_cache is not None:  # identity has grown
+        if self._edge_cache is not None:  # trust and identity have changed
             for d in range(3):
-                self._edge_cache.pop(("identity", d), None)
+                self._edge_cache.pop(("means", d), None)
         new_expertise += cap["self_learning"] * (1.0 - s.expertise)
         s.expertise = np.clip(new_expertise, 0.0, 1.0)
         # innovation: new practices appear more often with more diverse partners
@@ -1088,7 +1095,7 @@ class VillageModel(mesa.Model):
     def partner_diversity(self, domain: int) -> np.ndarray:
         """Standard deviation of expertise in ``domain`` across each village's group (0 alone)."""
         s = self.state
-        lab, ng = group_labels(s.partnership[:, domain])
+        lab, ng = self._labels(domain)
         e = s.expertise[:, domain]
         k = np.bincount(lab, minlength=ng)
         mean = group_sum(lab, e, ng) / k
@@ -1114,9 +1121,10 @@ class VillageModel(mesa.Model):
         if self.is_counterfactual:  # its model reads only this (and the villages' consumption)
             self._stats = stats
             return
-        stats["median_consumption"] = metrics.weighted_median(s.consumption, h)
+        order = np.argsort(s.consumption)  # one sort for the median and the Gini
+        stats["median_consumption"] = metrics.weighted_median(s.consumption, h, order)
         stats["mean_utility"] = float(np.sum(s.utility * h) / h.sum())
-        stats["gini"] = metrics.household_gini(s.consumption, h, sd)
+        stats["gini"] = metrics.household_gini(s.consumption, h, sd, order)
         stats["poverty_rate"] = metrics.share_below(1.0, s.consumption, h, sd)
         stats["food_insecurity_rate"] = metrics.share_below(p["economy"]["food_line"], s.consumption, h, sd)
         spending = getattr(self, "_service_spending", None)
