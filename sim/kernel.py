@@ -587,9 +587,10 @@ def nearby_partnerships(V, T, E, F, i, domain, form):
     pids = np.empty(stop - start, dtype=np.int64)
     dist = np.empty(stop - start)
     count = 0
+    room = F[form].max_members
     for e in range(start, stop):
         pid = partnership[cols[e], domain]
-        if pid < 0:
+        if pid < 0 or t_form[pid] != form or t_size[pid] >= room or not is_free(partnership, i, t_domains[pid]):
             continue
         seen = -1
         for a in range(count):
@@ -613,9 +614,7 @@ def nearby_partnerships(V, T, E, F, i, domain, form):
     n_out = 0
     for a in order:
         pid = pids[a]
-        if t_form[pid] != form or t_size[pid] >= F[form].max_members:
-            continue
-        if not tied_to_all(indptr, cols, i, t_members[pid], t_size[pid]) or not is_free(partnership, i, t_domains[pid]):
+        if not tied_to_all(indptr, cols, i, t_members[pid], t_size[pid]):
             continue
         out[n_out] = pid
         n_out += 1
