@@ -799,7 +799,7 @@ def end_of_year(V, T, F, P, contributes):
 def partner_edges(indptr, cols, partnership):
     """For each domain, the positions of the ties i -> j whose two ends are in the same
     partnership (``partnership``: each village's partnership id per domain, -1 alone)."""
-    found = np.empty((3, cols.shape[0]), dtype=np.int64)
+    found = np.empty((3, cols.shape[0]), dtype=np.int32)  # positions of ties fit in 32 bits (see Ties)
     counts = np.zeros(3, dtype=np.int64)
     for i in range(partnership.shape[0]):
         p0, p1, p2 = partnership[i, 0], partnership[i, 1], partnership[i, 2]
