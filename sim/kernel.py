@@ -577,7 +577,7 @@ def leave(V, T, F, P, i, pid, reason):
 
 
 # --- the decisions (fast path of sim/agents.py) ---------------------------------------
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def nearby_partnerships(V, T, E, F, i, domain, form):
     """Partnerships of ``form`` in ``domain`` among i's ties that could take i (room
     left, i tied to every member, i free in all their domains), nearest first."""
@@ -655,7 +655,7 @@ def candidates(g, partnership, indptr, cols, distance, trust, corr, loss, servic
     return found[:count]
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def seek_partners(V, T, E, F, P, g, i, domain, form):
     """Join a nearby partnership of ``form`` that accepts i, or propose a new one to
     neighbours in order of preference (see Village.seek_partners)."""
@@ -670,8 +670,12 @@ def seek_partners(V, T, E, F, P, g, i, domain, form):
         group[:size] = t_members[pid, :size]
         group[size] = i
         if group_accepts(g, indptr, cols, trust, corr, loss, services, P, rule, covered, group):
-            gains = group_gains(g, indptr, cols, trust, corr, loss, services, P, rule, covered, group)
-            join(V, T, F, P, i, pid, gains[size])
+            total_households, total_pledge, host = group_totals(g, P, group)
+            gain = member_gain(
+                g, indptr, cols, trust, corr, loss, services, P, rule, covered, group, size, total_households,
+                total_pledge, host,
+            )  # fmt: skip
+            join(V, T, F, P, i, pid, gain)  # its own expected gain, as group_gains would give it
             return True
     # propose to neighbours in order of preference: each joins if it is tied to all
     # members so far and every member (itself included) still gains in expectation
@@ -683,7 +687,7 @@ def seek_partners(V, T, E, F, P, g, i, domain, form):
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def consider_joining(V, T, E, F, P, g, i, domain, u):
     """Stay alone or seek a partnership of some form: logit choice on the learned gain
     of each form, net of set-up (amortised) and search costs; going alone is worth 0."""
