@@ -177,3 +177,73 @@ def test_an_error_in_the_twin_thread_surfaces_in_the_model():
     with pytest.raises(ValueError, match="twin failed"):
         m.run()
     assert m.steps == m.shock_step  # the twin starts (and fails) at the shock
+
+
+# --- the tables and passes that replace numpy expressions ---------------------------------
+def test_pair_tables_hold_each_ties_correlation_and_quality_loss():
+    m = VillageModel("default", rng=4, n_villages=120, steps=1)
+    s, t, p = m.state, m.ties, m.params
+    same = s.district[t.rows] == s.district[t.cols]
+    np.testing.assert_allclose(t.corr, shock_correlation(t.distance, same, p["shocks"]), rtol=1e-12)
+    loss = sum(
+        w * (1.0 - svc.quality(t.distance, decay))
+        for w, decay in zip(m._service_weights, m._service_decay, strict=True)
+    )
+    np.testing.assert_allclose(t.loss, loss, rtol=1e-12, atol=1e-15)
+    assert (t.loss > 0).all() and (t.corr > 0).all()
+
+
+def test_partner_means_equal_the_sums_over_partner_ties():
+    from sim import kernel
+
+    m = _run("compiled", 3, **{"shocks.scheduled": []})
+    s, t = m.state, m.ties
+    scale = float(m.params["cooperation"]["identity"]["scale_steps"])
+    for d in range(3):
+        same = kernel.partner_edges(t.indptr, t.cols, s.partnership)[d]
+        assert same.size > 0
+        count, signal, identity = kernel.partner_means(
+            t.rows, t.cols, same, t.trust, s.contributed[:, d], t.years_together, scale, s.n
+        )
+        partners = np.bincount(t.rows[same], minlength=s.n)
+        np.testing.assert_array_equal(count, partners)
+        weighted = np.bincount(t.rows[same], weights=t.trust[same] * s.contributed[t.cols[same], d], minlength=s.n)
+        level = np.bincount(t.rows[same], weights=1.0 - np.exp(-t.years_together[same] / scale), minlength=s.n)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            np.testing.assert_allclose(signal, np.where(partners > 0, weighted / partners, 0.0), rtol=1e-12)
+            np.testing.assert_allclose(identity, np.where(partners > 0, level / partners, 0.0), rtol=1e-12)
+
+
+def test_any_neighbour_equals_a_brute_force_search():
+    from scipy.spatial import cKDTree
+
+    from sim import kernel
+
+    m = VillageModel("default", rng=6, n_villages=150, steps=1)
+    s = m.state
+    flag = np.random.default_rng(0).random(s.n) < 0.1
+    radius = m.params["infrastructure"]["spillover_radius_km"]
+    pairs = cKDTree(np.column_stack([s.x, s.y])).query_pairs(radius, output_type="ndarray")
+    expected = np.zeros(s.n, dtype=bool)
+    expected[pairs[:, 0][flag[pairs[:, 1]]]] = True
+    expected[pairs[:, 1][flag[pairs[:, 0]]]] = True
+    np.testing.assert_array_equal(kernel.any_neighbour(*m._spillover, flag), expected)
+
+
+def test_villages_are_numbered_along_space_keeping_their_draws():
+    from sim.model import morton_order
+
+    m = VillageModel("default", rng=8, n_villages=400, steps=1)
+    s, t = m.state, m.ties
+    area = m.params["landscape"]["area_km"]
+    np.testing.assert_array_equal(morton_order(s.x, s.y, area), np.arange(s.n))  # already in that order
+    # partners-to-be (tied villages) are close in number: far closer than in a random numbering
+    gap = np.abs(t.rows.astype(np.int64) - t.cols).mean()
+    assert gap < s.n / 8
+    # renumbering moves whole villages: each still lies around its own district's centre
+    spread = m.params["landscape"]["district_spread_km"]
+    for d in range(m.params["landscape"]["n_districts"]):
+        inside = s.district == d
+        assert np.std(s.x[inside]) < 2 * spread and np.std(s.y[inside]) < 2 * spread
+    sizes = np.bincount(s.district)
+    assert sizes.max() - sizes.min() <= 1  # districts are still equal-sized
