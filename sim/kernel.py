@@ -12,14 +12,18 @@ Arrays are passed in named tuples (built by the model from its own arrays):
 
 * ``V`` (:data:`Villages`): village state, one row per village;
 * ``T`` (:data:`Table`): the partnership table, one row per partnership id ever made;
-* ``E`` (:data:`TieArrays`): the tie graph (CSR) with distance and trust per edge;
+* ``E`` (:data:`TieArrays`): the tie graph (CSR) with distance and trust per edge, and
+  what distance fixes for each tie (shock correlation, service quality lost to a host);
 * ``F``: the allowed forms, a structured array of :data:`FORM_RULE` records, by form index;
 * ``P`` (:data:`Constants`): the scenario's numbers, and the services as a matrix.
 
 The expected gains of a prospective group, evaluated tens of thousands of times per
 step, take plain arrays instead (``g``, from :func:`gain_inputs`, and the ties' CSR
 arrays): reading an array out of a named tuple costs Numba a reference count each
-time, and that, not the arithmetic, dominated the cost.
+time, and that, not the arithmetic, dominated the cost. For the same reason the
+per-village steps of the review (consider_joining, seek_partners, nearby_partnerships)
+are inlined into it: each call handing on V, T and E re-counted references to all of
+their arrays.
 
 Money is per household per step unless a name says otherwise, as in the model.
 """
