@@ -620,8 +620,19 @@ def validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
                 f"{source}: shocks.scheduled.{i}.district: {event['district']} is not a district; "
                 f"allowed: -1 (all) or 0 to {out['landscape']['n_districts'] - 1}"
             )
-    if out["landscape"]["n_districts"] > out["landscape"]["n_villages"]:
-        raise ScenarioError(f"{source}: landscape.n_districts: must not exceed landscape.n_villages")
+    if land["n_districts"] > land["n_villages"]:
+        message = (
+            f"{source}: landscape.n_districts: {land['n_districts']} must not exceed "
+            f"landscape.n_villages ({land['n_villages']})"
+        )
+        if land["reference_villages"] > land["n_villages"]:  # a smaller run of a large region: say how to scale it
+            factor = land["n_villages"] / land["reference_villages"]
+            message += (
+                f"; for this region at {land['n_villages']} villages, with its density and villages per district: "
+                f"--set landscape.n_districts={max(1, round(land['n_districts'] * factor))} "
+                f"--set landscape.area_km={land['area_km'] * math.sqrt(factor):.0f}"
+            )
+        raise ScenarioError(message)
     services = [k for k, v in out["services"].items() if isinstance(v, dict)]
     if not services:
         raise ScenarioError(f"{source}: services: define at least one service table")

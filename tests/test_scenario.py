@@ -154,3 +154,17 @@ def test_more_villages_than_the_reference_grow_the_region_at_the_same_density():
     # the grown scenario describes its own size: loading it again does not grow it twice
     again = load_scenario(load_scenario("default", {"n_villages": 800})).params["landscape"]
     assert again["area_km"] == pytest.approx(grown["area_km"]) and again["n_districts"] == grown["n_districts"]
+
+
+def test_too_few_villages_for_a_large_region_says_how_to_scale_it():
+    import re
+
+    with pytest.raises(ScenarioError, match="n_districts") as error:
+        load_scenario("indonesia_national", {"n_villages": 1000})
+    suggested = dict(re.findall(r"--set (landscape\.\w+)=([0-9.]+)", str(error.value)))
+    assert set(suggested) == {"landscape.n_districts", "landscape.area_km"}
+    land = load_scenario("indonesia_national").params["landscape"]
+    assert int(suggested["landscape.n_districts"]) == round(land["n_districts"] * 1000 / land["n_villages"])
+    overrides = {"n_villages": 1000, **{k: float(v) for k, v in suggested.items()}}
+    overrides["landscape.n_districts"] = int(overrides["landscape.n_districts"])
+    assert load_scenario("indonesia_national", overrides).params["landscape"]["n_villages"] == 1000  # it loads
