@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_model import REPO_ROOT, machine_info, machine_line, write_json_atomic  # noqa: E402
+from bench_model import REPO_ROOT, machine_info, machine_line, result_header, write_json_atomic  # noqa: E402
 
 TIME = "/usr/bin/time"
 TARGET_WALL_S = 30.0
@@ -225,11 +225,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.save:
         payload = {
-            "benchmark": "bench_cli",
-            "schema": 1,
-            "started": started.isoformat(timespec="seconds"),
-            "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "machine": info,
+            **result_header("bench_cli", started, info),
             "settings": {
                 "scenario": args.scenario,
                 "sizes": sizes,

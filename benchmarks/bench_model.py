@@ -286,6 +286,17 @@ def machine_line(info: dict) -> str:
     )
 
 
+def result_header(benchmark: str, started: datetime.datetime, info: dict) -> dict:
+    """The keys every saved benchmark file starts with: which script, the schema, when, on what."""
+    return {
+        "benchmark": benchmark,
+        "schema": 1,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "machine": info,
+    }
+
+
 def write_json_atomic(path: Path, payload: dict) -> None:
     """Write ``payload`` as JSON atomically (sim.io.write_json)."""
     sys.path.insert(0, str(REPO_ROOT))
@@ -523,11 +534,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.save:
         payload = {
-            "benchmark": "bench_model",
-            "schema": 1,
-            "started": started.isoformat(timespec="seconds"),
-            "finished": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "machine": info,
+            **result_header("bench_model", started, info),
             "settings": {
                 "scenario": args.scenario,
                 "sizes": sizes,
