@@ -1,4 +1,4 @@
-"""Classic games (sim/classic.py): exact kernels, published results, scenarios, seeding, command line."""
+"""Classic games (sim/classic/): exact kernels, published results, scenarios, seeding, command line."""
 
 from __future__ import annotations
 
