@@ -30,7 +30,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.spatial import cKDTree
 
-from sim import behaviour, kernel, metrics
+from sim import behaviour, kernel, outputs
 from sim.agents import Partnership, Village
 from sim.domains import AGRICULTURE, DOMAIN_NAMES, INFRASTRUCTURE, SERVICES, agriculture, group_labels, group_sum
 from sim.domains import infrastructure as infra
@@ -42,44 +42,7 @@ from sim.ties import Ties
 
 # Random streams, one per purpose (numpy SeedSequence spawn keys). Endowments and
 # shocks never depend on what villages do: common random numbers across scenarios.
-STANDARD_FORMS = ("formal", "informal", "long_term", "temporary")  # always reported, 0 when not allowed
 STREAM_ENDOWMENTS, STREAM_SHOCKS, STREAM_TRUST, STREAM_DECISIONS, STREAM_BEHAVIOUR, STREAM_INNOVATION = range(6)
-
-TIMESERIES_COLUMNS = (
-    "step",
-    "mean_consumption",
-    "median_consumption",
-    "mean_utility",
-    "gini",
-    "poverty_rate",
-    "food_insecurity_rate",
-    "service_cost_per_household",
-    "service_cost_per_quality",
-    "participation_agriculture",
-    "participation_services",
-    "participation_infrastructure",
-    "partnerships_formal",
-    "partnerships_informal",
-    "partnerships_long_term",
-    "partnerships_temporary",
-    "partnerships_total",
-    "partnerships_agriculture",
-    "partnerships_services",
-    "partnerships_infrastructure",
-    "contribution_rate",
-    "mean_trust",
-    "mean_identity",
-    "mean_expertise",
-    "innovations",
-    "infrastructure_served",
-    "network_mean_degree",
-    "network_components",
-    "mean_wealth",
-    "shock_intensity",
-    "fires",
-    "price",
-)
-
 
 def morton_order(x: np.ndarray, y: np.ndarray, extent: float) -> np.ndarray:
     """Order of points (x, y) in [0, extent]^2 along a Z-order (Morton) curve: points
@@ -249,7 +212,7 @@ class VillageModel(mesa.Model):
         self.forms: dict[str, Form] = load_forms(p)
         self.form_list: list[Form] = list(self.forms.values())
         self.open_domains = [DOMAIN_NAMES.index(d) for d in p["cooperation"]["domains"]] if self.forms else []
-        self.service_names = [k for k, v in p["services"].items() if isinstance(v, dict)]
+        self.service_names = outputs.service_names(p)
         self._service_fixed = np.array([p["services"][name]["fixed_cost"] for name in self.service_names])
         self._service_decay = np.array([p["services"][name]["decay_km"] for name in self.service_names])
         self._service_weights = np.array([p["services"][name]["utility_weight"] for name in self.service_names])
@@ -286,12 +249,8 @@ class VillageModel(mesa.Model):
                 _template=self,  # the same landscape: reuse its tie graph instead of rebuilding it
             )
             self.counterfactual.environment.share_draws_with(self.environment)
-        self.form_names = list(dict.fromkeys([*STANDARD_FORMS, *self.forms]))
-        columns = [
-            *TIMESERIES_COLUMNS,
-            *(f"partnerships_{name}" for name in self.form_names if name not in STANDARD_FORMS),
-            *(f"quality_{name}" for name in self.service_names),
-        ]
+        self.form_names = outputs.reported_forms(p)
+        columns = outputs.columns(self.form_names, self.service_names, with_shock=False)
         reporters = {name: (lambda m, k=name: m._stats[k]) for name in columns}
         if self.counterfactual is not None:
             first = min(p["shocks"]["scheduled"], key=lambda e: e["step"])
@@ -301,9 +260,12 @@ class VillageModel(mesa.Model):
             )
             if not self.affected.any():
                 self.affected[:] = True  # a district with no village: measure the whole region
-            reporters["counterfactual_mean_consumption"] = lambda m: m.twin()._stats["mean_consumption"]
-            reporters["affected_mean_consumption"] = lambda m: m.affected_welfare(m)
-            reporters["counterfactual_affected_mean_consumption"] = lambda m: m.affected_welfare(m.twin())
+            shock_reporters = (
+                lambda m: m.twin()._stats["mean_consumption"],
+                lambda m: m.affected_welfare(m),
+                lambda m: m.affected_welfare(m.twin()),
+            )
+            reporters.update(zip((c.column for c in outputs.SHOCK_COLUMNS), shock_reporters, strict=True))
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
         self._measure(contributed=None)
         if not self.is_counterfactual:
@@ -1110,72 +1072,9 @@ class VillageModel(mesa.Model):
 
     # --- measurement -------------------------------------------------------------
     def _measure(self, contributed: np.ndarray | None) -> None:
-        """Model-level statistics of the current step (what the DataCollector reads)."""
-        s, p = self.state, self.params
-        h = s.households
-        sd = p["economy"]["within_village_sd"]
-        member = s.partnership >= 0
-        stats: dict[str, float] = {"step": self.steps}
-        stats["mean_consumption"] = float(np.sum(s.consumption * h) / h.sum())
-        self._village_consumption.append(s.consumption.copy())
-        if self.is_counterfactual:  # its model reads only this (and the villages' consumption)
-            self._stats = stats
-            return
-        order = np.argsort(s.consumption)  # one sort for the median and the Gini
-        stats["median_consumption"] = metrics.weighted_median(s.consumption, h, order)
-        stats["mean_utility"] = float(np.sum(s.utility * h) / h.sum())
-        stats["gini"] = metrics.household_gini(s.consumption, h, sd, order)
-        stats["poverty_rate"] = metrics.share_below(1.0, s.consumption, h, sd)
-        stats["food_insecurity_rate"] = metrics.share_below(p["economy"]["food_line"], s.consumption, h, sd)
-        spending = getattr(self, "_service_spending", None)
-        if spending is None:  # initial state: every village runs its own services
-            spending = sum(
-                p["services"][name]["fixed_cost"] * s.n + p["services"][name]["cost_per_household"] * h.sum()
-                for name in self.service_names
-            )
-            quality_households = float(h.sum())
-        else:
-            quality_households = self._service_quality_households
-        stats["service_cost_per_household"] = float(spending / h.sum())
-        stats["service_cost_per_quality"] = float(spending / max(quality_households, 1e-12))
-        for k_s, name in enumerate(self.service_names):
-            stats[f"quality_{name}"] = float(np.sum(s.quality[:, k_s] * h) / h.sum())
-        for d, name in enumerate(DOMAIN_NAMES):
-            stats[f"participation_{name}"] = float(member[:, d].mean())
-        live = self.table.live()
-        by_form = np.bincount(self.table.form[live], minlength=len(self.form_list))
-        for name in self.form_names:
-            stats[f"partnerships_{name}"] = int(by_form[self.forms[name].index]) if name in self.forms else 0
-        stats["partnerships_total"] = int(live.size)
-        by_domain = self.table.domains[live].sum(axis=0)
-        for d, name in enumerate(DOMAIN_NAMES):
-            stats[f"partnerships_{name}"] = int(by_domain[d])
-        if contributed is None or not member.any():
-            stats["contribution_rate"] = 0.0
-        else:
-            stats["contribution_rate"] = float(contributed[member].mean())
-        stats["mean_trust"] = float(self.ties.trust.mean()) if self.ties.trust.size else 0.0
-        stats["mean_identity"] = float(self._identity_sum / self.ties.cols.size) if self.ties.cols.size else 0.0
-        stats["mean_expertise"] = float(s.expertise.mean())
-        stats["innovations"] = self.innovations
-        stats["infrastructure_served"] = float(np.sum((s.served_until > self.steps) * h) / h.sum())
-        degree, components = self._network()
-        stats["network_mean_degree"] = degree
-        stats["network_components"] = components
-        stats["mean_wealth"] = float(np.sum(s.wealth * h) / h.sum())
-        shocks = self._last_shocks
-        stats["shock_intensity"] = float(shocks.crop.mean()) if shocks is not None else 0.0
-        stats["fires"] = int(shocks.fire.sum()) if shocks is not None else 0
-        stats["price"] = float(shocks.price) if shocks is not None else 1.0
-        self._stats = stats
-
-    def _network(self) -> tuple[float, int]:
-        """Mean number of partners per village, and the number of connected groups of
-        villages linked by at least one partnership."""
-        t = self.table
-        made = int(t.next_pid[0])
-        degree, components = kernel.partner_network(self.state.partnership, t.members[:made], t.size[:made])
-        return float(degree), int(components)
+        """This step's row of the per-step table (what the DataCollector reads; see sim/outputs.py)."""
+        self._village_consumption.append(self.state.consumption.copy())
+        self._stats = outputs.measure(self, contributed)
 
     def partnership_ties(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """What a map draws: for each partnership, a line from its hub (the member with
@@ -1205,75 +1104,5 @@ class VillageModel(mesa.Model):
         return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
 
     def summary(self) -> dict[str, Any]:
-        """The run in one flat dict with dotted keys (see README, "Outputs").
-
-        Welfare and cooperation values are averages over the steps after the
-        burn-in; resilience compares the run with the same run without the
-        scheduled shock (None when the scenario schedules none)."""
-        df = self.timeseries()
-        burn = self.params["run"]["burn_in"]
-        after = df[df["step"] > burn] if (df["step"] > burn).any() else df
-        out: dict[str, Any] = {
-            "scenario": self.scenario.name,
-            "seed": self.seed,
-            "steps": int(self.steps),
-            "n_villages": int(self.state.n),
-        }
-        for key, column in (
-            ("welfare.mean_consumption", "mean_consumption"),
-            ("welfare.median_consumption", "median_consumption"),
-            ("welfare.mean_utility", "mean_utility"),
-            ("welfare.gini", "gini"),
-            ("welfare.poverty_rate", "poverty_rate"),
-            ("welfare.food_insecurity_rate", "food_insecurity_rate"),
-            ("efficiency.service_cost_per_household", "service_cost_per_household"),
-            ("efficiency.service_cost_per_quality", "service_cost_per_quality"),
-            ("cooperation.participation.agriculture", "participation_agriculture"),
-            ("cooperation.participation.services", "participation_services"),
-            ("cooperation.participation.infrastructure", "participation_infrastructure"),
-            *((f"cooperation.partnerships.{name}", f"partnerships_{name}") for name in self.form_names),
-            *((f"cooperation.partnerships_by_domain.{name}", f"partnerships_{name}") for name in DOMAIN_NAMES),
-            ("cooperation.contribution_rate", "contribution_rate"),
-            ("cooperation.mean_trust", "mean_trust"),
-            ("cooperation.mean_identity", "mean_identity"),
-            ("cooperation.network.mean_degree", "network_mean_degree"),
-            ("cooperation.network.components", "network_components"),
-            ("capacity.mean_expertise", "mean_expertise"),
-            ("innovation.new_practices_per_step", "innovations"),
-            ("infrastructure.served", "infrastructure_served"),
-        ):
-            out[key] = float(after[column].mean())
-        for name in self.service_names:
-            out[f"services.quality.{name}"] = float(after[f"quality_{name}"].mean())
-        t = self.table
-        made = int(t.next_pid[0])
-        done = ~t.alive[:made]
-        out["cooperation.ended.total"] = int(done.sum())
-        for code, reason in enumerate(kernel.REASONS):
-            out[f"cooperation.ended.{reason.replace(' ', '_')}"] = int(np.sum(done & (t.reason[:made] == code)))
-        years = t.years[:made]  # economic years run, ended or not
-        out["cooperation.duration.all"] = float(years.mean()) if made else None
-        for name in self.form_names:
-            of_form = years[t.form[:made] == self.forms[name].index] if name in self.forms else years[:0]
-            out[f"cooperation.duration.{name}"] = float(of_form.mean()) if of_form.size else None
-        village_c = np.array(self._village_consumption)
-        # downside risk under background shocks: with a scheduled shock, read it off the
-        # same run without that shock
-        background = np.array(self.twin()._village_consumption)
-        out["resilience.cvar5"] = metrics.cvar(
-            background[burn + 1 :] if background.shape[0] > burn + 1 else background, 0.05
-        )
-        keys = ("resistance", "recovered", "recovery_steps", "loss", "robustness")
-        for key in keys:
-            out[f"resilience.{key}"] = None
-        if self.counterfactual is not None and self.shock_step <= self.steps:
-            res = metrics.resilience(
-                df["affected_mean_consumption"].to_numpy(),
-                df["counterfactual_affected_mean_consumption"].to_numpy(),
-                self.shock_step,
-                village_c[:, self.affected],
-                1.0,
-            )
-            for key in keys:
-                out[f"resilience.{key}"] = res[key]
-        return out
+        """The run in one flat dict with dotted keys (``sim.outputs.summary``; README, "Outputs")."""
+        return outputs.summary(self)

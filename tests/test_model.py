@@ -10,7 +10,7 @@ import mesa
 import numpy as np
 import pytest
 
-from sim import VillageModel
+from sim import VillageModel, outputs
 from tests.conftest import run_small
 
 SUMMARY_KEYS = [
@@ -216,7 +216,7 @@ def test_network_statistics_match_a_graph_of_co_members():
     rows, cols = np.array(sorted(pairs)).T
     graph = coo_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
     _, labels = connected_components(graph, directed=False)
-    degree, components = m._network()
+    degree, components = outputs.partner_network(m)
     assert degree == pytest.approx(len(pairs) / n)  # distinct partners per village, over all domains
     assert components == int(np.sum(np.bincount(labels) > 1))
 

@@ -26,31 +26,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-# metric key -> (label, unit, better: "higher" | "lower")
-METRICS: dict[str, tuple[str, str, str]] = {
-    "welfare.mean_consumption": ("mean consumption", "poverty lines per household", "higher"),
-    "welfare.median_consumption": ("median consumption", "poverty lines per household", "higher"),
-    "welfare.mean_utility": ("mean utility", "utility units (log consumption)", "higher"),
-    "welfare.gini": ("Gini of consumption", "Gini index (0-1)", "lower"),
-    "welfare.poverty_rate": ("poverty rate", "share of households", "lower"),
-    "welfare.food_insecurity_rate": ("food-insecurity rate", "share of households", "lower"),
-    "efficiency.service_cost_per_household": (
-        "service cost per household",
-        "poverty lines per household per step",
-        "lower",
-    ),
-    "efficiency.service_cost_per_quality": ("service cost per unit of quality", "poverty lines per quality", "lower"),
-    "resilience.resistance": ("resistance to the shock", "lowest / pre-shock consumption", "higher"),
-    "resilience.loss": ("welfare loss after the shock", "step-fractions of welfare", "lower"),
-    "resilience.recovery_steps": ("recovery time", "steps", "lower"),
-    "resilience.robustness": ("robustness to the shock", "share of villages", "higher"),
-    "resilience.cvar5": ("worst-5 % consumption (CVaR 5 %)", "poverty lines per household", "higher"),
-    "resilience.recovered": ("share of runs that recovered", "share of runs", "higher"),
-    "cooperation.participation.agriculture": ("participation in agriculture", "share of villages", "higher"),
-    "cooperation.participation.services": ("participation in services", "share of villages", "higher"),
-    "cooperation.participation.infrastructure": ("participation in infrastructure", "share of villages", "higher"),
-    "cooperation.contribution_rate": ("contribution rate", "share of member-domain pairs", "higher"),
-    "cooperation.mean_trust": ("mean trust", "trust index (0-1)", "higher"),
+from sim import outputs
+
+
+# metric key -> (label, unit, better: "higher" | "lower" | None), from the output registry
+# (for the standard forms; metric_info also knows a scenario's own forms and services)
+METRICS: dict[str, tuple[str, str, str | None]] = {
+    m.key: (m.label, m.unit, m.better) for m in outputs.measures(outputs.STANDARD_FORMS, ()) if m.key
 }
 
 # metrics whose differences read better in their own units than in % of the reference
@@ -62,15 +44,16 @@ NEAR_ZERO = 1e-6  # |reference mean| <= NEAR_ZERO * (1 + mean |values|) counts a
 
 
 def metric_info(metric: str) -> tuple[str, str, str | None]:
-    """(label, unit, better) of a metric; unknown metrics fall back to (key, "", None)."""
-    if metric in METRICS:
-        return METRICS[metric]
-    return (metric, "", None)
+    """(label, unit, better) of a metric (sim/outputs.py); unknown metrics fall back to (key, "", None)."""
+    found = outputs.measure_info(metric)
+    return (found.label, found.unit, found.better) if found is not None else (metric, "", None)
 
 
 def is_share(metric: str) -> bool:
-    """A share or rate in [0, 1]: differences are reported in percentage points."""
-    return metric_info(metric)[1].startswith("share of")
+    """A share or rate in [0, 1] (or a flag, whose mean over runs is a share): differences
+    are reported in percentage points."""
+    found = outputs.measure_info(metric)
+    return found is not None and found.kind in (outputs.SHARE, outputs.FLAG)
 
 
 def as_float(values: Any) -> np.ndarray:

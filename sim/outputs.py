@@ -1,0 +1,343 @@
+"""The output registry: every measure of a village run, declared once.
+
+A :class:`Measure` says what a number is (summary key, per-step column, label, unit,
+which direction is better, and its kind), so that the run summary, the per-step
+table, the sweep's metric check, reports, the command line and the explorer all read
+the same declaration. :func:`measure` computes one step's row of the per-step table;
+:func:`summary` condenses a finished run into one flat dict.
+
+Some measures exist once per form, service, domain or ending reason: their key,
+column and label carry a ``{form}``, ``{service}``, ``{domain}`` or ``{reason}``
+placeholder, and :func:`measures` expands them for a model's forms and services.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim import kernel, metrics
+from sim.domains import DOMAIN_NAMES
+
+if TYPE_CHECKING:
+    from sim.model import VillageModel
+
+STANDARD_FORMS = ("formal", "informal", "long_term", "temporary")  # always reported, 0 when not allowed
+KINDS = ("share", "money", "count", "index", "steps", "flag")
+SHARE, MONEY, COUNT, INDEX, STEPS, FLAG = KINDS
+MONEY_PER_HOUSEHOLD = "poverty lines per household"
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One output of a village run.
+
+    ``key``: its name in the run summary (``None``: per-step only); ``column``: its
+    column in the per-step table (``None``: run-level only); ``better``: ``"higher"``,
+    ``"lower"`` or ``None`` (neither: a description, not a goal); ``kind``: share (in
+    [0, 1]: differences read in percentage points), money, count, index, steps or flag
+    (true/false; its mean over runs is a share). ``summary``: how the run summary gets
+    it: ``"mean"`` over the steps after the burn-in of its column, or ``"run"``
+    (computed from the whole run: endings, durations, resilience).
+    """
+
+    key: str | None
+    column: str | None
+    label: str
+    unit: str
+    better: str | None
+    kind: str
+    summary: str | None = "mean"
+
+    def expand(self, **names: str) -> Measure:
+        """This measure for one form, service, domain or reason (its placeholders filled)."""
+        return replace(
+            self,
+            key=self.key.format(**names) if self.key else None,
+            column=self.column.format(**names) if self.column else None,
+            label=self.label.format(**{k: v.replace("_", " ") for k, v in names.items()}),
+        )
+
+
+def _m(key, column, label, unit, better, kind, summary="mean") -> Measure:
+    return Measure(key, column, label, unit, better, kind, summary)
+
+
+# In the order of the run summary (summary.json), which is also the per-step table's order.
+MEASURES: tuple[Measure, ...] = (
+    _m("welfare.mean_consumption", "mean_consumption", "mean consumption", MONEY_PER_HOUSEHOLD, "higher", MONEY),
+    _m("welfare.median_consumption", "median_consumption", "median consumption", MONEY_PER_HOUSEHOLD, "higher", MONEY),
+    _m("welfare.mean_utility", "mean_utility", "mean utility", "utility units (log consumption)", "higher", INDEX),
+    _m("welfare.gini", "gini", "Gini of consumption", "Gini index (0-1)", "lower", INDEX),
+    _m("welfare.poverty_rate", "poverty_rate", "poverty rate", "share of households", "lower", SHARE),
+    _m("welfare.food_insecurity_rate", "food_insecurity_rate", "food-insecurity rate", "share of households", "lower",
+       SHARE),  # fmt: skip
+    _m("efficiency.service_cost_per_household", "service_cost_per_household", "service cost per household",
+       "poverty lines per household per step", "lower", MONEY),  # fmt: skip
+    _m("efficiency.service_cost_per_quality", "service_cost_per_quality", "service cost per unit of quality",
+       "poverty lines per quality", "lower", MONEY),  # fmt: skip
+    _m("cooperation.participation.{domain}", "participation_{domain}", "participation in {domain}",
+       "share of villages", "higher", SHARE),  # fmt: skip
+    _m("cooperation.partnerships.{form}", "partnerships_{form}", "partnerships of form {form}",
+       "active partnerships", None, COUNT),  # fmt: skip
+    _m(None, "partnerships_total", "partnerships", "active partnerships", None, COUNT, None),
+    _m("cooperation.partnerships_by_domain.{domain}", "partnerships_{domain}", "partnerships in {domain}",
+       "active partnerships", None, COUNT),  # fmt: skip
+    _m("cooperation.contribution_rate", "contribution_rate", "contribution rate", "share of member-domain pairs",
+       "higher", SHARE),  # fmt: skip
+    _m("cooperation.mean_trust", "mean_trust", "mean trust", "trust index (0-1)", "higher", INDEX),
+    _m("cooperation.mean_identity", "mean_identity", "mean shared identity", "identity index (0-1)", "higher", INDEX),
+    _m("cooperation.network.mean_degree", "network_mean_degree", "partners per village", "villages", None, COUNT),
+    _m("cooperation.network.components", "network_components", "groups of linked villages", "groups", None, COUNT),
+    _m("capacity.mean_expertise", "mean_expertise", "mean expertise", "expertise index (0-1)", "higher", INDEX),
+    _m("innovation.new_practices_per_step", "innovations", "new practices", "villages per step", "higher", COUNT),
+    _m("infrastructure.served", "infrastructure_served", "households served by infrastructure", "share of households",
+       "higher", SHARE),  # fmt: skip
+    _m("services.quality.{service}", "quality_{service}", "quality of {service}", "quality index (0-1)", "higher",
+       INDEX),  # fmt: skip
+    _m(None, "mean_wealth", "mean savings", MONEY_PER_HOUSEHOLD, "higher", MONEY, None),
+    _m(None, "shock_intensity", "mean crop-shock intensity", "share of output lost", None, SHARE, None),
+    _m(None, "fires", "fires", "villages", None, COUNT, None),
+    _m(None, "price", "crop price", "relative to normal", None, INDEX, None),
+    _m("cooperation.ended.total", None, "partnerships ended", "partnerships", None, COUNT, "run"),
+    _m("cooperation.ended.{reason}", None, "partnerships ended: {reason}", "partnerships", None, COUNT, "run"),
+    _m("cooperation.duration.all", None, "partnership duration", "economic years", None, STEPS, "run"),
+    _m("cooperation.duration.{form}", None, "duration of {form} partnerships", "economic years", None, STEPS, "run"),
+    _m("resilience.cvar5", None, "worst-5 % consumption (CVaR 5 %)", MONEY_PER_HOUSEHOLD, "higher", MONEY, "run"),
+    _m("resilience.resistance", None, "resistance to the shock", "lowest / pre-shock consumption", "higher", INDEX,
+       "run"),  # fmt: skip
+    _m("resilience.recovered", None, "share of runs that recovered", "share of runs", "higher", FLAG, "run"),
+    _m("resilience.recovery_steps", None, "recovery time", "steps", "lower", STEPS, "run"),
+    _m("resilience.loss", None, "welfare loss after the shock", "step-fractions of welfare", "lower", INDEX, "run"),
+    _m("resilience.robustness", None, "robustness to the shock", "share of villages", "higher", SHARE, "run"),
+)
+# measures of the first scheduled shock's villages, per step (only in runs that schedule one)
+SHOCK_COLUMNS: tuple[Measure, ...] = (
+    _m(None, "counterfactual_mean_consumption", "mean consumption without the shock", MONEY_PER_HOUSEHOLD, "higher",
+       MONEY, None),  # fmt: skip
+    _m(None, "affected_mean_consumption", "mean consumption of the villages hit", MONEY_PER_HOUSEHOLD, "higher",
+       MONEY, None),  # fmt: skip
+    _m(None, "counterfactual_affected_mean_consumption", "mean consumption of the villages hit, without the shock",
+       MONEY_PER_HOUSEHOLD, "higher", MONEY, None),  # fmt: skip
+)
+RUN_KEYS = ("scenario", "seed", "steps", "n_villages")  # what the summary says first: which run this is
+RESILIENCE_KEYS = ("resistance", "recovered", "recovery_steps", "loss", "robustness")
+
+
+def _placeholder(measure: Measure) -> str | None:
+    text = f"{measure.key}{measure.column}"
+    return next((name for name in ("form", "service", "domain", "reason") if "{" + name + "}" in text), None)
+
+
+def measures(form_names, service_names, reasons=kernel.REASONS) -> list[Measure]:
+    """The registry expanded for a model: one measure per form, service, domain or reason
+    where the declaration has a placeholder, in the registry's order."""
+    values = {
+        "form": list(form_names),
+        "service": list(service_names),
+        "domain": list(DOMAIN_NAMES),
+        "reason": [r.replace(" ", "_") for r in reasons],
+    }
+    out: list[Measure] = []
+    for m in MEASURES:
+        name = _placeholder(m)
+        out.extend([m] if name is None else [m.expand(**{name: v}) for v in values[name]])
+    return out
+
+
+def measure_info(key: str) -> Measure | None:
+    """The declaration of a summary key (or per-step column), placeholders resolved;
+    None when the registry does not know it."""
+    for m in MEASURES:
+        if key in (m.key, m.column) and _placeholder(m) is None:
+            return m
+    for m in MEASURES:
+        name = _placeholder(m)
+        for pattern in (m.key, m.column):
+            if name is None or pattern is None:
+                continue
+            head, tail = pattern.split("{" + name + "}")
+            if key.startswith(head) and key.endswith(tail) and len(key) > len(head) + len(tail):
+                return m.expand(**{name: key[len(head) : len(key) - len(tail)]})
+    return None
+
+
+def columns(form_names, service_names, with_shock: bool) -> list[str]:
+    """The per-step table's columns: ``step``, then every measure with a column."""
+    found = [m.column for m in measures(form_names, service_names) if m.column]
+    return ["step", *found, *((m.column for m in SHOCK_COLUMNS) if with_shock else ())]
+
+
+def summary_keys(form_names, service_names) -> list[str]:
+    """Every key :func:`summary` returns for a model with these forms and services."""
+    return [*RUN_KEYS, *(m.key for m in measures(form_names, service_names) if m.key)]
+
+
+def reported_forms(params: dict) -> list[str]:
+    """The forms a run reports: the four standard ones (0 when not allowed), then the others it allows."""
+    return list(dict.fromkeys([*STANDARD_FORMS, *params["cooperation"]["forms"]]))
+
+
+def service_names(params: dict) -> list[str]:
+    """The services a scenario defines (the sub-tables of ``[services]``)."""
+    return [k for k, v in params["services"].items() if isinstance(v, dict)]
+
+
+def scenario_summary_keys(params: dict) -> list[str]:
+    """Every key the summary of a run of a scenario (its parameter tree) has."""
+    return summary_keys(reported_forms(params), service_names(params))
+
+
+# --- one step's row ------------------------------------------------------------------
+def measure(model: VillageModel, contributed: np.ndarray | None) -> dict[str, float]:
+    """Model-level measures of the current step (a row of the per-step table);
+    ``contributed``: who contributed this step (None before the first step)."""
+    s, p = model.state, model.params
+    h = s.households
+    stats: dict[str, float] = {"step": model.steps}
+    stats["mean_consumption"] = float(np.sum(s.consumption * h) / h.sum())
+    if model.is_counterfactual:  # its model reads only this (and the villages' consumption)
+        return stats
+    sd = p["economy"]["within_village_sd"]
+    order = np.argsort(s.consumption)  # one sort for the median and the Gini
+    stats["median_consumption"] = metrics.weighted_median(s.consumption, h, order)
+    stats["mean_utility"] = float(np.sum(s.utility * h) / h.sum())
+    stats["gini"] = metrics.household_gini(s.consumption, h, sd, order)
+    stats["poverty_rate"] = metrics.share_below(1.0, s.consumption, h, sd)
+    stats["food_insecurity_rate"] = metrics.share_below(p["economy"]["food_line"], s.consumption, h, sd)
+    stats.update(_services(model))
+    stats.update(_cooperation(model, contributed))
+    stats["mean_expertise"] = float(s.expertise.mean())
+    stats["innovations"] = model.innovations
+    stats["infrastructure_served"] = float(np.sum((s.served_until > model.steps) * h) / h.sum())
+    stats["mean_wealth"] = float(np.sum(s.wealth * h) / h.sum())
+    shocks = model._last_shocks
+    stats["shock_intensity"] = float(shocks.crop.mean()) if shocks is not None else 0.0
+    stats["fires"] = int(shocks.fire.sum()) if shocks is not None else 0
+    stats["price"] = float(shocks.price) if shocks is not None else 1.0
+    return stats
+
+
+def _services(model: VillageModel) -> dict[str, float]:
+    """Public spending on services per household and per unit of quality delivered, and
+    the mean quality of each service (weighted by households)."""
+    s, p = model.state, model.params
+    h = s.households
+    spending = getattr(model, "_service_spending", None)
+    if spending is None:  # initial state: every village runs its own services
+        spending = sum(
+            p["services"][name]["fixed_cost"] * s.n + p["services"][name]["cost_per_household"] * h.sum()
+            for name in model.service_names
+        )
+        quality_households = float(h.sum())
+    else:
+        quality_households = model._service_quality_households
+    out = {
+        "service_cost_per_household": float(spending / h.sum()),
+        "service_cost_per_quality": float(spending / max(quality_households, 1e-12)),
+    }
+    for k_s, name in enumerate(model.service_names):
+        out[f"quality_{name}"] = float(np.sum(s.quality[:, k_s] * h) / h.sum())
+    return out
+
+
+def _cooperation(model: VillageModel, contributed: np.ndarray | None) -> dict[str, float]:
+    """Participation, partnerships by form and domain, contributions, trust, identity and
+    the partner network, now."""
+    s, table, ties = model.state, model.table, model.ties
+    member = s.partnership >= 0
+    out: dict[str, float] = {}
+    for d, name in enumerate(DOMAIN_NAMES):
+        out[f"participation_{name}"] = float(member[:, d].mean())
+    live = table.live()
+    by_form = np.bincount(table.form[live], minlength=len(model.form_list))
+    for name in model.form_names:
+        out[f"partnerships_{name}"] = int(by_form[model.forms[name].index]) if name in model.forms else 0
+    out["partnerships_total"] = int(live.size)
+    by_domain = table.domains[live].sum(axis=0)
+    for d, name in enumerate(DOMAIN_NAMES):
+        out[f"partnerships_{name}"] = int(by_domain[d])
+    if contributed is None or not member.any():
+        out["contribution_rate"] = 0.0
+    else:
+        out["contribution_rate"] = float(contributed[member].mean())
+    out["mean_trust"] = float(ties.trust.mean()) if ties.trust.size else 0.0
+    out["mean_identity"] = float(model._identity_sum / ties.cols.size) if ties.cols.size else 0.0
+    out["network_mean_degree"], out["network_components"] = partner_network(model)
+    return out
+
+
+def partner_network(model: VillageModel) -> tuple[float, int]:
+    """Mean number of distinct partners per village, and the number of groups of two or
+    more villages linked by partnerships (``kernel.partner_network``)."""
+    table = model.table
+    made = int(table.next_pid[0])
+    degree, components = kernel.partner_network(model.state.partnership, table.members[:made], table.size[:made])
+    return float(degree), int(components)
+
+
+# --- the run in one dict -------------------------------------------------------------
+def summary(model: VillageModel) -> dict[str, Any]:
+    """The run in one flat dict with dotted keys (the registry's keys; README, "Outputs").
+
+    Welfare and cooperation values are averages over the steps after the burn-in;
+    resilience compares the run with the same run without the scheduled shock (None
+    when the scenario schedules none)."""
+    df = model.timeseries()
+    burn = model.params["run"]["burn_in"]
+    after = df[df["step"] > burn] if (df["step"] > burn).any() else df
+    out: dict[str, Any] = {
+        "scenario": model.scenario.name,
+        "seed": model.seed,
+        "steps": int(model.steps),
+        "n_villages": int(model.state.n),
+    }
+    for m in measures(model.form_names, model.service_names):
+        if m.summary == "mean":
+            out[m.key] = float(after[m.column].mean())
+    out.update(_endings(model))
+    out.update(_resilience(model, df, burn))
+    return out
+
+
+def _endings(model: VillageModel) -> dict[str, Any]:
+    """How many partnerships ended, why, and how long partnerships ran (economic years)."""
+    t = model.table
+    made = int(t.next_pid[0])
+    done = ~t.alive[:made]
+    out: dict[str, Any] = {"cooperation.ended.total": int(done.sum())}
+    for code, reason in enumerate(kernel.REASONS):
+        out[f"cooperation.ended.{reason.replace(' ', '_')}"] = int(np.sum(done & (t.reason[:made] == code)))
+    years = t.years[:made]  # economic years run, ended or not
+    out["cooperation.duration.all"] = float(years.mean()) if made else None
+    for name in model.form_names:
+        of_form = years[t.form[:made] == model.forms[name].index] if name in model.forms else years[:0]
+        out[f"cooperation.duration.{name}"] = float(of_form.mean()) if of_form.size else None
+    return out
+
+
+def _resilience(model: VillageModel, df, burn: int) -> dict[str, Any]:
+    """Downside risk under background shocks, and resilience to the first scheduled shock
+    against the same run without it (None without a scheduled shock)."""
+    village_c = np.array(model._village_consumption)
+    # downside risk under background shocks: with a scheduled shock, read it off the
+    # same run without that shock
+    background = np.array(model.twin()._village_consumption)
+    out: dict[str, Any] = {
+        "resilience.cvar5": metrics.cvar(background[burn + 1 :] if background.shape[0] > burn + 1 else background, 0.05)
+    }
+    for key in RESILIENCE_KEYS:
+        out[f"resilience.{key}"] = None
+    if model.counterfactual is not None and model.shock_step <= model.steps:
+        res = metrics.resilience(
+            df["affected_mean_consumption"].to_numpy(),
+            df["counterfactual_affected_mean_consumption"].to_numpy(),
+            model.shock_step,
+            village_c[:, model.affected],
+            1.0,
+        )
+        for key in RESILIENCE_KEYS:
+            out[f"resilience.{key}"] = res[key]
+    return out
