@@ -1,0 +1,53 @@
+"""Where scenario files live and how one is read."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from sim.scenario.parameter import ScenarioError
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios"
+DEFAULT_NAME = "default"
+CLASSIC_MODEL = "spatial_game"  # scenarios/classic/*.toml: the classic games of sim/classic
+
+
+def scenario_path(name_or_path: str | Path) -> Path:
+    """Resolve a scenario name (``"default"``) or a path to an existing file."""
+    text = str(name_or_path)
+    candidates = [Path(text)]
+    if not text.endswith(".toml"):
+        candidates.append(SCENARIO_DIR / f"{text}.toml")
+    else:
+        candidates.append(SCENARIO_DIR / text)
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate.resolve()
+    names = ", ".join(available_scenarios())
+    raise ScenarioError(f"{text}: no such scenario file or name; available: {names}")
+
+
+def available_scenarios(model: str | None = None) -> list[str]:
+    """Names of the scenarios shipped in ``scenarios/``, then the classic games of
+    ``scenarios/classic/`` as ``classic/NAME`` (``model = "spatial_game"``, run by
+    ``sim/classic.py``). ``model`` keeps only the scenarios of that model ("villages"
+    or "spatial_game")."""
+    names = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
+    names += sorted(f"classic/{p.stem}" for p in (SCENARIO_DIR / "classic").glob("*.toml"))
+    if model is None:
+        return names
+    return [n for n in names if (n.startswith("classic/") == (model == CLASSIC_MODEL))]
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file, turning any problem into a one-line ScenarioError."""
+    try:
+        with open(path, "rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ScenarioError(f"{path}: file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: malformed TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc}") from None

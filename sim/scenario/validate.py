@@ -1,0 +1,189 @@
+"""Check a merged village scenario tree: every key known, types, ranges, and rules across keys."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sim.scenario.files import DEFAULT_NAME, SCENARIO_DIR, read_toml
+from sim.scenario.parameter import Rule, ScenarioError
+from sim.scenario.schema import DOMAINS, OPEN_TABLES, SCHEDULED_SHOCK_KEYS, _rule_for
+
+
+def _check_value(value: Any, default: Any, rule: Rule | None, where: str) -> Any:
+    """Check one value against its default's type and its rule; return it (ints as
+    ints, floats as floats)."""
+    kind = type(default)
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise ScenarioError(f"{where}: must be true or false, got {value!r}")
+        return value
+    if kind in (int, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ScenarioError(f"{where}: must be a number, got {value!r}")
+        if kind is int and not float(value).is_integer():
+            raise ScenarioError(f"{where}: must be a whole number, got {value!r}")
+        if not math.isfinite(value):
+            raise ScenarioError(f"{where}: must be finite, got {value!r}")
+        if rule is not None:
+            if (rule.lo is not None and value < rule.lo) or (rule.hi is not None and value > rule.hi):
+                raise ScenarioError(f"{where}: {value!r} is out of range; allowed: {rule.describe()}")
+        return int(value) if kind is int else float(value)
+    if kind is str:
+        if not isinstance(value, str):
+            raise ScenarioError(f"{where}: must be a string, got {value!r}")
+        if rule is not None and rule.choices and value not in rule.choices:
+            raise ScenarioError(f"{where}: {value!r} is not allowed; allowed: {rule.describe()}")
+        return value
+    if kind is list:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ScenarioError(f"{where}: must be a list of strings, got {value!r}")
+        if rule is not None and rule.item_choices:
+            bad = [v for v in value if v not in rule.item_choices]
+            if bad:
+                raise ScenarioError(f"{where}: {bad[0]!r} is not allowed; allowed: {rule.describe()}")
+        if len(set(value)) != len(value):
+            raise ScenarioError(f"{where}: has duplicates: {value!r}")
+        return list(value)
+    raise ScenarioError(f"{where}: unsupported value {value!r}")
+
+
+def _check_table(data: Any, template: dict[str, Any], prefix: str, source: str, out: dict) -> None:
+    """Check ``data`` against ``template`` (the default's table of the same kind)."""
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: {prefix.rstrip('.')}: must be a table")
+    for key, value in data.items():
+        path = f"{prefix}{key}"
+        if key not in template:
+            allowed = ", ".join(sorted(template))
+            raise ScenarioError(f"{source}: {path}: unknown key; allowed: {allowed}")
+        default = template[key]
+        if isinstance(default, dict):
+            if path == "policy.mandate":
+                out[key] = _check_mandate(value, source)
+                continue
+            if path == "shocks.scheduled":
+                raise ScenarioError(f"{source}: {path}: must be a list of tables")
+            if prefix == "" and key in OPEN_TABLES:
+                out[key] = _check_open_table(value, default, key, source)
+                continue
+            out[key] = {}
+            _check_table(value, default, path + ".", source, out[key])
+        elif path == "shocks.scheduled":
+            out[key] = _check_scheduled(value, source)
+        else:
+            out[key] = _check_value(value, default, _rule_for(path), f"{source}: {path}")
+    missing = [k for k in template if k not in data]
+    if missing:
+        raise ScenarioError(f"{source}: {prefix}{missing[0]}: missing (required key)")
+
+
+def _check_open_table(data: Any, default: dict, table: str, source: str) -> dict:
+    """Forms and services: every entry must have exactly the keys of the default's entries."""
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: {table}: must be a table")
+    entry_template = next(v for v in default.values() if isinstance(v, dict))
+    scalar_template = {k: v for k, v in default.items() if not isinstance(v, dict)}
+    out: dict[str, Any] = {}
+    for name, value in data.items():
+        path = f"{table}.{name}"
+        if name in scalar_template:
+            out[name] = _check_value(value, scalar_template[name], _rule_for(path), f"{source}: {path}")
+            continue
+        if not isinstance(value, dict):
+            raise ScenarioError(f"{source}: {path}: must be a table (a new {table[:-1]} needs all its keys)")
+        out[name] = {}
+        _check_table(value, entry_template, path + ".", source, out[name])
+    for name in scalar_template:
+        if name not in data:
+            raise ScenarioError(f"{source}: {table}.{name}: missing (required key)")
+    return out
+
+
+def _check_mandate(data: Any, source: str) -> dict:
+    if not isinstance(data, dict):
+        raise ScenarioError(f'{source}: policy.mandate: must be a table of domain = "form"')
+    for domain, form in data.items():
+        if domain not in DOMAINS:
+            raise ScenarioError(f"{source}: policy.mandate.{domain}: unknown domain; allowed: {', '.join(DOMAINS)}")
+        if not isinstance(form, str):
+            raise ScenarioError(f"{source}: policy.mandate.{domain}: must be a form name (a string)")
+    return dict(data)
+
+
+def _check_scheduled(data: Any, source: str) -> list[dict]:
+    if not isinstance(data, list):
+        raise ScenarioError(f"{source}: shocks.scheduled: must be a list of tables ([[shocks.scheduled]])")
+    out = []
+    for i, entry in enumerate(data):
+        where = f"shocks.scheduled.{i}"
+        if not isinstance(entry, dict):
+            raise ScenarioError(f"{source}: {where}: must be a table")
+        checked = {}
+        template = {"kind": "", "step": 0, "duration": 0, "intensity": 0.0, "district": 0}
+        for key, value in entry.items():
+            if key not in SCHEDULED_SHOCK_KEYS:
+                raise ScenarioError(f"{source}: {where}.{key}: unknown key; allowed: {', '.join(SCHEDULED_SHOCK_KEYS)}")
+            checked[key] = _check_value(value, template[key], SCHEDULED_SHOCK_KEYS[key], f"{source}: {where}.{key}")
+        for key in SCHEDULED_SHOCK_KEYS:
+            if key not in checked:
+                raise ScenarioError(f"{source}: {where}.{key}: missing (required key)")
+        out.append(checked)
+    return out
+
+
+def _default_template() -> dict[str, Any]:
+    return read_toml(SCENARIO_DIR / f"{DEFAULT_NAME}.toml")
+
+
+def validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
+    """Check a merged scenario tree (money already in poverty-line units) against
+    the default's shape and the rules above; return the checked parameter tree."""
+    template = _default_template()
+    template["shocks"]["scheduled"] = []  # a list of tables, checked on its own
+    out: dict[str, Any] = {}
+    _check_table(raw, template, "", source, out)
+    forms = out["forms"]
+    for name in out["cooperation"]["forms"]:
+        if name not in forms:
+            raise ScenarioError(f"{source}: cooperation.forms: unknown form {name!r}; defined: {', '.join(forms)}")
+    for domain, form in out["policy"]["mandate"].items():
+        if form not in forms:
+            raise ScenarioError(
+                f"{source}: policy.mandate.{domain}: unknown form {form!r}; defined: {', '.join(forms)}"
+            )
+    land = out["landscape"]
+    reference = land["reference_villages"]
+    if 0 < reference < land["n_villages"]:
+        # more villages than the region was described for: a larger region of the same
+        # kind (same density of villages, same number of villages per district)
+        factor = land["n_villages"] / reference
+        land["area_km"] = land["area_km"] * math.sqrt(factor)
+        land["n_districts"] = max(1, round(land["n_districts"] * factor))
+        land["reference_villages"] = land["n_villages"]
+    drought = out["shocks"]["drought"]
+    if drought["district_weight"] + drought["local_weight"] > 1.0 + 1e-12:
+        raise ScenarioError(f"{source}: shocks.drought.local_weight: district_weight + local_weight must be <= 1")
+    for i, event in enumerate(out["shocks"]["scheduled"]):
+        if event["district"] >= out["landscape"]["n_districts"]:
+            raise ScenarioError(
+                f"{source}: shocks.scheduled.{i}.district: {event['district']} is not a district; "
+                f"allowed: -1 (all) or 0 to {out['landscape']['n_districts'] - 1}"
+            )
+    if land["n_districts"] > land["n_villages"]:
+        message = (
+            f"{source}: landscape.n_districts: {land['n_districts']} must not exceed "
+            f"landscape.n_villages ({land['n_villages']})"
+        )
+        if land["reference_villages"] > land["n_villages"]:  # a smaller run of a large region: say how to scale it
+            factor = land["n_villages"] / land["reference_villages"]
+            message += (
+                f"; for this region at {land['n_villages']} villages, with its density and villages per district: "
+                f"--set landscape.n_districts={max(1, round(land['n_districts'] * factor))} "
+                f"--set landscape.area_km={land['area_km'] * math.sqrt(factor):.0f}"
+            )
+        raise ScenarioError(message)
+    services = [k for k, v in out["services"].items() if isinstance(v, dict)]
+    if not services:
+        raise ScenarioError(f"{source}: services: define at least one service table")
+    return out
