@@ -48,14 +48,14 @@ from mesa.visualization.utils import update_counter
 
 from sim.domains import DOMAIN_NAMES
 from sim.model import VillageModel
-from sim.plots import DOMAIN_COLOURS, FORM_COLOURS, draw_ties
+from sim.plots import DOMAIN_COLOURS
 from sim.scenario import RULES, ScenarioError, VillageScenario, available_scenarios, load_scenario
+from sim.village_map import CONSUMPTION, Colouring, Look, form_colours, village_map
 
 SCENARIO_ENV = "KERJASAMA_SCENARIO"  # scenario the page starts with (name or path)
 DEFAULT_SCENARIO = "default"
 DEFAULT_SEED = 42  # as `kerjasama run`
 TITLE = "Kerjasama explorer"
-EXTRA_COLOURS = ("#d62728", "#e377c2", "#bcbd22", "#8c564b", "#17becf", "#7f7f7f")
 
 # An offline classroom tool does not report usage to Solara's telemetry service,
 # unless someone asks for it explicitly.
@@ -368,52 +368,38 @@ def _shocks_this_year(model) -> np.ndarray:
     return shocks.crop if shocks is not None else np.zeros(model.state.n)
 
 
-MAP_VARIABLES: dict[str, tuple] = {
-    # label: (values from the model, colour map, vmin, vmax)
-    "consumption per household (poverty lines)": (lambda m: m.state.consumption, "RdYlGn", 0.5, 2.0),
-    "savings per household (poverty lines)": (lambda m: m.state.wealth, "viridis", 0.0, None),
-    "agricultural expertise": (lambda m: m.state.expertise[:, 0], "viridis", 0.0, 1.0),
-    "drought or flood this year (share of output lost)": (_shocks_this_year, "YlOrBr", 0.0, 1.0),
-    "district": (lambda m: m.state.district, "tab10", None, None),
+MAP_VARIABLES: dict[str, Colouring] = {  # what the page may colour the villages by
+    c.label: c
+    for c in (
+        CONSUMPTION,
+        Colouring("savings per household (poverty lines)", lambda m: m.state.wealth, "viridis", 0.0, None),
+        Colouring("agricultural expertise", lambda m: m.state.expertise[:, 0], "viridis", 0.0, 1.0),
+        Colouring("drought or flood this year (share of output lost)", _shocks_this_year, "YlOrBr", 0.0, 1.0),
+        Colouring("district", lambda m: m.state.district, "tab10"),
+    )
 }
 DEFAULT_VARIABLE = next(iter(MAP_VARIABLES))
 
 
-def form_colours(names) -> dict[str, str]:
-    """A colour per form: the project's colours for the four standard forms, then others."""
-    extra = iter(EXTRA_COLOURS * 4)
-    return {name: FORM_COLOURS.get(name) or next(extra) for name in names}
+EXPLORER_MAP = Look(
+    tie_alpha=0.75,
+    dot_base=12.0,
+    dot_scale=70.0,
+    colorbar_shrink=0.85,
+    markers=True,
+    legend={"fontsize": 7, "loc": "upper left", "bbox_to_anchor": (0.0, -0.09), "ncol": 3, "frameon": False},
+)
 
 
 def map_figure(model: VillageModel, variable: str = DEFAULT_VARIABLE) -> Figure:
     """Villages at their coordinates, sized by households, coloured by ``variable``; ties
     coloured by form; shared-service hosts (stars) and infrastructure served (rings)."""
-    s = model.state
     fig = Figure(figsize=(6.4, 5.2), layout="constrained")
     ax = fig.add_subplot()
-    colours = form_colours(model.form_names)
-    hosts = draw_ties(ax, model, colours, alpha=0.75)
-    values, cmap, vmin, vmax = MAP_VARIABLES.get(variable, MAP_VARIABLES[DEFAULT_VARIABLE])
-    size = 12 + 70 * s.households / s.households.max()
-    points = ax.scatter(
-        s.x, s.y, s=size, c=values(model), cmap=cmap, vmin=vmin, vmax=vmax, edgecolor="k", linewidths=0.3, zorder=2
-    )
-    fig.colorbar(points, ax=ax, label=variable, shrink=0.85)
-    served = np.flatnonzero(s.served_until > model.steps)
-    if served.size:
-        ax.scatter(s.x[served], s.y[served], s=size[served] + 60, facecolors="none", edgecolors="#1f4e9c",
-                   linewidths=1.2, zorder=3)  # fmt: skip
-    if hosts.size:
-        ax.scatter(s.x[hosts], s.y[hosts], s=90, marker="*", color="white", edgecolor="k", linewidths=0.6, zorder=4)
-    for name in model.form_names:
-        ax.plot([], [], color=colours[name], label=_pretty(name))
-    ax.scatter([], [], s=90, marker="*", color="white", edgecolor="k", linewidths=0.6, label="hosts shared services")
-    ax.scatter([], [], s=60, facecolors="none", edgecolors="#1f4e9c", linewidths=1.2, label="served by infrastructure")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(0.0, -0.09), ncol=3, frameon=False)
+    village_map(ax, model, MAP_VARIABLES.get(variable, MAP_VARIABLES[DEFAULT_VARIABLE]), EXPLORER_MAP)
     area = model.params["landscape"]["area_km"]
     ax.set_xlim(0, area)
     ax.set_ylim(0, area)
-    ax.set_aspect("equal")
     ax.set_xlabel("km", fontsize=8)
     ax.tick_params(labelsize=7)
     ax.set_title(f"{model.scenario.name}: villages and partnerships, year {model.steps}", fontsize=9)

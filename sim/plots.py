@@ -1,7 +1,8 @@
 """Figures of one run: welfare, cooperation, resilience against the counterfactual, and a map.
 
 All functions take the per-step table (and the model for the map) and write PNGs
-with matplotlib's non-interactive backend.
+with matplotlib's non-interactive backend. The map is drawn by ``sim/village_map.py``,
+which the explorer uses too.
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 
 from sim.domains import DOMAIN_NAMES  # noqa: E402
+from sim.village_map import CONSUMPTION, FORM_COLOURS, Look, village_map  # noqa: E402
 
-FORM_COLOURS = {"formal": "#1f77b4", "informal": "#2ca02c", "long_term": "#9467bd", "temporary": "#ff7f0e"}
 DOMAIN_COLOURS = {"agriculture": "#8c564b", "services": "#17becf", "infrastructure": "#7f7f7f"}
 
 
@@ -105,44 +105,23 @@ def resilience_figure(df, title: str, summary: dict, shock_step: int, path: Path
     plt.close(fig)
 
 
-def draw_ties(ax, model, colours: dict[str, str], alpha: float) -> np.ndarray:
-    """Draw each partnership as lines from its hub (largest member) to the other members,
-    coloured by form: one line per form broken by NaNs, fast at any size (thin and drawn as
-    an image at national scale). Returns the hubs of the partnerships sharing services."""
-    s = model.state
-    large = s.n > 5000
-    hub, member, form, hosts = model.partnership_ties()
-    for index, f in enumerate(model.form_list):
-        lines = form == index
-        if lines.any():
-            gap = np.full(lines.sum(), np.nan)
-            xs = np.column_stack([s.x[hub[lines]], s.x[member[lines]], gap]).ravel()
-            ys = np.column_stack([s.y[hub[lines]], s.y[member[lines]], gap]).ravel()
-            colour = colours.get(f.name, "k")
-            ax.plot(xs, ys, color=colour, lw=0.3 if large else 1.0, alpha=alpha, zorder=1, rasterized=large)
-    return hosts
+CLI_MAP = Look(
+    tie_alpha=0.7,
+    dot_base=15.0,
+    dot_scale=60.0,
+    colorbar_shrink=0.8,
+    form_label=lambda name: name.replace("_", "-"),
+    legend={"fontsize": 8, "loc": "upper right", "title": "partnership ties", "title_fontsize": 8},
+)
 
 
 def map_figure(model, title: str, path: Path) -> None:
     """Villages at their positions, sized by households, coloured by consumption,
-    with partnership ties coloured by form."""
-    s = model.state
+    with partnership ties coloured by form (``sim/village_map.py``)."""
     fig, ax = plt.subplots(figsize=(7, 6.2), constrained_layout=True)
-    large = s.n > 5000  # national scale: thin lines, no marker edges, drawn as an image inside the figure
-    draw_ties(ax, model, FORM_COLOURS, alpha=0.7)
-    # at national scale every village is one small dot (one marker shape is drawn much faster)
-    size = 2.0 if large else (15 + 60 * s.households / s.households.max())
-    points = ax.scatter(
-        s.x, s.y, s=size, c=s.consumption, cmap="RdYlGn", vmin=0.5, vmax=2.0, zorder=2,
-        edgecolor="none" if large else "k", lw=0.3, rasterized=large,
-    )  # fmt: skip
-    fig.colorbar(points, ax=ax, label="consumption per household (poverty lines)", shrink=0.8)
-    for name, colour in FORM_COLOURS.items():
-        ax.plot([], [], color=colour, label=name.replace("_", "-"))
-    ax.legend(fontsize=8, loc="upper right", title="partnership ties", title_fontsize=8)
+    village_map(ax, model, CONSUMPTION, CLI_MAP)
     ax.set_xlabel("km")
     ax.set_ylabel("km")
-    ax.set_aspect("equal")
     ax.set_title(f"Villages and partnerships at step {model.steps} - {title}", fontsize=10)
     fig.savefig(path, dpi=110)
     plt.close(fig)
