@@ -29,8 +29,9 @@ replicas are the rows of one array. See docs/validation.md.
 
 The package, from the bottom up (imports go down only):
 
-* ``lattice``: the Nowak-May lattice, exact scores, synchronous and asynchronous updates;
+* ``lattice``: the Nowak-May lattice: exact scores, synchronous and asynchronous updates;
 * ``death_birth``: regular graphs, exact fixation results, death-birth replicas;
+* ``public_goods``: the re-grouped population of reinforcement learners;
 * ``scenario``: the schema of a classic scenario, loading and validation;
 * ``model``: :class:`SpatialGame`, the Mesa model that runs one scenario;
 * ``outputs``: figures, the printed summary, the results folder, ``kerjasama check``'s line.
@@ -38,6 +39,7 @@ The package, from the bottom up (imports go down only):
 
 from sim.classic.death_birth import (
     DeathBirthReplicas,
+    DonationGame,
     cycle_fixation_exact,
     fixation_estimates,
     graph_shape,
@@ -48,6 +50,7 @@ from sim.classic.death_birth import (
 from sim.classic.lattice import (
     MAX_DENOMINATOR,
     OFFSETS,
+    LatticeGame,
     asynchronous_sweep,
     best_neighbour,
     exact_ratio,
@@ -55,8 +58,9 @@ from sim.classic.lattice import (
     pd_scores,
     synchronous_step,
 )
-from sim.classic.model import STREAM_INIT, STREAM_UPDATE, SpatialGame
+from sim.classic.model import GAME_CLASSES, STREAM_INIT, STREAM_UPDATE, SpatialGame
 from sim.classic.outputs import describe, figures, print_summary, write_run
+from sim.classic.public_goods import PublicGoodsGame
 from sim.classic.scenario import (
     GAME_NEIGHBOURHOODS,
     GAME_UPDATES,
@@ -94,6 +98,10 @@ __all__ = [
     "UPDATES",
     "ClassicScenario",
     "DeathBirthReplicas",
+    "DonationGame",
+    "GAME_CLASSES",
+    "LatticeGame",
+    "PublicGoodsGame",
     "SpatialGame",
     "asynchronous_sweep",
     "best_neighbour",

@@ -4,6 +4,7 @@ results it is checked against, and many independent replicas run as the rows of 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -202,3 +203,76 @@ def initial_replicas(replicas: int, nodes: int, pattern: str, fraction: float, r
     state = np.full((replicas, nodes), not single)
     state[np.arange(replicas), rng.integers(0, nodes, size=replicas)] = single
     return state
+
+
+# ----------------------------------------------------------------------------- one death-birth run
+
+
+class DonationGame:
+    """One run of the donation game under death-birth updating: the replicas of the
+    scenario's graph (plus, with ``death_birth.neutral_control``, a neutral copy of each on
+    the same random numbers) and the measures of the current generation."""
+
+    columns = ("fixed_cooperators", "fixed_defectors", "running_replicas")  # besides cooperator_fraction
+
+    def __init__(self, params: dict[str, Any], rng: np.random.Generator):
+        self.params = params
+        neighbours = regular_graph(params["lattice"]["neighbourhood"], params["lattice"]["size"])
+        self.nodes, self.degree = neighbours.shape
+        db, init, b = params["death_birth"], params["init"], params["game"]["b"]
+        start = initial_replicas(db["replicas"], self.nodes, init["pattern"], init["cooperator_fraction"], rng)
+        bs, ws = [b], [db["selection"]]
+        if db["neutral_control"]:
+            bs.append(b)
+            ws.append(0.0)
+        self.replicas = DeathBirthReplicas(neighbours, np.array(bs), np.array(ws), params["game"]["c"], start)
+        self.neutral = self.replicas.initial_fraction  # exact neutral fixation probability (regular graph)
+        self.measures: dict[str, float] = {}
+        self._measure()
+
+    @property
+    def players(self) -> int:
+        return self.nodes
+
+    @property
+    def finished(self) -> bool:
+        """Whether every replica is absorbed (all cooperators or all defectors)."""
+        return self.replicas.running == 0
+
+    def step(self, rng: np.random.Generator, step: int) -> None:
+        """One generation: N death-birth events in every running replica."""
+        self.replicas.generation(rng)
+        self._measure()
+
+    def _measure(self) -> None:
+        rep = self.replicas
+        fixed_c, fixed_d = rep.fixed(0)
+        self.measures.update(
+            cooperator_fraction=rep.cooperator_fraction(0),
+            fixed_cooperators=fixed_c,
+            fixed_defectors=fixed_d,
+            running_replicas=rep.running,
+        )
+
+    def summary(self, after) -> dict[str, Any]:
+        """The death-birth summary entries: the fixation probability of cooperators (plain
+        and control-variate estimates, with standard errors) against the neutral 1/N."""
+        p, rep = self.params, self.replicas
+        est = fixation_estimates(rep.fixation_indicators(), self.neutral if rep.copies > 1 else None)
+        threshold = threshold_bc(self.nodes, self.degree)
+        return {
+            "classic.b": p["game"]["b"],
+            "classic.c": p["game"]["c"],
+            "classic.nodes": int(self.nodes),
+            "classic.degree": int(self.degree),
+            "classic.selection": p["death_birth"]["selection"],
+            "classic.replicas": int(rep.replicas),
+            "classic.unabsorbed_replicas": rep.running,
+            "classic.fixation_probability": float(est["rho"][0]),
+            "classic.fixation_probability_se": float(est["se"][0]),
+            "classic.fixation_probability_cv": float(est["rho_cv"][0]) if "rho_cv" in est else None,
+            "classic.fixation_probability_cv_se": float(est["se_cv"][0]) if "se_cv" in est else None,
+            "classic.neutral_fixation_probability": self.neutral,
+            "classic.threshold_bc": threshold if math.isfinite(threshold) else None,
+            "classic.benefit_cost_ratio": p["game"]["b"] / p["game"]["c"] if p["game"]["c"] > 0 else None,
+        }

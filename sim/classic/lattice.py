@@ -158,3 +158,92 @@ def initial_lattice(size: int, pattern: str, fraction: float, rng: np.random.Gen
     lattice = np.full((size, size), pattern == "single_defector")
     lattice[size // 2, size // 2] = pattern != "single_defector"
     return lattice
+
+
+# ----------------------------------------------------------------------------- one lattice run
+
+
+class LatticeGame:
+    """One run of the lattice prisoner's dilemma: the lattice now (``cooperate``) and one
+    step before (``previous``), b as the exact ratio ``p``/``q``, and what the summary
+    tracks: ``static`` (cells cooperating at every step of the window so far),
+    ``first_edge`` (the step a single odd cell's pattern first reaches the edge),
+    ``symmetric`` (whether that pattern has stayed four-fold symmetric), ``history``
+    (recent lattices as bytes, to find a period)."""
+
+    columns = ("changed_fraction",)  # per-step measures besides cooperator_fraction
+
+    def __init__(self, params: dict[str, Any], rng: np.random.Generator):
+        self.params = params
+        size, init = params["lattice"]["size"], params["init"]
+        start = initial_lattice(size, init["pattern"], init["cooperator_fraction"], rng)
+        self.p, self.q = exact_ratio(params["game"]["b"])
+        self.cooperate, self.previous = start, start.copy()
+        self.static: np.ndarray | None = None
+        self.first_edge: int | None = None
+        centred = init["pattern"] != "random" and size % 2 == 1
+        self.symmetric: bool | None = True if centred else None
+        self.history: list[bytes] = [start.tobytes()]
+        self.track_edge(0)
+        self.measures: dict[str, float] = {"cooperator_fraction": float(start.mean()), "changed_fraction": 0.0}
+
+    @property
+    def players(self) -> int:
+        return self.cooperate.size
+
+    @property
+    def finished(self) -> bool:
+        """A lattice game runs to its horizon."""
+        return False
+
+    def step(self, rng: np.random.Generator, step: int) -> None:
+        """One generation (synchronous), or one sweep of single-cell updates in the random
+        order ``rng`` draws (asynchronous); then the measures of step ``step``."""
+        p = self.params
+        args = (self.p, self.q, p["lattice"]["neighbourhood"], p["lattice"]["boundary"], p["game"]["self_interaction"])
+        self.previous = self.cooperate
+        if p["update"] == "synchronous":
+            self.cooperate = synchronous_step(self.cooperate, *args)
+        else:
+            order = rng.permutation(self.cooperate.size)
+            self.cooperate, _ = asynchronous_sweep(self.cooperate, order, *args)
+        c = self.cooperate
+        self.measures["cooperator_fraction"] = float(c.mean())
+        self.measures["changed_fraction"] = float(np.count_nonzero(c != self.previous) / c.size)
+        if step > p["burn_in"]:
+            self.static = c.copy() if self.static is None else self.static & c
+        if self.symmetric:
+            self.symmetric = bool(
+                np.array_equal(c, c[::-1]) and np.array_equal(c, c[:, ::-1]) and np.array_equal(c, c.T)
+            )
+        self.track_edge(step)
+        self.history.append(c.tobytes())
+        del self.history[:-65]
+
+    def track_edge(self, step: int) -> None:
+        """Note ``step`` if it is the first at which the pattern grown from a single odd
+        cell touches the lattice's edge."""
+        pattern = self.params["init"]["pattern"]
+        if self.first_edge is None and pattern != "random":
+            odd = ~self.cooperate if pattern == "single_defector" else self.cooperate
+            if odd[0].any() or odd[-1].any() or odd[:, 0].any() or odd[:, -1].any():
+                self.first_edge = int(step)
+
+    def period(self) -> int | None:
+        """Smallest k <= 64 with the last lattice equal to the one k steps before (1 = frozen)."""
+        history = self.history
+        for k in range(1, len(history)):
+            if history[-1 - k] == history[-1]:
+                return k
+        return None
+
+    def summary(self, after) -> dict[str, Any]:
+        """The lattice game's summary entries; ``after`` is the per-step table over the window."""
+        return {
+            "classic.b": self.params["game"]["b"],
+            "classic.changed_fraction_mean": float(after["changed_fraction"].mean()),
+            "classic.static_cooperator_share": None if self.static is None else float(self.static.mean()),
+            "classic.period": self.period(),
+            "classic.first_edge_step": self.first_edge,
+            "classic.symmetric": self.symmetric,
+        }

@@ -19,13 +19,20 @@ def figures(model: SpatialGame, summary: dict, folder: Path) -> list[Path]:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
-
     folder.mkdir(parents=True, exist_ok=True)
     df = model.timeseries()
-    title = model.scenario.name
-    written = []
+    written = [_cooperators_figure(df, summary, model.scenario.name, folder / "cooperators.png")]
+    if model.game == "prisoners_dilemma":
+        written.append(_lattice_figure(model, folder / "lattice.png"))
+    elif model.game == "donation":
+        written.append(_fixation_figure(df, model.state.neutral, model.scenario.name, folder / "fixation.png"))
+    return written
+
+
+def _cooperators_figure(df, summary: dict, title: str, path: Path) -> Path:
+    """Share of cooperators per step, the summary's window shaded and its mean dashed."""
+    import matplotlib.pyplot as plt
+
     fig, ax = plt.subplots(figsize=(7, 4), constrained_layout=True)
     ax.plot(df["step"], df["cooperator_fraction"], color="#1f4e9c", lw=1.2)
     ax.axvspan(summary["classic.window_start"], summary["classic.window_end"], color="0.9", lw=0)
@@ -35,39 +42,50 @@ def figures(model: SpatialGame, summary: dict, folder: Path) -> list[Path]:
     ax.set_ylabel("share of cooperators")
     ax.legend(fontsize=8)
     ax.set_title(f"Cooperators - {title}", fontsize=10)
-    written.append(folder / "cooperators.png")
-    fig.savefig(written[-1], dpi=110)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
-    if model.game == "prisoners_dilemma":
-        lat = model.lattice
-        # Nowak & May's colours: blue C->C, red D->D, green D->C, yellow C->D
-        code = np.where(lat.cooperate, np.where(lat.previous, 0, 2), np.where(lat.previous, 3, 1))
-        cmap = ListedColormap(["#1f4e9c", "#d62728", "#2ca02c", "#f2c80f"])
-        side = max(4.0, min(8.0, lat.cooperate.shape[0] / 25))
-        fig, ax = plt.subplots(figsize=(side, side), constrained_layout=True)
-        ax.imshow(code, cmap=cmap, vmin=0, vmax=3, interpolation="nearest")
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_title(f"{title}, step {model.steps}: blue C, red D, green new C, yellow new D", fontsize=9)
-        written.append(folder / "lattice.png")
-        fig.savefig(written[-1], dpi=110)
-        plt.close(fig)
-    elif model.game == "donation":
-        fig, ax = plt.subplots(figsize=(7, 4), constrained_layout=True)
-        ax.plot(df["step"], df["fixed_cooperators"], color="#1f4e9c", label="fixed at all-C")
-        ax.axhline(model.neutral, color="#1f4e9c", lw=0.8, ls=":", label="neutral (initial share of C)")
-        ax.set_xscale("symlog", linthresh=10)
-        ax.set_xlabel("generation")
-        ax.set_ylabel("share of replicas fixed at all-C")
-        ax2 = ax.twinx()
-        ax2.plot(df["step"], df["fixed_defectors"], color="#d62728", label="fixed at all-D")
-        ax2.set_ylabel("share of replicas fixed at all-D", color="#d62728")
-        ax.legend(fontsize=8, loc="center right")
-        ax.set_title(f"Fixation - {title}", fontsize=10)
-        written.append(folder / "fixation.png")
-        fig.savefig(written[-1], dpi=110)
-        plt.close(fig)
-    return written
+    return path
+
+
+def _lattice_figure(model: SpatialGame, path: Path) -> Path:
+    """The last step of the lattice in Nowak & May's colours: blue C->C, red D->D,
+    green D->C, yellow C->D."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+
+    lat = model.lattice
+    code = np.where(lat.cooperate, np.where(lat.previous, 0, 2), np.where(lat.previous, 3, 1))
+    cmap = ListedColormap(["#1f4e9c", "#d62728", "#2ca02c", "#f2c80f"])
+    side = max(4.0, min(8.0, lat.cooperate.shape[0] / 25))
+    fig, ax = plt.subplots(figsize=(side, side), constrained_layout=True)
+    ax.imshow(code, cmap=cmap, vmin=0, vmax=3, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(f"{model.scenario.name}, step {model.steps}: blue C, red D, green new C, yellow new D", fontsize=9)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _fixation_figure(df, neutral: float, title: str, path: Path) -> Path:
+    """Shares of death-birth replicas fixed at all-C (left axis, against the neutral
+    share) and at all-D (right axis), per generation."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4), constrained_layout=True)
+    ax.plot(df["step"], df["fixed_cooperators"], color="#1f4e9c", label="fixed at all-C")
+    ax.axhline(neutral, color="#1f4e9c", lw=0.8, ls=":", label="neutral (initial share of C)")
+    ax.set_xscale("symlog", linthresh=10)
+    ax.set_xlabel("generation")
+    ax.set_ylabel("share of replicas fixed at all-C")
+    ax2 = ax.twinx()
+    ax2.plot(df["step"], df["fixed_defectors"], color="#d62728", label="fixed at all-D")
+    ax2.set_ylabel("share of replicas fixed at all-D", color="#d62728")
+    ax.legend(fontsize=8, loc="center right")
+    ax.set_title(f"Fixation - {title}", fontsize=10)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
 
 
 def _fmt(value: Any) -> str:
