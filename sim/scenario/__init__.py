@@ -4,6 +4,11 @@ A scenario is a TOML file in ``scenarios/``. ``scenarios/default.toml`` holds th
 default of every parameter; any other scenario starts from the scenario it ``extends``
 (the default when it names none) and changes only what it needs.
 
+* ``schema``: every key declared once (default, unit, meaning, range, money): ``PARAMETERS``;
+* ``load``: reading, ``extends``, money conversion, overrides, ``load_scenario``;
+* ``validate``: checking a merged tree against the schema;
+* ``files``: where scenario files live, reading one; ``parameter``: ``Parameter``, ``ScenarioError``.
+
 Errors a person can fix are raised as :class:`ScenarioError` with one line that
 names the file, the key path and what is allowed.
 """
@@ -28,35 +33,34 @@ from sim.scenario.load import (
     merge_tables,
     parse_value,
 )
-from sim.scenario.parameter import Rule, ScenarioError
+from sim.scenario.parameter import Parameter, Rule, ScenarioError
 from sim.scenario.schema import (
     DOMAINS,
-    MONEY,
     OPEN_TABLES,
-    POS,
+    PARAMETERS,
     RULES,
     RULES_BY_KEY,
     SCHEDULED_SHOCK_KEYS,
-    SHARE,
     SHOCK_KINDS,
     _rule_for,
+    default_tree,
+    parameter,
 )
-from sim.scenario.validate import _check_value, validate
+from sim.scenario.validate import _check_value, check_value, validate
 
 __all__ = [
     "CLASSIC_MODEL",
     "DEFAULT_NAME",
     "DOMAINS",
-    "MONEY",
     "OPEN_TABLES",
-    "POS",
+    "PARAMETERS",
     "RULES",
     "RULES_BY_KEY",
     "SCENARIO_DIR",
     "SCHEDULED_SHOCK_KEYS",
-    "SHARE",
     "SHOCK_KINDS",
     "LoadedScenario",
+    "Parameter",
     "Rule",
     "ScenarioError",
     "VillageScenario",
@@ -67,9 +71,12 @@ __all__ = [
     "_rule_for",
     "apply_override",
     "available_scenarios",
+    "check_value",
+    "default_tree",
     "flatten",
     "load_scenario",
     "merge_tables",
+    "parameter",
     "parse_value",
     "read_toml",
     "scenario_path",

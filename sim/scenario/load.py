@@ -11,7 +11,7 @@ from mesa.experimental.scenarios import Scenario
 
 from sim.scenario.files import CLASSIC_MODEL, DEFAULT_NAME, SCENARIO_DIR, read_toml, scenario_path
 from sim.scenario.parameter import ScenarioError
-from sim.scenario.schema import OPEN_TABLES, _rule_for
+from sim.scenario.schema import OPEN_TABLES, parameter
 from sim.scenario.validate import validate
 
 
@@ -124,7 +124,7 @@ def _in_poverty_lines(tree: dict[str, Any], line: Any, source: str) -> dict[str,
         return tree
     tree = copy.deepcopy(tree)
     for path, value in flatten(tree).items():
-        rule = _rule_for(path)
+        rule = parameter(path)
         if rule is not None and rule.money and isinstance(value, (int, float)) and not isinstance(value, bool):
             node = tree
             parts = path.split(".")
@@ -221,7 +221,7 @@ def load_scenario(
         target = {"n_villages": "landscape.n_villages", "steps": "run.steps"}.get(key, key)
         if value is None and key in ("n_villages", "steps"):
             continue
-        rule = _rule_for(target)
+        rule = parameter(target)
         if rule is not None and rule.money and isinstance(value, (int, float)) and not isinstance(value, bool):
             value = value / raw["economy"]["poverty_line"]  # given in the scenario's currency
         apply_override(raw, target, value, "override")

@@ -1,17 +1,38 @@
-"""What a scenario value may be, and the error a person can fix."""
+"""What a scenario value may be: one declared parameter, and the error a person can fix.
+
+A :class:`Parameter` declares one key of a scenario file once: its default, unit,
+meaning, allowed values, whether it is money, and a plausible range for sweeps and
+sliders. Schemas (``sim.scenario.schema.PARAMETERS`` for the villages) are dicts of
+them by dotted key path; the checks of ``sim.scenario.validate`` read them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class ScenarioError(ValueError):
     """A scenario, override or experiment input that cannot be used, with a one-line reason."""
 
 
+def allowed_text(lo=None, hi=None, choices=None, item_choices=None) -> str:
+    """What is allowed, as error messages say it ("a number in [0, 1]", "one of 'a', 'b'")."""
+    if choices:
+        return "one of " + ", ".join(repr(c) for c in choices)
+    if item_choices:
+        return "a list drawn from " + ", ".join(repr(c) for c in item_choices)
+    if lo is not None and hi is not None:
+        return f"a number in [{lo:g}, {hi:g}]"
+    if lo is not None:
+        return f"a number >= {lo:g}"
+    return "a finite number"
+
+
 @dataclass(frozen=True)
 class Rule:
-    """What a value may be: inclusive bounds, allowed choices, and whether it is money."""
+    """What a value may be: inclusive bounds, allowed choices, and whether it is money.
+    (The older form of a declaration, without default, unit or meaning; see :class:`Parameter`.)"""
 
     lo: float | None = None
     hi: float | None = None
@@ -20,12 +41,105 @@ class Rule:
     item_choices: tuple[str, ...] | None = None  # for lists of strings
 
     def describe(self) -> str:
-        if self.choices:
-            return "one of " + ", ".join(repr(c) for c in self.choices)
-        if self.item_choices:
-            return "a list drawn from " + ", ".join(repr(c) for c in self.item_choices)
+        return allowed_text(self.lo, self.hi, self.choices, self.item_choices)
+
+
+_KINDS = (bool, int, float, str, list)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One key of a scenario file, declared once.
+
+    ``path`` is the dotted key as in the file; ``*`` stands for the name of an entry of an
+    open table (``"forms.*.enforcement"``: every form's enforcement) or for the position
+    in a list of tables (``"shocks.scheduled.*.step"``). Money values here (``default``,
+    ``lo``, ``hi``, ``sweep``) are in poverty-line units, as in ``scenarios/default.toml``.
+
+    Attributes:
+        path: dotted key path.
+        default: the value in the default scenario; for a ``*`` path a dict
+            ``{entry name: value}`` of the default's entries (lists are tuples here).
+        unit: the value's unit ("km", "money per household per step", "share", "1").
+        meaning: one line a researcher understands.
+        lo, hi: inclusive validity bounds (None: unbounded on that side).
+        choices: the allowed strings of a string value.
+        item_choices: the allowed strings of a list of strings.
+        money: in currency units in a file; divided by ``economy.poverty_line`` on load.
+        sweep: a plausible (low, high) for sweeps and explorer sliders; narrower than
+            ``lo``/``hi`` where those are only what the model can compute.
+        label: a short label for a control ("" : made from the key's last part).
+        kind: the value's type, one of bool, int, float, str, list (of strings); taken
+            from ``default`` when not given.
+    """
+
+    path: str
+    default: Any
+    unit: str
+    meaning: str
+    lo: float | None = None
+    hi: float | None = None
+    choices: tuple[str, ...] | None = None
+    item_choices: tuple[str, ...] | None = None
+    money: bool = False
+    sweep: tuple[float, float] | None = None
+    label: str = ""
+    kind: type | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind is None:
+            object.__setattr__(self, "kind", _kind_of(self))
+        if self.kind not in _KINDS:
+            raise TypeError(f"{self.path}: kind must be one of bool, int, float, str, list, not {self.kind!r}")
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the path names every entry of an open table or list (has a ``*``)."""
+        return "*" in self.path
+
+    @property
+    def name(self) -> str:
+        """The key's last part ("enforcement")."""
+        return self.path.rsplit(".", 1)[-1]
+
+    @property
+    def short_label(self) -> str:
+        """``label``, or the key's last part in words."""
+        return self.label or self.name.replace("_", " ")
+
+    def describe(self) -> str:
+        """What is allowed, as error messages say it."""
+        return allowed_text(self.lo, self.hi, self.choices, self.item_choices)
+
+    def range_text(self) -> str:
+        """What is allowed, briefly, for tables of parameters ("[0, 1]", ">= 0", "one of ...")."""
+        if self.choices or self.item_choices:
+            return self.describe()
+        if self.kind not in (int, float):
+            return ""
         if self.lo is not None and self.hi is not None:
-            return f"a number in [{self.lo:g}, {self.hi:g}]"
+            return f"[{self.lo:g}, {self.hi:g}]"
         if self.lo is not None:
-            return f"a number >= {self.lo:g}"
-        return "a finite number"
+            return f">= {self.lo:g}"
+        return "any finite number"
+
+    def sweep_range(self) -> tuple[float, float] | None:
+        """``sweep``, else the validity bounds when both are finite, else None."""
+        if self.sweep is not None:
+            return self.sweep
+        if self.kind in (int, float) and self.lo is not None and self.hi is not None:
+            return (self.lo, self.hi)
+        return None
+
+    def file_value(self, value: Any) -> Any:
+        """A schema value as a scenario file writes it (tuples as lists)."""
+        return list(value) if isinstance(value, tuple) else value
+
+
+def _kind_of(p: Parameter) -> type:
+    """The type of a parameter's values, from its default."""
+    values = list(p.default.values()) if p.is_open else [p.default]
+    if not values:
+        raise TypeError(f"{p.path}: no default entry to take the kind from; give kind=")
+    kind = type(values[0])
+    return list if kind is tuple else kind

@@ -5,15 +5,24 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sim.scenario.files import DEFAULT_NAME, SCENARIO_DIR, read_toml
-from sim.scenario.parameter import Rule, ScenarioError
-from sim.scenario.schema import DOMAINS, OPEN_TABLES, SCHEDULED_SHOCK_KEYS, _rule_for
+from sim.scenario.parameter import Parameter, Rule, ScenarioError
+from sim.scenario.schema import DOMAINS, OPEN_TABLES, SCHEDULED_SHOCK_KEYS, default_tree, parameter
 
 
-def _check_value(value: Any, default: Any, rule: Rule | None, where: str) -> Any:
-    """Check one value against its default's type and its rule; return it (ints as
-    ints, floats as floats)."""
-    kind = type(default)
+def check_value(value: Any, declared: Parameter, where: str) -> Any:
+    """Check one value against its declaration (type, bounds, choices); return it (ints as
+    ints, floats as floats). ``where`` starts the one-line error ("file: key.path")."""
+    return _check_typed(value, declared.kind, declared, where)
+
+
+def _check_value(value: Any, default: Any, rule: Rule | Parameter | None, where: str) -> Any:
+    """Check one value against its default's type and its rule (the older form of
+    :func:`check_value`, kept for callers that have a default and a :class:`Rule`)."""
+    return _check_typed(value, type(default), rule, where)
+
+
+def _check_typed(value: Any, kind: type, rule: Rule | Parameter | None, where: str) -> Any:
+    """Check one value against a type (bool, int, float, str, list of strings) and a rule."""
     if kind is bool:
         if not isinstance(value, bool):
             raise ScenarioError(f"{where}: must be true or false, got {value!r}")
@@ -72,7 +81,7 @@ def _check_table(data: Any, template: dict[str, Any], prefix: str, source: str, 
         elif path == "shocks.scheduled":
             out[key] = _check_scheduled(value, source)
         else:
-            out[key] = _check_value(value, default, _rule_for(path), f"{source}: {path}")
+            out[key] = check_value(value, parameter(path), f"{source}: {path}")
     missing = [k for k in template if k not in data]
     if missing:
         raise ScenarioError(f"{source}: {prefix}{missing[0]}: missing (required key)")
@@ -88,7 +97,7 @@ def _check_open_table(data: Any, default: dict, table: str, source: str) -> dict
     for name, value in data.items():
         path = f"{table}.{name}"
         if name in scalar_template:
-            out[name] = _check_value(value, scalar_template[name], _rule_for(path), f"{source}: {path}")
+            out[name] = check_value(value, parameter(path), f"{source}: {path}")
             continue
         if not isinstance(value, dict):
             raise ScenarioError(f"{source}: {path}: must be a table (a new {table[:-1]} needs all its keys)")
@@ -120,11 +129,10 @@ def _check_scheduled(data: Any, source: str) -> list[dict]:
         if not isinstance(entry, dict):
             raise ScenarioError(f"{source}: {where}: must be a table")
         checked = {}
-        template = {"kind": "", "step": 0, "duration": 0, "intensity": 0.0, "district": 0}
         for key, value in entry.items():
             if key not in SCHEDULED_SHOCK_KEYS:
                 raise ScenarioError(f"{source}: {where}.{key}: unknown key; allowed: {', '.join(SCHEDULED_SHOCK_KEYS)}")
-            checked[key] = _check_value(value, template[key], SCHEDULED_SHOCK_KEYS[key], f"{source}: {where}.{key}")
+            checked[key] = check_value(value, SCHEDULED_SHOCK_KEYS[key], f"{source}: {where}.{key}")
         for key in SCHEDULED_SHOCK_KEYS:
             if key not in checked:
                 raise ScenarioError(f"{source}: {where}.{key}: missing (required key)")
@@ -132,14 +140,11 @@ def _check_scheduled(data: Any, source: str) -> list[dict]:
     return out
 
 
-def _default_template() -> dict[str, Any]:
-    return read_toml(SCENARIO_DIR / f"{DEFAULT_NAME}.toml")
-
-
 def validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
     """Check a merged scenario tree (money already in poverty-line units) against
-    the default's shape and the rules above; return the checked parameter tree."""
-    template = _default_template()
+    the schema (the default's shape, types, ranges, choices) and the rules across keys;
+    return the checked parameter tree."""
+    template = default_tree()
     template["shocks"]["scheduled"] = []  # a list of tables, checked on its own
     out: dict[str, Any] = {}
     _check_table(raw, template, "", source, out)
