@@ -1,4 +1,4 @@
-"""The explorer (sim/app.py, `kerjasama explore`): controls, map, CLI, and a real browser.
+"""The explorer's page (sim/app.py, `kerjasama explore`): scenario choice, Mesa parameters, map, CLI, a real browser.
 
 The browser test starts `python -m sim explore` on a free loopback port, drives the page
 in headless Debian Chromium through Playwright (no browser download), and checks what a
@@ -12,7 +12,6 @@ under CI (``CI`` set) a missing browser is a failure, since .ci/run installs it.
 from __future__ import annotations
 
 import importlib.util
-import math
 import os
 import shutil
 import signal
@@ -49,11 +48,7 @@ def app():
     return sim.app
 
 
-def _values(controls) -> dict:
-    return {c.name: c.value for c in controls}
-
-
-# --- no browser: the import path, controls, model, map, command line ---------------------------
+# --- no browser: the import path, the page's scenario, Mesa's parameters, map, command line ----------
 def test_sim_and_cli_do_not_import_the_visualisation():
     code = (
         "import sys, sim, sim.cli\n"
@@ -62,75 +57,6 @@ def test_sim_and_cli_do_not_import_the_visualisation():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
-
-
-def test_untouched_controls_change_nothing(app):
-    names = app.village_scenarios()
-    assert {"default", "sweden_shared_services", "indonesia_kerjasama_antar_desa"} <= set(names)
-    assert app.model_params("default")["scenario_name"] == "default"  # fixed: Reset keeps the page's scenario
-    for name in names:
-        controls = app.scenario_controls(name)
-        assert app.controls_to_overrides(name, _values(controls)) == {}, name
-        for c in controls:
-            if c.kind in ("int", "float"):
-                assert c.lo <= c.value <= c.hi, (name, c.name)
-                # the slider shows the scenario's own value: it lies on the slider's grid
-                assert math.isclose(c.value / c.step, round(c.value / c.step), abs_tol=1e-6), (name, c.name)
-        names = {c.name for c in controls}
-        assert {"n_villages", "rule", "threshold_mean", "drought_severity", "drought_district_share"} <= names
-        assert any(n.startswith("allow_") for n in names) and any(n.startswith("setup_cost_") for n in names)
-        assert any(n.startswith("enforcement_") for n in names) and any(n.startswith("decay_") for n in names)
-
-
-def test_explorer_model_with_untouched_controls_is_the_scenario_run(app):
-    from sim.model import VillageModel
-
-    values = _values(app.scenario_controls("default"))
-    values["n_villages"] = 40  # the one change: also compared below
-    explorer = app.ExplorerModel(scenario_name="default", **values)
-    plain = VillageModel("default", rng=42, n_villages=40)
-    for _ in range(3):
-        explorer.step()
-        plain.step()
-    assert explorer.explorer_overrides == {"n_villages": 40}
-    assert explorer.timeseries().equals(plain.timeseries())
-
-
-def test_changed_controls_become_overrides_in_the_scenario_currency(app):
-    name = "indonesia_kerjasama_antar_desa"  # money in IDR million, poverty line 30
-    values = _values(app.scenario_controls(name))
-    assert values["setup_cost_formal"] == 90.0  # 3 poverty lines, shown in IDR million
-    assert values["setup_cost_bum_desa_bersama"] == 150.0
-    values.update(
-        setup_cost_informal=30.0,
-        enforcement_temporary=0.9,
-        allow_formal=False,
-        rule="always_cooperate",
-        decay_fire=20.0,
-        drought_severity=0.8,
-        shock_0_intensity=0.3,
-        n_villages=60.0,
-    )
-    overrides = app.controls_to_overrides(name, values)
-    assert overrides == {
-        "forms.informal.setup_cost": 30.0,
-        "forms.temporary.enforcement": 0.9,
-        "cooperation.forms": ["informal", "long_term", "temporary", "bum_desa_bersama"],
-        "behaviour.rule": "always_cooperate",
-        "services.fire.decay_km": 20.0,
-        "shocks.drought.severity": 0.8,
-        "shocks.scheduled.0.intensity": 0.3,
-        "n_villages": 60,
-    }
-    model = app.ExplorerModel(scenario_name=name, **values)
-    p = model.params
-    assert p["forms"]["informal"]["setup_cost"] == pytest.approx(1.0)  # 30 IDR million = 1 poverty line
-    assert p["cooperation"]["forms"] == ["informal", "long_term", "temporary", "bum_desa_bersama"]
-    assert "formal" not in model.forms and model.state.n == 60
-    assert p["shocks"]["scheduled"][0]["intensity"] == 0.3
-    assert model.counterfactual.params["forms"]["informal"]["setup_cost"] == pytest.approx(1.0)
-    with pytest.raises(TypeError, match="unknown explorer control"):
-        app.controls_to_overrides(name, {"no_such_control": 1})
 
 
 def test_the_page_scenario_comes_from_the_address_then_the_environment(app, monkeypatch):
@@ -153,6 +79,12 @@ def test_the_address_may_name_only_shipped_scenarios_or_the_launched_one(app, mo
     assert "No scenario" in app._check_scenario(str(mine))
     monkeypatch.setenv(app.SCENARIO_ENV, str(mine))  # `kerjasama explore path/to/mine.toml`
     assert app._check_scenario(str(mine)) is None
+
+
+def test_the_page_scenario_is_a_fixed_parameter(app):
+    assert app.model_params("default")["scenario_name"] == "default"  # fixed: Reset keeps the page's scenario
+    names = app.village_scenarios()
+    assert {"default", "sweden_shared_services", "indonesia_kerjasama_antar_desa"} <= set(names)
 
 
 def test_mesa_reset_path_rebuilds_the_model_from_the_controls(app):
@@ -194,13 +126,6 @@ def test_map_draws_villages_ties_and_markers(app):
     served = int(np.sum(model.state.served_until > model.steps))
     if served:
         assert any(len(c.get_offsets()) == served for c in points[1:])
-
-
-def test_nice_step_is_one_two_five(app):
-    for hi in (0.3, 5.0, 12.0, 360.0, 640.0):
-        step = app._nice_step(hi)
-        mantissa = step / 10 ** math.floor(math.log10(step))
-        assert round(mantissa, 9) in (1.0, 2.0, 5.0) and 20 <= hi / step <= 50
 
 
 def test_explore_command_binds_loopback_and_refuses_bad_input():
