@@ -14,6 +14,12 @@ by design:
 Figures are written first (each atomically), then the two reports with ``sim.io.write_text``.
 The HTML report is self-contained: inline CSS and images embedded as base64 data URIs,
 so it opens offline and can be sent as a single file.
+
+Where things are: ``experiment.py`` (``write_report``: the header, then the design's
+section), ``arms.py``, ``grid.py`` (grid and lhs), ``sensitivity.py`` (sobol and morris),
+``document.py`` (Markdown and HTML), ``results.py`` (reading the folder), ``wording.py``
+(every sentence and label, and number formats: the file to translate) and ``measures.py``
+(every measure's label, unit and better direction the report uses).
 """
 
 import matplotlib

@@ -1,25 +1,126 @@
-"""Arms x conditions: each arm's mean and its paired difference against the reference arm, as tables,
-reading sentences, a forest plot, time-series bands and resilience to the scheduled shock."""
+"""Arms x conditions: per condition and measure, each arm's mean with its 95 % interval and
+its paired difference against the reference arm, as a table and reading sentences; a
+forest plot of the first measure; per condition, time-series bands and resilience to the
+scheduled shock."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.report.document import _Doc, _slug
-from sim.report.measures import SERIES
-from sim.report.results import CONFIDENCE, _Context, _load_timeseries
-from sim.report.wording import _ci_decimals, _ci_text, _metric_title, _p_text
+from sim.report import measures
+from sim.report.document import Document, slug
+from sim.report.results import CONFIDENCE, Context, load_timeseries
+from sim.report.wording import (
+    LABELS,
+    Difference,
+    column_decimals,
+    interval,
+    label,
+    listing,
+    p_value,
+    quoted,
+    reading,
+    say,
+)
 from sim.sweep import analysis
-from sim.sweep.analysis import as_float, metric_info
+from sim.sweep.analysis import as_float
+
+
+@dataclass(frozen=True)
+class Arms:
+    """The arms as shown: their order, labels (from the experiment file), colours, and the
+    reference arm every other arm is compared with."""
+
+    names: list[str]
+    labels: dict[str, str]
+    colours: dict[str, Any]
+    reference: str
+
+    def label(self, arm: str) -> str:
+        return self.labels.get(arm, arm)
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """The conditions every arm ran under (``[None]``: the experiment has none) and their labels."""
+
+    names: list[str | None]
+    labels: dict[str, str]
+
+    def label(self, condition: str) -> str:
+        return self.labels.get(condition, condition)
+
+    @property
+    def declared(self) -> bool:
+        return self.names != [None]
+
+
+@dataclass(frozen=True)
+class Part:
+    """The runs and per-step rows of one condition (all of them when there are no conditions)."""
+
+    name: str | None  # the condition; None: the experiment has no conditions
+    label: str | None
+    suffix: str  # of its figures' file names: "" or "_<condition>"
+    runs: pd.DataFrame
+    ts: pd.DataFrame
+
+
+def arms_section(ctx: Context) -> None:
+    """The body of an arms report: the forest plot, then one part per condition."""
+    exp, runs, doc = ctx.exp, ctx.runs, ctx.doc
+    arm_labels = _labels(exp.get("arms"))
+    names = _ordered(list(arm_labels), runs["arm"]) if "arm" in runs.columns else []
+    if not names:
+        doc.para(say("no_arm_column"))
+        return
+    reference = str(exp.get("reference") or names[0])
+    if reference not in names:
+        doc.para(say("reference_missing", reference=quoted(reference)))
+    conditions = _conditions(runs, _labels(exp.get("conditions")))
+    arms = Arms(names, arm_labels, _colours(names, reference), reference)
+    ts = load_timeseries(ctx.results_dir, runs)
+    group_cols = ("condition",) if conditions.declared else ()
+    tables = {
+        m: analysis.paired_comparison(
+            runs, m, reference, group_cols=group_cols, confidence=CONFIDENCE, arm_labels=arm_labels
+        )
+        for m in ctx.metrics
+    }
+    if ctx.metrics:
+        _forest(ctx, tables[ctx.metrics[0]], ctx.metrics[0], arms, conditions)
+    for condition in conditions.names:
+        _condition_part(ctx, _part(runs, ts, condition, conditions), arms, tables)
+
+
+def _labels(items: Any) -> dict[str, str]:
+    return {str(item["name"]): str(item.get("label") or item["name"]) for item in (items or [])}
+
+
+def _ordered(declared: Sequence[str], present: Sequence[Any]) -> list[str]:
+    """The names present, in the order declared; undeclared ones after, in order of appearance."""
+    present = [str(v) for v in pd.unique(pd.Series(present)) if v is not None and not pd.isna(v)]
+    return [n for n in declared if n in present] + [n for n in present if n not in declared]
+
+
+def _conditions(runs: pd.DataFrame, labels: dict[str, str]) -> Conditions:
+    if "condition" in runs.columns:
+        present = runs["condition"].map(lambda v: None if v is None or (isinstance(v, str) and not v) else v)
+        found = _ordered(list(labels), present)
+        if found:
+            return Conditions(list(found), labels)
+    return Conditions([None], labels)
 
 
 def _colours(names: Sequence[str], reference: str | None = None) -> dict[str, Any]:
+    """One colour per arm; the reference arm dark grey."""
     cmap = plt.get_cmap("tab10")
     out, i = {}, 0
     for name in names:
@@ -31,247 +132,233 @@ def _colours(names: Sequence[str], reference: str | None = None) -> dict[str, An
     return out
 
 
-def _labels(items: Any) -> dict[str, str]:
-    return {str(item["name"]): str(item.get("label") or item["name"]) for item in (items or [])}
-
-
-def _ordered(declared: Sequence[str], present: Sequence[Any]) -> list[str]:
-    present = [str(v) for v in pd.unique(pd.Series(present)) if v is not None and not pd.isna(v)]
-    return [n for n in declared if n in present] + [n for n in present if n not in declared]
-
-
 def _has_values(frame: pd.DataFrame, column: str) -> bool:
     return column in frame.columns and bool(np.isfinite(as_float(frame[column])).any())
 
 
-def _arms(ctx: _Context) -> None:
-    exp, runs, doc = ctx.exp, ctx.runs, ctx.doc
-    arm_labels = _labels(exp.get("arms"))
-    cond_labels = _labels(exp.get("conditions"))
-    arms = _ordered(list(arm_labels), runs["arm"]) if "arm" in runs.columns else []
-    if not arms:
-        doc.para("runs.parquet has no arm column: nothing to compare.")
-        return
-    reference = str(exp.get("reference") or arms[0])
-    if reference not in arms:
-        doc.para(f"The reference arm {reference!r} has no runs; differences are not computed.")
-    ref_label = arm_labels.get(reference, reference)
-    ctx.reference = reference
-    conditions: list[str | None] = [None]
-    if "condition" in runs.columns:
-        present = runs["condition"].map(lambda v: None if v is None or (isinstance(v, str) and not v) else v)
-        found = _ordered(list(cond_labels), present)
-        if found:
-            conditions = found
-    group_cols = ("condition",) if conditions != [None] else ()
-    colours = _colours(arms, reference)
-    ts = _load_timeseries(ctx.results_dir, runs)
-
-    tables = {
-        m: analysis.paired_comparison(
-            runs, m, reference, group_cols=group_cols, confidence=CONFIDENCE, arm_labels=arm_labels
-        )
-        for m in ctx.metrics
-    }
-    if ctx.metrics:
-        _forest(ctx, tables[ctx.metrics[0]], ctx.metrics[0], conditions, cond_labels, ref_label, colours)
-
-    for condition in conditions:
-        sub_runs = runs if condition is None else runs[runs["condition"].astype(str) == condition]
-        sub_ts = ts if (condition is None or ts.empty) else ts[ts["condition"].astype(str) == condition]
-        suffix = "" if condition is None else f"_{_slug(condition)}"
-        if condition is not None:
-            doc.heading(2, f"Condition: {cond_labels.get(condition, condition)}")
-        else:
-            doc.heading(2, "Results")
-        not_measured = []
-        for metric in ctx.metrics:
-            table = tables[metric]
-            if condition is not None:
-                table = table[table["condition"].astype(str) == condition]
-            if table.empty or int(table["n"].fillna(0).sum()) == 0:
-                not_measured.append(_metric_title(metric))
-                continue
-            _arm_table(doc, table, metric, ref_label)
-        if not_measured:
-            doc.para(
-                "Not measured in this condition (no run has a value, e.g. resilience to a scheduled shock "
-                "when none is scheduled): " + "; ".join(not_measured) + "."
-            )
-        if not sub_ts.empty:
-            _series_figure(ctx, sub_ts, arms, arm_labels, colours, condition, cond_labels, suffix)
-            _resilience_figure(ctx, sub_runs, sub_ts, arms, arm_labels, colours, condition, cond_labels, suffix)
+def _part(runs: pd.DataFrame, ts: pd.DataFrame, condition: str | None, conditions: Conditions) -> Part:
+    if condition is None:
+        return Part(None, None, "", runs, ts)
+    sub_runs = runs[runs["condition"].astype(str) == condition]
+    sub_ts = ts if ts.empty else ts[ts["condition"].astype(str) == condition]
+    return Part(condition, conditions.label(condition), f"_{slug(condition)}", sub_runs, sub_ts)
 
 
-def _arm_table(doc: _Doc, table: pd.DataFrame, metric: str, ref_label: str) -> None:
-    doc.heading(3, _metric_title(metric))
-    rows, readings, short = [], [], []
+def _condition_part(ctx: Context, part: Part, arms: Arms, tables: dict[str, pd.DataFrame]) -> None:
+    """One condition: a table per measure with its readings, then the figures over time."""
+    doc = ctx.doc
+    doc.heading(2, label("results") if part.name is None else label("condition", condition=part.label))
+    not_measured = []
+    for metric in ctx.metrics:
+        table = tables[metric]
+        if part.name is not None:
+            table = table[table["condition"].astype(str) == part.name]
+        if table.empty or int(table["n"].fillna(0).sum()) == 0:
+            not_measured.append(measures.title(metric))
+            continue
+        _arm_table(doc, table, metric, arms.label(arms.reference))
+    if not_measured:
+        doc.para(say("not_measured", measures=listing(not_measured, "list.long")))
+    if not part.ts.empty:
+        _series_figure(ctx, part, arms)
+        _resilience_figure(ctx, part, arms)
+
+
+# ----------------------------------------------------------------------------- tables and readings
+
+
+def _arm_table(doc: Document, table: pd.DataFrame, metric: str, reference: str) -> None:
+    """A measure's table (one row per arm), its reading sentences, and which arms had fewer pairs than runs."""
+    doc.heading(3, measures.title(metric))
     records = table.to_dict("records")
     compared = [r for r in records if r["scale"]]
+    header = [
+        label("col.arm"),
+        label("col.n"),
+        label("col.mean"),
+        label("col.difference", reference=reference),
+        label("col.relative"),
+        label("col.p"),
+    ]
+    doc.table(header, _arm_rows(records, compared, reference))
+    doc.bullets([reading(_difference(row, metric, reference)) for row in compared])
+    short = [
+        label("pairs_of_runs", arm=row["label"], pairs=int(row["n_pairs"]), runs=row["n"])
+        for row in compared
+        if row["n_pairs"] < row["n"]
+    ]
+    if short:
+        doc.para(say("fewer_pairs", arms=listing(short)))
+
+
+def _arm_rows(records: list[dict], compared: list[dict], reference: str) -> list[list[str]]:
+    """Cells of an arm table; one number of decimals per column."""
     points = any(r["scale"] == "points" for r in compared)
-    d_mean = _ci_decimals([(r["mean"], r["ci_low"], r["ci_high"]) for r in records])
-    d_diff = _ci_decimals(
+    d_mean = column_decimals([(r["mean"], r["ci_low"], r["ci_high"]) for r in records])
+    d_diff = column_decimals(
         [(r["diff"], r["diff_low"], r["diff_high"]) for r in compared], 100.0 if points else 1.0, 1 if points else 0
     )
-    d_rel = _ci_decimals([(r["rel"], r["rel_low"], r["rel_high"]) for r in compared], 1.0, 1)
+    d_rel = column_decimals([(r["rel"], r["rel_low"], r["rel_high"]) for r in compared], 1.0, 1)
+    rows = []
     for row in records:
         scale = row["scale"]
         if not scale:  # the reference arm (or no reference runs)
-            diff_text, rel_text = ("reference", "") if row["label"] == ref_label else ("n/a", "n/a")
+            missing = LABELS["n/a"]
+            diff_text, rel_text = (label("reference"), "") if row["label"] == reference else (missing, missing)
         else:
-            factor, suffix = (100.0, " pp") if scale == "points" else (1.0, "")
-            diff_text = _ci_text(row["diff"], row["diff_low"], row["diff_high"], factor, suffix, d_diff)
-            rel_text = _ci_text(row["rel"], row["rel_low"], row["rel_high"], 1.0, " %", d_rel)
+            factor, unit = (100.0, "pp") if scale == "points" else (1.0, "")
+            diff_text = interval(row["diff"], row["diff_low"], row["diff_high"], factor, unit, d_diff)
+            rel_text = interval(row["rel"], row["rel_low"], row["rel_high"], 1.0, "percent", d_rel)
             if scale == "absolute":  # % of this metric's mean means nothing (e.g. log utility)
-                rel_text = "—"
-            if row["reading"]:
-                readings.append(row["reading"])
-            if row["n_pairs"] < row["n"]:
-                short.append(f"{row['label']} ({int(row['n_pairs'])} of {row['n']})")
-        rows.append(
-            [
-                row["label"],
-                str(row["n"]),
-                _ci_text(row["mean"], row["ci_low"], row["ci_high"], digits=d_mean),
-                diff_text,
-                rel_text,
-                _p_text(row["p_value"]) if scale else "",
-            ]
-        )
-    header = [
-        "arm",
-        "n",
-        "mean [95 % CI]",
-        f"difference vs {ref_label} [95 % CI]",
-        "relative [95 % CI]",
-        "p (paired t)",
-    ]
-    doc.table(header, rows)
-    doc.bullets(readings)
-    if short:
-        doc.para("Fewer pairs than runs (missing values on one side): " + ", ".join(short) + ".")
+                rel_text = LABELS["not_relative"]
+        mean = interval(row["mean"], row["ci_low"], row["ci_high"], digits=d_mean)
+        rows.append([row["label"], str(row["n"]), mean, diff_text, rel_text, p_value(row["p_value"]) if scale else ""])
+    return rows
+
+
+def _difference(row: dict, metric: str, reference: str) -> Difference:
+    """A compared row of ``analysis.paired_comparison`` as the reading sentences take it."""
+    estimate, low, high = analysis.display_difference(row)
+    return Difference(
+        arm=row["label"],
+        reference=reference,
+        measure=measures.label(metric),
+        unit=measures.unit(metric),
+        scale=row["scale"],
+        estimate=estimate,
+        low=low,
+        high=high,
+        pairs=int(row["n_pairs"]),
+        near_zero=row["scale"] == "absolute" and not measures.reads_in_own_units(metric),
+    )
+
+
+# ----------------------------------------------------------------------------- figures
 
 
 def _band(ax, frame: pd.DataFrame, colour: Any, label: str, reference: bool = False) -> None:
+    """A mean line over the steps with its 95 % band (dashed for the reference arm)."""
     z = 3 if reference else 2
     ax.plot(frame["step"], frame["mean"], color=colour, lw=1.4, label=label, ls="--" if reference else "-", zorder=z)
     ax.fill_between(frame["step"], frame["low"], frame["high"], color=colour, alpha=0.18, lw=0, zorder=1)
 
 
-def _series_figure(ctx, ts, arms, arm_labels, colours, condition, cond_labels, suffix) -> None:
-    columns = [c for c in SERIES if _has_values(ts, c)]
-    if not columns:
+def _arm_bands(ax, bands: pd.DataFrame, arms: Arms) -> None:
+    for arm in arms.names:
+        _band(ax, bands[bands["arm"].astype(str) == arm], arms.colours[arm], arms.label(arm), arm == arms.reference)
+
+
+def _series_figure(ctx: Context, part: Part, arms: Arms) -> None:
+    """The per-step means of the ``measures.SERIES`` columns by arm, with 95 % bands."""
+    series = [s for s in measures.SERIES if _has_values(part.ts, s.column)]
+    if not series:
         return
-    ncols = min(3, len(columns))
-    nrows = math.ceil(len(columns) / ncols)
+    ncols = min(3, len(series))
+    nrows = math.ceil(len(series) / ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(4.4 * ncols, 3.3 * nrows), constrained_layout=True, squeeze=False)
-    for ax, column in zip(axes.ravel(), columns, strict=False):
-        bands = analysis.series_bands(ts, column, by=("arm",), confidence=CONFIDENCE)
-        for arm in arms:
-            _band(
-                ax, bands[bands["arm"].astype(str) == arm], colours[arm], arm_labels.get(arm, arm), arm == ctx.reference
-            )
-        title, ylabel, share = SERIES[column]
-        ax.set_title(title, fontsize=10)
-        ax.set_ylabel(ylabel)
-        ax.set_xlabel("step (year)")
-        if share:
+    for ax, shown in zip(axes.ravel(), series, strict=False):
+        _arm_bands(ax, analysis.series_bands(part.ts, shown.column, by=("arm",), confidence=CONFIDENCE), arms)
+        ax.set_title(shown.title, fontsize=10)
+        ax.set_ylabel(shown.unit)
+        ax.set_xlabel(label("step_year"))
+        if shown.share:
             ax.set_ylim(0, 1)
-    for ax in axes.ravel()[len(columns) :]:
+    for ax in axes.ravel()[len(series) :]:
         ax.axis("off")
     axes.ravel()[0].legend(fontsize=8)
-    where = f" - {cond_labels.get(condition, condition)}" if condition is not None else ""
-    fig.suptitle(f"Over time by arm{where}: mean over replicates with 95 % CI band")
-    caption = (
-        f"Per-step mean over replicates by arm (dashed: the reference arm), shaded: 95 % confidence interval{where}. "
-        "Bands show the spread between replicates; overlapping bands do not rule out a clear paired difference "
-        "(see the tables, which compare arms replicate by replicate)."
-    )
-    ctx.save(fig, f"timeseries{suffix}", caption)
+    if part.label is None:
+        fig.suptitle(label("series_title"))
+        caption = say("series_caption")
+    else:
+        fig.suptitle(label("series_title.condition", condition=part.label))
+        caption = say("series_caption.condition", condition=part.label)
+    ctx.save(fig, f"timeseries{part.suffix}", caption)
 
 
-def _bar_ci(ax, runs: pd.DataFrame, metric: str, arms, arm_labels, colours) -> None:
+def _bar_ci(ax, runs: pd.DataFrame, metric: str, arms: Arms) -> None:
+    """Each arm's mean of a run-level measure, with 95 % whiskers."""
     means, errs = [], []
-    for arm in arms:
+    for arm in arms.names:
         _, mean, low, high = analysis.mean_ci(runs.loc[runs["arm"].astype(str) == arm, metric], CONFIDENCE)
         means.append(mean)
         errs.append([mean - low, high - mean] if math.isfinite(low) else [0.0, 0.0])
-    positions = np.arange(len(arms))
-    ax.bar(positions, means, color=[colours[a] for a in arms], alpha=0.85)
+    positions = np.arange(len(arms.names))
+    ax.bar(positions, means, color=[arms.colours[a] for a in arms.names], alpha=0.85)
     ax.errorbar(positions, means, yerr=np.array(errs).T, fmt="none", ecolor="k", capsize=4, lw=1)
-    ax.set_xticks(positions, [arm_labels.get(a, a) for a in arms], rotation=30, ha="right", fontsize=8)
-    label, unit, better = metric_info(metric)
-    ax.set_title(f"{label}" + (f" ({better} is better)" if better else ""), fontsize=10)
-    ax.set_ylabel(unit or metric)
+    ax.set_xticks(positions, [arms.label(a) for a in arms.names], rotation=30, ha="right", fontsize=8)
+    measure, better = measures.label(metric), measures.better(metric)
+    ax.set_title(label(f"better.{better}", measure=measure) if better else measure, fontsize=10)
+    ax.set_ylabel(measures.unit(metric) or metric)
 
 
-def _resilience_figure(ctx, runs, ts, arms, arm_labels, colours, condition, cond_labels, suffix) -> None:
-    if not (
-        _has_values(ts, "affected_mean_consumption") and _has_values(ts, "counterfactual_affected_mean_consumption")
-    ):
+def _resilience_figure(ctx: Context, part: Part, arms: Arms) -> None:
+    """The consumption drop of the villages hit by the scheduled shock (against the same run
+    without it), and the run-level resilience measures as bars."""
+    ts, runs = part.ts, part.runs
+    if not (_has_values(ts, measures.AFFECTED) and _has_values(ts, measures.COUNTERFACTUAL_AFFECTED)):
         return
     frame = ts[["arm", "step"]].copy()
-    observed = as_float(ts["affected_mean_consumption"])
-    counterfactual = as_float(ts["counterfactual_affected_mean_consumption"])
+    observed = as_float(ts[measures.AFFECTED])
+    counterfactual = as_float(ts[measures.COUNTERFACTUAL_AFFECTED])
     with np.errstate(divide="ignore", invalid="ignore"):
         frame["drop"] = np.where(counterfactual > 0, 100.0 * (counterfactual - observed) / counterfactual, np.nan)
-    bars = [m for m in ("resilience.resistance", "resilience.loss") if _has_values(runs, m)]
+    bars = [m for m in measures.RESILIENCE_BARS if _has_values(runs, m)]
     fig, axes = plt.subplots(
         1, 1 + len(bars), figsize=(6.5 + 3.6 * len(bars), 4.2), constrained_layout=True, squeeze=False
     )
     ax = axes[0, 0]
-    bands = analysis.series_bands(frame, "drop", by=("arm",), confidence=CONFIDENCE)
-    for arm in arms:
-        _band(ax, bands[bands["arm"].astype(str) == arm], colours[arm], arm_labels.get(arm, arm), arm == ctx.reference)
+    _arm_bands(ax, analysis.series_bands(frame, "drop", by=("arm",), confidence=CONFIDENCE), arms)
     ax.axhline(0.0, color="0.4", lw=0.8, ls=":")
-    ax.set_xlabel("step (year)")
-    ax.set_ylabel("% below the same run without the shock")
-    ax.set_title("consumption drop of the villages hit", fontsize=10)
+    ax.set_xlabel(label("step_year"))
+    ax.set_ylabel(label("drop_axis"))
+    ax.set_title(label("drop_title"), fontsize=10)
     ax.legend(fontsize=8)
     for ax, metric in zip(axes[0, 1:], bars, strict=True):
-        _bar_ci(ax, runs, metric, arms, arm_labels, colours)
-    where = f" - {cond_labels.get(condition, condition)}" if condition is not None else ""
-    fig.suptitle(f"Resilience to the scheduled shock{where}")
-    caption = (
-        "Left: mean shortfall of the villages hit, in % of the same run without the shock, with 95 % CI band. "
-        "Bars: mean over replicates with 95 % CI whiskers" + (f"{where}." if where else ".") + " Whiskers show the "
-        "spread between replicates; the paired differences in the tables are the sharper comparison."
-    )
-    ctx.save(fig, f"resilience{suffix}", caption)
+        _bar_ci(ax, runs, metric, arms)
+    if part.label is None:
+        fig.suptitle(label("resilience_title"))
+        caption = say("resilience_caption")
+    else:
+        fig.suptitle(label("resilience_title.condition", condition=part.label))
+        caption = say("resilience_caption.condition", condition=part.label)
+    ctx.save(fig, f"resilience{part.suffix}", caption)
 
 
-def _forest(ctx, table, metric, conditions, cond_labels, ref_label, colours) -> None:
+def _forest(ctx: Context, table: pd.DataFrame, metric: str, arms: Arms, conditions: Conditions) -> None:
+    """Every arm's (and condition's) paired difference in one measure, with its 95 % interval."""
     rows = table[table["scale"] != ""] if "scale" in table.columns else table.iloc[0:0]
     if rows.empty:
         return
     scales = set(rows["scale"])
     scale = "relative" if scales == {"relative"} else ("points" if scales == {"points"} else "absolute")
-    estimates = []
-    for row in rows.to_dict("records"):
-        if scale == "absolute":
-            estimates.append((row["diff"], row["diff_low"], row["diff_high"]))
-        else:
-            estimates.append(analysis.display_difference(row))
-    names = []
-    for row in rows.to_dict("records"):
-        name = row["label"]
-        if conditions != [None]:
-            name += f" - {cond_labels.get(str(row['condition']), str(row['condition']))}"
-        names.append(name)
-    est = np.array(estimates, dtype=float)
-    y = np.arange(len(names))[::-1]
+    records = rows.to_dict("records")
+    estimates = [
+        (r["diff"], r["diff_low"], r["diff_high"]) if scale == "absolute" else analysis.display_difference(r)
+        for r in records
+    ]
+    names = [
+        label("arm_in_condition", arm=r["label"], condition=conditions.label(str(r["condition"])))
+        if conditions.declared
+        else r["label"]
+        for r in records
+    ]
+    colours = [arms.colours.get(str(a), "k") for a in rows["arm"]]
     fig, ax = plt.subplots(figsize=(10, 1.6 + 0.42 * len(names)), constrained_layout=True)
+    _forest_points(ax, np.array(estimates, dtype=float), names, colours)
+    measure, reference = measures.label(metric), arms.label(arms.reference)
+    unit = label(f"scale.{scale}") if scale != "absolute" else (measures.unit(metric) or label("own_units"))
+    ax.set_xlabel(label("forest_axis", reference=reference, unit=unit))
+    ax.set_title(label("forest_title", measure=measure), fontsize=10)
+    ctx.doc.heading(2, label("overview", measure=measure))
+    ctx.save(fig, "forest", say("forest_caption", measure=measure, reference=reference, unit=unit))
+
+
+def _forest_points(ax, est: np.ndarray, names: list[str], colours: list[Any]) -> None:
+    """One point with whiskers per row of ``est`` (estimate, low, high), first row on top."""
+    y = np.arange(len(names))[::-1]
     err = np.vstack([est[:, 0] - est[:, 1], est[:, 2] - est[:, 0]])
     err = np.where(np.isfinite(err), err, 0.0)
-    row_colours = [colours.get(str(a), "k") for a in rows["arm"]]
-    for yi, e, lo, hi, c in zip(y, est[:, 0], err[0], err[1], row_colours, strict=True):
+    for yi, e, lo, hi, c in zip(y, est[:, 0], err[0], err[1], colours, strict=True):
         ax.errorbar([e], [yi], xerr=[[lo], [hi]], fmt="o", color=c, ecolor=c, capsize=4, lw=1.4)
     ax.axvline(0.0, color="0.3", lw=0.9, ls="--")
     ax.set_yticks(y, names, fontsize=9)
-    label, unit, _ = metric_info(metric)
-    unit_text = {"relative": "% of the reference mean", "points": "percentage points"}.get(scale, unit or "own units")
-    ax.set_xlabel(f"paired difference vs {ref_label}\n({unit_text})")
-    ax.set_title(f"{label}: paired difference with 95 % CI", fontsize=10)
-    caption = f"Paired difference in {label} against {ref_label} ({unit_text}); whiskers: 95 % CI; dashed line: no difference."
-    ctx.doc.heading(2, f"Overview: {label}")
-    ctx.save(fig, "forest", caption)

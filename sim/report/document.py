@@ -1,4 +1,6 @@
-"""The report as a document: blocks rendered to Markdown and to self-contained HTML, and figures saved atomically."""
+"""The report as a document: headings, paragraphs, lists, tables and figures, rendered to
+Markdown and to one self-contained HTML page (inline CSS, figures embedded as base64 data
+URIs, so it opens offline and travels as a single file); figures are saved atomically."""
 
 from __future__ import annotations
 
@@ -13,16 +15,16 @@ from typing import Any
 import matplotlib.pyplot as plt
 
 from sim.io import write_atomically
+from sim.report.wording import LANGUAGE
 
-DPI = 110
+DPI = 110  # figure resolution, dots per inch
 
 
 @dataclass
-class _Doc:
+class Document:
     """A small document rendered both to Markdown and to self-contained HTML."""
 
     title: str
-    folder: Path
     blocks: list[tuple[str, Any]] = field(default_factory=list)
 
     def heading(self, level: int, text: str) -> None:
@@ -87,15 +89,15 @@ class _Doc:
                     f"<figcaption>{esc(caption)}</figcaption></figure>"
                 )
         return (
-            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            f'<!DOCTYPE html>\n<html lang="{LANGUAGE}">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-            f"<title>{esc(self.title)}</title>\n<style>\n{_CSS}</style>\n</head>\n<body>\n"
+            f"<title>{esc(self.title)}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n"
             + "\n".join(body)
             + "\n</body>\n</html>\n"
         )
 
 
-_CSS = """body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #222;
+CSS = """body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #222;
   max-width: 1150px; margin: 2em auto; padding: 0 1.2em; line-height: 1.45; }
 h1 { border-bottom: 2px solid #444; padding-bottom: .2em; }
 h2 { border-bottom: 1px solid #bbb; padding-bottom: .15em; margin-top: 2em; }
@@ -112,11 +114,12 @@ li { margin: .25em 0; }
 """
 
 
-def _slug(text: Any) -> str:
+def slug(text: Any) -> str:
+    """A name usable in a file name ("Severe drought" -> "Severe_drought")."""
     return re.sub(r"[^A-Za-z0-9]+", "_", str(text)).strip("_") or "all"
 
 
-def _save(fig, path: Path, written: list[Path]) -> Path:
+def save_figure(fig, path: Path, written: list[Path]) -> Path:
     """Save a figure atomically (temporary name in the same folder, then rename)."""
     try:
         write_atomically(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))

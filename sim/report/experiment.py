@@ -1,56 +1,47 @@
-"""The report of one experiment: read its folder, write the header, hand the body to its design's section."""
+"""The report of one experiment: read its results folder, write the header (what was run),
+hand the body to its design's section, write ``report.md`` and ``report.html``."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
-import pandas as pd
-
 from sim.io import write_text
-from sim.report.arms import _arms
-from sim.report.document import _Doc
-from sim.report.grid import _grid, _lhs
-from sim.report.results import _Context
-from sim.report.sensitivity import _morris, _sobol
-from sim.report.wording import INTERVALS, PAIRING
-from sim.scenario import ScenarioError
+from sim.report.arms import arms_section
+from sim.report.document import Document
+from sim.report.grid import grid_section, lhs_section
+from sim.report.measures import DEFAULT_METRICS
+from sim.report.results import Context, read_results
+from sim.report.sensitivity import morris_section, sobol_section
+from sim.report.wording import LABELS, label, listing, quoted, say
 
-DEFAULT_METRICS = ("welfare.mean_consumption", "welfare.poverty_rate", "welfare.gini")
+SECTIONS = {
+    "arms": arms_section,
+    "grid": grid_section,
+    "lhs": lhs_section,
+    "sobol": sobol_section,
+    "morris": morris_section,
+}
 
 
 def write_report(results_dir: str | Path) -> list[Path]:
     """Write ``report.md``, ``report.html`` and ``figures/*.png`` into ``results_dir``;
     returns the files written (figures first)."""
     results_dir = Path(results_dir)
-    try:
-        manifest = json.loads((results_dir / "manifest.json").read_text(encoding="utf-8"))
-        if not isinstance(manifest, dict):
-            raise ValueError("not a JSON object")
-    except (OSError, ValueError) as exc:
-        raise ScenarioError(f"{results_dir / 'manifest.json'}: cannot read: {exc}") from None
+    manifest, runs = read_results(results_dir)
     exp = manifest.get("experiment") or {}
-    try:
-        runs = pd.read_parquet(results_dir / "runs.parquet")
-    except Exception as exc:  # pyarrow raises several kinds for a damaged file
-        raise ScenarioError(f"{results_dir / 'runs.parquet'}: cannot read: {exc}") from None
-    if "run_id" in runs.columns:
-        runs = runs.sort_values("run_id", kind="stable").reset_index(drop=True)
     design = str(exp.get("design", "arms"))
     declared = list(exp.get("metrics") or DEFAULT_METRICS)
     metrics = [m for m in declared if m in runs.columns]
     name = exp.get("name") or results_dir.name
-    doc = _Doc(title=f"Experiment {name}", folder=results_dir)
-    ctx = _Context(results_dir, manifest, exp, runs, metrics, doc)
+    doc = Document(title=label("title", name=name))
+    ctx = Context(results_dir, manifest, exp, runs, metrics, doc)
     _header(ctx, design, [m for m in declared if m not in runs.columns])
     if runs.empty:
-        doc.para("No runs are stored yet, so there is nothing to report.")
+        doc.para(say("no_runs"))
+    elif design not in SECTIONS:
+        doc.para(say("unknown_design", design=quoted(design)))
     else:
-        builders = {"arms": _arms, "grid": _grid, "lhs": _lhs, "sobol": _sobol, "morris": _morris}
-        if design not in builders:
-            doc.para(f"Unknown design {design!r}: only the header is reported.")
-        else:
-            builders[design](ctx)
+        SECTIONS[design](ctx)
     md_path, html_path = results_dir / "report.md", results_dir / "report.html"
     write_text(md_path, doc.markdown())
     write_text(html_path, doc.html())
@@ -60,30 +51,36 @@ def write_report(results_dir: str | Path) -> list[Path]:
     return [*ctx.written, md_path, html_path]
 
 
-def _header(ctx: _Context, design: str, missing: list[str]) -> None:
-    exp, manifest, runs, doc = ctx.exp, ctx.manifest, ctx.runs, ctx.doc
-    doc.heading(1, f"Experiment: {exp.get('name') or ctx.results_dir.name}")
+def _header(ctx: Context, design: str, missing: list[str]) -> None:
+    exp, doc = ctx.exp, ctx.doc
+    doc.heading(1, label("heading", name=exp.get("name") or ctx.results_dir.name))
     if exp.get("description"):
         doc.para(str(exp["description"]))
+    doc.bullets(_facts(ctx, design))
+    doc.para(say("intervals"))
+    if design == "arms":
+        doc.para(say("pairing"))
+    if missing:
+        doc.para(say("metrics_missing", metrics=listing(missing)))
+
+
+def _facts(ctx: Context, design: str) -> list[str]:
+    """The header's list: design, base scenario, runs, replicates, seed, steps, samples, commit, times."""
+    exp, manifest, missing = ctx.exp, ctx.manifest, LABELS["n/a"]
     scenario = exp.get("scenario", manifest.get("scenario"))
     if isinstance(scenario, dict):
         scenario = scenario.get("name") or scenario.get("source")
     facts = [
-        f"design: {design}",
-        f"base scenario: {scenario if scenario else 'n/a'}",
-        f"runs stored: {len(runs)}",
-        f"replicates per design point: {exp.get('replicates', 'n/a')}",
-        f"master seed: {exp.get('seed', 'n/a')}",
-        f"steps: {exp['steps'] if exp.get('steps') is not None else 'as in the base scenario'}",
+        label("fact.design", value=design),
+        label("fact.scenario", value=scenario if scenario else missing),
+        label("fact.runs", value=len(ctx.runs)),
+        label("fact.replicates", value=exp.get("replicates", missing)),
+        label("fact.seed", value=exp.get("seed", missing)),
+        label("fact.steps", value=exp["steps"]) if exp.get("steps") is not None else label("fact.steps_of_scenario"),
     ]
     if design in ("lhs", "sobol", "morris"):
-        facts.append(f"samples: {exp.get('samples', 'n/a')}")
-    for key, label in (("git_commit", "git commit"), ("started", "started"), ("finished", "finished")):
+        facts.append(label("fact.samples", value=exp.get("samples", missing)))
+    for key in ("git_commit", "started", "finished"):
         if manifest.get(key):
-            facts.append(f"{label}: {manifest[key]}")
-    doc.bullets(facts)
-    doc.para(INTERVALS)
-    if design == "arms":
-        doc.para(PAIRING)
-    if missing:
-        doc.para("Metrics named by the experiment but not found in runs.parquet: " + ", ".join(missing) + ".")
+            facts.append(label(f"fact.{key}", value=manifest[key]))
+    return facts

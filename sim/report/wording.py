@@ -1,42 +1,391 @@
-"""The report's sentences and number formats."""
+"""Every sentence and label of the report, in one place, ready for translation.
+
+``SENTENCES`` are whole sentences (or paragraphs) with named placeholders, rendered by
+``say(key, **values)``; ``LABELS`` are the short texts (headings, table headers, axis
+labels, legend entries, figure titles, number-with-unit patterns), rendered by
+``label(key, **values)``. A placeholder holds a name (an arm, a condition, a measure's
+label from ``measures.py``), a number already formatted by the helpers at the end of this
+module, or another template of this module rendered whole (``{amount}``, ``{pairing}``).
+No sentence is assembled from fragments, so a translation may reorder every part.
+``{Measure}`` is ``{measure}`` with its first letter in upper case (at a sentence's start).
+
+Where English grammar depends on a value, the template has one key per form:
+``"raises"`` / ``"raises.plural"`` for a singular or plural arm label ("Formal agreements
+raise"), and ``"paired.one"`` / ``"paired.other"`` for a count (gettext's ``ngettext``
+picks such forms per language). ``N_`` marks every template for ``pybabel extract``; it
+returns the text unchanged.
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from sim.sweep.analysis import decimals, fmt, metric_info
+from sim.sweep.analysis import decimals, fmt
 
-INTERVALS = (
-    "Every interval is a 95 % confidence interval (Student t, across replicates): if the whole "
-    "experiment were repeated with fresh replicates, intervals built this way would contain the "
-    "true mean in 95 % of the repetitions."
-)
-PAIRING = (
-    "Comparisons between arms are paired by replicate: replicate r of every arm uses the same seed, "
-    "so it faces the same villages and the same shocks; the difference is taken within each "
-    "replicate and its interval is the t interval of those per-replicate differences. Relative "
-    "differences divide that difference and its interval by the reference arm's mean, treating the "
-    "reference mean as exact (an approximation that ignores its own uncertainty). Shares and rates "
-    "are compared in percentage points (pp) instead. Replicates with a missing value in either arm "
-    "(for example runs that never recovered have no recovery time) are left out of the pair count."
-)
+LANGUAGE = "en"  # the language of the templates below (the HTML page's lang attribute)
 
 
-def _upper_first(text: str) -> str:
+def N_(text: str) -> str:
+    """A template, marked for extraction into a translation catalogue."""
+    return text
+
+
+SENTENCES: dict[str, str] = {
+    # ------------------------------------------------------------------ header
+    "intervals": N_(
+        "Every interval is a 95 % confidence interval (Student t, across replicates): if the whole "
+        "experiment were repeated with fresh replicates, intervals built this way would contain the "
+        "true mean in 95 % of the repetitions."
+    ),
+    "pairing": N_(
+        "Comparisons between arms are paired by replicate: replicate r of every arm uses the same seed, "
+        "so it faces the same villages and the same shocks; the difference is taken within each "
+        "replicate and its interval is the t interval of those per-replicate differences. Relative "
+        "differences divide that difference and its interval by the reference arm's mean, treating the "
+        "reference mean as exact (an approximation that ignores its own uncertainty). Shares and rates "
+        "are compared in percentage points (pp) instead. Replicates with a missing value in either arm "
+        "(for example runs that never recovered have no recovery time) are left out of the pair count."
+    ),
+    "metrics_missing": N_("Metrics named by the experiment but not found in runs.parquet: {metrics}."),
+    "no_runs": N_("No runs are stored yet, so there is nothing to report."),
+    "unknown_design": N_("Unknown design {design}: only the header is reported."),
+    "no_timeseries": N_("kerjasama: note: {folder} has no time series; the report leaves out its time-series figures"),
+    # ------------------------------------------------------------------ arms
+    "no_arm_column": N_("runs.parquet has no arm column: nothing to compare."),
+    "reference_missing": N_("The reference arm {reference} has no runs; differences are not computed."),
+    "not_measured": N_(
+        "Not measured in this condition (no run has a value, e.g. resilience to a scheduled shock "
+        "when none is scheduled): {measures}."
+    ),
+    "fewer_pairs": N_("Fewer pairs than runs (missing values on one side): {arms}."),
+    # one reading per arm and measure: {amount}, {low}, {high} are in the units of the comparison
+    "raises": N_("{arm} raises {measure} by {amount} [{low}, {high}] relative to {reference} ({pairing})."),
+    "raises.plural": N_("{arm} raise {measure} by {amount} [{low}, {high}] relative to {reference} ({pairing})."),
+    "lowers": N_("{arm} lowers {measure} by {amount} [{low}, {high}] relative to {reference} ({pairing})."),
+    "lowers.plural": N_("{arm} lower {measure} by {amount} [{low}, {high}] relative to {reference} ({pairing})."),
+    "no_clear": N_(
+        "{arm} makes no clear difference to {measure} ({amount} [{low}, {high}]) relative to {reference} ({pairing})."
+    ),
+    "no_clear.plural": N_(
+        "{arm} make no clear difference to {measure} ({amount} [{low}, {high}]) relative to {reference} ({pairing})."
+    ),
+    "changes": N_(
+        "{arm} changes {measure} by {amount} relative to {reference}, with too few paired replicates for an "
+        "interval ({pairing})."
+    ),
+    "changes.plural": N_(
+        "{arm} change {measure} by {amount} relative to {reference}, with too few paired replicates for an "
+        "interval ({pairing})."
+    ),
+    "no_pairs": N_("{arm}: no paired replicates with {measure} to compare against {reference}."),
+    # the remark in brackets at the end of a reading
+    "paired.one": N_("paired over {count} replicate"),
+    "paired.other": N_("paired over {count} replicates"),
+    "paired_near_zero.one": N_(
+        "paired over {count} replicate; difference in {unit}, not %, as the reference mean is close to 0"
+    ),
+    "paired_near_zero.other": N_(
+        "paired over {count} replicates; difference in {unit}, not %, as the reference mean is close to 0"
+    ),
+    # ------------------------------------------------------------------ arms: figure captions
+    "series_caption": N_(
+        "Per-step mean over replicates by arm (dashed: the reference arm), shaded: 95 % confidence interval. "
+        "Bands show the spread between replicates; overlapping bands do not rule out a clear paired difference "
+        "(see the tables, which compare arms replicate by replicate)."
+    ),
+    "series_caption.condition": N_(
+        "Per-step mean over replicates by arm (dashed: the reference arm), shaded: 95 % confidence interval - "
+        "{condition}. Bands show the spread between replicates; overlapping bands do not rule out a clear paired "
+        "difference (see the tables, which compare arms replicate by replicate)."
+    ),
+    "resilience_caption": N_(
+        "Left: mean shortfall of the villages hit, in % of the same run without the shock, with 95 % CI band. "
+        "Bars: mean over replicates with 95 % CI whiskers. Whiskers show the spread between replicates; the "
+        "paired differences in the tables are the sharper comparison."
+    ),
+    "resilience_caption.condition": N_(
+        "Left: mean shortfall of the villages hit, in % of the same run without the shock, with 95 % CI band. "
+        "Bars: mean over replicates with 95 % CI whiskers - {condition}. Whiskers show the spread between "
+        "replicates; the paired differences in the tables are the sharper comparison."
+    ),
+    "forest_caption": N_(
+        "Paired difference in {measure} against {reference} ({unit}); whiskers: 95 % CI; dashed line: no difference."
+    ),
+    # ------------------------------------------------------------------ grid and lhs
+    "no_factors": N_("No factor columns found in runs.parquet: nothing to draw."),
+    "grid_cells": N_(
+        "Each cell is the mean over the {replicates} replicate(s) of that combination of {x} (columns) and {y} "
+        "(rows); colours run from worse (red) to better (green) when the metric has a direction."
+    ),
+    "grid_cells.more_factors": N_(
+        "Each cell is the mean over the {replicates} replicate(s) of that combination of {x} (columns) and {y} "
+        "(rows); colours run from worse (red) to better (green) when the metric has a direction. Cells also "
+        "average over the other factors: {others}."
+    ),
+    "grid_caption": N_("{Measure} over {x} and {y} (mean over replicates)."),
+    "grid_one": N_(
+        "One factor, {factor}: each value shows the mean over its {replicates} replicate(s) with a 95 % CI."
+    ),
+    "grid_one_caption": N_("{Measure} against {factor} (mean over replicates, 95 % CI band)."),
+    "lhs_correlations": N_(
+        "Spearman's rank correlation ρ measures how consistently a metric rises (ρ > 0) or falls (ρ < 0) "
+        "as one factor grows across the {points} sampled design points (metrics averaged over the "
+        "replicates of each point). It ignores interactions, and with many factors and metrics a few "
+        "small p-values are expected by chance."
+    ),
+    "lhs_caption": N_("{Measure} against each sampled factor (one dot per run); ρ: Spearman rank correlation."),
+    # ------------------------------------------------------------------ sobol and morris
+    "sobol_intro": N_(
+        "Sobol indices split the variance of a metric over the sampled ranges: S1 is the share explained by a "
+        "parameter alone, ST the share it explains including all its interactions (ST − S1 large: the parameter "
+        "acts through interactions). Intervals are SALib's 95 % bootstrap intervals; with a small N they can be "
+        "wide and indices can come out slightly negative."
+    ),
+    "sobol_incomplete": N_(
+        "The Saltelli design needs {expected} design points (N = {samples}, {parameters} parameters) but "
+        "{stored} are stored; the indices cannot be computed until the sweep is complete."
+    ),
+    "sobol_failed": N_("Sobol indices could not be computed: {error}"),
+    "sobol_caption": N_("Sobol indices of {measure}; whiskers: 95 % bootstrap CI."),
+    "morris_intro": N_(
+        "Morris screening moves one parameter at a time along random trajectories: μ* (the mean absolute "
+        "elementary effect) ranks overall influence, σ (their spread) flags non-linear effects or "
+        "interactions. Intervals on μ* are SALib's 95 % bootstrap intervals. Effects are in the metric's units "
+        "per full range of the parameter."
+    ),
+    "morris_columns_missing": N_("Parameter columns missing from runs.parquet: {parameters}; indices not computed."),
+    "morris_incomplete": N_(
+        "The Morris design needs {expected} design points ({trajectories} trajectories of {length}) but "
+        "{stored} are stored; the indices cannot be computed until the sweep is complete."
+    ),
+    "morris_rounded": N_(
+        "Integer parameters ({parameters}) ran with rounded values, while the effects divide by the design's "
+        "unrounded step: their μ* and σ are approximate."
+    ),
+    "morris_failed": N_("Morris indices could not be computed: {error}"),
+    "morris_caption": N_("Morris μ* (whiskers: 95 % bootstrap CI) and σ of {measure}."),
+    "points_missing": N_("{count} design points have no value for this metric; indices not computed."),
+    "constant": N_("The metric takes the same value at every design point: no parameter influences it here."),
+}
+
+LABELS: dict[str, str] = {
+    "title": N_("Experiment {name}"),
+    "heading": N_("Experiment: {name}"),
+    # the header's list of facts
+    "fact.design": N_("design: {value}"),
+    "fact.scenario": N_("base scenario: {value}"),
+    "fact.runs": N_("runs stored: {value}"),
+    "fact.replicates": N_("replicates per design point: {value}"),
+    "fact.seed": N_("master seed: {value}"),
+    "fact.steps": N_("steps: {value}"),
+    "fact.steps_of_scenario": N_("steps: as in the base scenario"),
+    "fact.samples": N_("samples: {value}"),
+    "fact.git_commit": N_("git commit: {value}"),
+    "fact.started": N_("started: {value}"),
+    "fact.finished": N_("finished: {value}"),
+    # numbers and lists
+    "n/a": N_("n/a"),
+    "list": N_(", "),  # between the items of a list in a sentence
+    "list.long": N_("; "),  # between items that contain commas or brackets
+    "interval": N_("{estimate} [{low}, {high}]"),
+    "pp": N_("{value} pp"),
+    "percent": N_("{value} %"),
+    "percentage_points": N_("{value} percentage points"),
+    "in_unit": N_("{value} {unit}"),
+    "p_below": N_("< 0.001"),
+    "measure_with_unit": N_("{measure} ({unit})"),
+    "the_own_units": N_("the metric's own units"),
+    # arms
+    "condition": N_("Condition: {condition}"),
+    "results": N_("Results"),
+    "overview": N_("Overview: {measure}"),
+    "arm_in_condition": N_("{arm} - {condition}"),
+    "pairs_of_runs": N_("{arm} ({pairs} of {runs})"),
+    "col.arm": N_("arm"),
+    "col.n": N_("n"),
+    "col.mean": N_("mean [95 % CI]"),
+    "col.difference": N_("difference vs {reference} [95 % CI]"),
+    "col.relative": N_("relative [95 % CI]"),
+    "col.p": N_("p (paired t)"),
+    "reference": N_("reference"),
+    "not_relative": N_("—"),  # no relative difference: % of the measure's mean would mean nothing
+    "step_year": N_("step (year)"),
+    "series_title": N_("Over time by arm: mean over replicates with 95 % CI band"),
+    "series_title.condition": N_("Over time by arm - {condition}: mean over replicates with 95 % CI band"),
+    "drop_axis": N_("% below the same run without the shock"),
+    "drop_title": N_("consumption drop of the villages hit"),
+    "resilience_title": N_("Resilience to the scheduled shock"),
+    "resilience_title.condition": N_("Resilience to the scheduled shock - {condition}"),
+    "better.higher": N_("{measure} (higher is better)"),
+    "better.lower": N_("{measure} (lower is better)"),
+    "scale.relative": N_("% of the reference mean"),
+    "scale.points": N_("percentage points"),
+    "own_units": N_("own units"),
+    "forest_axis": N_("paired difference vs {reference}\n({unit})"),
+    "forest_title": N_("{measure}: paired difference with 95 % CI"),
+    # grid and lhs
+    "grid_corner": N_("{y} \\ {x}"),
+    "grid_title": N_("{measure}: mean over replicates"),
+    "ci_title": N_("{measure}: mean with 95 % CI"),
+    "col.factor": N_("factor"),
+    "correlations": N_("Rank correlations (Spearman ρ, p)"),
+    "rho_p": N_("{rho} (p {p})"),
+    "rho": N_("ρ = {rho}"),
+    "lhs_title": N_("{Measure} against each factor (one dot per run)"),
+    # sobol and morris
+    "col.parameter": N_("parameter"),
+    "col.low": N_("low"),
+    "col.high": N_("high"),
+    "col.S1": N_("S1 [95 % CI]"),
+    "col.ST": N_("ST [95 % CI]"),
+    "col.mu_star": N_("μ* [95 % CI]"),
+    "col.sigma": N_("σ"),
+    "col.mu": N_("μ"),
+    "legend.S1": N_("first order S1"),
+    "legend.ST": N_("total ST"),
+    "legend.mu_star": N_("μ*"),
+    "legend.sigma": N_("σ"),
+    "sobol_title": N_("{Measure}: Sobol indices (whiskers: 95 % CI)"),
+    "morris_title": N_("{Measure}: Morris screening (whiskers: 95 % CI)"),
+    "variance_share": N_("share of variance"),
+    "effect_axis": N_("elementary effect ({unit})"),
+    "metric_units": N_("metric units"),
+}
+
+
+def say(key: str, **values: Any) -> str:
+    """The sentence ``key`` with its placeholders filled."""
+    return _render(SENTENCES[key], values)
+
+
+def label(key: str, **values: Any) -> str:
+    """The label ``key`` with its placeholders filled."""
+    return _render(LABELS[key], values)
+
+
+def count(key: str, number: int, **values: Any) -> str:
+    """The sentence ``key`` in the form for ``number`` ("1 replicate", "5 replicates")."""
+    return say(f"{key}.{'one' if number == 1 else 'other'}", count=number, **values)
+
+
+def _render(template: str, values: dict[str, Any]) -> str:
+    # {Measure} (capitalised) is the same value as {measure} with its first letter in upper case
+    if "measure" in values and "{Measure}" in template:
+        values = {**values, "Measure": upper_first(str(values["measure"]))}
+    return template.format(**values)
+
+
+def listing(items: Sequence[str], separator: str = "list") -> str:
+    """Items of a list inside a sentence ("a, b, c")."""
+    return LABELS[separator].join(items)
+
+
+def quoted(name: Any) -> str:
+    """A name as typed in the experiment file, in quotes ('autarky')."""
+    return repr(str(name))
+
+
+def upper_first(text: str) -> str:
+    """The text with its first letter in upper case (a heading or the start of a sentence)."""
     return text[:1].upper() + text[1:]
 
 
-def _metric_title(metric: str) -> str:
-    """Heading of a metric: "Mean consumption (poverty lines per household)"."""
-    label, unit, _ = metric_info(metric)
-    return _upper_first(f"{label} ({unit})" if unit and unit not in label else label)
+def measure_title(measure: str, unit: str) -> str:
+    """A measure's heading: "Mean consumption (poverty lines per household)"; the unit is
+    left out when the label already contains it."""
+    return upper_first(
+        label("measure_with_unit", measure=measure, unit=unit) if unit and unit not in measure else measure
+    )
 
 
-def _ci_decimals(triples: Sequence[tuple[float, float, float]], scale: float = 1.0, minimum: int = 0) -> int:
+# ----------------------------------------------------------------------------- readings
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One arm's paired difference against the reference arm, in the units of ``scale``:
+    % of the reference mean ("relative"), percentage points ("points") or the measure's own
+    units ("absolute"). ``low``/``high``: its 95 % interval (NaN: fewer than two pairs);
+    ``estimate`` NaN: no pairs at all. ``near_zero``: read in own units only because the
+    reference mean is close to 0."""
+
+    arm: str
+    reference: str
+    measure: str
+    unit: str
+    scale: str
+    estimate: float
+    low: float
+    high: float
+    pairs: int
+    near_zero: bool = False
+
+
+def reading(difference: Difference) -> str:
+    """The plain-language sentence of one paired difference: raises, lowers, no clear
+    difference (the interval contains 0), or too few pairs for an interval."""
+    d = difference
+    grammar = ".plural" if plural_subject(d.arm) else ""
+    remark = "paired_near_zero" if d.near_zero else "paired"
+    names = {
+        "arm": d.arm,
+        "measure": d.measure,
+        "reference": d.reference,
+        "pairing": count(remark, d.pairs, unit=d.unit or LABELS["the_own_units"]),
+    }
+    if not all(math.isfinite(v) for v in (d.estimate, d.low, d.high)):
+        if not math.isfinite(d.estimate):
+            return say("no_pairs", **names)
+        digits = decimals(d.estimate, minimum=1 if d.scale != "absolute" else 0)
+        return say("changes" + grammar, amount=amount(d.estimate, digits, d.scale, d.unit), **names)
+    minimum = 1 if d.scale in ("relative", "points") else 0
+    if d.low <= 0 <= d.high:
+        key, estimate, low, high = "no_clear", d.estimate, d.low, d.high
+    elif d.estimate > 0:
+        key, estimate, low, high = "raises", d.estimate, d.low, d.high
+    else:  # a fall reads as a positive amount lowered
+        key, estimate, low, high = "lowers", -d.estimate, -d.high, -d.low
+    digits = decimals(estimate, low, high, minimum)
+    return say(
+        key + grammar,
+        amount=amount(estimate, digits, d.scale, d.unit),
+        low=number(low, digits),
+        high=number(high, digits),
+        **names,
+    )
+
+
+def plural_subject(arm: str) -> bool:
+    """Is an arm label's head noun plural ("Formal agreements", "All four forms")? (English.)"""
+    words = arm.split()
+    last = words[-1].lower() if words else ""
+    return last.endswith("s") and not last.endswith("ss")
+
+
+def amount(value: float, digits: int, scale: str, unit: str) -> str:
+    """A difference with its unit: "4.7 %", "4.9 percentage points", "0.0 steps"."""
+    text = number(value, digits)
+    if scale == "relative":
+        return label("percent", value=text)
+    if scale == "points":
+        return label("percentage_points", value=text)
+    return label("in_unit", value=text, unit=unit) if unit else text
+
+
+# ----------------------------------------------------------------------------- numbers
+
+
+def number(value: float, digits: int) -> str:
+    """A number with ``digits`` decimals, a typographic minus, "n/a" when missing."""
+    return fmt(value, digits)
+
+
+def column_decimals(triples: Sequence[tuple[float, float, float]], scale: float = 1.0, minimum: int = 0) -> int:
     """One number of decimals for a column of (estimate, low, high): the finest any row needs."""
     found = [
         decimals(scale * m, scale * lo, scale * hi, minimum)
@@ -46,23 +395,28 @@ def _ci_decimals(triples: Sequence[tuple[float, float, float]], scale: float = 1
     return max(found) if found else minimum
 
 
-def _ci_text(
-    mean: float, low: float, high: float, scale: float = 1.0, suffix: str = "", digits: int | None = None
+def interval(
+    mean: float, low: float, high: float, scale: float = 1.0, unit: str = "", digits: int | None = None
 ) -> str:
+    """An estimate with its interval: "1.23 [1.20, 1.26]"; ``unit`` "pp" or "percent" puts
+    that unit after the estimate ("4.7 % [4.0, 5.4]"); ``scale`` multiplies all three."""
     if mean is None or not math.isfinite(mean):
-        return "n/a"
+        return LABELS["n/a"]
     mean, low, high = scale * mean, scale * low, scale * high
-    d = decimals(mean, low, high, 1 if suffix else 0) if digits is None else digits
+    d = decimals(mean, low, high, 1 if unit else 0) if digits is None else digits
+    estimate = label(unit, value=number(mean, d)) if unit else number(mean, d)
     if not (math.isfinite(low) and math.isfinite(high)):
-        return f"{fmt(mean, d)}{suffix}"
-    return f"{fmt(mean, d)}{suffix} [{fmt(low, d)}, {fmt(high, d)}]"
+        return estimate
+    return label("interval", estimate=estimate, low=number(low, d), high=number(high, d))
 
 
-def _p_text(p: float) -> str:
+def p_value(p: float) -> str:
+    """A p-value: three decimals, or "< 0.001"."""
     if p is None or not math.isfinite(p):
-        return "n/a"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+        return LABELS["n/a"]
+    return LABELS["p_below"] if p < 0.001 else f"{p:.3f}"
 
 
-def _tick(value: Any) -> str:
+def tick(value: Any) -> str:
+    """A factor's value on an axis or in a table: shortest form, typographic minus."""
     return f"{value:g}".replace("-", "\u2212") if isinstance(value, (int, float, np.number)) else str(value)
