@@ -12,7 +12,15 @@ import pytest
 from sim import ScenarioError, load_scenario
 from sim.scenario import schema
 from sim.scenario.files import SCENARIO_DIR
-from sim.scenario.schema import LIST_TABLES, MAP_TABLES, OPEN_TABLES, PARAMETERS, default_tree, parameter
+from sim.scenario.schema import (
+    LIST_TABLES,
+    MAP_TABLES,
+    OPEN_TABLES,
+    PARAMETERS,
+    default_tree,
+    markdown_table,
+    parameter,
+)
 
 DEFAULT_FILE = SCENARIO_DIR / "default.toml"
 
@@ -172,3 +180,17 @@ def test_a_declaration_without_a_default_entry_names_its_kind():
         schema.Parameter("forms.*.x", {}, "1", "m")
     with pytest.raises(TypeError, match="kind must be one of"):
         schema.Parameter("x", 1j, "1", "m")
+
+
+def test_the_markdown_table_covers_every_key():
+    table = markdown_table()
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    assert [row.split("`")[1] for row in rows] == list(PARAMETERS)
+    assert all(row.count(" | ") == 4 for row in rows), "five cells per row (pipes in text escaped)"
+    assert (
+        "| `forms.*.enforcement` | formal: 0.8; informal: 0.0; long_term: 0.0; temporary: 0.3 | probability | [0, 1] |"
+        in table
+    )
+    assert "| `run.steps` | 50 | steps | [1, 100,000] | horizon of a run |" in table
+    stub = {"x": schema.Parameter("x", 2, "m", "a | b", 0, 5)}
+    assert markdown_table(stub).splitlines()[-1] == "| `x` | 2 | m | [0, 5] | a \\| b |"

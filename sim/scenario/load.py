@@ -1,18 +1,29 @@
-"""Load a village scenario: read its file, resolve ``extends``, convert money, apply overrides."""
+"""Load a scenario: read its file, resolve ``extends``, convert money, apply overrides, check.
+
+The first half is the machinery any model's scenarios use (the classic games too): a
+merged tree from a chain of files (:func:`resolve_extends` with a :class:`Chain`),
+dotted overrides (:func:`apply_override`, or :func:`set_declared` for a flat schema),
+naming the override in an error (:func:`blame_overrides`), and :class:`LoadedScenario`.
+The second half loads village scenarios (:func:`load_scenario`).
+"""
 
 from __future__ import annotations
 
 import copy
 import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mesa.experimental.scenarios import Scenario
 
 from sim.scenario.files import CLASSIC_MODEL, DEFAULT_NAME, SCENARIO_DIR, read_toml, scenario_path
-from sim.scenario.parameter import ScenarioError
+from sim.scenario.parameter import Parameter, ScenarioError
 from sim.scenario.schema import OPEN_TABLES, parameter
-from sim.scenario.validate import validate
+from sim.scenario.validate import unknown_key, validate
+
+# ----------------------------------------------------------------------------- any model's scenarios
 
 
 class LoadedScenario(Scenario):
@@ -43,27 +54,6 @@ class LoadedScenario(Scenario):
         )
 
 
-class VillageScenario(LoadedScenario):
-    """A loaded, validated village scenario; what ``model.scenario`` holds.
-
-    It is Mesa's :class:`~mesa.experimental.scenarios.Scenario` (so it carries the
-    run's ``rng`` and Mesa tools see one consistent object) with these parameters:
-
-    * ``name``: the scenario's name; ``source``: the file it came from;
-    * ``params``: the resolved parameter tree (nested dicts) after ``extends`` and
-      overrides, all money in poverty-line units (each file's and each override's
-      own currency converted with its ``economy.poverty_line``);
-    * ``overrides``: the dotted overrides that were applied.
-    """
-
-    def without_scheduled_shocks(self) -> VillageScenario:
-        """The counterfactual scenario: identical, but no scheduled shock."""
-        twin = self.with_rng(self.rng)
-        twin.params["shocks"]["scheduled"] = []
-        twin.raw["shocks"]["scheduled"] = []
-        return twin
-
-
 def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     """Nested dicts to ``{dotted.path: value}`` (lists are kept as values)."""
     out: dict[str, Any] = {}
@@ -87,31 +77,176 @@ def merge_tables(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _resolve_extends(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """The raw tree of ``path`` merged onto its parent chain (the default at the root)."""
+def _merged(parent: dict[str, Any], data: dict[str, Any], path: Path) -> dict[str, Any]:
+    return merge_tables(parent, data)
+
+
+@dataclass(frozen=True)
+class Chain:
+    """How the scenario files of one model extend each other.
+
+    Attributes:
+        parent: checks one file's own tree and names the file it extends (None: the file
+            is a root of the chain); raises a one-line ScenarioError for a bad file.
+        combine: the tree of a file put on top of the merged tree of its parent
+            (default: :func:`merge_tables`).
+        cycle_names_repeat: a circular chain's message ends with the repeated file too.
+    """
+
+    parent: Callable[[Path, dict[str, Any]], Path | None]
+    combine: Callable[[dict[str, Any], dict[str, Any], Path], dict[str, Any]] = _merged
+    cycle_names_repeat: bool = False
+
+
+def resolve_extends(path: Path, chain: Chain, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The raw tree of the file ``path`` merged onto the chain of files it extends."""
     if path in seen:
-        raise ScenarioError(f"{path}: extends: circular chain {' -> '.join(p.stem for p in seen)}")
+        shown = (*seen, path) if chain.cycle_names_repeat else seen
+        raise ScenarioError(f"{path}: extends: circular chain {' -> '.join(p.stem for p in shown)}")
     data = read_toml(path)
+    parent = chain.parent(path, data)
+    if parent is None:
+        return data
+    return chain.combine(resolve_extends(parent, chain, (*seen, path)), data, path)
+
+
+def extended_file(path: Path, name: Any) -> Path:
+    """The file that the ``extends = name`` of the file ``path`` names."""
+    if not isinstance(name, str):
+        raise ScenarioError(f"{path}: extends: must be a scenario name (a string)")
+    try:
+        return scenario_path(name)
+    except ScenarioError:
+        raise ScenarioError(f"{path}: extends: no scenario named {name!r}") from None
+
+
+def starting_tree(scenario: Any, loaded: type[LoadedScenario], chain: Chain) -> tuple[dict, str, dict]:
+    """``(raw tree, source, overrides already applied)`` of a scenario given by name, by
+    path, or as a scenario of type ``loaded`` (whose overrides then stay applied)."""
+    if isinstance(scenario, loaded):
+        return copy.deepcopy(scenario.raw), scenario.source, dict(scenario.overrides)
+    path = scenario_path(scenario)
+    return resolve_extends(path, chain), str(path), {}
+
+
+def blame_overrides(
+    error: ScenarioError, source: str, applied: Mapping[str, Any], across_keys: bool = True
+) -> ScenarioError:
+    """The error to show for ``error``, raised while checking ``source`` with the overrides
+    ``applied``: it names the override, not the file, when the bad value came from one; with
+    ``across_keys``, a rule across keys broken with overrides lists them. Else ``error``."""
+    text = str(error)
+    for key in applied:
+        if text.startswith(f"{source}: {key}:"):
+            return ScenarioError("override: " + text[len(source) + 2 :])
+    if across_keys and applied and text.startswith(f"{source}: "):
+        given = ", ".join(f"{k}={v!r}" for k, v in applied.items())
+        return ScenarioError(f"{text} (with overrides {given})")
+    return error
+
+
+def parse_value(text: str) -> Any:
+    """Read a ``--set`` value as TOML (numbers, booleans, lists); bare words are strings."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_override(tree: dict[str, Any], path: str, value: Any, source: str) -> None:
+    """Set the dotted key ``path`` in ``tree``; the key must already exist there
+    (or name a field of a new form/service built with ``based_on``)."""
+    parts = path.split(".")
+    node: Any = tree
+    for depth, part in enumerate(parts[:-1]):
+        where = ".".join(parts[: depth + 1])
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise ScenarioError(f"{source}: {path}: index {part!r} out of range at {where}")
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node and isinstance(node[part], (dict, list)):
+            node = node[part]
+        else:
+            raise ScenarioError(f"{source}: {path}: unknown key {where!r}")
+    last = parts[-1]
+    if isinstance(node, list):
+        if not last.isdigit() or int(last) >= len(node):
+            raise ScenarioError(f"{source}: {path}: index {last!r} out of range")
+        node[int(last)] = value
+        return
+    if last not in node:
+        if parts[:-1] == ["policy", "mandate"]:  # mandates name a domain of the caller's choice
+            node[last] = value
+            return
+        raise ScenarioError(f"{source}: {path}: unknown key {last!r}")
+    if isinstance(node[last], dict):
+        raise ScenarioError(f"{source}: {path}: is a table; set one of its keys instead")
+    node[last] = value
+
+
+def set_declared(tree: dict[str, Any], path: str, value: Any, source: str, schema: Mapping[str, Parameter]) -> None:
+    """Set the dotted key ``path`` in ``tree`` if a flat ``schema`` (top-level keys and keys
+    one table deep) declares it; else a one-line error listing what is allowed."""
+    if path not in schema:
+        if path in {key.split(".")[0] for key in schema if "." in key}:
+            raise ScenarioError(f"{source}: {path}: is a table; set one of its keys instead")
+        raise unknown_key(path, source, schema)
+    parts = path.split(".")
+    node = tree
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+
+
+# ----------------------------------------------------------------------------- village scenarios
+
+
+class VillageScenario(LoadedScenario):
+    """A loaded, validated village scenario; what ``model.scenario`` holds.
+
+    It is Mesa's :class:`~mesa.experimental.scenarios.Scenario` (so it carries the
+    run's ``rng`` and Mesa tools see one consistent object) with these parameters:
+
+    * ``name``: the scenario's name; ``source``: the file it came from;
+    * ``params``: the resolved parameter tree (nested dicts) after ``extends`` and
+      overrides, all money in poverty-line units (each file's and each override's
+      own currency converted with its ``economy.poverty_line``);
+    * ``overrides``: the dotted overrides that were applied.
+    """
+
+    def without_scheduled_shocks(self) -> VillageScenario:
+        """The counterfactual scenario: identical, but no scheduled shock."""
+        twin = self.with_rng(self.rng)
+        twin.params["shocks"]["scheduled"] = []
+        twin.raw["shocks"]["scheduled"] = []
+        return twin
+
+
+def _village_parent(path: Path, data: dict[str, Any]) -> Path | None:
+    """A village file's parent: the file it extends, the default when it names none."""
     if data.get("model") == CLASSIC_MODEL:
         raise ScenarioError(
             f"{path}: model: {CLASSIC_MODEL!r} is a classic-game scenario, not a village one; "
             "run it with `kerjasama run` or sim.classic.SpatialGame"
         )
-    default_path = (SCENARIO_DIR / f"{DEFAULT_NAME}.toml").resolve()
-    if path == default_path:
-        return data  # the default is in poverty-line units
-    parent_name = data.get("extends") or DEFAULT_NAME
-    if not isinstance(parent_name, str):
-        raise ScenarioError(f"{path}: extends: must be a scenario name (a string)")
-    try:
-        parent_path = scenario_path(parent_name)
-    except ScenarioError:
-        raise ScenarioError(f"{path}: extends: no scenario named {parent_name!r}") from None
-    parent = _resolve_extends(parent_path, (*seen, path))
+    if path == (SCENARIO_DIR / f"{DEFAULT_NAME}.toml").resolve():
+        return None  # the root; the default is in poverty-line units
+    return extended_file(path, data.get("extends") or DEFAULT_NAME)
+
+
+def _village_combine(parent: dict[str, Any], data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """A village file on its parent: its money in poverty lines, its new forms and services filled."""
     line = data.get("economy", {}).get("poverty_line", parent["economy"]["poverty_line"])
     data = _in_poverty_lines(data, line, str(path))
-    merged = merge_tables(parent, _prepare_open_tables(data, parent, path))
-    return merged
+    return merge_tables(parent, _prepare_open_tables(data, parent, path))
+
+
+VILLAGE_CHAIN = Chain(_village_parent, _village_combine)
+
+
+def _resolve_extends(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """The raw tree of ``path`` merged onto its parent chain (the default at the root)."""
+    return resolve_extends(path, VILLAGE_CHAIN, seen)
 
 
 def _in_poverty_lines(tree: dict[str, Any], line: Any, source: str) -> dict[str, Any]:
@@ -156,45 +291,6 @@ def _prepare_open_tables(data: dict[str, Any], parent: dict[str, Any], path: Pat
     return data
 
 
-def parse_value(text: str) -> Any:
-    """Read a ``--set`` value as TOML (numbers, booleans, lists); bare words are strings."""
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
-
-
-def apply_override(tree: dict[str, Any], path: str, value: Any, source: str) -> None:
-    """Set the dotted key ``path`` in ``tree``; the key must already exist there
-    (or name a field of a new form/service built with ``based_on``)."""
-    parts = path.split(".")
-    node: Any = tree
-    for depth, part in enumerate(parts[:-1]):
-        where = ".".join(parts[: depth + 1])
-        if isinstance(node, list):
-            if not part.isdigit() or int(part) >= len(node):
-                raise ScenarioError(f"{source}: {path}: index {part!r} out of range at {where}")
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node and isinstance(node[part], (dict, list)):
-            node = node[part]
-        else:
-            raise ScenarioError(f"{source}: {path}: unknown key {where!r}")
-    last = parts[-1]
-    if isinstance(node, list):
-        if not last.isdigit() or int(last) >= len(node):
-            raise ScenarioError(f"{source}: {path}: index {last!r} out of range")
-        node[int(last)] = value
-        return
-    if last not in node:
-        if parts[:-1] == ["policy", "mandate"]:  # mandates name a domain of the caller's choice
-            node[last] = value
-            return
-        raise ScenarioError(f"{source}: {path}: unknown key {last!r}")
-    if isinstance(node[last], dict):
-        raise ScenarioError(f"{source}: {path}: is a table; set one of its keys instead")
-    node[last] = value
-
-
 def load_scenario(
     scenario: str | Path | VillageScenario = DEFAULT_NAME,
     overrides: dict[str, Any] | None = None,
@@ -205,39 +301,25 @@ def load_scenario(
 
     ``overrides`` maps dotted key paths of the scenario file (``"forms.formal.enforcement"``)
     to values; the shortcuts ``n_villages`` and ``steps`` set ``landscape.n_villages``
-    and ``run.steps``.
+    and ``run.steps``. Money overrides are in the scenario's own currency.
     """
-    overrides = dict(overrides or {})
-    if isinstance(scenario, VillageScenario):
-        raw = copy.deepcopy(scenario.raw)
-        source = scenario.source
-        applied = dict(scenario.overrides)
-    else:
-        path = scenario_path(scenario)
-        raw = _resolve_extends(path)
-        source = str(path)
-        applied = {}
-    for key, value in overrides.items():
+    raw, source, applied = starting_tree(scenario, VillageScenario, VILLAGE_CHAIN)
+    for key, value in dict(overrides or {}).items():
         target = {"n_villages": "landscape.n_villages", "steps": "run.steps"}.get(key, key)
         if value is None and key in ("n_villages", "steps"):
             continue
-        rule = parameter(target)
-        if rule is not None and rule.money and isinstance(value, (int, float)) and not isinstance(value, bool):
+        declared = parameter(target)
+        if declared is not None and declared.money and isinstance(value, (int, float)) and not isinstance(value, bool):
             value = value / raw["economy"]["poverty_line"]  # given in the scenario's currency
         apply_override(raw, target, value, "override")
         applied[target] = value
     try:
         params = validate(raw, source)
     except ScenarioError as exc:
-        # name the override, not the file, when the bad value came from one
-        text = str(exc)
-        for key in applied:
-            if text.startswith(f"{source}: {key}:"):
-                raise ScenarioError("override: " + text[len(source) + 2 :]) from None
-        if applied and text.startswith(f"{source}: "):  # a rule across keys, broken with overrides
-            given = ", ".join(f"{k}={v!r}" for k, v in applied.items())
-            raise ScenarioError(f"{text} (with overrides {given})") from None
-        raise
+        shown = blame_overrides(exc, source, applied)
+        if shown is exc:
+            raise
+        raise shown from None
     return VillageScenario(
         rng=rng,
         name=raw.get("name", Path(source).stem),

@@ -118,9 +118,9 @@ class Parameter:
         if self.kind not in (int, float):
             return ""
         if self.lo is not None and self.hi is not None:
-            return f"[{self.lo:g}, {self.hi:g}]"
+            return f"[{_number(self.lo)}, {_number(self.hi)}]"
         if self.lo is not None:
-            return f">= {self.lo:g}"
+            return f">= {_number(self.lo)}"
         return "any finite number"
 
     def sweep_range(self) -> tuple[float, float] | None:
@@ -134,6 +134,13 @@ class Parameter:
     def file_value(self, value: Any) -> Any:
         """A schema value as a scenario file writes it (tuples as lists)."""
         return list(value) if isinstance(value, tuple) else value
+
+
+def _number(value: float) -> str:
+    """A bound for people: whole numbers with thousands separators, others as %g."""
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    return f"{value:g}"
 
 
 def _kind_of(p: Parameter) -> type:

@@ -307,3 +307,29 @@ def _node(tree: dict[str, Any], parts: list[str]) -> dict[str, Any]:
     for part in parts:
         tree = tree.setdefault(part, {})
     return tree
+
+
+def markdown_table(schema: dict[str, Parameter] | None = None) -> str:
+    """The schema as a Markdown table (key, default, unit, allowed range, meaning), one row
+    per declared key; ``schema`` defaults to the villages' ``PARAMETERS``. Money (units
+    that say "money") is in poverty-line units, as in ``scenarios/default.toml``."""
+    rows = ["| key | default | unit | allowed | meaning |", "|---|---|---|---|---|"]
+    for p in (PARAMETERS if schema is None else schema).values():
+        if p.is_open:
+            default = "; ".join(f"{name}: {_shown(value)}" for name, value in p.default.items()) or "(none)"
+        else:
+            default = _shown(p.default)
+        cells = [f"`{p.path}`", default, p.unit, p.range_text(), p.meaning]
+        rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
+    return "\n".join(rows) + "\n"
+
+
+def _shown(value: Any) -> str:
+    """A default as a scenario file writes it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, tuple | list):
+        return "[" + ", ".join(_shown(v) for v in value) + "]"
+    return repr(value)

@@ -1,8 +1,16 @@
-"""Check a merged village scenario tree: every key known, types, ranges, and rules across keys."""
+"""Check a merged scenario tree against a schema: every key known, types, ranges, choices.
+
+:func:`check_value` checks one value against its :class:`Parameter`; :func:`check_flat_tree`
+checks a tree of top-level keys and one level of tables against any flat schema (the
+classic games'); :func:`validate` checks a village scenario against
+``sim.scenario.schema`` (open tables of forms and services, scheduled shocks, mandates)
+and the rules across its keys. Every error is one line naming the file and the key.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from sim.scenario.parameter import Parameter, Rule, ScenarioError
@@ -55,6 +63,53 @@ def _check_typed(value: Any, kind: type, rule: Rule | Parameter | None, where: s
             raise ScenarioError(f"{where}: has duplicates: {value!r}")
         return list(value)
     raise ScenarioError(f"{where}: unsupported value {value!r}")
+
+
+def _tables(schema: Mapping[str, Parameter]) -> list[str]:
+    """The tables of a flat schema (the first part of its dotted keys), sorted."""
+    return sorted({key.split(".")[0] for key in schema if "." in key})
+
+
+def unknown_key(path: str, source: str, schema: Mapping[str, Parameter]) -> ScenarioError:
+    """The one-line error for a key a flat schema does not know, listing what is allowed there."""
+    head, tables = path.split(".")[0], _tables(schema)
+    if head in tables and "." in path:
+        allowed = ", ".join(k for k in schema if k.startswith(head + "."))
+    else:
+        allowed = ", ".join([*(k for k in schema if "." not in k), *(f"[{t}]" for t in tables)])
+    return ScenarioError(f"{source}: {path}: unknown key; allowed: {allowed}")
+
+
+def check_flat_tree(raw: dict[str, Any], schema: Mapping[str, Parameter], source: str) -> dict[str, Any]:
+    """Check a tree of top-level keys and tables of keys (no deeper) against a flat ``schema``
+    (``{"steps": Parameter, "game.b": Parameter, ...}``): every key known, every declared key
+    present, each value of its kind and range; return the checked tree."""
+    tables = _tables(schema)
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in tables:
+            if not isinstance(value, dict):
+                raise ScenarioError(f"{source}: {key}: must be a table ([{key}])")
+            out[key] = {}
+            for sub, item in value.items():
+                path = f"{key}.{sub}"
+                if path not in schema:
+                    raise unknown_key(path, source, schema)
+                out[key][sub] = check_value(item, schema[path], f"{source}: {path}")
+        elif key in schema:
+            out[key] = check_value(value, schema[key], f"{source}: {key}")
+        else:
+            raise unknown_key(key, source, schema)
+    for path in schema:
+        node: Any = out
+        for part in path.split("."):
+            if not isinstance(node, dict) or part not in node:
+                raise ScenarioError(f"{source}: {path}: missing (required key)")
+            node = node[part]
+    return out
+
+
+# ----------------------------------------------------------------------------- village scenarios
 
 
 def _check_table(data: Any, template: dict[str, Any], prefix: str, source: str, out: dict) -> None:
@@ -148,6 +203,14 @@ def validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
     template["shocks"]["scheduled"] = []  # a list of tables, checked on its own
     out: dict[str, Any] = {}
     _check_table(raw, template, "", source, out)
+    _check_form_names(out, source)
+    _grow_region(out["landscape"])
+    _check_across_keys(out, source)
+    return out
+
+
+def _check_form_names(out: dict[str, Any], source: str) -> None:
+    """The forms that cooperation allows and that mandates name must be defined."""
     forms = out["forms"]
     for name in out["cooperation"]["forms"]:
         if name not in forms:
@@ -157,15 +220,23 @@ def validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
             raise ScenarioError(
                 f"{source}: policy.mandate.{domain}: unknown form {form!r}; defined: {', '.join(forms)}"
             )
-    land = out["landscape"]
+
+
+def _grow_region(land: dict[str, Any]) -> None:
+    """More villages than the region was described for: a larger region of the same
+    kind (same density of villages, same number of villages per district)."""
     reference = land["reference_villages"]
     if 0 < reference < land["n_villages"]:
-        # more villages than the region was described for: a larger region of the same
-        # kind (same density of villages, same number of villages per district)
         factor = land["n_villages"] / reference
         land["area_km"] = land["area_km"] * math.sqrt(factor)
         land["n_districts"] = max(1, round(land["n_districts"] * factor))
         land["reference_villages"] = land["n_villages"]
+
+
+def _check_across_keys(out: dict[str, Any], source: str) -> None:
+    """Rules that tie keys together: drought shares, districts of scheduled shocks,
+    districts per village, at least one service."""
+    land = out["landscape"]
     drought = out["shocks"]["drought"]
     if drought["district_weight"] + drought["local_weight"] > 1.0 + 1e-12:
         raise ScenarioError(f"{source}: shocks.drought.local_weight: district_weight + local_weight must be <= 1")
@@ -191,4 +262,3 @@ def validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
     services = [k for k, v in out["services"].items() if isinstance(v, dict)]
     if not services:
         raise ScenarioError(f"{source}: services: define at least one service table")
-    return out
