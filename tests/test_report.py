@@ -1,4 +1,5 @@
-"""The sweep report on small hand-made results folders (docs/experiments.md layout)."""
+"""The sweep report (sim/report/experiment.py) on small hand-made results folders (docs/experiments.md
+layout); the folder makers and the checks every report passes, shared by tests/test_report_*.py."""
 
 from __future__ import annotations
 
@@ -227,7 +228,7 @@ def make_lhs(folder: Path) -> Path:
     return folder
 
 
-def _check_common(folder: Path, written: list[Path]) -> tuple[str, str]:
+def check_common(folder: Path, written: list[Path]) -> tuple[str, str]:
     md_path, html_path = folder / "report.md", folder / "report.html"
     assert md_path in written and html_path in written
     assert written[-2:] == [md_path, html_path]  # figures first, then the reports
@@ -252,112 +253,6 @@ def _check_common(folder: Path, written: list[Path]) -> tuple[str, str]:
         assert (folder / name).exists()
     assert "95 % confidence interval" in md
     return md, page
-
-
-def test_arms_report(tmp_path):
-    folder = make_arms(tmp_path / "arms")
-    written = write_report(folder)
-    md, page = _check_common(folder, written)
-    names = {p.name for p in written if p.suffix == ".png"}
-    assert {"forest.png", "timeseries_base.png", "timeseries_drought.png"} <= names
-    assert {"resilience_base.png", "resilience_drought.png"} <= names
-    assert "paired by replicate" in md and "same villages and the same shocks" in md
-    assert "## Condition: Severe drought in year 5" in md
-    # a table row per arm, per condition and metric
-    for _, label, _ in ARMS:
-        rows = [line for line in md.splitlines() if line.startswith(f"| {label} | ")]
-        assert len(rows) == len(CONDITIONS) * 4
-    assert "| No cooperation | 5 | " in md and "| reference |" in md
-    # reading sentences: a clear rise, a clear fall in percentage points, and no clear difference
-    rise = r"- Formal agreement raises mean consumption by [\d.]+ % \[[\d.]+, [\d.]+\] relative to No cooperation "
-    assert re.search(rise + r"\(paired over 5 replicates\)\.", md)
-    assert re.search(r"- Formal agreement lowers poverty rate by [\d.]+ percentage points \[", md)
-    assert "- Informal makes no clear difference to poverty rate" in md
-    # recovery time is missing for runs that never recovered: fewer pairs than replicates
-    assert "paired over 3 replicates" in md
-    assert "Formal agreement raises mean consumption" in page
-
-
-def test_arms_report_without_conditions_or_timeseries(tmp_path):
-    folder = make_arms(tmp_path / "arms")
-    runs = pd.read_parquet(folder / "runs.parquet")
-    runs = runs[runs["condition"] == "base"].assign(condition=None)
-    runs.to_parquet(folder / "runs.parquet")
-    for path in (folder / "timeseries").iterdir():
-        path.unlink()
-    manifest = json.loads((folder / "manifest.json").read_text())
-    manifest["experiment"]["conditions"] = []
-    (folder / "manifest.json").write_text(json.dumps(manifest))
-    written = write_report(folder)
-    md, _ = _check_common(folder, written)
-    assert [p.name for p in written if p.suffix == ".png"] == ["forest.png"]
-    assert "Condition:" not in md
-    assert len([line for line in md.splitlines() if line.startswith("| Formal agreement | ")]) == 4
-
-
-def test_grid_report(tmp_path):
-    folder = make_grid(tmp_path / "grid")
-    written = write_report(folder)
-    md, _ = _check_common(folder, written)
-    assert {p.name for p in written if p.suffix == ".png"} == {
-        "grid_welfare_mean_consumption.png",
-        "grid_welfare_poverty_rate.png",
-    }
-    # a table of means: header with the x values, one row per y value
-    assert "| behaviour.initial_trust \\ forms.formal.enforcement | 0 | 0.5 | 1 |" in md
-    for b in ("0.1", "0.5", "0.9", "1.3"):
-        assert any(line.startswith(f"| {b} | ") for line in md.splitlines())
-
-
-def test_sobol_report(tmp_path):
-    folder = make_sobol(tmp_path / "sobol")
-    written = write_report(folder)
-    md, _ = _check_common(folder, written)
-    assert "sobol_welfare_mean_consumption.png" in {p.name for p in written}
-    assert "| parameter | S1 [95 % CI] | ST [95 % CI] |" in md
-    for name in ISHIGAMI_NAMES:
-        assert any(line.startswith(f"| {name} | ") and "[" in line for line in md.splitlines())
-
-
-def test_sobol_report_incomplete_sweep(tmp_path):
-    folder = make_sobol(tmp_path / "sobol")
-    runs = pd.read_parquet(folder / "runs.parquet")
-    runs.iloc[:-3].to_parquet(folder / "runs.parquet")
-    written = write_report(folder)
-    assert (folder / "report.html").exists() and written[-1] == folder / "report.html"
-    assert "cannot be computed until the sweep is complete" in (folder / "report.md").read_text()
-
-
-def test_morris_report(tmp_path):
-    folder = make_morris(tmp_path / "morris")
-    written = write_report(folder)
-    md, _ = _check_common(folder, written)
-    assert "morris_welfare_gini.png" in {p.name for p in written}
-    assert "| parameter | μ\\* [95 % CI] | σ | μ |" in md
-
-
-def test_morris_report_with_rounded_integer_parameter(tmp_path):
-    exact = make_morris(tmp_path / "exact")
-    rounded = make_morris(tmp_path / "rounded", rounded=(2,))
-    write_report(exact)
-    write_report(rounded)
-    table = lambda folder: [line for line in (folder / "report.md").read_text().splitlines() if line.startswith("| x")]  # noqa: E731
-    assert table(rounded) == table(exact)  # SALib reads only the direction of each step
-    assert "Integer parameters (x3) ran with rounded values" in (rounded / "report.md").read_text()
-    assert "Integer parameters" not in (exact / "report.md").read_text()
-
-
-def test_lhs_report(tmp_path):
-    folder = make_lhs(tmp_path / "lhs")
-    written = write_report(folder)
-    md, _ = _check_common(folder, written)
-    assert {p.name for p in written if p.suffix == ".png"} == {
-        "lhs_welfare_mean_consumption.png",
-        "lhs_cooperation_mean_trust.png",
-    }
-    row = next(line for line in md.splitlines() if line.startswith("| forms.formal.enforcement | "))
-    rho = float(row.split("|")[2].split("(")[0].strip().replace("\u2212", "-"))
-    assert rho > 0.9  # consumption rises steadily with enforcement
 
 
 @pytest.mark.parametrize("maker", [make_grid])

@@ -1,0 +1,52 @@
+"""The arms report (sim/report/arms.py): tables, readings and figures per condition."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+
+from sim.report import write_report
+from tests.test_report import ARMS, CONDITIONS, check_common, make_arms
+
+
+def test_arms_report(tmp_path):
+    folder = make_arms(tmp_path / "arms")
+    written = write_report(folder)
+    md, page = check_common(folder, written)
+    names = {p.name for p in written if p.suffix == ".png"}
+    assert {"forest.png", "timeseries_base.png", "timeseries_drought.png"} <= names
+    assert {"resilience_base.png", "resilience_drought.png"} <= names
+    assert "paired by replicate" in md and "same villages and the same shocks" in md
+    assert "## Condition: Severe drought in year 5" in md
+    # a table row per arm, per condition and metric
+    for _, label, _ in ARMS:
+        rows = [line for line in md.splitlines() if line.startswith(f"| {label} | ")]
+        assert len(rows) == len(CONDITIONS) * 4
+    assert "| No cooperation | 5 | " in md and "| reference |" in md
+    # reading sentences: a clear rise, a clear fall in percentage points, and no clear difference
+    rise = r"- Formal agreement raises mean consumption by [\d.]+ % \[[\d.]+, [\d.]+\] relative to No cooperation "
+    assert re.search(rise + r"\(paired over 5 replicates\)\.", md)
+    assert re.search(r"- Formal agreement lowers poverty rate by [\d.]+ percentage points \[", md)
+    assert "- Informal makes no clear difference to poverty rate" in md
+    # recovery time is missing for runs that never recovered: fewer pairs than replicates
+    assert "paired over 3 replicates" in md
+    assert "Formal agreement raises mean consumption" in page
+
+
+def test_arms_report_without_conditions_or_timeseries(tmp_path):
+    folder = make_arms(tmp_path / "arms")
+    runs = pd.read_parquet(folder / "runs.parquet")
+    runs = runs[runs["condition"] == "base"].assign(condition=None)
+    runs.to_parquet(folder / "runs.parquet")
+    for path in (folder / "timeseries").iterdir():
+        path.unlink()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["experiment"]["conditions"] = []
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    written = write_report(folder)
+    md, _ = check_common(folder, written)
+    assert [p.name for p in written if p.suffix == ".png"] == ["forest.png"]
+    assert "Condition:" not in md
+    assert len([line for line in md.splitlines() if line.startswith("| Formal agreement | ")]) == 4
