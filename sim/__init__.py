@@ -9,8 +9,12 @@ Public API::
     m.datacollector.get_model_vars_dataframe()
 """
 
-from sim.model import VillageModel
-from sim.scenario import ScenarioError, VillageScenario, load_scenario
+from sim.compile_cache import invalidate_if_stale
+
+invalidate_if_stale()  # before any compiled rule runs: an edited rule always takes effect
+
+from sim.model import VillageModel  # noqa: E402
+from sim.scenario import ScenarioError, VillageScenario, load_scenario  # noqa: E402
 
 __all__ = ["ScenarioError", "VillageModel", "VillageScenario", "load_scenario"]
 __version__ = "0.1.0"

@@ -1,23 +1,22 @@
 """The agents: villages, which decide, and the partnerships they form.
 
-A student looking for *where a village decides* should read :class:`Village`:
+A student looking for *where a village decides* starts here, then reads the rules
+themselves in ``sim/decisions.py`` (the one source of them):
 
 * :meth:`Village.decide` - each step, for each domain it reviews, a village either
-  reconsiders the partnership it is in (:meth:`Village.consider_leaving`) or
-  whether to look for one (:meth:`Village.consider_joining`);
-* :meth:`Village.seek_partners` - proposing to neighbours, with mutual consent;
-* :meth:`Village.will_contribute` - contribute or free-ride inside a partnership
-  (the model applies the same rule to all villages at once in ``sim/behaviour.py``).
+  reconsiders the partnership it is in (:meth:`Village.consider_leaving`) or whether
+  to look for one (:meth:`Village.consider_joining`);
+* :meth:`Village.seek_partners` - proposing to neighbours, with mutual consent
+  (what each member expects to gain: ``sim/gains.py``);
+* contributing or free-riding inside a partnership is decided for all villages at once
+  by the rules of ``sim/behaviour.py``.
 
-Village state (money, expertise, trust...) lives in numpy arrays owned by the
-model; a ``Village`` reads and writes its own row through properties.
-
-These methods are the definition of what a village does. ``VillageModel(engine="python")``
-runs them one village at a time; by default the model runs the same rules compiled
-(``sim/kernel.py``), which is what makes 75,000 villages practical, and
-``tests/test_kernel.py`` checks that both give the same run. Change a rule here and in
-``sim/kernel.py`` together (the test will tell you if they disagree); the formulas they
-share (``sim/behaviour.py``, ``sim/domains/``) need changing only once.
+Village state (money, expertise, trust...) lives in numpy arrays owned by the model; a
+``Village`` reads its own row through properties, and its decisions run the compiled
+rules on the model's arrays. ``VillageModel.step`` runs the same rules for every village
+(``decisions.review``), so a rule edited in ``sim/decisions.py`` changes what
+``kerjasama run`` and the explorer do. Set ``NUMBA_DISABLE_JIT=1`` to run the rules as
+plain Python, e.g. to step through a decision in a debugger.
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim import behaviour
+from sim import decisions, gains, membership
 from sim.domains import DOMAIN_NAMES
 
 if TYPE_CHECKING:
@@ -117,6 +116,13 @@ class Partnership:
         """Has the current term run out (always False for open-ended forms)?"""
         return self.form.term > 0 and self.term_years >= self.form.term
 
+    @property
+    def exit_penalty(self) -> float:
+        """What a member leaving now pays the others (money per village): the form's
+        penalty on any exit before the term ends (open-ended forms: on any exit)."""
+        t = self.model.table
+        return float(membership.exit_penalty(t.form, t.term_years, self.model.form_rules, self.pid))
+
     def describe(self) -> str:
         names = "+".join(DOMAIN_NAMES[d] for d in self.domains)
         return f"{self.form.label} on {names} with {self.size} villages since step {self.start}"
@@ -159,113 +165,50 @@ class Village(mesa.Agent):
     def is_free(self, domains: tuple[int, ...]) -> bool:
         return bool(np.all(self.state.partnership[self.idx, list(domains)] < 0))
 
-    # --- decisions ------------------------------------------------------------
+    def identity(self, domain: int) -> float:
+        """Shared identity with its partners in ``domain``, in [0, 1): the mean over
+        them of 1 - exp(-years together / ``cooperation.identity.scale_steps``)."""
+        pid = self.state.partnership[self.idx, domain]
+        ties = self.model.ties
+        edges = ties.edges_of(self.idx)
+        same = self.state.partnership[ties.cols[edges], domain] == pid
+        if pid < 0 or not same.any():
+            return 0.0
+        scale = self.model.params["cooperation"]["identity"]["scale_steps"]
+        return float(np.mean(1.0 - np.exp(-ties.years_together[edges][same] / scale)))
+
+    # --- decisions (the rules: sim/decisions.py) ----------------------------------
     def decide(self, domains: list[int], u: np.ndarray) -> None:
-        """Review membership in each domain in ``domains`` (those it reviews this step);
-        ``u[domain]`` is this step's uniform draw for the choice in that domain."""
-        for domain in domains:
-            current = self.partnership(domain)
-            if current is not None and self.state.tenure[self.idx, domain] == 0:
-                continue  # joined this very step (e.g. a bundle sought for another domain)
-            if current is None:
-                self.consider_joining(domain, u[domain])
-            else:
-                self.consider_leaving(domain, current, u[domain])
+        """Review membership in each domain in ``domains``, as the yearly review does
+        (``decisions.review`` for this village alone); ``u[domain]`` is the uniform
+        draw for the choice in that domain."""
+        n = self.state.n
+        reviews = np.zeros((n, 3), dtype=bool)
+        reviews[self.idx, list(domains)] = True
+        draws = np.zeros((n, 3))
+        draws[self.idx] = u
+        decisions.review(*self.model.records(), np.array([self.idx]), reviews, draws)
 
     def consider_joining(self, domain: int, u: float) -> None:
         """Stay alone, or look for a partnership of some form: logit choice on the
-        learned expected gain of each form, net of setup and search costs."""
-        model = self.model
-        options = [form for form in model.forms_for(domain) if self.is_free(form.covered_domains(domain))]
-        if not options:
-            return
-        values = [0.0]  # going alone is the reference
-        for form in options:
-            values.append(
-                model.learned_gain(self.idx, domain, form)
-                - model.setup_cost(form) / (self.households * model.amortisation)
-                - model.search_cost() / self.households
-            )
-        choice = behaviour.logit_choice(np.array(values), model.temperature, u)
-        if choice > 0:
-            self.seek_partners(domain, options[choice - 1])
+        learned expected gain of each form, net of set-up and search costs."""
+        V, T, E, F, P = self.model.records()
+        decisions.consider_joining(V, T, E, F, P, gains.gain_inputs(V), self.idx, domain, u)
 
-    def consider_leaving(self, domain: int, partnership: Partnership, u: float) -> None:
+    def consider_leaving(self, domain: int, u: float) -> None:
         """Stay, or leave (paying the form's exit penalty if leaving before its term ends)."""
-        model = self.model
-        stay = model.learned_gain(self.idx, domain, partnership.form)
-        leave = -model.exit_penalty(partnership) / self.households
-        choice = behaviour.logit_choice(np.array([stay, leave]), model.temperature, u)
-        if choice == 1:
-            model.leave(self.idx, partnership, reason="left")
+        V, T, E, F, P = self.model.records()
+        pid = int(V.partnership[self.idx, domain])
+        if pid >= 0 and decisions.wants_to_leave(
+            V.expected_gain, V.households, T.form, T.term_years, F, P.temperature, self.idx, domain, pid, u,
+            np.empty(2),
+        ):  # fmt: skip
+            membership.leave(V, T, F, P, self.idx, pid, membership.LEFT)
 
     def seek_partners(self, domain: int, form: Form) -> bool:
-        """Join a nearby partnership of ``form`` that accepts us, or propose a new one
-        to neighbours. A group forms only if every member gains in expectation."""
-        model = self.model
-        model.charge_search(self.idx, domain)
-        covered = form.covered_domains(domain)
-        for partnership in model.nearby_partnerships(self.idx, domain, form):
-            members = [*partnership.members, self.idx]
-            gains = model.expected_gains(form, covered, members)
-            if np.all(gains >= 0.0):
-                model.join(self.idx, partnership, float(gains[-1]))
-                return True
-        # Propose to neighbours in order of preference: each joins if it is tied to all
-        # members so far and every member (itself included) still gains in expectation.
-        group = [self.idx]
-        for candidate in model.candidates(self.idx, covered, form):
-            if len(group) >= form.max_members:
-                break
-            if model.all_tied(candidate, group) and np.all(
-                model.expected_gains(form, covered, [*group, candidate]) >= 0
-            ):
-                group.append(candidate)
-        if len(group) < 2:
-            return False
-        model.form_partnership(form, covered, group)
-        return True
-
-    def will_contribute(self, domain: int, u_rule: float, u_error: float) -> bool:
-        """Contribute or free-ride this step, for one village (readable version of
-        the batch rule the model applies; both give the same answer, see tests)."""
-        model, i = self.model, self.idx
-        s = self.state
-        partnership = self.partnership(domain)
-        if partnership is None:
-            return True  # alone, a village pays its own way
-        partners = [j for j in partnership.members if j != i]
-        rule = model.params["behaviour"]["rule"]
-        if rule == "always_cooperate":
-            action = True
-        elif rule == "always_defect":
-            action = False
-        elif rule == "conditional":
-            edges = [model.ties.edge(i, j) for j in partners]
-            trust = np.array([model.ties.trust[e] for e in edges])
-            did = np.array([s.contributed[j, domain] for j in partners])
-            signal = float(np.mean(trust * did)) if partners else 0.0
-            identity = model.identity_level(i, domain)
-            first_step = s.tenure[i, domain] == 0  # open with good faith
-            # the rule itself lives in sim/behaviour.py, shared with the model's batch version
-            action = bool(
-                behaviour.conditional_cooperation(
-                    np.array([signal]),
-                    np.array([s.threshold[i]]),
-                    np.array([identity]),
-                    model.params["cooperation"]["identity"]["threshold_discount"],
-                    np.array([partnership.form.deters_free_riding]),
-                    np.array([first_step]),
-                )[0]
-            )
-        elif rule == "reinforcement":
-            pc, pd = s.propensity[i, domain, 0], s.propensity[i, domain, 1]
-            action = bool(behaviour.reinforcement(np.array(pc), np.array(pd), model.rl_temperature, np.array(u_rule)))
-        else:  # imitate_best
-            # copy the best-earning partner if it did better than us (ties: cooperation wins)
-            best = max(s.payoff[j, domain] for j in partners)
-            if best > s.payoff[i, domain]:
-                action = any(s.contributed[j, domain] for j in partners if s.payoff[j, domain] == best)
-            else:
-                action = bool(s.contributed[i, domain])
-        return bool(action) != (u_error < model.params["behaviour"]["error_rate"])
+        """Join a nearby partnership of ``form`` that accepts this village, or propose a
+        new one to neighbours. A group forms only if every member gains in expectation.
+        Returns whether the village ended up in a partnership."""
+        self.model.table.reserve(1)  # room for the partnership it may form
+        V, T, E, F, P = self.model.records()
+        return bool(decisions.seek_partners(V, T, E, F, P, gains.gain_inputs(V), self.idx, domain, form.index))

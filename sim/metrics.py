@@ -147,3 +147,41 @@ def resilience(
         vc = np.asarray(village_consumption)[after]
         out["robustness"] = float(np.mean(np.all(vc >= poverty_line, axis=0)))
     return out
+
+
+@njit(cache=True)
+def _root(parent, i):
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
+    return i
+
+
+@njit(cache=True, nogil=True)
+def partner_network(partnership, members, size):
+    """The network of partners: mean number of distinct partners per village (over all
+    its partnerships), and the number of groups of two or more villages linked by
+    partnerships (connected components, by union-find)."""
+    n = partnership.shape[0]
+    parent = np.arange(n)
+    for pid in range(size.shape[0]):
+        for a in range(1, size[pid]):
+            ra, rb = _root(parent, members[pid, 0]), _root(parent, members[pid, a])
+            if ra != rb:
+                parent[rb] = ra
+    links = 0
+    counted_for = np.full(n, -1, dtype=np.int64)  # the village whose partners j was last counted for
+    for i in range(n):
+        for d in range(3):
+            pid = partnership[i, d]
+            if pid < 0 or (d > 0 and pid == partnership[i, 0]) or (d > 1 and pid == partnership[i, 1]):
+                continue  # alone, or a bundle already visited
+            for a in range(size[pid]):
+                j = members[pid, a]
+                if j != i and counted_for[j] != i:
+                    counted_for[j] = i
+                    links += 1
+    component_size = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        component_size[_root(parent, i)] += 1
+    return links / n if n else 0.0, int(np.sum(component_size > 1))

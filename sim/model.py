@@ -13,8 +13,8 @@
 
 Village state lives in numpy arrays (:class:`VillageState`), partnerships in a table
 (:class:`PartnershipTable`); per-step economics is vectorised over all villages; the
-villages' decisions (a loop over villages, in random order) run compiled in
-``sim/kernel.py`` or, with ``engine="python"``, through the readable ``sim/agents.py``.
+villages' decisions (a loop over villages, in random order) are the rules of
+``sim/decisions.py``, compiled by Numba (``NUMBA_DISABLE_JIT=1`` runs them as plain Python).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.spatial import cKDTree
 
-from sim import behaviour, kernel, outputs
+from sim import behaviour, decisions, gains, landscape, learning, lifecycle, membership, outputs, state, year
 from sim.agents import Partnership, Village
 from sim.domains import AGRICULTURE, DOMAIN_NAMES, INFRASTRUCTURE, SERVICES, agriculture, group_labels, group_sum
 from sim.domains import infrastructure as infra
@@ -43,6 +43,7 @@ from sim.ties import Ties
 # Random streams, one per purpose (numpy SeedSequence spawn keys). Endowments and
 # shocks never depend on what villages do: common random numbers across scenarios.
 STREAM_ENDOWMENTS, STREAM_SHOCKS, STREAM_TRUST, STREAM_DECISIONS, STREAM_BEHAVIOUR, STREAM_INNOVATION = range(6)
+
 
 def morton_order(x: np.ndarray, y: np.ndarray, extent: float) -> np.ndarray:
     """Order of points (x, y) in [0, extent]^2 along a Z-order (Morton) curve: points
@@ -114,7 +115,7 @@ class PartnershipTable:
 
     A :class:`~sim.agents.Partnership` is a view of one row. Members are kept in
     joining order in ``members[pid, :size[pid]]``; a partnership that ended keeps
-    its row, with ``alive`` False and why it ended in ``reason`` (kernel.REASONS).
+    its row, with ``alive`` False and why it ended in ``reason`` (membership.REASONS).
     """
 
     FIELDS = {
@@ -157,8 +158,8 @@ class PartnershipTable:
             setattr(self, name, new)
         self.capacity = capacity
 
-    def arrays(self) -> kernel.Table:
-        return kernel.Table(**{name: getattr(self, name) for name in kernel.Table._fields})
+    def arrays(self) -> state.Table:
+        return state.Table(**{name: getattr(self, name) for name in state.Table._fields})
 
     def live(self) -> np.ndarray:
         """Ids of the partnerships that exist now, oldest first."""
@@ -173,14 +174,10 @@ class VillageModel(mesa.Model):
             loaded :class:`~sim.scenario.VillageScenario`.
         rng: seed (Mesa 3.5 convention); one seed reproduces a run exactly.
         n_villages, steps: shortcuts for ``landscape.n_villages`` and ``run.steps``.
-        engine: ``"compiled"`` (default) runs the villages' decisions compiled by
-            Numba (``sim/kernel.py``); ``"python"`` runs the readable rules of
-            ``sim/agents.py`` one village at a time. Both give the same run.
         **overrides: dotted key paths of the scenario file, e.g.
             ``**{"forms.formal.enforcement": 0.9}``.
     """
 
-    ENGINES = ("compiled", "python")
     FORK_TWIN = True  # start the counterfactual twin at the shock (False: step it from the start; same run)
     PARALLEL_TWIN = True  # step the twin in a second thread, alongside this model (same run either way)
 
@@ -191,14 +188,10 @@ class VillageModel(mesa.Model):
         rng: Any = None,
         n_villages: int | None = None,
         steps: int | None = None,
-        engine: str = "compiled",
         _counterfactual: bool = False,
         _template: VillageModel | None = None,
         **overrides: Any,
     ):
-        if engine not in self.ENGINES:
-            raise ValueError(f"engine must be one of {', '.join(self.ENGINES)}, not {engine!r}")
-        self.engine = engine
         if rng is None and isinstance(scenario, VillageScenario):
             rng = scenario.rng  # a loaded scenario may carry the run's seed
         loaded = load_scenario(scenario, {"n_villages": n_villages, "steps": steps, **overrides})
@@ -244,7 +237,6 @@ class VillageModel(mesa.Model):
             self.counterfactual = VillageModel(
                 self.scenario.without_scheduled_shocks(),
                 rng=self.seed,
-                engine=engine,
                 _counterfactual=True,
                 _template=self,  # the same landscape: reuse its tie graph instead of rebuilding it
             )
@@ -355,22 +347,19 @@ class VillageModel(mesa.Model):
         )
         if beh["initial_trust_sd"] == 0:
             self.ties.trust[:] = beh["initial_trust"]
-        # a compiled twin never asks its villages to decide one by one: it needs no agents
-        needs_agents = self.engine == "python" or not self.is_counterfactual
-        self.villages = [Village(self, i) for i in range(n)] if needs_agents else []
-        self._forms = self._form_rules()
+        # the twin's villages are never looked at one by one: it needs no agents
+        self.villages = [Village(self, i) for i in range(n)] if not self.is_counterfactual else []
+        self.form_rules = self._form_rules()
         t = self.ties
         if template is None:  # what distance fixes for each tie (a twin's landscape and parameters are its model's)
-            t.corr, t.loss = kernel.pair_tables(
-                kernel.gain_inputs(self._villages()), self._constants(), t.indptr, t.cols
-            )
-        self._ties = kernel.TieArrays(t.indptr, t.cols, t.distance, t.trust, t.reverse, t.corr, t.loss)
-        self._tie_scratch = np.zeros(t.cols.size)  # kernel.learn_on_ties' working space
+            t.corr, t.loss = gains.pair_tables(gains.gain_inputs(self._villages()), self._constants(), t.indptr, t.cols)
+        self._ties = state.TieArrays(t.indptr, t.cols, t.distance, t.trust, t.reverse, t.corr, t.loss)
+        self._tie_scratch = np.zeros(t.cols.size)  # learning.learn_on_ties' working space
         scale = float(self.params["cooperation"]["identity"]["scale_steps"])
-        self._identity_sum = kernel.mean_identity(t.years_together, scale) * t.cols.size  # sum over ties
+        self._identity_sum = learning.mean_identity(t.years_together, scale) * t.cols.size  # sum over ties
 
     def _form_rules(self) -> np.ndarray:
-        """The allowed forms' parameters for sim/kernel.py, one record per form index."""
+        """The allowed forms' parameters for the compiled rules, one record per form index (state.FORM_RULE)."""
         allowed = {d: {f.name for f in self.forms_for(d)} for d in range(3)}
         rules = [
             (
@@ -391,13 +380,13 @@ class VillageModel(mesa.Model):
             )
             for f in self.form_list
         ]
-        return np.array(rules, dtype=kernel.FORM_RULE)
+        return np.array(rules, dtype=state.FORM_RULE).view(np.recarray)  # F[form].setup in plain Python too
 
-    def _constants(self) -> kernel.Constants:
-        """The scenario's scalars for sim/kernel.py, with the current step."""
+    def _constants(self) -> state.Constants:
+        """The scenario's scalars for the compiled rules, with the current step."""
         p = self.params
         drought, q, a = p["shocks"]["drought"], p["infrastructure"], p["agriculture"]
-        return kernel.Constants(
+        return state.Constants(
             now=int(self.steps),
             in_step=bool(self.in_step),
             temperature=float(self.temperature),
@@ -425,17 +414,17 @@ class VillageModel(mesa.Model):
             services=np.array([self._service_fixed, self._service_decay, self._service_weights], dtype=float),
         )
 
-    def _villages(self) -> kernel.Villages:
-        """The villages' current arrays, for sim/kernel.py (which updates them in place)."""
+    def _villages(self) -> state.Villages:
+        """The villages' current arrays, for the compiled rules (which update them in place)."""
         s = self.state
-        return kernel.Villages(**{name: getattr(s, name) for name in kernel.Villages._fields})
+        return state.Villages(**{name: getattr(s, name) for name in state.Villages._fields})
 
-    def _kernel_args(self) -> tuple:
-        """(villages, partnerships, ties, forms, constants) as sim/kernel.py takes them."""
+    def records(self) -> tuple:
+        """(villages, partnerships, ties, forms, constants): the records the compiled rules take (sim/state.py)."""
         self._ties = self._ties._replace(trust=self.ties.trust)
-        return self._villages(), self.table.arrays(), self._ties, self._forms, self._constants()
+        return self._villages(), self.table.arrays(), self._ties, self.form_rules, self._constants()
 
-    # --- helpers the agents use ---------------------------------------------------
+    # --- what the forms cost, and who may choose them ---------------------------------
     def forms_for(self, domain: int) -> list[Form]:
         """Forms a village may choose for ``domain`` (allowed, covering it, and mandated if a mandate applies)."""
         if domain not in self.open_domains:
@@ -448,11 +437,6 @@ class VillageModel(mesa.Model):
 
         return [f for f in self.form_list if domain in f.domains and permitted(f)]
 
-    def learned_gain(self, i: int, domain: int, form: Form) -> float:
-        """What village ``i`` has learned a partnership of ``form`` brings in
-        ``domain`` over going alone (money per household per step)."""
-        return float(self.state.expected_gain[i, domain, form.index])
-
     def setup_cost(self, form: Form) -> float:
         return form.setup_cost * (1.0 - self.params["policy"]["subsidy_setup"])
 
@@ -461,52 +445,6 @@ class VillageModel(mesa.Model):
 
     def search_cost(self) -> float:
         return self.params["cooperation"]["search_cost"] * self.params["policy"]["facilitator_search_cost"]
-
-    def exit_penalty(self, partnership: Partnership) -> float:
-        """Penalty for leaving now: charged on any exit before the term ends
-        (open-ended forms: on any exit)."""
-        return float(kernel.exit_penalty(self.table.form, self.table.term_years, self._forms, partnership.pid))
-
-    def charge_search(self, i: int, domain: int) -> None:
-        """Village ``i`` pays this step for searching partners in ``domain``."""
-        self.state.pending_cost[i, domain] += self.search_cost()
-
-    def identity_level(self, i: int, domain: int) -> float:
-        """Shared identity of village ``i`` with its partners in ``domain``, in [0, 1)."""
-        pid = self.state.partnership[i, domain]
-        if pid < 0:
-            return 0.0
-        sl = self.ties.edges_of(i)
-        same = self.state.partnership[self.ties.cols[sl], domain] == pid
-        if not same.any():
-            return 0.0
-        scale = self.params["cooperation"]["identity"]["scale_steps"]
-        return float(np.mean(1.0 - np.exp(-self.ties.years_together[sl][same] / scale)))
-
-    def all_tied(self, candidate: int, group: list[int]) -> bool:
-        """Is ``candidate`` tied to every village in ``group``?"""
-        return bool(np.all(self.ties.edges(np.full(len(group), candidate), np.array(group)) >= 0))
-
-    def nearby_partnerships(self, i: int, domain: int, form: Form) -> list[Partnership]:
-        """Partnerships of ``form`` in ``domain`` among i's ties that could take i (room
-        for one more, i tied to every member, i free in all their domains), nearest first."""
-        V, T, E, F, _ = self._kernel_args()
-        return [Partnership(self, int(pid)) for pid in kernel.nearby_partnerships(V, T, E, F, i, domain, form.index)]
-
-    def _gain_args(self) -> tuple:
-        """What kernel.group_gains and kernel.candidates read besides the group itself."""
-        V, _, E, _, P = self._kernel_args()
-        return kernel.gain_inputs(V), E.indptr, E.cols, E.trust, E.corr, E.loss, P.services, P
-
-    def candidates(self, i: int, covered: tuple[int, ...], form: Form) -> list[int]:
-        """Neighbours free in all ``covered`` domains, best prospective partners first
-        (ranked by i's expected gain from the pair, weighted by trust; then distance)."""
-        g, indptr, cols, trust, corr, loss, services, P = self._gain_args()
-        rule, mask = self._forms[form.index], self._domain_mask(covered)
-        found = kernel.candidates(
-            g, self.state.partnership, indptr, cols, self.ties.distance, trust, corr, loss, services, P, rule, mask, i
-        )
-        return [int(j) for j in found]
 
     @staticmethod
     def _domain_mask(domains: tuple[int, ...]) -> np.ndarray:
@@ -517,37 +455,39 @@ class VillageModel(mesa.Model):
     def expected_gains(self, form: Form, covered: tuple[int, ...], members: list[int]) -> np.ndarray:
         """Each member's expected gain (money per household per step) from a group of
         ``members`` under ``form`` covering ``covered`` domains, net of costs. The
-        group forms (or admits a new member) only if all of these are >= 0."""
+        group forms (or admits a new member) only if all of these are >= 0 (``sim/gains.py``)."""
+        V, _, E, _, P = self.records()
         group = np.asarray(members, dtype=np.int64)
-        rule, mask = self._forms[form.index], self._domain_mask(covered)
-        return kernel.group_gains(*self._gain_args(), rule, mask, group)
+        rule, mask = self.form_rules[form.index], self._domain_mask(covered)
+        g = gains.gain_inputs(V)
+        return gains.group_gains(g, E.indptr, E.cols, E.trust, E.corr, E.loss, P.services, P, rule, mask, group)
 
-    # --- membership changes (the bookkeeping itself is in sim/kernel.py) ---------------
+    # --- membership changes by hand, for experiments (the bookkeeping: sim/membership.py) ---
     def form_partnership(self, form: Form, covered: tuple[int, ...], members: list[int]) -> Partnership:
         """A new partnership of ``form`` on ``covered`` with ``members`` (joining in that order)."""
         self.table.reserve(1)
-        V, T, E, F, P = self._kernel_args()
+        V, T, E, F, P = self.records()
         group = np.asarray(members, dtype=np.int64)
-        g = kernel.gain_inputs(V)
-        pid = kernel.form_partnership(V, T, E, F, P, g, form.index, self._domain_mask(covered), group)
+        g = gains.gain_inputs(V)
+        pid = membership.form_partnership(V, T, E, F, P, g, form.index, self._domain_mask(covered), group)
         return Partnership(self, int(pid))
 
     def join(self, i: int, partnership: Partnership, expected_gain: float) -> None:
         """Village ``i`` joins ``partnership``, expecting ``expected_gain``."""
-        V, T, _, F, P = self._kernel_args()
-        kernel.join(V, T, F, P, i, partnership.pid, expected_gain)
+        V, T, _, F, P = self.records()
+        membership.join(V, T, F, P, i, partnership.pid, expected_gain)
 
     def leave(self, i: int, partnership: Partnership, reason: str) -> None:
         """Village ``i`` leaves; on a voluntary exit (``reason="left"``) it pays the exit
         penalty to the remaining members."""
-        code = kernel.LEFT if reason == "left" else kernel.REASONS.index(reason)
-        V, T, _, F, P = self._kernel_args()
-        kernel.leave(V, T, F, P, i, partnership.pid, code)
+        code = membership.LEFT if reason == "left" else membership.REASONS.index(reason)
+        V, T, _, F, P = self.records()
+        membership.leave(V, T, F, P, i, partnership.pid, code)
 
     def dissolve(self, partnership: Partnership, reason: str) -> None:
-        """``partnership`` ends; ``reason`` is one of kernel.REASONS."""
-        V, T, _, _, P = self._kernel_args()
-        kernel.dissolve(V, T, P, partnership.pid, kernel.REASONS.index(reason))
+        """``partnership`` ends; ``reason`` is one of membership.REASONS."""
+        V, T, _, _, P = self.records()
+        membership.dissolve(V, T, P, partnership.pid, membership.REASONS.index(reason))
 
     @property
     def partnerships(self) -> dict[int, Partnership]:
@@ -567,7 +507,7 @@ class VillageModel(mesa.Model):
                 "start": int(t.start[pid]),
                 "end": int(t.end_step[pid]),
                 "duration": int(t.years[pid]),
-                "reason": kernel.REASONS[t.reason[pid]],
+                "reason": membership.REASONS[t.reason[pid]],
                 "size": int(t.final_size[pid]),
             }
             for pid in done
@@ -665,19 +605,12 @@ class VillageModel(mesa.Model):
         return order, reviews, self.decision_rng.random((n, 3))
 
     def review_partnerships(self) -> None:
-        """Villages that review a domain this step decide, in random order
-        (:meth:`Village.decide`; compiled in ``sim/kernel.py`` unless engine="python")."""
+        """Villages that review a domain this step decide, in random order (``decisions.review``)."""
         if not self.open_domains:
             return
         order, reviews, u = self.decision_draws()
         self.table.reserve(3 * self.state.n // 2 + 1)  # at most this many partnerships can form in one review
-        if self.engine == "compiled":
-            kernel.review(*self._kernel_args(), order, reviews, u)
-            return
-        for i in order:
-            domains = [int(d) for d in np.flatnonzero(reviews[i])]
-            if domains:
-                self.villages[i].decide(domains, u[i])
+        decisions.review(*self.records(), order, reviews, u)
 
     def _partner_edges(self, domain: int) -> np.ndarray:
         """Positions of the ties whose two ends are partners in ``domain`` (ties i -> j
@@ -686,7 +619,7 @@ class VillageModel(mesa.Model):
         cache = self._edge_cache
         if cache is not None and domain in cache:
             return cache[domain]
-        by_domain = kernel.partner_edges(self.ties.indptr, self.ties.cols, self.state.partnership)
+        by_domain = year.partner_edges(self.ties.indptr, self.ties.cols, self.state.partnership)
         if cache is not None:
             cache.update(enumerate(by_domain))
         return by_domain[domain]
@@ -787,13 +720,13 @@ class VillageModel(mesa.Model):
     def _partner_means(self, domain: int, same: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Each village's number of partners in ``domain`` (its ties ``same``), mean over
         them of trust x contributed last step, and mean shared identity
-        (``kernel.partner_means``). Kept for the step until learning changes them."""
+        (``year.partner_means``). Kept for the step until learning changes them."""
         cache = self._edge_cache
         if cache is not None and ("means", domain) in cache:
             return cache[("means", domain)]
         t, s = self.ties, self.state
         scale = float(self.params["cooperation"]["identity"]["scale_steps"])
-        means = kernel.partner_means(
+        means = year.partner_means(
             t.rows, t.cols, same, t.trust, s.contributed[:, domain], t.years_together, scale, s.n
         )
         if cache is not None:
@@ -900,10 +833,10 @@ class VillageModel(mesa.Model):
         s.served_until = np.where(own_built, now + q["lifetime"], s.served_until)
         s.upkeep_due = np.where(own_built, q["upkeep"], s.upkeep_due)
         # in a partnership: into the common fund, which builds when it reaches the cost
-        V, T, _, _, P = self._kernel_args()
-        kernel.pool_infrastructure(V, T, P, s.expertise[:, INFRASTRUCTURE].copy(), h, pledge_paid)
+        V, T, _, _, P = self.records()
+        infra.pool_infrastructure(V, T, P, s.expertise[:, INFRASTRUCTURE].copy(), h, pledge_paid)
         served_now = s.served_until > now
-        spill = kernel.any_neighbour(*self._spillover, served_now)  # a project is within reach
+        spill = landscape.any_neighbour(*self._spillover, served_now)  # a project is within reach
         infra_utility = q["utility_weight"] * (served_now + q["spillover_share"] * (spill & ~served_now))
 
         # Fines: detected free-riders pay; paying members of the group receive
@@ -1008,7 +941,7 @@ class VillageModel(mesa.Model):
         new_expertise = s.expertise.copy()
         cap = p["cooperation"]["capacity"]
         form_idx = np.stack([self._form_index(d) for d in range(3)], axis=1)
-        spill, identity_growth = kernel.learn_on_ties(
+        spill, identity_growth = learning.learn_on_ties(
             t.rows,
             t.cols,
             t.trust,
@@ -1066,9 +999,9 @@ class VillageModel(mesa.Model):
 
     def end_partnerships(self, contributes: np.ndarray) -> None:
         """Terms run out, partnerships collapse when nobody contributes, renewals
-        (``kernel.end_of_year``)."""
-        V, T, _, F, P = self._kernel_args()
-        kernel.end_of_year(V, T, F, P, contributes)
+        (``lifecycle.end_of_year``)."""
+        V, T, _, F, P = self.records()
+        lifecycle.end_of_year(V, T, F, P, contributes)
 
     # --- measurement -------------------------------------------------------------
     def _measure(self, contributed: np.ndarray | None) -> None:

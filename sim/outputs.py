@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim import kernel, metrics
+from sim import membership, metrics
 from sim.domains import DOMAIN_NAMES
 
 if TYPE_CHECKING:
@@ -72,31 +72,85 @@ MEASURES: tuple[Measure, ...] = (
     _m("welfare.mean_utility", "mean_utility", "mean utility", "utility units (log consumption)", "higher", INDEX),
     _m("welfare.gini", "gini", "Gini of consumption", "Gini index (0-1)", "lower", INDEX),
     _m("welfare.poverty_rate", "poverty_rate", "poverty rate", "share of households", "lower", SHARE),
-    _m("welfare.food_insecurity_rate", "food_insecurity_rate", "food-insecurity rate", "share of households", "lower",
-       SHARE),  # fmt: skip
-    _m("efficiency.service_cost_per_household", "service_cost_per_household", "service cost per household",
-       "poverty lines per household per step", "lower", MONEY),  # fmt: skip
-    _m("efficiency.service_cost_per_quality", "service_cost_per_quality", "service cost per unit of quality",
-       "poverty lines per quality", "lower", MONEY),  # fmt: skip
-    _m("cooperation.participation.{domain}", "participation_{domain}", "participation in {domain}",
-       "share of villages", "higher", SHARE),  # fmt: skip
-    _m("cooperation.partnerships.{form}", "partnerships_{form}", "partnerships of form {form}",
-       "active partnerships", None, COUNT),  # fmt: skip
+    _m(
+        "welfare.food_insecurity_rate",
+        "food_insecurity_rate",
+        "food-insecurity rate",
+        "share of households",
+        "lower",
+        SHARE,
+    ),  # fmt: skip
+    _m(
+        "efficiency.service_cost_per_household",
+        "service_cost_per_household",
+        "service cost per household",
+        "poverty lines per household per step",
+        "lower",
+        MONEY,
+    ),  # fmt: skip
+    _m(
+        "efficiency.service_cost_per_quality",
+        "service_cost_per_quality",
+        "service cost per unit of quality",
+        "poverty lines per quality",
+        "lower",
+        MONEY,
+    ),  # fmt: skip
+    _m(
+        "cooperation.participation.{domain}",
+        "participation_{domain}",
+        "participation in {domain}",
+        "share of villages",
+        "higher",
+        SHARE,
+    ),  # fmt: skip
+    _m(
+        "cooperation.partnerships.{form}",
+        "partnerships_{form}",
+        "partnerships of form {form}",
+        "active partnerships",
+        None,
+        COUNT,
+    ),  # fmt: skip
     _m(None, "partnerships_total", "partnerships", "active partnerships", None, COUNT, None),
-    _m("cooperation.partnerships_by_domain.{domain}", "partnerships_{domain}", "partnerships in {domain}",
-       "active partnerships", None, COUNT),  # fmt: skip
-    _m("cooperation.contribution_rate", "contribution_rate", "contribution rate", "share of member-domain pairs",
-       "higher", SHARE),  # fmt: skip
+    _m(
+        "cooperation.partnerships_by_domain.{domain}",
+        "partnerships_{domain}",
+        "partnerships in {domain}",
+        "active partnerships",
+        None,
+        COUNT,
+    ),  # fmt: skip
+    _m(
+        "cooperation.contribution_rate",
+        "contribution_rate",
+        "contribution rate",
+        "share of member-domain pairs",
+        "higher",
+        SHARE,
+    ),  # fmt: skip
     _m("cooperation.mean_trust", "mean_trust", "mean trust", "trust index (0-1)", "higher", INDEX),
     _m("cooperation.mean_identity", "mean_identity", "mean shared identity", "identity index (0-1)", "higher", INDEX),
     _m("cooperation.network.mean_degree", "network_mean_degree", "partners per village", "villages", None, COUNT),
     _m("cooperation.network.components", "network_components", "groups of linked villages", "groups", None, COUNT),
     _m("capacity.mean_expertise", "mean_expertise", "mean expertise", "expertise index (0-1)", "higher", INDEX),
     _m("innovation.new_practices_per_step", "innovations", "new practices", "villages per step", "higher", COUNT),
-    _m("infrastructure.served", "infrastructure_served", "households served by infrastructure", "share of households",
-       "higher", SHARE),  # fmt: skip
-    _m("services.quality.{service}", "quality_{service}", "quality of {service}", "quality index (0-1)", "higher",
-       INDEX),  # fmt: skip
+    _m(
+        "infrastructure.served",
+        "infrastructure_served",
+        "households served by infrastructure",
+        "share of households",
+        "higher",
+        SHARE,
+    ),  # fmt: skip
+    _m(
+        "services.quality.{service}",
+        "quality_{service}",
+        "quality of {service}",
+        "quality index (0-1)",
+        "higher",
+        INDEX,
+    ),  # fmt: skip
     _m(None, "mean_wealth", "mean savings", MONEY_PER_HOUSEHOLD, "higher", MONEY, None),
     _m(None, "shock_intensity", "mean crop-shock intensity", "share of output lost", None, SHARE, None),
     _m(None, "fires", "fires", "villages", None, COUNT, None),
@@ -106,8 +160,15 @@ MEASURES: tuple[Measure, ...] = (
     _m("cooperation.duration.all", None, "partnership duration", "economic years", None, STEPS, "run"),
     _m("cooperation.duration.{form}", None, "duration of {form} partnerships", "economic years", None, STEPS, "run"),
     _m("resilience.cvar5", None, "worst-5 % consumption (CVaR 5 %)", MONEY_PER_HOUSEHOLD, "higher", MONEY, "run"),
-    _m("resilience.resistance", None, "resistance to the shock", "lowest / pre-shock consumption", "higher", INDEX,
-       "run"),  # fmt: skip
+    _m(
+        "resilience.resistance",
+        None,
+        "resistance to the shock",
+        "lowest / pre-shock consumption",
+        "higher",
+        INDEX,
+        "run",
+    ),  # fmt: skip
     _m("resilience.recovered", None, "share of runs that recovered", "share of runs", "higher", FLAG, "run"),
     _m("resilience.recovery_steps", None, "recovery time", "steps", "lower", STEPS, "run"),
     _m("resilience.loss", None, "welfare loss after the shock", "step-fractions of welfare", "lower", INDEX, "run"),
@@ -115,12 +176,33 @@ MEASURES: tuple[Measure, ...] = (
 )
 # measures of the first scheduled shock's villages, per step (only in runs that schedule one)
 SHOCK_COLUMNS: tuple[Measure, ...] = (
-    _m(None, "counterfactual_mean_consumption", "mean consumption without the shock", MONEY_PER_HOUSEHOLD, "higher",
-       MONEY, None),  # fmt: skip
-    _m(None, "affected_mean_consumption", "mean consumption of the villages hit", MONEY_PER_HOUSEHOLD, "higher",
-       MONEY, None),  # fmt: skip
-    _m(None, "counterfactual_affected_mean_consumption", "mean consumption of the villages hit, without the shock",
-       MONEY_PER_HOUSEHOLD, "higher", MONEY, None),  # fmt: skip
+    _m(
+        None,
+        "counterfactual_mean_consumption",
+        "mean consumption without the shock",
+        MONEY_PER_HOUSEHOLD,
+        "higher",
+        MONEY,
+        None,
+    ),  # fmt: skip
+    _m(
+        None,
+        "affected_mean_consumption",
+        "mean consumption of the villages hit",
+        MONEY_PER_HOUSEHOLD,
+        "higher",
+        MONEY,
+        None,
+    ),  # fmt: skip
+    _m(
+        None,
+        "counterfactual_affected_mean_consumption",
+        "mean consumption of the villages hit, without the shock",
+        MONEY_PER_HOUSEHOLD,
+        "higher",
+        MONEY,
+        None,
+    ),  # fmt: skip
 )
 RUN_KEYS = ("scenario", "seed", "steps", "n_villages")  # what the summary says first: which run this is
 RESILIENCE_KEYS = ("resistance", "recovered", "recovery_steps", "loss", "robustness")
@@ -131,7 +213,7 @@ def _placeholder(measure: Measure) -> str | None:
     return next((name for name in ("form", "service", "domain", "reason") if "{" + name + "}" in text), None)
 
 
-def measures(form_names, service_names, reasons=kernel.REASONS) -> list[Measure]:
+def measures(form_names, service_names, reasons=membership.REASONS) -> list[Measure]:
     """The registry expanded for a model: one measure per form, service, domain or reason
     where the declaration has a placeholder, in the registry's order."""
     values = {
@@ -271,10 +353,10 @@ def _cooperation(model: VillageModel, contributed: np.ndarray | None) -> dict[st
 
 def partner_network(model: VillageModel) -> tuple[float, int]:
     """Mean number of distinct partners per village, and the number of groups of two or
-    more villages linked by partnerships (``kernel.partner_network``)."""
+    more villages linked by partnerships (``metrics.partner_network``)."""
     table = model.table
     made = int(table.next_pid[0])
-    degree, components = kernel.partner_network(model.state.partnership, table.members[:made], table.size[:made])
+    degree, components = metrics.partner_network(model.state.partnership, table.members[:made], table.size[:made])
     return float(degree), int(components)
 
 
@@ -308,7 +390,7 @@ def _endings(model: VillageModel) -> dict[str, Any]:
     made = int(t.next_pid[0])
     done = ~t.alive[:made]
     out: dict[str, Any] = {"cooperation.ended.total": int(done.sum())}
-    for code, reason in enumerate(kernel.REASONS):
+    for code, reason in enumerate(membership.REASONS):
         out[f"cooperation.ended.{reason.replace(' ', '_')}"] = int(np.sum(done & (t.reason[:made] == code)))
     years = t.years[:made]  # economic years run, ended or not
     out["cooperation.duration.all"] = float(years.mean()) if made else None

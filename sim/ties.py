@@ -9,6 +9,7 @@ so that trust can be asymmetric (i's trust in j) and 75,000 villages fit:
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 from scipy.sparse import coo_matrix
 from scipy.spatial import cKDTree
 
@@ -80,3 +81,27 @@ class Ties:
 
     def degree(self) -> np.ndarray:
         return np.diff(self.indptr)
+
+
+# --- queries compiled code uses (each village's ties are sorted by the other end) ---------
+@njit(cache=True, inline="always")
+def edge(indptr, cols, i, j):
+    """Position of the tie i -> j in the edge arrays, or -1 when i and j are not tied
+    (a binary search: each village's ties are sorted by the other end)."""
+    lo, hi = indptr[i], indptr[i + 1]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if cols[mid] < j:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo if lo < indptr[i + 1] and cols[lo] == j else -1
+
+
+@njit(cache=True, inline="always")
+def tied_to_all(indptr, cols, candidate, members, k):
+    """Is ``candidate`` tied to each of the first ``k`` villages of ``members``?"""
+    for a in range(k):
+        if edge(indptr, cols, candidate, members[a]) < 0:
+            return False
+    return True

@@ -1,9 +1,10 @@
-"""Compile the villages' decisions once (``python -m sim.warmup``; ``make`` runs it after installing).
+"""Compile the villages' rules once (``python -m sim.warmup``; ``make`` runs it after installing).
 
-Numba compiles ``sim/kernel.py`` the first time a model runs (about half a minute on
-2 cores) and caches the machine code in ``sim/__pycache__``; later runs, in any
-process, load it in a fraction of a second. Running this once after installing moves
-that wait out of the first simulation.
+Numba compiles the rules (``sim/decisions.py`` and what it inlines, the life cycle,
+learning on ties...) the first time a model runs (about half a minute on 2 cores)
+and caches the machine code in ``sim/__pycache__``; later runs, in any process, load
+it in a fraction of a second. Running this once after installing moves that wait out
+of the first simulation.
 """
 
 from __future__ import annotations
@@ -13,11 +14,16 @@ import time
 
 def main() -> None:
     start = time.perf_counter()
+    print("Compiling the villages' rules (Numba; once, about half a minute)...", flush=True)
     from sim import VillageModel
 
-    VillageModel("default", rng=1, n_villages=60, steps=3).run()  # the compiled engine, with a twin
-    VillageModel("default", rng=1, n_villages=30, steps=1, engine="python").run()  # the helpers it calls
-    print(f"sim.kernel compiled and cached in {time.perf_counter() - start:.1f} s")
+    model = VillageModel("default", rng=1, n_villages=60, steps=3).run()  # every rule a run uses, with a twin
+    village = model.villages[0]  # and the entry points a single village's view calls
+    village.consider_joining(0, 0.5)
+    village.consider_leaving(0, 0.5)
+    village.seek_partners(1, model.form_list[0])
+    village.decide([0, 1, 2], [0.5, 0.5, 0.5])
+    print(f"compiled and cached in {time.perf_counter() - start:.1f} s")
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ def tied_group(model: VillageModel, size: int, exclude: tuple[int, ...] = ()) ->
             continue
         group = [seed_village]
         for j in model.ties.neighbours(seed_village):
-            if int(j) not in exclude and model.all_tied(int(j), group):
+            if int(j) not in exclude and np.all(model.ties.edges(np.full(len(group), j), np.array(group)) >= 0):
                 group.append(int(j))
             if len(group) == size:
                 return group

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from sim import behaviour
-from sim.scenario import RULES
 from tests.conftest import run_small
 
 
@@ -95,18 +93,6 @@ def test_neither_form_wins_everywhere():
     formal_low_w, _ = _welfare_and_contribution("formal", 0.1, **costly)
     informal_low_w, _ = _welfare_and_contribution("informal", 0.1, **costly)
     assert formal_low_w > informal_low_w  # ...but not when trust is low
-
-
-@pytest.mark.parametrize("rule", RULES)
-def test_batch_rule_equals_the_village_rule(rule):
-    """The vectorised rule in the model and Village.will_contribute agree, village by village."""
-    m = run_small(5, n_villages=60, steps=8, **{"behaviour.rule": rule, "shocks.scheduled": []})
-    batch = m.decide_contributions()
-    u_rule, u_error, _ = m.behaviour_draws()
-    for village in m.villages:
-        for d in range(3):
-            assert village.will_contribute(d, u_rule[village.idx, d], u_error[village.idx, d]) == batch[village.idx, d]
-    assert (m.state.partnership >= 0).any()
 
 
 def test_rules_do_what_they_say():

@@ -96,7 +96,7 @@ def test_identity_accumulates_with_years_together():
     levels = []
     for _ in range(4):
         m.step()
-        levels.append(m.identity_level(group[0], SERVICES))
+        levels.append(m.villages[group[0]].identity(SERVICES))
     assert levels == sorted(levels) and levels[-1] > levels[0] > 0
 
 

@@ -55,7 +55,7 @@ def test_no_exit_penalty_once_the_term_is_over():
     form = m.forms["formal"]
     p = m.form_partnership(form, (SERVICES,), [0, 1, 2])
     m.table.term_years[p.pid] = form.term  # pretend the term has run out
-    assert m.exit_penalty(p) == 0.0
+    assert p.exit_penalty == 0.0
 
 
 def test_early_exit_costs_the_leaver_in_welfare():

@@ -11,8 +11,9 @@ raises farm output.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-from sim.domains import jitable
+from sim.domains import INFRASTRUCTURE, jitable
 
 
 @jitable
@@ -55,3 +56,31 @@ def expected_gain(
     together = duty_cycle(lifetime, build_cost, reliable_group)
     upkeep_saving = upkeep * (1.0 - weight) * together / households
     return (together - alone) * benefit_money + upkeep_saving
+
+
+@njit(cache=True, nogil=True)
+def pool_infrastructure(V, T, P, expertise, households, pledge_paid):
+    """Members' pledges go into each infrastructure partnership's fund; a project is
+    built when the fund reaches its cost (lower with the members' mean expertise) and
+    then serves every member for its lifetime, upkeep split by households."""
+    domains, fund, size, members_table = T.domains, T.fund, T.size, T.members
+    pledged, served_until, upkeep_due = V.pledged, V.served_until, V.upkeep_due
+    for pid in np.flatnonzero(T.alive[: T.next_pid[0]]):
+        if not domains[pid, INFRASTRUCTURE]:
+            continue
+        members = members_table[pid, : size[pid]]
+        waiting = False
+        mean_expertise = 0.0
+        for m in members:
+            fund[pid] += pledge_paid[m]
+            pledged[m] += pledge_paid[m]
+            mean_expertise += expertise[m]
+            waiting = waiting or served_until[m] <= P.now
+        cost = effective_build_cost(P.build_cost, mean_expertise / members.shape[0], P.build_saving)
+        if waiting and is_built(fund[pid], cost):
+            fund[pid] -= cost
+            share = households[members] / households[members].sum()
+            for a in range(members.shape[0]):  # what is left stays owned in proportion to households
+                pledged[members[a]] = fund[pid] * share[a]
+                served_until[members[a]] = P.now + P.lifetime
+                upkeep_due[members[a]] = P.upkeep * share[a]
