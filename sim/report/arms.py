@@ -46,6 +46,10 @@ class Arms:
     def label(self, arm: str) -> str:
         return self.labels.get(arm, arm)
 
+    @property
+    def reference_label(self) -> str:
+        return self.label(self.reference)
+
 
 @dataclass(frozen=True)
 class Conditions:
@@ -67,7 +71,7 @@ class Part:
     """The runs and per-step rows of one condition (all of them when there are no conditions)."""
 
     name: str | None  # the condition; None: the experiment has no conditions
-    label: str | None
+    label: str | None  # its label in headings and captions
     suffix: str  # of its figures' file names: "" or "_<condition>"
     runs: pd.DataFrame
     ts: pd.DataFrame
@@ -156,7 +160,7 @@ def _condition_part(ctx: Context, part: Part, arms: Arms, tables: dict[str, pd.D
         if table.empty or int(table["n"].fillna(0).sum()) == 0:
             not_measured.append(measures.title(metric))
             continue
-        _arm_table(doc, table, metric, arms.label(arms.reference))
+        _arm_table(doc, table, metric, arms.reference_label)
     if not_measured:
         doc.para(say("not_measured", measures=listing(not_measured, "list.long")))
     if not part.ts.empty:
@@ -345,7 +349,7 @@ def _forest(ctx: Context, table: pd.DataFrame, metric: str, arms: Arms, conditio
     colours = [arms.colours.get(str(a), "k") for a in rows["arm"]]
     fig, ax = plt.subplots(figsize=(10, 1.6 + 0.42 * len(names)), constrained_layout=True)
     _forest_points(ax, np.array(estimates, dtype=float), names, colours)
-    measure, reference = measures.label(metric), arms.label(arms.reference)
+    measure, reference = measures.label(metric), arms.reference_label
     unit = label(f"scale.{scale}") if scale != "absolute" else (measures.unit(metric) or label("own_units"))
     ax.set_xlabel(label("forest_axis", reference=reference, unit=unit))
     ax.set_title(label("forest_title", measure=measure), fontsize=10)
