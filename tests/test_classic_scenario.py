@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 
 from sim import ScenarioError, classic, load_scenario
-from sim.classic import SCHEMA, load_classic
+from sim.classic import PARAMETERS, load_classic
 from sim.scenario import SCENARIO_DIR, available_scenarios, flatten, read_toml
 
 
 def test_root_file_holds_every_key_and_shipped_files_validate():
     root = flatten(read_toml(SCENARIO_DIR / "classic" / "nowak_may.toml"))
-    assert set(root) == set(SCHEMA)
+    assert list(root) == list(PARAMETERS)  # every key, in the order of the root file
     names = classic.classic_scenarios()
     assert "classic/nowak_may" in names and len(names) >= 8
     for name in names:
@@ -23,6 +23,28 @@ def test_root_file_holds_every_key_and_shipped_files_validate():
         scenario = load_classic(name)
         assert scenario.params["description"]
         assert classic.is_spatial_game(name)
+
+
+@pytest.mark.parametrize("path", list(PARAMETERS))
+def test_declared_default_equals_the_root_file(path):
+    p = PARAMETERS[path]
+    value = flatten(read_toml(SCENARIO_DIR / "classic" / "nowak_may.toml"))[path]
+    assert type(value) is p.kind
+    if path not in ("name", "description"):  # these describe the root file itself
+        assert value == p.default
+
+
+@pytest.mark.parametrize("path", list(PARAMETERS))
+def test_every_declaration_is_complete_and_consistent(path):
+    p = PARAMETERS[path]
+    assert p.path == path and p.unit and p.meaning and "\n" not in p.meaning
+    if p.kind in (int, float):
+        assert p.lo is not None, f"{path}: a number needs an allowed range"
+        assert p.lo <= p.default and (p.hi is None or p.default <= p.hi)
+    else:
+        assert p.lo is None and p.hi is None
+    if p.choices:
+        assert p.default in p.choices
 
 
 def test_listing_separates_the_two_models():

@@ -32,7 +32,8 @@ The package, from the bottom up (imports go down only):
 * ``lattice``: the Nowak-May lattice: exact scores, synchronous and asynchronous updates;
 * ``death_birth``: regular graphs, exact fixation results, death-birth replicas;
 * ``public_goods``: the re-grouped population of reinforcement learners;
-* ``scenario``: the schema of a classic scenario, loading and validation;
+* ``scenario``: every key of a classic scenario declared once (``PARAMETERS``), loading and
+  validation on the shared scenario loader (``sim.scenario``);
 * ``model``: :class:`SpatialGame`, the Mesa model that runs one scenario;
 * ``outputs``: figures, the printed summary, the results folder, ``kerjasama check``'s line.
 """
@@ -62,15 +63,16 @@ from sim.classic.model import GAME_CLASSES, STREAM_INIT, STREAM_UPDATE, SpatialG
 from sim.classic.outputs import describe, figures, print_summary, write_run
 from sim.classic.public_goods import PublicGoodsGame
 from sim.classic.scenario import (
+    CLASSIC_CHAIN,
     GAME_NEIGHBOURHOODS,
     GAME_UPDATES,
     GAMES,
     MAX_REPLICA_CELLS,
     MODEL_NAME,
     NEIGHBOURHOODS,
+    PARAMETERS,
     PATTERNS,
     ROOT,
-    SCHEMA,
     TABLES,
     UPDATES,
     ClassicScenario,
@@ -81,6 +83,7 @@ from sim.classic.scenario import (
 )
 
 __all__ = [
+    "CLASSIC_CHAIN",
     "GAMES",
     "GAME_NEIGHBOURHOODS",
     "GAME_UPDATES",
@@ -91,7 +94,7 @@ __all__ = [
     "OFFSETS",
     "PATTERNS",
     "ROOT",
-    "SCHEMA",
+    "PARAMETERS",
     "STREAM_INIT",
     "STREAM_UPDATE",
     "TABLES",

@@ -1,9 +1,15 @@
-"""Classic scenarios: their schema, loading (``extends``, dotted overrides) and validation,
-including the combinations each game allows."""
+"""Classic scenarios: every key declared once (default, unit, meaning, what it may be),
+loading on the shared scenario machinery (``extends``, dotted overrides, one-line errors),
+and the combinations each game allows.
+
+``scenarios/classic/nowak_may.toml`` is the readable file of defaults (the root of every
+classic file's ``extends`` chain); a test keeps it equal to :data:`PARAMETERS`. Payoffs are
+in units of the prisoner's dilemma's reward for mutual cooperation (R = 1); time is in
+generations (steps).
+"""
 
 from __future__ import annotations
 
-import copy
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -11,13 +17,17 @@ from typing import Any
 from sim.classic.death_birth import graph_shape
 from sim.classic.lattice import MAX_DENOMINATOR
 from sim.scenario import (
+    Chain,
     LoadedScenario,
-    Rule,
+    Parameter,
     ScenarioError,
-    _check_value,
-    merge_tables,
+    blame_overrides,
+    check_flat_tree,
+    extended_file,
     read_toml,
     scenario_path,
+    set_declared,
+    starting_tree,
 )
 
 MODEL_NAME = "spatial_game"
@@ -27,9 +37,6 @@ UPDATES = ("synchronous", "asynchronous", "death_birth", "reinforcement")
 NEIGHBOURHOODS = ("moore", "von_neumann", "ring", "well_mixed")
 PATTERNS = ("random", "single_defector", "single_cooperator")
 MAX_REPLICA_CELLS = 200_000_000  # death_birth: replicas x nodes x copies held in memory at once
-
-# Random streams (numpy SeedSequence spawn keys under the run's seed), one per purpose.
-STREAM_INIT, STREAM_UPDATE = range(2)
 
 # What each game allows: its updates, its neighbourhoods.
 GAME_UPDATES = {
@@ -43,36 +50,127 @@ GAME_NEIGHBOURHOODS = {
     "public_goods": ("well_mixed",),
 }
 
-# The schema: every key of a classic scenario, its type and what it may be.
-SCHEMA: dict[str, tuple[type, Rule | None]] = {
-    "model": (str, Rule(choices=(MODEL_NAME,))),
-    "name": (str, None),
-    "description": (str, None),
-    "extends": (str, None),
-    "steps": (int, Rule(1, 10_000_000)),
-    "burn_in": (int, Rule(0, 10_000_000)),
-    "update": (str, Rule(choices=UPDATES)),
-    "lattice.size": (int, Rule(3, 10_000_000)),
-    "lattice.boundary": (str, Rule(choices=("periodic", "fixed"))),
-    "lattice.neighbourhood": (str, Rule(choices=NEIGHBOURHOODS)),
-    "game.kind": (str, Rule(choices=GAMES)),
-    "game.b": (float, Rule(0.0, 1000.0)),
-    "game.c": (float, Rule(0.0, 1000.0)),
-    "game.r": (float, Rule(0.0, 1_000_000.0)),
-    "game.group_size": (int, Rule(2, 1_000_000)),
-    "game.self_interaction": (bool, None),
-    "init.cooperator_fraction": (float, Rule(0.0, 1.0)),
-    "init.pattern": (str, Rule(choices=PATTERNS)),
-    "death_birth.selection": (float, Rule(0.0, 1.0)),
-    "death_birth.replicas": (int, Rule(1, 100_000_000)),
-    "death_birth.neutral_control": (bool, None),
-    "learning.rate": (float, Rule(1e-6, 1.0)),
-    "learning.temperature": (float, Rule(1e-9, None)),
-    "learning.error_rate": (float, Rule(0.0, 0.5)),
-    "learning.initial_propensity": (float, Rule(-1e9, 1e9)),
-}
-TABLES = sorted({key.split(".")[0] for key in SCHEMA if "." in key})
-_DEFAULT_OF = {int: 0, float: 0.0, str: "", bool: False}
+P = Parameter
+_DECLARED: tuple[Parameter, ...] = (
+    P("model", MODEL_NAME, "name", "which model runs this file: the classic spatial games", choices=(MODEL_NAME,)),
+    P("name", "", "name", 'the scenario\'s name ("": the name of its file)'),
+    P("description", "", "text", "one line: what the scenario shows"),
+    P("extends", "", "scenario name", 'classic scenario this one starts from ("": none; only the root file)'),
+    P(
+        "steps",
+        300,
+        "generations",
+        "generations to run (death_birth: at most; it stops when every replica is absorbed)",
+        lo=1,
+        hi=10_000_000,
+    ),
+    P(
+        "burn_in",
+        100,
+        "generations",
+        "generations left out of the summary means (window: burn_in + 1 .. steps)",
+        lo=0,
+        hi=10_000_000,
+    ),
+    P(
+        "update",
+        "synchronous",
+        "name",
+        "how players update: synchronous or asynchronous (prisoners_dilemma), death_birth (donation), reinforcement (public_goods)",
+        choices=UPDATES,
+    ),
+    P(
+        "lattice.size",
+        200,
+        "cells per side, nodes or players",
+        "side L of the L x L lattice (moore, von_neumann); nodes of the cycle (ring); players (well_mixed)",
+        lo=3,
+        hi=10_000_000,
+    ),
+    P(
+        "lattice.boundary",
+        "periodic",
+        "name",
+        "periodic (a torus) or fixed (nobody beyond the edge)",
+        choices=("periodic", "fixed"),
+    ),
+    P(
+        "lattice.neighbourhood",
+        "moore",
+        "name",
+        "moore (8 neighbours), von_neumann (4), ring (a cycle, 2) or well_mixed (random groups each step)",
+        choices=NEIGHBOURHOODS,
+    ),
+    P(
+        "game.kind",
+        "prisoners_dilemma",
+        "name",
+        "prisoners_dilemma (R = 1, T = b, S = P = 0), donation (a cooperator pays c per neighbour, who gets b) or public_goods",
+        choices=GAMES,
+    ),
+    P(
+        "game.b",
+        1.9,
+        "payoff",
+        "prisoners_dilemma: temptation T = b, read as the decimal written (scores are exact); donation: benefit",
+        lo=0.0,
+        hi=1000.0,
+    ),
+    P("game.c", 1.0, "payoff", "donation: cost per neighbour; public_goods: one contribution", lo=0.0, hi=1000.0),
+    P("game.r", 3.0, "1", "public_goods: multiplication factor of the pot", lo=0.0, hi=1_000_000.0),
+    P("game.group_size", 5, "players", "public_goods: group size G", lo=2, hi=1_000_000),
+    P("game.self_interaction", True, "yes/no", "prisoners_dilemma: each player also plays itself (Nowak & May)"),
+    P(
+        "init.cooperator_fraction",
+        0.9,
+        "share",
+        "random start: probability that a player cooperates (public_goods: initial probability of contributing)",
+        lo=0.0,
+        hi=1.0,
+    ),
+    P(
+        "init.pattern",
+        "random",
+        "name",
+        "random, single_defector (one D in the centre cell of all C) or single_cooperator (one C among D; death_birth: at a uniformly random node)",
+        choices=PATTERNS,
+    ),
+    P("death_birth.selection", 0.01, "1", "intensity of selection w: fitness = 1 - w + w x payoff", lo=0.0, hi=1.0),
+    P(
+        "death_birth.replicas",
+        100_000,
+        "replicas",
+        "independent runs, simulated at once (rows of one array)",
+        lo=1,
+        hi=100_000_000,
+    ),
+    P(
+        "death_birth.neutral_control",
+        True,
+        "yes/no",
+        "also run each replica with w = 0 on the same random numbers (a control variate)",
+    ),
+    P(
+        "learning.rate",
+        0.05,
+        "share per step",
+        "weight of the newest payoff in the chosen action's propensity, per step",
+        lo=1e-6,
+        hi=1.0,
+    ),
+    P("learning.temperature", 0.05, "payoff", "softmax temperature over the propensities", lo=1e-9),
+    P("learning.error_rate", 0.0, "probability", "probability that a decision is flipped by mistake", lo=0.0, hi=0.5),
+    P(
+        "learning.initial_propensity",
+        10.0,
+        "payoff",
+        "both actions' propensity at the start: optimistic (above every payoff, at most r c (G - 1)/G), so each action is tried",
+        lo=-1e9,
+        hi=1e9,
+    ),
+)
+PARAMETERS: dict[str, Parameter] = {p.path: p for p in _DECLARED}  # in the order of the root file
+TABLES = sorted({key.split(".")[0] for key in PARAMETERS if "." in key})
 
 
 class ClassicScenario(LoadedScenario):
@@ -94,46 +192,15 @@ def is_spatial_game(name_or_path: str | Path) -> bool:
     return read_toml(scenario_path(name_or_path)).get("model") == MODEL_NAME
 
 
-def _resolve(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """The raw tree of a classic file merged onto the chain of files it extends."""
-    if path in seen:
-        raise ScenarioError(f"{path}: extends: circular chain {' -> '.join(p.stem for p in (*seen, path))}")
-    data = read_toml(path)
+def _classic_parent(path: Path, data: dict[str, Any]) -> Path | None:
+    """A classic file's parent: the file it ``extends``; None for the root (``extends = ""``)."""
     if data.get("model") != MODEL_NAME:
         raise ScenarioError(f"{path}: model: a classic game file must say model = {MODEL_NAME!r}")
-    parent = data.get("extends", "")
-    if not isinstance(parent, str):
-        raise ScenarioError(f"{path}: extends: must be a scenario name (a string)")
-    if not parent:
-        return data
-    try:
-        parent_path = scenario_path(parent)
-    except ScenarioError:
-        raise ScenarioError(f"{path}: extends: no scenario named {parent!r}") from None
-    return merge_tables(_resolve(parent_path, (*seen, path)), data)
+    name = data.get("extends", "")
+    return None if name == "" else extended_file(path, name)
 
 
-def _unknown(path: str, source: str) -> ScenarioError:
-    """The one-line error for a key the schema does not know, listing what is allowed."""
-    head = path.split(".")[0]
-    if head in TABLES and "." in path:
-        allowed = ", ".join(k for k in SCHEMA if k.startswith(head + "."))
-    else:
-        allowed = ", ".join([*(k for k in SCHEMA if "." not in k), *(f"[{t}]" for t in TABLES)])
-    return ScenarioError(f"{source}: {path}: unknown key; allowed: {allowed}")
-
-
-def _set(tree: dict[str, Any], path: str, value: Any, source: str) -> None:
-    """Set a dotted key that the schema knows (an override)."""
-    if path not in SCHEMA:
-        if path in TABLES:
-            raise ScenarioError(f"{source}: {path}: is a table; set one of its keys instead")
-        raise _unknown(path, source)
-    parts = path.split(".")
-    node = tree
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-    node[parts[-1]] = value
+CLASSIC_CHAIN = Chain(_classic_parent, cycle_names_repeat=True)
 
 
 def load_classic(
@@ -141,30 +208,18 @@ def load_classic(
 ) -> ClassicScenario:
     """Load a classic scenario by name (``"classic/nowak_may"``), path, or from a loaded one;
     apply dotted overrides (``{"game.b": 1.95, "steps": 50}``); validate everything."""
-    if isinstance(scenario, ClassicScenario):
-        raw = copy.deepcopy(scenario.raw)
-        source = scenario.source
-        applied = dict(scenario.overrides)
-    else:
-        path = scenario_path(scenario)
-        raw = _resolve(path)
-        source = str(path)
-        applied = {}
+    raw, source, applied = starting_tree(scenario, ClassicScenario, CLASSIC_CHAIN)
     for key, value in (overrides or {}).items():
         if value is None and key == "steps":
             continue
         if key in ("n_villages", "villages"):
             raise ScenarioError(f"override: {key}: a spatial_game scenario has no villages; use lattice.size")
-        _set(raw, key, value, "override")
+        set_declared(raw, key, value, "override", PARAMETERS)
         applied[key] = value
     try:
         params = validate(raw, source)
     except ScenarioError as exc:
-        text = str(exc)
-        for key in applied:
-            if text.startswith(f"{source}: {key}:"):
-                raise ScenarioError("override: " + text[len(source) + 2 :]) from None
-        raise
+        raise blame_overrides(exc, source, applied, across_keys=False) from None
     return ClassicScenario(
         rng=rng,
         name=params["name"] or Path(source).stem,
@@ -176,33 +231,11 @@ def load_classic(
 
 
 def validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
-    """Check a merged classic tree against the schema (every key present, types, ranges,
-    and the combinations each game allows); return the checked parameter tree."""
-    out: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key in TABLES:
-            if not isinstance(value, dict):
-                raise ScenarioError(f"{source}: {key}: must be a table ([{key}])")
-            out[key] = {}
-            for sub, item in value.items():
-                path = f"{key}.{sub}"
-                if path not in SCHEMA:
-                    raise _unknown(path, source)
-                kind, rule = SCHEMA[path]
-                out[key][sub] = _check_value(item, _DEFAULT_OF[kind], rule, f"{source}: {path}")
-        elif key in SCHEMA:
-            kind, rule = SCHEMA[key]
-            out[key] = _check_value(value, _DEFAULT_OF[kind], rule, f"{source}: {key}")
-        else:
-            raise _unknown(key, source)
-    for path in SCHEMA:
-        node: Any = out
-        for part in path.split("."):
-            if not isinstance(node, dict) or part not in node:
-                raise ScenarioError(f"{source}: {path}: missing (required key)")
-            node = node[part]
-    _check_combinations(out, source)
-    return out
+    """Check a merged classic tree against :data:`PARAMETERS` (every key present, types,
+    ranges) and the combinations each game allows; return the checked parameter tree."""
+    params = check_flat_tree(raw, PARAMETERS, source)
+    _check_combinations(params, source)
+    return params
 
 
 def _check_combinations(p: dict[str, Any], source: str) -> None:
