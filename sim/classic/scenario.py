@@ -10,17 +10,18 @@ generations (steps).
 
 from __future__ import annotations
 
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from sim.classic.death_birth import graph_shape
-from sim.classic.lattice import MAX_DENOMINATOR
+from sim.classic.lattice import exact_ratio
 from sim.scenario import (
+    CLASSIC_MODEL,
     Chain,
     LoadedScenario,
     Parameter,
     ScenarioError,
+    available_scenarios,
     blame_overrides,
     check_flat_tree,
     extended_file,
@@ -30,12 +31,13 @@ from sim.scenario import (
     starting_tree,
 )
 
-MODEL_NAME = "spatial_game"
+MODEL_NAME = CLASSIC_MODEL  # "spatial_game": what the top of a classic file says
 ROOT = "classic/nowak_may"  # the classic file that holds the default of every key
 GAMES = ("prisoners_dilemma", "donation", "public_goods")
 UPDATES = ("synchronous", "asynchronous", "death_birth", "reinforcement")
 NEIGHBOURHOODS = ("moore", "von_neumann", "ring", "well_mixed")
 PATTERNS = ("random", "single_defector", "single_cooperator")
+MAX_LATTICE_SIDE = 4096  # moore, von_neumann: at most 4096 x 4096 cells
 MAX_REPLICA_CELLS = 200_000_000  # death_birth: replicas x nodes x copies held in memory at once
 
 # What each game allows: its updates, its neighbourhoods.
@@ -164,7 +166,7 @@ _DECLARED: tuple[Parameter, ...] = (
         "learning.initial_propensity",
         10.0,
         "payoff",
-        "both actions' propensity at the start: optimistic (above every payoff, at most r c (G - 1)/G), so each action is tried",
+        "both actions' propensity at the start: optimistic (above every payoff, which is at most r c (G - 1)/G), so each action is tried until its propensity falls to what it pays",
         lo=-1e9,
         hi=1e9,
     ),
@@ -239,6 +241,9 @@ def validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
 
 
 def _check_combinations(p: dict[str, Any], source: str) -> None:
+    """The rules across keys: the update and neighbourhood each game allows, exact scores,
+    a regular graph and positive fitness for death-birth, the memory its replicas take,
+    whole groups for public goods."""
     game, update = p["game"]["kind"], p["update"]
     where = p["lattice"]["neighbourhood"]
     size = p["lattice"]["size"]
@@ -252,12 +257,17 @@ def _check_combinations(p: dict[str, Any], source: str) -> None:
             f"{source}: lattice.neighbourhood: {where!r} does not play game.kind = {game!r}; allowed: "
             + ", ".join(repr(n) for n in GAME_NEIGHBOURHOODS[game])
         )
-    if where in ("moore", "von_neumann") and size > 4096:
-        raise ScenarioError(f"{source}: lattice.size: {size} is out of range; allowed: a number in [3, 4096]")
+    if where in ("moore", "von_neumann") and size > MAX_LATTICE_SIDE:
+        raise ScenarioError(
+            f"{source}: lattice.size: {size} is out of range; allowed: a number in [3, {MAX_LATTICE_SIDE}]"
+        )
     if game == "prisoners_dilemma":
-        fraction = Fraction(repr(p["game"]["b"]))
-        if fraction.denominator > MAX_DENOMINATOR:
-            raise ScenarioError(f"{source}: game.b: use at most 9 decimals (scores are exact), got {p['game']['b']!r}")
+        try:
+            exact_ratio(p["game"]["b"])
+        except ValueError:
+            raise ScenarioError(
+                f"{source}: game.b: use at most 9 decimals (scores are exact), got {p['game']['b']!r}"
+            ) from None
     if game == "donation":
         if p["lattice"]["boundary"] != "periodic":
             raise ScenarioError(f"{source}: lattice.boundary: death_birth needs 'periodic' (a regular graph)")
@@ -283,6 +293,4 @@ def _check_combinations(p: dict[str, Any], source: str) -> None:
 
 def classic_scenarios() -> list[str]:
     """Names of the shipped classic scenarios (``classic/NAME``)."""
-    from sim.scenario import CLASSIC_MODEL, available_scenarios
-
-    return available_scenarios(CLASSIC_MODEL)
+    return available_scenarios(MODEL_NAME)
