@@ -114,3 +114,75 @@ def test_nice_step_is_one_two_five():
         step = controls._nice_step(hi)
         mantissa = step / 10 ** math.floor(math.log10(step))
         assert round(mantissa, 9) in (1.0, 2.0, 5.0) and 20 <= hi / step <= 50
+
+
+def test_controls_read_their_label_unit_meaning_range_and_money_from_the_schema():
+    from sim.scenario.schema import parameter
+
+    name = "indonesia_kerjasama_antar_desa"  # money in IDR million, poverty line 30
+    line = load_scenario(name).params["economy"]["poverty_line"]
+    found = [c for c in controls.scenario_controls(name) if c.key is not None]
+    assert {c.path for c in found} >= {"landscape.n_villages", "forms.formal.setup_cost", "services.fire.decay_km"}
+    for c in found:
+        declared = parameter(c.path)
+        assert declared is not None, c.path
+        assert c.label.endswith(declared.short_label), c.name
+        assert c.money == declared.money, c.name
+        assert declared.meaning in c.meaning or declared.path in controls.SCHEMA_GAPS, c.name
+        if c.kind == "select":
+            assert c.values == tuple(declared.choices)
+            continue
+        assert c.unit == (declared.unit.replace("money", "IDR million") if c.money else declared.unit), c.name
+        lo, hi = (b * (line if c.money else 1.0) for b in declared.sweep_range())
+        assert c.lo >= min(lo, c.value) - 1e-9 and c.hi <= max(hi, c.value) + 1e-9, c.name  # within the sweep
+        assert hi - c.hi <= c.step + 1e-9 or c.path == "shocks.drought.district_weight", c.name  # ... and fills it
+    setup = next(c for c in found if c.name == "setup_cost_formal")
+    assert (setup.lo, setup.hi, setup.unit) == (0.0, 300.0, "IDR million per member village")  # 0-10 poverty lines
+
+
+def test_the_schema_gaps_are_still_gaps():
+    """The temporary texts in controls.SCHEMA_GAPS: each for a declared key, each saying
+    more than the schema does now (delete an entry once the schema says it)."""
+    from sim.scenario.schema import parameter
+
+    for path, fields in controls.SCHEMA_GAPS.items():
+        declared = parameter(path)
+        assert declared is not None and declared.path == path, path
+        for field, text in fields.items():
+            assert getattr(declared, field) != text, f"the schema now says {path}.{field}: remove the gap"
+
+
+def test_sliders_show_the_scenario_value_on_their_grid():
+    for name in _village_scenarios():
+        for c in controls.scenario_controls(name):
+            if c.kind not in ("int", "float"):
+                continue
+            for point in (c.value, c.hi):  # lo, the value and hi on the grid from lo
+                k = (point - c.lo) / c.step
+                assert math.isclose(k, round(k), abs_tol=1e-6), (name, c.name, c.lo, point, c.step)
+            if c.kind == "int":
+                assert all(isinstance(v, int) for v in (c.value, c.lo, c.hi, c.step)), (name, c.name)
+    p = load_scenario("default").params
+    district = next(c for c in controls.scenario_controls("default") if c.name == "drought_district_share")
+    assert district.hi <= 1.0 - p["shocks"]["drought"]["local_weight"] + 1e-12  # the rest of the index is local
+
+
+def test_slider_grid():
+    assert controls.slider_grid(0.35, 0.0, 2.0, integer=False) == (0.0, 2.0, 0.05)
+    assert controls.slider_grid(15.0, 1.0, 100.0, integer=False) == (1.0, 100.0, 1.0)
+    assert controls.slider_grid(3.0, 0.0, 10.0, integer=False) == (0.0, 10.0, 0.5)
+    assert controls.slider_grid(200, 10, 500, integer=True) == (10, 500, 10)
+    lo, hi, step = controls.slider_grid(75_000, 10, 500, integer=True)
+    assert lo == 10 and hi == 75_000 and (75_000 - 10) % step == 0
+    assert controls.slider_grid(0.8, 0.0, 0.7, integer=False)[1] == 0.8  # widened to show the value
+
+
+def test_the_controls_table_says_key_unit_and_value():
+    model = controls.ExplorerModel(scenario_name="default", n_villages=30, enforcement_temporary=0.6)
+    table = controls.controls_table(model, controls.scenario_controls("default")).splitlines()
+    assert table[0] == "| control | sets | meaning | unit | this run |"
+    row = next(r for r in table if r.startswith("| temporary: enforcement |"))
+    assert "`forms.temporary.enforcement`" in row and "| probability |" in row and "**0.6** (changed)" in row
+    row = next(r for r in table if r.startswith("| formal: setup cost |"))
+    assert "poverty-line units per member village" in row and row.endswith("| 3 |")
+    assert any(r.startswith("| Seed | `rng` |") for r in table)
