@@ -13,8 +13,9 @@ What is on the page:
   villages served by built infrastructure marked;
 * live plots (Mesa's matplotlib plot component) of welfare, participation by
   domain, partnerships by form, trust and the shock series;
-* controls built from the scenario (Mesa ``model_params``: sliders, selects,
-  checkboxes) and Mesa's own Step, Play/Pause and Reset.
+* controls built from the scenario schema and the scenario's values (Mesa
+  ``model_params``: sliders, selects, checkboxes) and Mesa's own Step, Play/Pause and
+  Reset; the plots' labels and units are the output registry's (``sim/outputs.py``).
 
 How a control reaches the model (``sim/controls.py``): :class:`~sim.controls.ExplorerModel`
 is a thin :class:`~sim.model.VillageModel` whose keyword arguments are the controls; it
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -44,12 +46,12 @@ from mesa.visualization import Slider, SolaraViz, make_plot_component
 from mesa.visualization.components.matplotlib_components import PlotMatplotlib
 from mesa.visualization.utils import update_counter
 
+from sim import outputs
 from sim.controls import (
     DEFAULT_SCENARIO,
     SCENARIO_ENV,
     Control,
     ExplorerModel,
-    _pretty,
     controls_table,
     scenario_controls,
 )
@@ -60,6 +62,11 @@ from sim.scenario import ScenarioError, VillageScenario, available_scenarios, lo
 from sim.village_map import CONSUMPTION, Colouring, Look, form_colours, village_map
 
 TITLE = "Kerjasama explorer"
+
+
+def _pretty(name: str) -> str:
+    return name.replace("_", " ")
+
 
 # An offline classroom tool does not report usage to Solara's telemetry service,
 # unless someone asks for it explicitly.
@@ -149,7 +156,7 @@ def _check_scenario(name: str) -> str | None:
 
 # --- the map -----------------------------------------------------------------------------
 def _shocks_this_year(model) -> np.ndarray:
-    shocks = getattr(model, "_last_shocks", None)
+    shocks = getattr(model, "last_shocks", getattr(model, "_last_shocks", None))  # the older name: _last_shocks
     return shocks.crop if shocks is not None else np.zeros(model.state.n)
 
 
@@ -216,18 +223,53 @@ def VillageMap(model):
 
 
 # --- live plots --------------------------------------------------------------------------
-def _finish(title: str, labels: dict[str, str], ylabel: str, ylim=None, scheduled=(), hline=None):
-    """A Mesa ``post_process`` giving a plot readable titles and legend labels."""
+@dataclass(frozen=True)
+class Panel:
+    """One live plot: the per-step columns it draws (with their colours), its title (None:
+    the one measure's label), y range, and a reference line (the poverty line). Legend
+    labels and the y axis's unit are the measures' declarations in ``sim/outputs.py``."""
+
+    columns: dict[str, str]
+    title: str | None = None
+    ylim: tuple[float, float] | None = None
+    hline: float | None = None
+
+
+PANELS = (
+    Panel({"mean_consumption": "black", "poverty_rate": "firebrick"}, "Welfare", hline=1.0),
+    Panel({f"participation_{d}": DOMAIN_COLOURS[d] for d in DOMAIN_NAMES}, "Participation by domain", (0, 1)),
+    Panel({"mean_trust": "teal", "contribution_rate": "black"}, "Trust and contributions", (0, 1)),
+    Panel({"shock_intensity": "saddlebrown"}),
+)
+
+
+def panel_text(panel: Panel) -> tuple[str, dict[str, str], str]:
+    """A panel's title, legend label per column and y-axis label, from the output registry:
+    with one unit the axis says it; with several each legend label carries its own."""
+    measures = {column: outputs.measure_info(column) for column in panel.columns}
+    units = list(dict.fromkeys(m.unit for m in measures.values()))
+    if len(units) == 1:
+        labels = {column: m.label for column, m in measures.items()}
+    else:
+        labels = {column: f"{m.label} [{m.unit}]" for column, m in measures.items()}
+    title = panel.title or next(iter(measures.values())).label.capitalize()
+    return title, labels, " / ".join(units)
+
+
+def _finish(panel: Panel, scheduled=()):
+    """A Mesa ``post_process`` giving a plot its title, legend labels and unit, and shading
+    the scheduled shocks."""
+    title, labels, ylabel = panel_text(panel)
 
     def post_process(ax):
         for line in ax.get_lines():
             line.set_label(labels.get(line.get_label(), line.get_label()))
-        if hline is not None:
-            ax.axhline(hline, color="firebrick", lw=0.7, ls=":")
+        if panel.hline is not None:
+            ax.axhline(panel.hline, color="firebrick", lw=0.7, ls=":")
         for event in scheduled:
             ax.axvspan(event["step"] - 0.5, event["step"] + event["duration"] - 0.5, color="red", alpha=0.12, lw=0)
-        if ylim is not None:
-            ax.set_ylim(*ylim)
+        if panel.ylim is not None:
+            ax.set_ylim(*panel.ylim)
         ax.set_title(title, fontsize=10)
         ax.set_ylabel(ylabel, fontsize=8)
         ax.legend(fontsize=7, loc="best")
@@ -243,59 +285,17 @@ def plot_components(scenario: VillageScenario) -> list:
     The map is not one of them: Mesa 3.5's SolaraViz gives every component the same
     fixed grid cell, too small for a readable map, so the page shows it above the grid
     (it follows Mesa's Step/Play through the same update counter)."""
-    p = scenario.params
-    scheduled = p["shocks"]["scheduled"]
-    welfare = make_plot_component(
-        {"mean_consumption": "black", "poverty_rate": "firebrick"},
-        post_process=_finish(
-            "Welfare",
-            {"mean_consumption": "mean consumption (poverty lines)", "poverty_rate": "poverty rate (share)"},
-            "poverty lines / share of households",
-            scheduled=scheduled,
-            hline=1.0,
-        ),
-    )
-    participation = make_plot_component(
-        {f"participation_{d}": DOMAIN_COLOURS[d] for d in DOMAIN_NAMES},
-        post_process=_finish(
-            "Participation by domain",
-            {f"participation_{d}": d for d in DOMAIN_NAMES},
-            "share of villages in a partnership",
-            ylim=(0, 1),
-            scheduled=scheduled,
-        ),
+    scheduled = scenario.params["shocks"]["scheduled"]
+    welfare, participation, trust, shocks = (
+        make_plot_component(panel.columns, post_process=_finish(panel, scheduled)) for panel in PANELS
     )
 
     def PartnershipsByForm(model):
         # the model's own forms: a form can be switched off with the controls
         colours = form_colours(model.form_names)
-        measure = {f"partnerships_{name}": colours[name] for name in model.form_names}
-        labels = {f"partnerships_{name}": _pretty(name) for name in model.form_names}
-        return PlotMatplotlib(
-            model,
-            measure,
-            post_process=_finish("Partnerships by form", labels, "active partnerships", scheduled=scheduled),
-        )
+        panel = Panel({f"partnerships_{name}": colours[name] for name in model.form_names}, "Partnerships by form")
+        return PlotMatplotlib(model, panel.columns, post_process=_finish(panel, scheduled))
 
-    trust = make_plot_component(
-        {"mean_trust": "teal", "contribution_rate": "black"},
-        post_process=_finish(
-            "Trust and contributions",
-            {"mean_trust": "mean trust", "contribution_rate": "contribution rate"},
-            "share",
-            ylim=(0, 1),
-            scheduled=scheduled,
-        ),
-    )
-    shocks = make_plot_component(
-        {"shock_intensity": "saddlebrown"},
-        post_process=_finish(
-            "Shocks: drought or flood intensity (mean over villages)",
-            {"shock_intensity": "shock intensity"},
-            "share of farm output lost",
-            scheduled=scheduled,
-        ),
-    )
     return [welfare, participation, (PartnershipsByForm, 0), trust, shocks]
 
 

@@ -128,6 +128,30 @@ def test_map_draws_villages_ties_and_markers(app):
         assert any(len(c.get_offsets()) == served for c in points[1:])
 
 
+def test_the_shock_colouring_shows_this_year_s_shocks(app):
+    model = app.ExplorerModel(scenario_name="default", n_villages=60)
+    shocks = app.MAP_VARIABLES["drought or flood this year (share of output lost)"]
+    assert not shocks.values(model).any()  # before the first year
+    for _ in range(8):
+        model.step()
+        # the per-step table's mean crop-shock intensity is the mean over the villages on the map
+        assert shocks.values(model).mean() == pytest.approx(model.timeseries()["shock_intensity"].iloc[-1])
+    assert model.timeseries()["shock_intensity"].max() > 0
+
+
+def test_plot_labels_and_units_come_from_the_output_registry(app):
+    from sim import outputs
+
+    for panel in app.PANELS:
+        title, labels, ylabel = app.panel_text(panel)
+        assert title and set(labels) == set(panel.columns)
+        for column in panel.columns:
+            measure = outputs.measure_info(column)
+            assert measure is not None, column
+            assert labels[column].startswith(measure.label) and measure.unit in ylabel, column
+    assert app.panel_text(app.PANELS[0])[1]["poverty_rate"] == "poverty rate [share of households]"
+
+
 def test_explore_command_binds_loopback_and_refuses_bad_input():
     from sim.cli import build_parser
 
