@@ -131,7 +131,8 @@ class Parameter:
             return (self.lo, self.hi)
         return None
 
-    def file_value(self, value: Any) -> Any:
+    @staticmethod
+    def file_value(value: Any) -> Any:
         """A schema value as a scenario file writes it (tuples as lists)."""
         return list(value) if isinstance(value, tuple) else value
 

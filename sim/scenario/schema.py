@@ -4,8 +4,9 @@
 to its :class:`~sim.scenario.parameter.Parameter`; ``*`` stands for the name of a form
 or a service (open tables: a scenario may add its own), for the position of a scheduled
 shock, or for a domain of a mandate. The default scenario file stays the readable file
-of defaults; a test keeps it equal to this schema. Validation, money conversion,
-explorer controls, sweep ranges and the docs table read this schema.
+of defaults; a test keeps it equal to this schema. Validation and money conversion
+read this schema, and so should explorer controls, sweep ranges and the docs table
+(:func:`markdown_table`): nothing else declares a key's range, unit or meaning.
 
 Units: one step is one year; "money" is in units of the poverty line in the default
 (1.0 = one household's consumption at the poverty line for one year), or in a file's
