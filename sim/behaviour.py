@@ -1,8 +1,9 @@
-"""Decision rules: whether a partner contributes or free-rides, and logit choice.
+"""Decision rules (ODD 3): whether a partner contributes or free-rides, and logit choice.
 
 The rules are vectorised over all villages in partnerships (one boolean per
-village and domain); ``sim/agents.py`` shows the same rules for one village.
-A scenario selects the rule with ``behaviour.rule``:
+village and domain): :func:`contributions` applies the scenario's rule to every
+member of every partnership each year. A scenario selects the rule with
+``behaviour.rule``:
 
 * ``conditional`` (default): in a new partnership, open with a contribution (good
   faith); afterwards contribute when the trust-weighted share of partners who
@@ -19,10 +20,79 @@ Every rule then makes a mistake with probability ``behaviour.error_rate``.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.domains import jitable
+
+if TYPE_CHECKING:
+    from sim.state import VillageState
+    from sim.ties import Ties
+    from sim.year import Year
+
+
+@dataclass(frozen=True)
+class ContributionRule:
+    """The scenario's contribution rule and its parameters (``[behaviour]``, and the
+    identity discount of ``[cooperation.identity]``)."""
+
+    rule: str
+    error_rate: float
+    rl_temperature: float
+    threshold_discount: float
+
+    @classmethod
+    def from_params(cls, params: dict) -> ContributionRule:
+        beh = params["behaviour"]
+        discount = params["cooperation"]["identity"]["threshold_discount"]
+        return cls(beh["rule"], beh["error_rate"], beh["rl_temperature"], discount)
+
+
+def contributions(year: Year, s: VillageState, ties: Ties, rule: ContributionRule, deters, u_rule, u_error):
+    """Contribute or free-ride, for every member of every partnership this year: the
+    scenario's rule, then a trembling hand. Alone, a village pays its own way (True).
+    ``deters[form]``: does the form's enforcement make free-riding unprofitable (the
+    last entry, for villages alone, is False); ``u_rule``, ``u_error``: this year's
+    uniform draws, villages x domains."""
+    n = s.n
+    out = np.ones((n, 3), dtype=bool)
+    for d in range(3):
+        member = year.member[:, d]
+        if not member.any():
+            continue
+        action = _rule_action(year, s, ties, rule, deters, d, u_rule)
+        action = with_errors(action, rule.error_rate, u_error[:, d])
+        out[:, d] = np.where(member, action, True)
+    return out
+
+
+def _rule_action(year: Year, s: VillageState, ties: Ties, rule: ContributionRule, deters, d: int, u_rule):
+    """What the rule says each village does in domain ``d``, before mistakes."""
+    n = s.n
+    if rule.rule == "always_cooperate":
+        return np.ones(n, dtype=bool)
+    if rule.rule == "always_defect":
+        return np.zeros(n, dtype=bool)
+    if rule.rule == "conditional":
+        return conditional_cooperation(
+            year.signal(d),  # mean over partners of trust x contributed
+            s.threshold,
+            year.identity(d),
+            rule.threshold_discount,
+            deters[year.form_index[:, d]],
+            s.tenure[:, d] == 0,
+        )
+    if rule.rule == "reinforcement":
+        return reinforcement(s.propensity[:, d, 0], s.propensity[:, d, 1], rule.rl_temperature, u_rule[:, d])
+    # imitate_best: the best-earning partner's last action, from the ties between partners
+    same = year.partner_edges[d]
+    best = np.full(n, -np.inf)
+    np.maximum.at(best, ties.rows[same], s.payoff[ties.cols[same], d])
+    is_best = same[s.payoff[ties.cols[same], d] == best[ties.rows[same]]]
+    best_action = np.bincount(ties.rows[is_best], weights=s.contributed[ties.cols[is_best], d], minlength=n) > 0
+    return imitate_best(s.contributed[:, d], s.payoff[:, d], best, best_action)
 
 
 def conditional_cooperation(

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.domains import DOMAIN_NAMES
+import numpy as np
+
+from sim.domains import AGRICULTURE, DOMAIN_NAMES, INFRASTRUCTURE, SERVICES
+from sim.state import FORM_RULE
 
 
 @dataclass(frozen=True)
@@ -83,3 +86,43 @@ def load_forms(params: dict) -> dict[str, Form]:
     """The forms a scenario allows (``cooperation.forms``), in that order."""
     allowed = params["cooperation"]["forms"]
     return {name: Form.from_params(name, params["forms"][name], i) for i, name in enumerate(allowed)}
+
+
+def forms_for(forms: list[Form], domain: int, open_domains: list[int], mandate: dict) -> list[Form]:
+    """Forms a village may choose for ``domain``: allowed, covering it, and the mandated
+    form wherever ``policy.mandate`` names one for a domain the partnership would cover."""
+    if domain not in open_domains:
+        return []
+
+    def permitted(form: Form) -> bool:
+        covered = form.covered_domains(domain)
+        return all(d in open_domains and mandate.get(DOMAIN_NAMES[d], form.name) == form.name for d in covered)
+
+    return [f for f in forms if domain in f.domains and permitted(f)]
+
+
+def form_records(forms: list[Form], open_domains: list[int], policy: dict) -> np.ndarray:
+    """The allowed forms as the compiled rules read them (``state.FORM_RULE``), one record
+    per form index, costs after ``policy`` subsidies. A record array, so that
+    ``F[form].setup`` reads the same compiled and in plain Python."""
+    allowed = {d: {f.name for f in forms_for(forms, d, open_domains, policy["mandate"])} for d in range(3)}
+    rules = [
+        (
+            f.setup_cost * (1.0 - policy["subsidy_setup"]),
+            f.running_cost * (1.0 - policy["subsidy_running"]),
+            f.enforced_compliance,
+            f.exit_penalty,
+            f.term,
+            f.renewable,
+            f.bundle,
+            f.max_members,
+            AGRICULTURE in f.domains,
+            SERVICES in f.domains,
+            INFRASTRUCTURE in f.domains,
+            f.name in allowed[AGRICULTURE],
+            f.name in allowed[SERVICES],
+            f.name in allowed[INFRASTRUCTURE],
+        )
+        for f in forms
+    ]
+    return np.array(rules, dtype=FORM_RULE).view(np.recarray)

@@ -1,14 +1,170 @@
-"""Learning between partners (ODD 6): trust, shared identity and expertise on the ties.
+"""Learning (ODD 6): expected payoffs, trust, shared identity, expertise, innovation.
 
-Trust rises with reciprocated contributions and falls with free-riding; years together
-(shared identity) grow on the ties between partners; expertise spills from better,
-contributing partners (capacity).
+* Expected gains: each member updates what it expects a partnership of its form to
+  bring in each domain toward the gain it realised this year over going alone
+  (:func:`realised_gains`, money per household; recurring costs only).
+* Trust rises with reciprocated contributions and falls with free-riding (and a
+  form's social sanction); years together (shared identity) grow on the ties between
+  partners; expertise spills from better, contributing partners (capacity).
+* Innovation: new practices appear more often in groups with diverse expertise.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numba import njit
+
+from sim import behaviour
+from sim.domains import AGRICULTURE, INFRASTRUCTURE, SERVICES, agriculture, group_sum
+from sim.domains import infrastructure as infra
+from sim.economy import Economy
+from sim.enforcement import Fines
+from sim.forms import Form
+from sim.state import VillageState
+from sim.ties import Ties
+from sim.year import Year
+
+
+@dataclass(frozen=True)
+class FormRates:
+    """How each form shapes learning on ties, one entry per form, then one for a village alone."""
+
+    trust_multiplier: np.ndarray  # transparency: trust gains are multiplied by this
+    sanction_trust_loss: np.ndarray  # social sanction: extra trust lost in a partner seen free-riding
+    identity_rate: np.ndarray  # years of shared identity accrued per year together
+
+    @classmethod
+    def of(cls, forms: list[Form]) -> FormRates:
+        return cls(
+            np.array([f.trust_multiplier for f in forms] + [1.0]),
+            np.array([f.sanction_trust_loss for f in forms] + [0.0]),
+            np.array([f.identity_rate for f in forms] + [0.0]),
+        )
+
+
+def realised_gains(s: VillageState, economy: Economy, fines: Fines, params: dict) -> np.ndarray:
+    """What each village gained this year in each domain over going alone (money per
+    household): the risk pool and marketing valued by its risk aversion (CRRA), the
+    services' saving net of the quality lost to distance, the infrastructure it paid
+    less for or enjoyed more years of. Learning sees recurring costs only: set-up,
+    search and exit penalties are one-off and enter decisions explicitly (amortised),
+    so they are not learned as yearly losses."""
+    a, q = params["agriculture"], params["infrastructure"]
+    h, consumption = s.households, s.consumption
+    farming, servicing, building = economy.farming, economy.servicing, economy.building
+    cost_per_hh = (economy.running + fines.paid - fines.received) / h[:, None]
+    gain = np.zeros((s.n, 3))
+    gain[:, AGRICULTURE] = agriculture.crra_money_gain(
+        consumption,
+        consumption - (farming.transfer + farming.marketing) + cost_per_hh[:, AGRICULTURE],
+        s.reference_consumption,
+        s.risk_aversion,
+    )
+    gain[:, SERVICES] = (
+        (servicing.alone_cost - servicing.bill) / h - cost_per_hh[:, SERVICES] + servicing.quality_gap * consumption
+    )
+    alone_payment = np.where(building.served_before, q["upkeep"], q["pledge_share"] * s.budget)
+    duty_alone = infra.duty_cycle(q["lifetime"], q["build_cost"], q["pledge_share"] * s.budget)
+    irrigation_value = (
+        a["irrigation_bonus"] * farming.revenue / (1.0 + a["irrigation_bonus"] * farming.irrigated)
+        if q["irrigates"]
+        else 0.0
+    )
+    gain[:, INFRASTRUCTURE] = (
+        (alone_payment - building.paid) / h
+        - cost_per_hh[:, INFRASTRUCTURE]
+        + (building.served_now - duty_alone) * (q["utility_weight"] * consumption + irrigation_value)
+    )
+    return gain
+
+
+def learn(s: VillageState, ties: Ties, year: Year, gain: np.ndarray, rates: FormRates, params: dict, u_innovation):
+    """Every village learns from its year (updates ``s`` and ``ties``): expected gains
+    and contribution propensities, trust and identity on ties, expertise, innovation.
+    ``u_innovation``: this year's uniform draws, villages x (agriculture, services).
+    Returns (new practices adopted, growth of the sum over ties of shared identity)."""
+    learn_expectations(s, year, gain, params["behaviour"]["learning_rate"])
+    growth = learn_on_partner_ties(s, ties, year, rates, params)
+    innovations = innovate(s, year, params["cooperation"]["innovation"], u_innovation)
+    s.contributed = year.contributes.copy()
+    s.tenure = np.where(year.member, s.tenure + 1, 0)
+    return innovations, growth
+
+
+def learn_expectations(s: VillageState, year: Year, gain: np.ndarray, lr: float) -> None:
+    """Members move their expected gain of their form, and the propensity of what they
+    did (contribute or free-ride), toward the gain realised (``lr``: learning rate)."""
+    for d in range(3):
+        m = year.member[:, d]
+        if not m.any():
+            continue
+        rows = np.flatnonzero(m)
+        cols = year.form_index[:, d][rows]
+        s.expected_gain[rows, d, cols] = behaviour.reinforce(s.expected_gain[rows, d, cols], gain[rows, d], lr)
+        s.experience[rows, d, cols] += 1
+        action = np.where(year.contributes[rows, d], 0, 1)
+        s.propensity[rows, d, action] = behaviour.reinforce(s.propensity[rows, d, action], gain[rows, d], lr)
+    s.payoff = np.where(year.member, gain, 0.0)
+
+
+def learn_on_partner_ties(s: VillageState, ties: Ties, year: Year, rates: FormRates, params: dict) -> float:
+    """Trust and years together on the ties between partners, and expertise: spill-over
+    from better, contributing partners (capacity) plus learning by doing. Returns the
+    growth of the sum over ties of shared identity."""
+    beh, cap = params["behaviour"], params["cooperation"]["capacity"]
+    new_expertise = s.expertise.copy()
+    spill, identity_growth = learn_on_ties(
+        ties.rows, ties.cols, ties.trust, ties.years_together, year.partner_edges, year.form_index, year.pays,
+        s.expertise, rates.trust_multiplier, rates.sanction_trust_loss, rates.identity_rate,
+        float(beh["trust_gain"]), float(beh["trust_loss"]), ties.scratch,
+        float(params["cooperation"]["identity"]["scale_steps"]),
+    )  # fmt: skip
+    new_expertise += cap["spill_rate"] * spill
+    new_expertise += cap["self_learning"] * (1.0 - s.expertise)
+    s.expertise = np.clip(new_expertise, 0.0, 1.0)
+    return identity_growth
+
+
+def partner_diversity(s: VillageState, year: Year, domain: int) -> np.ndarray:
+    """Standard deviation of expertise in ``domain`` across each village's group (0 alone)."""
+    lab, ng = year.labels[domain]
+    e = s.expertise[:, domain]
+    k = np.bincount(lab, minlength=ng)
+    mean = group_sum(lab, e, ng) / k
+    var = np.maximum(group_sum(lab, e * e, ng) / k - mean**2, 0.0)
+    return np.sqrt(var)[lab]
+
+
+def innovate(s: VillageState, year: Year, inn: dict, u: np.ndarray) -> int:
+    """New practices appear with probability ``base_rate`` + ``diversity_rate`` x the
+    diversity of the group's expertise: in farming they raise productivity, in services
+    they lower per-household costs (to at most 80 % off). Returns how many appeared."""
+    innovations = 0
+    for col, d in enumerate((AGRICULTURE, SERVICES)):
+        diversity = partner_diversity(s, year, d)
+        new_practice = u[:, col] < inn["base_rate"] + inn["diversity_rate"] * diversity
+        innovations += int(new_practice.sum())
+        if d == AGRICULTURE:
+            s.productivity = np.where(new_practice, s.productivity * (1.0 + inn["productivity_gain"]), s.productivity)
+        else:
+            s.service_efficiency = np.where(
+                new_practice,
+                np.maximum(s.service_efficiency * (1.0 - inn["productivity_gain"]), 0.2),
+                s.service_efficiency,
+            )
+    return innovations
+
+
+def update_income_expectations(s: VillageState, economy: Economy, params: dict) -> None:
+    """Moving averages of farm income (mean and variance, what the risk pool is valued
+    on) and of consumption (the reference against which gains are valued)."""
+    lr = params["behaviour"]["learning_rate"]
+    deviation = economy.farming.revenue * (1.0 - params["agriculture"]["food_store_share"]) - s.income_mean
+    s.income_mean = s.income_mean + lr * 0.5 * deviation
+    s.income_var = (1.0 - lr * 0.5) * (s.income_var + lr * 0.5 * deviation**2)
+    s.reference_consumption = s.reference_consumption + lr * (s.consumption - s.reference_consumption)
 
 
 @njit(cache=True, nogil=True)

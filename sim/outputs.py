@@ -295,7 +295,7 @@ def measure(model: VillageModel, contributed: np.ndarray | None) -> dict[str, fl
     stats["innovations"] = model.innovations
     stats["infrastructure_served"] = float(np.sum((s.served_until > model.steps) * h) / h.sum())
     stats["mean_wealth"] = float(np.sum(s.wealth * h) / h.sum())
-    shocks = model._last_shocks
+    shocks = model.last_shocks
     stats["shock_intensity"] = float(shocks.crop.mean()) if shocks is not None else 0.0
     stats["fires"] = int(shocks.fire.sum()) if shocks is not None else 0
     stats["price"] = float(shocks.price) if shocks is not None else 1.0
@@ -307,15 +307,15 @@ def _services(model: VillageModel) -> dict[str, float]:
     the mean quality of each service (weighted by households)."""
     s, p = model.state, model.params
     h = s.households
-    spending = getattr(model, "_service_spending", None)
-    if spending is None:  # initial state: every village runs its own services
+    if model.last_economy is None:  # initial state: every village runs its own services
         spending = sum(
             p["services"][name]["fixed_cost"] * s.n + p["services"][name]["cost_per_household"] * h.sum()
             for name in model.service_names
         )
         quality_households = float(h.sum())
     else:
-        quality_households = model._service_quality_households
+        spending = model.last_economy.servicing.spending
+        quality_households = model.last_economy.servicing.quality_households
     out = {
         "service_cost_per_household": float(spending / h.sum()),
         "service_cost_per_quality": float(spending / max(quality_households, 1e-12)),

@@ -46,6 +46,7 @@ class Ties:
         self.reverse = self._reverse()
         self.trust = np.zeros(self.cols.size)
         self.years_together = np.zeros(self.cols.size)
+        self.scratch = np.zeros(self.cols.size)  # working space of learning.learn_on_ties (left as zeros)
 
     def copy(self) -> Ties:
         """The same graph with its own trust and years together (the topology is shared)."""
@@ -53,6 +54,7 @@ class Ties:
         other.__dict__.update(self.__dict__)
         other.trust = self.trust.copy()
         other.years_together = self.years_together.copy()
+        other.scratch = np.zeros_like(self.scratch)  # its own: a twin learns in another thread
         return other
 
     def _reverse(self) -> np.ndarray:

@@ -7,8 +7,73 @@ contributions, shared identity) are computed once per year.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 from numba import njit
+
+from sim.domains import group_labels
+from sim.state import PartnershipTable, VillageState
+from sim.ties import Ties
+
+
+@dataclass
+class Year:
+    """One year's fixed facts, from the end of the review to the end of the year.
+
+    ``member[i, d]``: is village i in a partnership in domain d; ``labels[d]``: its
+    group labels in d (``domains.group_labels``: partners share a label, a village
+    alone is a group of its own), with the number of groups; ``form_index[i, d]``: the
+    index of its form in d (the number of forms when alone); ``partner_edges[d]``: the
+    ties between partners in d; ``partners[d]``: for each village, its number of
+    partners in d, the mean over them of trust x contributed last year, and its mean
+    shared identity with them (:func:`partner_means`). What villages then do in the
+    year is added as it happens: ``contributes`` (who contributed, per domain) and
+    ``pays`` (who paid their share: contributors and villages alone)."""
+
+    step: int
+    member: np.ndarray
+    labels: tuple
+    form_index: np.ndarray
+    partner_edges: tuple
+    partners: tuple
+    contributes: np.ndarray | None = field(default=None)
+    pays: np.ndarray | None = field(default=None)
+
+    @classmethod
+    def fixed(
+        cls, s: VillageState, table: PartnershipTable, ties: Ties, n_forms: int, identity_scale: float, step: int
+    ):
+        """The year as membership now stands (after the review)."""
+        partnership = s.partnership
+        edges = partner_edges(ties.indptr, ties.cols, partnership)
+        form_index = np.stack(
+            [np.where(partnership[:, d] >= 0, table.form[np.maximum(partnership[:, d], 0)], n_forms) for d in range(3)],
+            axis=1,
+        )
+        partners = tuple(
+            partner_means(
+                ties.rows,
+                ties.cols,
+                edges[d],
+                ties.trust,
+                s.contributed[:, d],
+                ties.years_together,
+                identity_scale,
+                s.n,
+            )
+            for d in range(3)
+        )
+        labels = tuple(group_labels(partnership[:, d]) for d in range(3))
+        return cls(step, partnership >= 0, labels, form_index, edges, partners)
+
+    def identity(self, domain: int) -> np.ndarray:
+        """Each village's mean shared identity with its partners in ``domain``, [0, 1)."""
+        return self.partners[domain][2]
+
+    def signal(self, domain: int) -> np.ndarray:
+        """Each village's mean over its partners in ``domain`` of trust x contributed last year."""
+        return self.partners[domain][1]
 
 
 @njit(cache=True, nogil=True)

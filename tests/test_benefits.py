@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim import economy, learning
 from sim.domains import AGRICULTURE, SERVICES
 from tests.conftest import isolated_model, run_small, tied_group
 
@@ -55,7 +56,7 @@ def test_innovation_rate_rises_with_partners_diversity():
     for start in range(20, 40, 4):  # five groups of equals
         m.form_partnership(m.forms["formal"], (AGRICULTURE,), list(range(start, start + 4)))
     start_productivity = m.state.productivity.copy()
-    diversity = m.partner_diversity(AGRICULTURE)
+    diversity = learning.partner_diversity(m.state, m.fix_year(), AGRICULTURE)
     assert diversity[:20].min() > 0.3 and diversity[20:].max() == 0.0
     for _ in range(30):
         m.step()
@@ -78,12 +79,13 @@ def test_identity_lowers_running_costs_and_defection():
     members = tied_group(m, 4)
     m.form_partnership(m.forms["informal"], (SERVICES,), members)
     m.state.tenure[members, SERVICES] = 5  # past the opening move
-    fresh_costs = m.running_costs()[members, SERVICES].copy()
-    fresh = m.decide_contributions()[members, SERVICES]
-    same = m._partner_edges(SERVICES)
-    m.ties.years_together[same] = 30.0  # decades together
-    old_costs = m.running_costs()[members, SERVICES]
-    old = m.decide_contributions()[members, SERVICES]
+    year = m.fix_year()
+    fresh_costs = economy.running_costs(year, m.region)[members, SERVICES].copy()
+    fresh = m.contributions(year)[members, SERVICES]
+    m.ties.years_together[year.partner_edges[SERVICES]] = 30.0  # decades together
+    year = m.fix_year()
+    old_costs = economy.running_costs(year, m.region)[members, SERVICES]
+    old = m.contributions(year)[members, SERVICES]
     assert np.all(old_costs < fresh_costs)
     assert not fresh.any()  # trust 0.4 x all contributed = 0.4 < threshold 0.6 ...
     assert old.all()  # ... but with shared identity the threshold falls to 0.3

@@ -81,7 +81,12 @@ def _reference_gains(m: VillageModel, form, covered, members) -> np.ndarray:
             benefit,
             compliance,
         )
-    costs = (m.running_cost(form) + m.setup_cost(form) / m.amortisation) / h
+    policy, amortisation = p["policy"], p["cooperation"]["amortisation_steps"]
+    running, setup = (
+        form.running_cost * (1 - policy["subsidy_running"]),
+        form.setup_cost * (1 - policy["subsidy_setup"]),
+    )
+    costs = (running + setup / amortisation) / h
     return gains - costs
 
 

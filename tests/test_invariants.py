@@ -162,6 +162,6 @@ def test_fines_are_paid_to_partners_and_balance():
     collected = 0.0
     for _ in range(15):
         m.step()
-        collected += m._fines.sum()
-        assert abs(m.fine_imbalance[-1]) <= 1e-9 * max(1.0, m._fines.sum())
+        collected += m.last_fines.paid.sum()
+        assert abs(m.fine_imbalance[-1]) <= 1e-9 * max(1.0, m.last_fines.paid.sum())
     assert collected > 0  # mistakes were caught and fined

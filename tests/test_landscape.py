@@ -24,7 +24,7 @@ def test_any_neighbour_equals_a_brute_force_search():
 
 
 def test_villages_are_numbered_along_space_keeping_their_draws():
-    from sim.model import morton_order
+    from sim.landscape import morton_order
 
     m = VillageModel("default", rng=8, n_villages=400, steps=1)
     s, t = m.state, m.ties

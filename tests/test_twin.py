@@ -31,7 +31,7 @@ def test_an_error_in_the_twin_thread_surfaces_in_the_model():
     def broken(*args):
         raise ValueError("twin failed")
 
-    m.counterfactual.decide_contributions = broken
+    m.counterfactual.review_partnerships = broken
     with pytest.raises(ValueError, match="twin failed"):
         m.run()
     assert m.steps == m.shock_step  # the twin starts (and fails) at the shock

@@ -6,9 +6,11 @@ x (1 - shock x (1 - adaptation)), where adaptation grows with agricultural exper
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from sim.domains import group_sum, jitable
+from sim.domains import AGRICULTURE, group_sum, jitable
 
 
 def farm_output(
@@ -98,3 +100,44 @@ def crra_money_gain(
     u1 = np.where(log_case, np.log(c1), c1 ** (1.0 - safe) / (1.0 - safe))
     u0 = np.where(log_case, np.log(c0), c0 ** (1.0 - safe) / (1.0 - safe))
     return (u1 - u0) * np.maximum(reference, 1e-6) ** rho
+
+
+@dataclass(frozen=True)
+class Farming:
+    """One year of farming, per village (money per household unless said otherwise)."""
+
+    revenue: np.ndarray  # farm output after shocks and fires, at this year's price
+    stored: np.ndarray  # kept as food stock
+    sold: np.ndarray
+    transfer: np.ndarray  # net transfer from the risk pool
+    marketing: np.ndarray  # joint-marketing premium earned
+    fire_loss: np.ndarray  # share of output (and savings) a fire destroyed
+    irrigated: np.ndarray  # served by a built irrigation project (bool)
+    withheld: np.ndarray  # money per village a free-rider kept back from the pool
+    pool_imbalance: float  # largest |sum| of transfers within a pool (0 up to rounding)
+
+
+def farm_year(s, year, shocks, protection: np.ndarray, params: dict) -> Farming:
+    """Output, fires, the price, the risk pool and joint marketing of every village this
+    year (``protection``: how far its services' quality protects it from fires, [0, 1];
+    ``year.pays``: who paid into its pool)."""
+    a, q = params["agriculture"], params["infrastructure"]
+    h = s.households
+    served = s.served_until > year.step
+    irrigated = served & q["irrigates"]
+    output = farm_output(
+        s.productivity, s.land, a["alpha"], irrigated, a["irrigation_bonus"], shocks.crop, s.expertise[:, 0],
+        a["adaptation_max"],
+    )  # fmt: skip
+    fire_loss = np.where(shocks.fire, params["shocks"]["fire"]["damage"] * (1.0 - np.minimum(protection, 1.0)), 0.0)
+    revenue = output * (1.0 - fire_loss) * shocks.price
+    stored = a["food_store_share"] * revenue
+    sold = revenue - stored
+    lab, ng = year.labels[AGRICULTURE]
+    in_pool = year.member[:, AGRICULTURE]
+    pays = year.pays[:, AGRICULTURE]
+    transfer = risk_pool_transfers(sold * h, lab, ng, pays & in_pool, a["pool_share"], h) / h
+    imbalance = float(np.max(np.abs(group_sum(lab, transfer * h, ng)))) if s.n else 0.0
+    marketing = np.where(in_pool & pays, a["marketing_premium"] * a["marketing_share"] * sold, 0.0)
+    withheld = np.where(in_pool & ~pays, a["pool_share"] * sold * h, 0.0)
+    return Farming(revenue, stored, sold, transfer, marketing, fire_loss, irrigated, withheld, imbalance)

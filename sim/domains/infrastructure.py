@@ -10,10 +10,14 @@ raises farm output.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numba import njit
 
-from sim.domains import INFRASTRUCTURE, jitable
+from sim.domains import INFRASTRUCTURE, group_sum, jitable
+from sim.landscape import any_neighbour
+from sim.state import villages_record
 
 
 @jitable
@@ -84,3 +88,59 @@ def pool_infrastructure(V, T, P, expertise, households, pledge_paid):
                 pledged[members[a]] = fund[pid] * share[a]
                 served_until[members[a]] = P.now + P.lifetime
                 upkeep_due[members[a]] = P.upkeep * share[a]
+
+
+@dataclass(frozen=True)
+class Building:
+    """One year of infrastructure, per village (money per village unless said otherwise)."""
+
+    paid: np.ndarray  # pledges and upkeep it paid (including upkeep it covered for free-riders)
+    served_before: np.ndarray  # was a project serving it at the start of the year? (bool)
+    served_now: np.ndarray  # ... and at the end (bool)
+    utility: np.ndarray  # utility from a project serving it, or from one within spill-over reach
+    withheld: np.ndarray  # what a free-rider left unpaid
+
+
+def infrastructure_year(s, year, running: np.ndarray, table, constants, spillover, params: dict) -> Building:
+    """Pledges into funds, threshold builds, upkeep, for every village this year: alone,
+    a village saves into its own fund and builds when it can pay the whole cost; in a
+    partnership, members pledge into the common fund (capped by the budget rule,
+    ``policy.joint_budget_share``, after ``running`` costs and what it owes), which builds
+    when it reaches the cost (:func:`pool_infrastructure`). Upkeep a free-rider leaves
+    unpaid is covered by the paying members; with none, the project decays a year.
+    ``spillover``: each village's neighbours (CSR) within reach of a project."""
+    q = params["infrastructure"]
+    now = year.step
+    lab, ng = year.labels[INFRASTRUCTURE]
+    in_infra = year.member[:, INFRASTRUCTURE]
+    pays = year.pays[:, INFRASTRUCTURE]
+    served = s.served_until > now
+    pledge = q["pledge_share"] * s.budget
+    cap = params["policy"]["joint_budget_share"] * s.budget - running.sum(axis=1) - s.pending_cost.sum(axis=1)
+    pledge = np.where(in_infra, np.clip(np.minimum(pledge, cap), 0.0, None), pledge)
+    amount = np.where(served, s.upkeep_due, pledge)
+    paid = np.where(pays, amount, 0.0)
+    withheld = np.where(~pays, amount, 0.0)
+    # upkeep left unpaid by free-riders is covered by the paying members of the group
+    gap = group_sum(lab, np.where(served & ~pays & in_infra, s.upkeep_due, 0.0), ng)
+    payers_upkeep = group_sum(lab, np.where(served & pays & in_infra, s.upkeep_due, 0.0), ng)
+    cover = np.where(payers_upkeep[lab] > 0, gap[lab] * s.upkeep_due / np.maximum(payers_upkeep[lab], 1e-12), 0.0)
+    paid += np.where(served & pays & in_infra, cover, 0.0)
+    unmaintained = (gap > 0) & (payers_upkeep <= 0)
+    s.served_until = np.where(served & in_infra & unmaintained[lab], s.served_until - 1, s.served_until)
+    pledge_paid = np.where(~served, paid, 0.0)
+    # alone: into its own fund; in a partnership: into the common fund
+    s.fund += np.where(in_infra, 0.0, pledge_paid)
+    built_cost = effective_build_cost(q["build_cost"], s.expertise[:, INFRASTRUCTURE], q["expertise_cost_saving"])
+    own_built = ~in_infra & ~served & is_built(s.fund, built_cost)
+    s.fund = np.where(own_built, s.fund - built_cost, s.fund)
+    s.served_until = np.where(own_built, now + q["lifetime"], s.served_until)
+    s.upkeep_due = np.where(own_built, q["upkeep"], s.upkeep_due)
+    # in a partnership: into the common fund, which builds when it reaches the cost
+    pool_infrastructure(
+        villages_record(s), table.arrays(), constants, s.expertise[:, INFRASTRUCTURE].copy(), s.households, pledge_paid
+    )
+    served_now = s.served_until > now
+    spill = any_neighbour(*spillover, served_now)  # a project is within reach
+    utility = q["utility_weight"] * (served_now + q["spillover_share"] * (spill & ~served_now))
+    return Building(paid, served, served_now, utility, withheld)

@@ -8,9 +8,11 @@ quality = exp(-distance to host / decay). Fire-service quality reduces fire loss
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from sim.domains import group_sum, jitable
+from sim.domains import SERVICES, group_sum, jitable
 
 
 @jitable
@@ -98,3 +100,61 @@ def expected_gain(
     alone = fixed_costs.sum()
     shared = group_fixed_cost(alone, k, overhead) * paying_share(weight, partner_compliance)
     return (alone - shared) / households - quality_loss * consumption
+
+
+@dataclass(frozen=True)
+class Servicing:
+    """One year of services, per village (money per village unless said otherwise)."""
+
+    bill: np.ndarray  # what it paid for all its services: fixed-cost share plus per-household costs
+    alone_cost: np.ndarray  # what running them all alone would have cost
+    quality_gap: np.ndarray  # utility lost to the distance to the host, against running its own (<= 0)
+    withheld: np.ndarray  # what a free-rider left unpaid of its group's fixed costs
+    spending: float  # public spending on services, whole region
+    quality_households: float  # households x mean quality, whole region
+
+
+def fire_protection(quality_now: np.ndarray, services: dict, names: list[str]) -> np.ndarray:
+    """How far each village's services protect it from fire losses (sum over services
+    of ``fire_protection`` x quality; capped at 1 where it is used)."""
+    protection = np.zeros(quality_now.shape[0])
+    for k_s, name in enumerate(names):
+        protection += services[name]["fire_protection"] * quality_now[:, k_s]
+    return protection
+
+
+def utility(quality_now: np.ndarray, services: dict, names: list[str]) -> np.ndarray:
+    """Each village's utility from its services this year (sum of ``utility_weight`` x quality)."""
+    total = np.zeros(quality_now.shape[0])
+    for k_s, name in enumerate(names):
+        total += services[name]["utility_weight"] * quality_now[:, k_s]
+    return total
+
+
+def services_year(s, year, services: dict, names: list[str]) -> Servicing:
+    """Every village's services this year: shared fixed costs split among the group's
+    paying members, per-household costs (lower with services expertise and innovations),
+    and quality by distance to the host (0 for a group where nobody paid). Updates
+    ``s.quality``. ``services``: the scenario's ``[services]`` table; ``names``: its services."""
+    h = s.households
+    n = s.n
+    lab, ng = year.labels[SERVICES]
+    pays = year.pays[:, SERVICES]
+    overhead = services["coordination_overhead"]
+    weight = cost_weights(h, lab, ng, services["cost_split"])
+    bill_total, alone_cost, quality_gap, withheld = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    per_household_factor = (1.0 - services["expertise_cost_saving"] * s.expertise[:, SERVICES]) * s.service_efficiency
+    for k_s, name in enumerate(names):
+        sp = services[name]
+        bill, funded = shared_fixed_costs(sp["fixed_cost"], overhead, lab, ng, weight, pays)
+        k = np.bincount(lab, minlength=ng)[lab]
+        due = group_fixed_cost(sp["fixed_cost"], k, overhead) * weight
+        withheld += np.where(~pays, due, 0.0)
+        per_household = sp["cost_per_household"] * h * per_household_factor
+        s.quality[:, k_s] = np.where(funded, quality(s.host_distance, sp["decay_km"]), 0.0)
+        bill_total += bill + per_household
+        alone_cost += sp["fixed_cost"] + per_household
+        quality_gap += sp["utility_weight"] * (s.quality[:, k_s] - 1.0)
+    spending = bill_total.sum()
+    quality_households = float(np.sum(s.quality.mean(axis=1) * h))
+    return Servicing(bill_total, alone_cost, quality_gap, withheld, spending, quality_households)

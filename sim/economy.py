@@ -1,0 +1,81 @@
+"""The year's economy (ODD 4): farms and risk pools, services, infrastructure.
+
+Vectorised over all villages; a village alone is a group of one, so the same
+formulas (``sim/domains/``) give autarky. Each domain's year is one function of its
+module; this module runs them in order and adds what partnerships cost to run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.domains import agriculture, infrastructure, services
+from sim.domains.agriculture import Farming
+from sim.domains.infrastructure import Building
+from sim.domains.services import Servicing
+from sim.forms import Form
+from sim.shocks import Shocks
+from sim.state import PartnershipTable, VillageState
+from sim.year import Year
+
+
+@dataclass(frozen=True)
+class Region:
+    """What the economy reads that stays the same from year to year."""
+
+    params: dict  # the scenario
+    service_names: list[str]
+    spillover: tuple[np.ndarray, np.ndarray]  # each village's neighbours within a project's reach (CSR)
+    running_cost: np.ndarray  # per form, after subsidies, then 0 for a village alone: money per village per step
+    covers: np.ndarray  # per form, the domains one partnership covers (a bundle: all its domains), then 1
+
+    @classmethod
+    def of(cls, params: dict, forms: list[Form], spillover) -> Region:
+        subsidy = params["policy"]["subsidy_running"]
+        running = np.array([f.running_cost * (1.0 - subsidy) for f in forms] + [0.0])
+        covers = np.array([len(f.domains) if f.bundle else 1 for f in forms] + [1])
+        names = [k for k, v in params["services"].items() if isinstance(v, dict)]
+        return cls(params, names, spillover, running, covers)
+
+
+@dataclass(frozen=True)
+class Economy:
+    """One year of the three domains, and what partnerships cost to run."""
+
+    farming: Farming
+    servicing: Servicing
+    building: Building
+    running: np.ndarray  # running cost of each village's partnership, money per village, villages x domains
+
+    @property
+    def withheld(self) -> np.ndarray:
+        """What free-riders kept back, money per village, villages x domains."""
+        return np.stack([self.farming.withheld, self.servicing.withheld, self.building.withheld], axis=1)
+
+
+def running_costs(year: Year, region: Region) -> np.ndarray:
+    """Running cost each village pays this year for its partnership in each domain
+    (money per village; a bundle's cost is spread over its domains). Shared identity
+    makes it cheaper: x (1 - ``cooperation.identity.cost_discount`` x identity)."""
+    discount = region.params["cooperation"]["identity"]["cost_discount"]
+    running = np.zeros(year.form_index.shape)
+    for d in range(3):
+        idx = year.form_index[:, d]
+        base = region.running_cost[idx] / region.covers[idx]
+        running[:, d] = base * (1.0 - discount * year.identity(d))
+    return running
+
+
+def run_year(s: VillageState, year: Year, shocks: Shocks, region: Region, table: PartnershipTable, constants):
+    """Farming (fires are fought with last year's services), then services, then
+    infrastructure (whose pledges are capped by the budget left after running costs).
+    ``constants``: the scenario's numbers for the compiled rules (``state.Constants``)."""
+    p = region.params
+    protection = services.fire_protection(s.quality, p["services"], region.service_names)
+    farming = agriculture.farm_year(s, year, shocks, protection, p)
+    servicing = services.services_year(s, year, p["services"], region.service_names)
+    running = running_costs(year, region)
+    building = infrastructure.infrastructure_year(s, year, running, table, constants, region.spillover, p)
+    return Economy(farming, servicing, building, running)
