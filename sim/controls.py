@@ -165,9 +165,10 @@ def _unit(p: Parameter, currency: Currency) -> str:
 
 @dataclass(frozen=True)
 class Where:
-    """Where a control's key is: its name, the concrete key, the label and meaning of the
-    entry of an open table it belongs to (a form, a service, a scheduled shock), and any
-    scenario-dependent bounds of its slider beyond the schema's."""
+    """Which control a scenario key gets: the control's name, the concrete key, its label
+    ("" : the schema's) and what the entry of an open table it belongs to is (``context``,
+    before its meaning: a form, a service, a scheduled shock), and the bounds its slider
+    needs in this scenario beyond the schema's."""
 
     name: str
     path: str
@@ -209,19 +210,19 @@ def schema_control(where: Where, value: Any, currency: Currency) -> Control:
     return replace(base, kind="int" if integer else "float", value=shown, lo=lo, hi=hi, step=step)
 
 
-def _entries(p: dict, pattern: str) -> list[tuple[str, str, str, str]]:
-    """``(entry, concrete key, label prefix, meaning prefix)`` of each entry a ``*`` key has in the scenario."""
+def _entries(p: dict, pattern: str) -> list[tuple[str, str, str]]:
+    """``(entry, label prefix, meaning prefix)`` of each entry a ``*`` key has in the scenario."""
     table = pattern.split(".*.")[0]
     if table == "shocks.scheduled":
         out = []
         for i, event in enumerate(p["shocks"]["scheduled"]):
             where = "all districts" if event["district"] < 0 else f"district {event['district']}"
-            out.append((str(i), pattern.replace("*", str(i)), f"{event['kind'].capitalize()} y{event['step']}",
+            out.append((str(i), f"{event['kind'].capitalize()} y{event['step']}",
                         f"the scheduled {event['kind']} in year {event['step']} ({where}, "
                         f"{event['duration']} year(s))"))  # fmt: skip
         return out
     named = [(k, v) for k, v in p[table].items() if isinstance(v, dict)]
-    return [(k, pattern.replace("*", k), _pretty(k), v.get("label", _pretty(k))) for k, v in named]
+    return [(k, _pretty(k), v.get("label", _pretty(k))) for k, v in named]
 
 
 def _allow_controls(p: dict) -> list[Control]:
@@ -257,10 +258,12 @@ def scenario_controls(scenario: str | VillageScenario) -> list[Control]:
         if path == "cooperation.forms":
             controls += _allow_controls(p)
         elif "*" in path:
-            for entry, _, label, context in _entries(p, path):
+            for entry, label, context in _entries(p, path):
                 for control_name, pattern in group:
                     key = pattern.replace("*", entry)
-                    where = Where(control_name.format(entry=entry), key, f"{label}: {declared(key).short_label}", context)
+                    where = Where(
+                        control_name.format(entry=entry), key, f"{label}: {declared(key).short_label}", context
+                    )
                     controls.append(schema_control(where, sc.get(key), currency))
         else:
             at_least, at_most = _limits(p, path)
