@@ -14,7 +14,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 COMPILED_SOURCES = (
-    "behaviour.py", "decisions.py", "gains.py", "landscape.py", "learning.py", "lifecycle.py", "membership.py",
+    "behaviour.py", "decisions.py", "forms.py", "gains.py", "landscape.py", "learning.py", "lifecycle.py", "membership.py",
     "metrics.py", "shocks.py", "state.py", "ties.py", "year.py", "domains/__init__.py", "domains/agriculture.py",
     "domains/infrastructure.py", "domains/services.py",
 )  # fmt: skip

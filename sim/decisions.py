@@ -270,7 +270,7 @@ def consider_joining(V, T, E, F, P, g, i, domain, u):
         if not allowed(rule, domain) or not free_for(partnership, i, rule, domain):
             continue
         options[count] = form
-        values[count + 1] = expected_gain[i, domain, form] - rule.setup / (h * P.amortisation) - P.search_cost / h
+        values[count + 1] = expected_gain[i, domain, form] - rule.setup_cost / (h * P.amortisation_steps) - P.search_cost / h
         count += 1
     if count == 0:
         return

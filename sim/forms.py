@@ -11,8 +11,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.domains import AGRICULTURE, DOMAIN_NAMES, INFRASTRUCTURE, SERVICES
+from sim.domains import AGRICULTURE, DOMAIN_NAMES, INFRASTRUCTURE, SERVICES, jitable
 from sim.state import FORM_RULE
+
+
+@jitable
+def expected_compliance(trust, enforcement: float, fine: float):
+    """Share of partners a member expects to contribute: those it trusts, and of the
+    others those that enforcement makes comply (``enforcement`` x ``fine``, at most 1).
+    Read by every expected gain (sim/gains.py)."""
+    return trust + (1.0 - trust) * min(1.0, enforcement * fine)
 
 
 @dataclass(frozen=True)
@@ -64,18 +72,13 @@ class Form:
         return self.enforcement * self.fine >= 1.0
 
     @property
-    def enforced_compliance(self) -> float:
-        """How far enforcement alone makes partners comply, in [0, 1]."""
-        return min(1.0, self.enforcement * self.fine)
-
-    @property
     def ends_at_term(self) -> bool:
         """Does a partnership of this form end by itself when its term is over?"""
         return self.term > 0 and not self.renewable
 
     def expected_compliance(self, trust: float) -> float:
-        """Share of partners a member expects to contribute: trust, raised by enforcement."""
-        return trust + (1.0 - trust) * self.enforced_compliance
+        """Share of partners a member expects to contribute (:func:`expected_compliance`)."""
+        return expected_compliance(trust, self.enforcement, self.fine)
 
     def covered_domains(self, domain: int) -> tuple[int, ...]:
         """Domains a partnership of this form, sought for ``domain``, covers."""
@@ -110,7 +113,8 @@ def form_records(forms: list[Form], open_domains: list[int], policy: dict) -> np
         (
             f.setup_cost * (1.0 - policy["subsidy_setup"]),
             f.running_cost * (1.0 - policy["subsidy_running"]),
-            f.enforced_compliance,
+            f.enforcement,
+            f.fine,
             f.exit_penalty,
             f.term,
             f.renewable,

@@ -21,6 +21,7 @@ from numba import njit
 from sim.domains import AGRICULTURE, INFRASTRUCTURE, SERVICES, agriculture
 from sim.domains import infrastructure as infra
 from sim.domains import services as svc
+from sim.forms import expected_compliance
 from sim.shocks import correlation
 from sim.ties import edge
 
@@ -53,7 +54,7 @@ def pair_geometry(g, P, i, j):
     services) when j hosts the services it shares."""
     distance = np.hypot(g[i, X] - g[j, X], g[i, Y] - g[j, Y])
     same = g[i, DISTRICT] == g[j, DISTRICT]
-    corr = correlation(distance, same, P.district_weight, P.local_weight, P.correlation_km)
+    corr = correlation(distance, same, P.district_weight, P.local_weight, P.correlation_length_km)
     return corr, svc.quality_loss(distance, P.services[DECAY_KM], P.services[UTILITY_WEIGHT])
 
 
@@ -109,7 +110,9 @@ def gain_from_sums(g, services, P, form, covered, k, i, trust_sum, corr_sum, to_
     h = g[i, HOUSEHOLDS]
     mean_trust = trust_sum / max(k - 1, 1)
     corr = corr_sum / max(k - 1, 1)
-    compliance = mean_trust + (1.0 - mean_trust) * form.compliance  # share of partners expected to contribute
+    compliance = expected_compliance(
+        mean_trust, form.enforcement, form.fine
+    )  # share of partners expected to contribute
     consumption = g[i, REFERENCE_CONSUMPTION]
     gain = 0.0
     if covered[AGRICULTURE]:
@@ -127,18 +130,20 @@ def gain_from_sums(g, services, P, form, covered, k, i, trust_sum, corr_sum, to_
         )
     if covered[SERVICES]:
         weight = h / total_households if P.split_by_population else 1.0 / k
-        gain += svc.expected_gain(services[FIXED_COST], P.overhead, k, weight, to_host, consumption, h, compliance)
+        gain += svc.expected_gain(
+            services[FIXED_COST], P.coordination_overhead, k, weight, to_host, consumption, h, compliance
+        )
     if covered[INFRASTRUCTURE]:
-        benefit = P.infra_weight * consumption
+        benefit = P.infrastructure_utility_weight * consumption
         if P.irrigates:
             benefit += P.irrigation_bonus * g[i, INCOME_MEAN]
         pledge = P.pledge_share * g[i, BUDGET]
         gain += infra.expected_gain(
             P.build_cost, P.lifetime, P.upkeep, pledge, total_pledge, h / total_households, h, benefit, compliance
         )
-    if form.setup > P.joint_budget_share * g[i, BUDGET]:
+    if form.setup_cost > P.joint_budget_share * g[i, BUDGET]:
         return -np.inf
-    return gain - (form.running + form.setup / P.amortisation) / h
+    return gain - (form.running_cost + form.setup_cost / P.amortisation_steps) / h
 
 
 @njit(cache=True, inline="always")

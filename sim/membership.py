@@ -96,7 +96,7 @@ def join(V, T, F, P, i, pid, gain):
         partnership[i, d] = pid
         contributed[i, d] = True
         tenure[i, d] = 0
-        pending_cost[i, d] += F[form].setup / n_domains
+        pending_cost[i, d] += F[form].setup_cost / n_domains
     if covers[INFRASTRUCTURE]:
         V.pledged[i] = 0.0
         if V.served_until[i] <= P.now:

@@ -65,145 +65,54 @@ def _m(key, column, label, unit, better, kind, summary="mean") -> Measure:
     return Measure(key, column, label, unit, better, kind, summary)
 
 
+H = MONEY_PER_HOUSEHOLD
 # In the order of the run summary (summary.json), which is also the per-step table's order.
+# fmt: off
 MEASURES: tuple[Measure, ...] = (
-    _m("welfare.mean_consumption", "mean_consumption", "mean consumption", MONEY_PER_HOUSEHOLD, "higher", MONEY),
-    _m("welfare.median_consumption", "median_consumption", "median consumption", MONEY_PER_HOUSEHOLD, "higher", MONEY),
-    _m("welfare.mean_utility", "mean_utility", "mean utility", "utility units (log consumption)", "higher", INDEX),
-    _m("welfare.gini", "gini", "Gini of consumption", "Gini index (0-1)", "lower", INDEX),
-    _m("welfare.poverty_rate", "poverty_rate", "poverty rate", "share of households", "lower", SHARE),
-    _m(
-        "welfare.food_insecurity_rate",
-        "food_insecurity_rate",
-        "food-insecurity rate",
-        "share of households",
-        "lower",
-        SHARE,
-    ),  # fmt: skip
-    _m(
-        "efficiency.service_cost_per_household",
-        "service_cost_per_household",
-        "service cost per household",
-        "poverty lines per household per step",
-        "lower",
-        MONEY,
-    ),  # fmt: skip
-    _m(
-        "efficiency.service_cost_per_quality",
-        "service_cost_per_quality",
-        "service cost per unit of quality",
-        "poverty lines per quality",
-        "lower",
-        MONEY,
-    ),  # fmt: skip
-    _m(
-        "cooperation.participation.{domain}",
-        "participation_{domain}",
-        "participation in {domain}",
-        "share of villages",
-        "higher",
-        SHARE,
-    ),  # fmt: skip
-    _m(
-        "cooperation.partnerships.{form}",
-        "partnerships_{form}",
-        "partnerships of form {form}",
-        "active partnerships",
-        None,
-        COUNT,
-    ),  # fmt: skip
-    _m(None, "partnerships_total", "partnerships", "active partnerships", None, COUNT, None),
-    _m(
-        "cooperation.partnerships_by_domain.{domain}",
-        "partnerships_{domain}",
-        "partnerships in {domain}",
-        "active partnerships",
-        None,
-        COUNT,
-    ),  # fmt: skip
-    _m(
-        "cooperation.contribution_rate",
-        "contribution_rate",
-        "contribution rate",
-        "share of member-domain pairs",
-        "higher",
-        SHARE,
-    ),  # fmt: skip
-    _m("cooperation.mean_trust", "mean_trust", "mean trust", "trust index (0-1)", "higher", INDEX),
-    _m("cooperation.mean_identity", "mean_identity", "mean shared identity", "identity index (0-1)", "higher", INDEX),
-    _m("cooperation.network.mean_degree", "network_mean_degree", "partners per village", "villages", None, COUNT),
-    _m("cooperation.network.components", "network_components", "groups of linked villages", "groups", None, COUNT),
-    _m("capacity.mean_expertise", "mean_expertise", "mean expertise", "expertise index (0-1)", "higher", INDEX),
-    _m("innovation.new_practices_per_step", "innovations", "new practices", "villages per step", "higher", COUNT),
-    _m(
-        "infrastructure.served",
-        "infrastructure_served",
-        "households served by infrastructure",
-        "share of households",
-        "higher",
-        SHARE,
-    ),  # fmt: skip
-    _m(
-        "services.quality.{service}",
-        "quality_{service}",
-        "quality of {service}",
-        "quality index (0-1)",
-        "higher",
-        INDEX,
-    ),  # fmt: skip
-    _m(None, "mean_wealth", "mean savings", MONEY_PER_HOUSEHOLD, "higher", MONEY, None),
-    _m(None, "shock_intensity", "mean crop-shock intensity", "share of output lost", None, SHARE, None),
-    _m(None, "fires", "fires", "villages", None, COUNT, None),
-    _m(None, "price", "crop price", "relative to normal", None, INDEX, None),
-    _m("cooperation.ended.total", None, "partnerships ended", "partnerships", None, COUNT, "run"),
-    _m("cooperation.ended.{reason}", None, "partnerships ended: {reason}", "partnerships", None, COUNT, "run"),
-    _m("cooperation.duration.all", None, "partnership duration", "economic years", None, STEPS, "run"),
-    _m("cooperation.duration.{form}", None, "duration of {form} partnerships", "economic years", None, STEPS, "run"),
-    _m("resilience.cvar5", None, "worst-5 % consumption (CVaR 5 %)", MONEY_PER_HOUSEHOLD, "higher", MONEY, "run"),
-    _m(
-        "resilience.resistance",
-        None,
-        "resistance to the shock",
-        "lowest / pre-shock consumption",
-        "higher",
-        INDEX,
-        "run",
-    ),  # fmt: skip
-    _m("resilience.recovered", None, "share of runs that recovered", "share of runs", "higher", FLAG, "run"),
-    _m("resilience.recovery_steps", None, "recovery time", "steps", "lower", STEPS, "run"),
-    _m("resilience.loss", None, "welfare loss after the shock", "step-fractions of welfare", "lower", INDEX, "run"),
-    _m("resilience.robustness", None, "robustness to the shock", "share of villages", "higher", SHARE, "run"),
+    #  summary key                                 per-step column               label                                   unit                                     better    kind   summary
+    _m("welfare.mean_consumption",                 "mean_consumption",           "mean consumption",                     H,                                       "higher", MONEY),
+    _m("welfare.median_consumption",               "median_consumption",         "median consumption",                   H,                                       "higher", MONEY),
+    _m("welfare.mean_utility",                     "mean_utility",               "mean utility",                         "utility units (log consumption)",      "higher", INDEX),
+    _m("welfare.gini",                             "gini",                       "Gini of consumption",                  "Gini index (0-1)",                      "lower",  INDEX),
+    _m("welfare.poverty_rate",                     "poverty_rate",               "poverty rate",                         "share of households",                   "lower",  SHARE),
+    _m("welfare.food_insecurity_rate",             "food_insecurity_rate",       "food-insecurity rate",                 "share of households",                   "lower",  SHARE),
+    _m("efficiency.service_cost_per_household",    "service_cost_per_household", "service cost per household",           "poverty lines per household per step",  "lower",  MONEY),
+    _m("efficiency.service_cost_per_quality",      "service_cost_per_quality",   "service cost per unit of quality",     "poverty lines per quality",             "lower",  MONEY),
+    _m("cooperation.participation.{domain}",       "participation_{domain}",     "participation in {domain}",            "share of villages",                     "higher", SHARE),
+    _m("cooperation.partnerships.{form}",          "partnerships_{form}",        "partnerships of form {form}",          "active partnerships",                   None,     COUNT),
+    _m(None,                                       "partnerships_total",         "partnerships",                         "active partnerships",                   None,     COUNT, None),
+    _m("cooperation.partnerships_by_domain.{domain}", "partnerships_{domain}",   "partnerships in {domain}",             "active partnerships",                   None,     COUNT),
+    _m("cooperation.contribution_rate",            "contribution_rate",          "contribution rate",                    "share of member-domain pairs",          "higher", SHARE),
+    _m("cooperation.mean_trust",                   "mean_trust",                 "mean trust",                           "trust index (0-1)",                     "higher", INDEX),
+    _m("cooperation.mean_identity",                "mean_identity",              "mean shared identity",                 "identity index (0-1)",                  "higher", INDEX),
+    _m("cooperation.network.mean_degree",          "network_mean_degree",        "partners per village",                 "villages",                              None,     COUNT),
+    _m("cooperation.network.components",           "network_components",         "groups of linked villages",            "groups",                                None,     COUNT),
+    _m("capacity.mean_expertise",                  "mean_expertise",             "mean expertise",                       "expertise index (0-1)",                 "higher", INDEX),
+    _m("innovation.new_practices_per_step",        "innovations",                "new practices",                        "villages per step",                     "higher", COUNT),
+    _m("infrastructure.served",                    "infrastructure_served",      "households served by infrastructure",  "share of households",                   "higher", SHARE),
+    _m("services.quality.{service}",               "quality_{service}",          "quality of {service}",                 "quality index (0-1)",                   "higher", INDEX),
+    _m(None,                                       "mean_wealth",                "mean savings",                         H,                                       "higher", MONEY, None),
+    _m(None,                                       "shock_intensity",            "mean crop-shock intensity",            "share of output lost",                  None,     SHARE, None),
+    _m(None,                                       "fires",                      "fires",                                "villages",                              None,     COUNT, None),
+    _m(None,                                       "price",                      "crop price",                           "relative to normal",                    None,     INDEX, None),
+    _m("cooperation.ended.total",                  None,                         "partnerships ended",                   "partnerships",                          None,     COUNT, "run"),
+    _m("cooperation.ended.{reason}",               None,                         "partnerships ended: {reason}",         "partnerships",                          None,     COUNT, "run"),
+    _m("cooperation.duration.all",                 None,                         "partnership duration",                 "economic years",                        None,     STEPS, "run"),
+    _m("cooperation.duration.{form}",              None,                         "duration of {form} partnerships",      "economic years",                        None,     STEPS, "run"),
+    _m("resilience.cvar5",                         None,                         "worst-5 % consumption (CVaR 5 %)",     H,                                       "higher", MONEY, "run"),
+    _m("resilience.resistance",                    None,                         "resistance to the shock",              "lowest / pre-shock consumption",        "higher", INDEX, "run"),
+    _m("resilience.recovered",                     None,                         "share of runs that recovered",         "share of runs",                         "higher", FLAG,  "run"),
+    _m("resilience.recovery_steps",                None,                         "recovery time",                        "steps",                                 "lower",  STEPS, "run"),
+    _m("resilience.loss",                          None,                         "welfare loss after the shock",         "step-fractions of welfare",             "lower",  INDEX, "run"),
+    _m("resilience.robustness",                    None,                         "robustness to the shock",              "share of villages",                     "higher", SHARE, "run"),
 )
 # measures of the first scheduled shock's villages, per step (only in runs that schedule one)
 SHOCK_COLUMNS: tuple[Measure, ...] = (
-    _m(
-        None,
-        "counterfactual_mean_consumption",
-        "mean consumption without the shock",
-        MONEY_PER_HOUSEHOLD,
-        "higher",
-        MONEY,
-        None,
-    ),  # fmt: skip
-    _m(
-        None,
-        "affected_mean_consumption",
-        "mean consumption of the villages hit",
-        MONEY_PER_HOUSEHOLD,
-        "higher",
-        MONEY,
-        None,
-    ),  # fmt: skip
-    _m(
-        None,
-        "counterfactual_affected_mean_consumption",
-        "mean consumption of the villages hit, without the shock",
-        MONEY_PER_HOUSEHOLD,
-        "higher",
-        MONEY,
-        None,
-    ),  # fmt: skip
+    _m(None, "counterfactual_mean_consumption",          "mean consumption without the shock",                       H, "higher", MONEY, None),
+    _m(None, "affected_mean_consumption",                "mean consumption of the villages hit",                     H, "higher", MONEY, None),
+    _m(None, "counterfactual_affected_mean_consumption", "mean consumption of the villages hit, without the shock",  H, "higher", MONEY, None),
 )
+# fmt: on
 RUN_KEYS = ("scenario", "seed", "steps", "n_villages")  # what the summary says first: which run this is
 RESILIENCE_KEYS = ("resistance", "recovered", "recovery_steps", "loss", "robustness")
 

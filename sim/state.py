@@ -43,9 +43,10 @@ TieArrays = namedtuple("TieArrays", "indptr cols distance trust reverse corr los
 # compiled code indexes as fast as a plain array.
 FORM_RULE = np.dtype(
     [
-        ("setup", np.float64),  # set-up cost per member village, after any subsidy
-        ("running", np.float64),  # running cost per member village per step, after any subsidy
-        ("compliance", np.float64),  # how far enforcement alone makes partners comply, [0, 1]
+        ("setup_cost", np.float64),  # per member village, after any subsidy
+        ("running_cost", np.float64),  # per member village per step, after any subsidy
+        ("enforcement", np.float64),  # probability that a free-ride is detected
+        ("fine", np.float64),  # multiple of the withheld contribution a detected free-rider pays
         ("exit_penalty", np.float64),  # per village leaving before the term ends
         ("term", np.int64),  # steps; 0 = open-ended
         ("renewable", np.bool_),
@@ -61,10 +62,10 @@ FORM_RULE = np.dtype(
 )
 Constants = namedtuple(
     "Constants",
-    "now in_step temperature amortisation search_cost initial_trust split_by_population pool_share "
-    "marketing_premium marketing_share district_weight local_weight correlation_km overhead "
-    "pledge_share infra_weight irrigates irrigation_bonus build_cost lifetime "
-    "upkeep build_saving joint_budget_share collapse_steps services",
+    "now in_step temperature amortisation_steps search_cost initial_trust split_by_population pool_share "
+    "marketing_premium marketing_share district_weight local_weight correlation_length_km coordination_overhead "
+    "pledge_share infrastructure_utility_weight irrigates irrigation_bonus build_cost lifetime "
+    "upkeep infrastructure_expertise_cost_saving joint_budget_share collapse_steps services",
 )
 
 
@@ -178,7 +179,7 @@ def constants_of(params: dict, services: np.ndarray, now: int, in_step: bool) ->
         now=int(now),
         in_step=bool(in_step),
         temperature=float(p["behaviour"]["temperature"]),
-        amortisation=float(p["cooperation"]["amortisation_steps"]),
+        amortisation_steps=float(p["cooperation"]["amortisation_steps"]),
         search_cost=float(p["cooperation"]["search_cost"] * p["policy"]["facilitator_search_cost"]),
         initial_trust=float(p["behaviour"]["initial_trust"]),
         split_by_population=p["services"]["cost_split"] == "population",
@@ -187,16 +188,16 @@ def constants_of(params: dict, services: np.ndarray, now: int, in_step: bool) ->
         marketing_share=float(a["marketing_share"]),
         district_weight=float(drought["district_weight"]),
         local_weight=float(drought["local_weight"]),
-        correlation_km=float(drought["correlation_length_km"]),
-        overhead=float(p["services"]["coordination_overhead"]),
+        correlation_length_km=float(drought["correlation_length_km"]),
+        coordination_overhead=float(p["services"]["coordination_overhead"]),
         pledge_share=float(q["pledge_share"]),
-        infra_weight=float(q["utility_weight"]),
+        infrastructure_utility_weight=float(q["utility_weight"]),
         irrigates=bool(q["irrigates"]),
         irrigation_bonus=float(a["irrigation_bonus"]),
         build_cost=float(q["build_cost"]),
         lifetime=int(q["lifetime"]),
         upkeep=float(q["upkeep"]),
-        build_saving=float(q["expertise_cost_saving"]),
+        infrastructure_expertise_cost_saving=float(q["expertise_cost_saving"]),
         joint_budget_share=float(p["policy"]["joint_budget_share"]),
         collapse_steps=int(p["cooperation"]["collapse_steps"]),
         services=services,

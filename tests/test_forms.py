@@ -109,8 +109,8 @@ def test_subsidies_lower_what_villages_pay():
     m = isolated_model(**{"policy.subsidy_setup": 0.5, "policy.subsidy_running": 1.0})
     form = m.forms["formal"]
     record = m.form_rules[form.index]  # what the compiled rules read
-    assert record.setup == pytest.approx(0.5 * form.setup_cost)
-    assert record.running == 0.0 and m.region.running_cost[form.index] == 0.0
+    assert record.setup_cost == pytest.approx(0.5 * form.setup_cost)
+    assert record.running_cost == 0.0 and m.region.running_cost[form.index] == 0.0
 
 
 def test_facilitator_widens_search():

@@ -33,7 +33,7 @@ def _reference_gains(m: VillageModel, form, covered, members) -> np.ndarray:
                 trust[a, b] = m.ties.trust[e]
     off = ~np.eye(k, dtype=bool)
     mean_trust = (trust * off).sum(axis=1) / max(k - 1, 1)
-    compliance = mean_trust + (1 - mean_trust) * form.enforced_compliance
+    compliance = mean_trust + (1 - mean_trust) * min(1.0, form.enforcement * form.fine)
     consumption = s.reference_consumption[idx]
     gains = np.zeros(k)
     if AGRICULTURE in covered:

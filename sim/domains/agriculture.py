@@ -73,7 +73,7 @@ def expected_gain(
     risk_aversion: np.ndarray,
     marketing_premium: float,
     marketing_share: float,
-    partner_compliance: np.ndarray,
+    expected_compliance: np.ndarray,
 ) -> np.ndarray:
     """Expected gain per household per step (money) of a member of an agricultural
     partnership (numbers, or arrays over members):
@@ -83,7 +83,7 @@ def expected_gain(
     removed = pooled_variance_factor(k, mean_correlation, pool_share) * income_variance
     insurance = 0.5 * risk_aversion * removed / np.maximum(consumption, 1e-9)
     marketing = marketing_premium * marketing_share * mean_income
-    return partner_compliance * (insurance + marketing)
+    return expected_compliance * (insurance + marketing)
 
 
 def crra_money_gain(

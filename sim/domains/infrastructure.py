@@ -50,12 +50,12 @@ def expected_gain(
     weight: np.ndarray,
     households: np.ndarray,
     benefit_money: np.ndarray,
-    partner_compliance: np.ndarray,
+    expected_compliance: np.ndarray,
 ) -> np.ndarray:
     """Expected gain per household per step (money) of a member (numbers, or arrays
     over members) building together: the project is up a larger share of the time (the group saves
     faster) and each member bears only its share of the upkeep."""
-    reliable_group = own_pledge + partner_compliance * np.maximum(group_pledge - own_pledge, 0.0)
+    reliable_group = own_pledge + expected_compliance * np.maximum(group_pledge - own_pledge, 0.0)
     alone = duty_cycle(lifetime, build_cost, own_pledge)
     together = duty_cycle(lifetime, build_cost, reliable_group)
     upkeep_saving = upkeep * (1.0 - weight) * together / households
@@ -80,7 +80,9 @@ def pool_infrastructure(V, T, P, expertise, households, pledge_paid):
             pledged[m] += pledge_paid[m]
             mean_expertise += expertise[m]
             waiting = waiting or served_until[m] <= P.now
-        cost = effective_build_cost(P.build_cost, mean_expertise / members.shape[0], P.build_saving)
+        cost = effective_build_cost(
+            P.build_cost, mean_expertise / members.shape[0], P.infrastructure_expertise_cost_saving
+        )
         if waiting and is_built(fund[pid], cost):
             fund[pid] -= cost
             share = households[members] / households[members].sum()

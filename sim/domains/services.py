@@ -39,11 +39,11 @@ def quality(distance_km: np.ndarray, decay_km: float) -> np.ndarray:
 
 
 @jitable
-def paying_share(weight: np.ndarray, partner_compliance: np.ndarray | float) -> np.ndarray:
+def paying_share(weight: np.ndarray, expected_compliance: np.ndarray | float) -> np.ndarray:
     """Expected share of the group's fixed cost a member ends up paying when the
-    others pay their part with probability ``partner_compliance`` and the payers
+    others pay their part with probability ``expected_compliance`` and the payers
     cover the rest: w / (w + r (1 - w)). It is w when everyone pays, 1 when nobody else does."""
-    return weight / (weight + partner_compliance * (1.0 - weight))
+    return weight / (weight + expected_compliance * (1.0 - weight))
 
 
 def shared_fixed_costs(
@@ -89,16 +89,16 @@ def expected_gain(
     quality_loss: np.ndarray,
     consumption: np.ndarray,
     households: np.ndarray,
-    partner_compliance: np.ndarray,
+    expected_compliance: np.ndarray,
 ) -> np.ndarray:
     """Expected gain per household per step (money) of a member of a group of ``k``
     sharing all services rather than running them alone: the fixed-cost saving minus
     the money value of the quality lost by distance to the host (``quality_loss``, see
     :func:`quality_loss`). ``weight``, ``quality_loss``, ``consumption``, ``households``
-    and ``partner_compliance`` are the member's (numbers, or arrays over members);
+    and ``expected_compliance`` are the member's (numbers, or arrays over members);
     ``fixed_costs`` is per service."""
     alone = fixed_costs.sum()
-    shared = group_fixed_cost(alone, k, overhead) * paying_share(weight, partner_compliance)
+    shared = group_fixed_cost(alone, k, overhead) * paying_share(weight, expected_compliance)
     return (alone - shared) / households - quality_loss * consumption
 
 
