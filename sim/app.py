@@ -156,7 +156,7 @@ def _check_scenario(name: str) -> str | None:
 
 # --- the map -----------------------------------------------------------------------------
 def _shocks_this_year(model) -> np.ndarray:
-    shocks = getattr(model, "last_shocks", getattr(model, "_last_shocks", None))  # the older name: _last_shocks
+    shocks = model.last_shocks  # None before the first year
     return shocks.crop if shocks is not None else np.zeros(model.state.n)
 
 

@@ -54,21 +54,6 @@ PAGE_NOTES = {
     "behaviour.rule": "the rules are in sim/behaviour.py",
 }
 
-# TEMPORARY, until sim/scenario/schema.py says it (asked of the schema's owner): what the
-# explorer's own texts said before its controls were built from the schema, and the
-# schema's declaration does not say yet. Remove an entry once the schema carries it.
-SCHEMA_GAPS: dict[str, dict[str, Any]] = {
-    "forms.*.enforcement": {"meaning": "probability that a free-ride is detected and fined"},
-    "shocks.drought.severity": {
-        "meaning": "background droughts: share of farm output lost per standard deviation of the drought index "
-        "above its threshold (capped at 1)",
-    },
-    "shocks.drought.correlation_length_km": {
-        "meaning": "km over which neighbouring villages' droughts are alike (correlation length of the drought "
-        "index's smooth field)",
-    },
-}
-
 
 @dataclass(frozen=True)
 class Control:
@@ -152,11 +137,11 @@ def _pretty(name: str) -> str:
 
 
 def declared(path: str) -> Parameter:
-    """The schema's declaration of a concrete key, with the temporary :data:`SCHEMA_GAPS` filled in."""
+    """The schema's declaration of a concrete key."""
     found = parameter(path)
     if found is None:
         raise ScenarioError(f"the explorer offers {path!r}, which sim/scenario/schema.py does not declare")
-    return replace(found, **SCHEMA_GAPS.get(found.path, {}))
+    return found
 
 
 def _unit(p: Parameter, currency: Currency) -> str:

@@ -128,7 +128,7 @@ def test_controls_read_their_label_unit_meaning_range_and_money_from_the_schema(
         assert declared is not None, c.path
         assert c.label.endswith(declared.short_label), c.name
         assert c.money == declared.money, c.name
-        assert declared.meaning in c.meaning or declared.path in controls.SCHEMA_GAPS, c.name
+        assert declared.meaning in c.meaning, c.name
         if c.kind == "select":
             assert c.values == tuple(declared.choices)
             continue
@@ -138,18 +138,6 @@ def test_controls_read_their_label_unit_meaning_range_and_money_from_the_schema(
         assert hi - c.hi <= c.step + 1e-9 or c.path == "shocks.drought.district_weight", c.name  # ... and fills it
     setup = next(c for c in found if c.name == "setup_cost_formal")
     assert (setup.lo, setup.hi, setup.unit) == (0.0, 300.0, "IDR million per member village")  # 0-10 poverty lines
-
-
-def test_the_schema_gaps_are_still_gaps():
-    """The temporary texts in controls.SCHEMA_GAPS: each for a declared key, each saying
-    more than the schema does now (delete an entry once the schema says it)."""
-    from sim.scenario.schema import parameter
-
-    for path, fields in controls.SCHEMA_GAPS.items():
-        declared = parameter(path)
-        assert declared is not None and declared.path == path, path
-        for field, text in fields.items():
-            assert getattr(declared, field) != text, f"the schema now says {path}.{field}: remove the gap"
 
 
 def test_sliders_show_the_scenario_value_on_their_grid():
