@@ -87,22 +87,7 @@ class VillageModel(mesa.Model):
         p = self.params
         self.horizon: int = p["run"]["steps"]
         self.is_counterfactual = _counterfactual
-        self.forms: dict[str, Form] = load_forms(p)
-        self.form_list: list[Form] = list(self.forms.values())
-        self.form_names = outputs.reported_forms(p)
-        self.open_domains = [DOMAIN_NAMES.index(d) for d in p["cooperation"]["domains"]] if self.forms else []
-        self.service_names = outputs.service_names(p)
-        self._service_fixed, self._service_decay, self._service_weights = (
-            np.array([p["services"][name][key] for name in self.service_names])
-            for key in ("fixed_cost", "decay_km", "utility_weight")
-        )
-        self._services = np.array([self._service_fixed, self._service_decay, self._service_weights], dtype=float)
-        self.form_rules = form_records(self.form_list, self.open_domains, p["policy"])
-        self.contribution_rule = behaviour.ContributionRule.from_params(p)
-        self.form_rates = learning.FormRates.of(self.form_list)
-        self.deters = np.array([f.deters_free_riding for f in self.form_list] + [False])
-        self.enforcement = np.array([f.enforcement for f in self.form_list] + [0.0])
-        self.fine_rate = np.array([f.fine for f in self.form_list] + [0.0])
+        self._setup_rules(p)
         self.decision_rng = np.random.default_rng(self._stream(state.STREAM_DECISIONS))
         self.in_step = False  # True while step() runs (partnerships formed then start this year)
         self.forked = not (_counterfactual and self.FORK_TWIN)  # a twin runs from its model's shock on
@@ -138,6 +123,25 @@ class VillageModel(mesa.Model):
     def _stream(self, purpose: int, *extra: int) -> np.random.SeedSequence:
         """The random stream for one purpose (``state.STREAM_*``), e.g. per step."""
         return np.random.SeedSequence(self._root.entropy, spawn_key=(purpose, *extra))
+
+    def _setup_rules(self, p: dict) -> None:
+        """The scenario's forms, services and rules, as the mechanisms read them."""
+        self.forms: dict[str, Form] = load_forms(p)
+        self.form_list: list[Form] = list(self.forms.values())
+        self.form_names = outputs.reported_forms(p)
+        self.open_domains = [DOMAIN_NAMES.index(d) for d in p["cooperation"]["domains"]] if self.forms else []
+        self.service_names = outputs.service_names(p)
+        self._service_fixed, self._service_decay, self._service_weights = (
+            np.array([p["services"][name][key] for name in self.service_names])
+            for key in ("fixed_cost", "decay_km", "utility_weight")
+        )
+        self._services = np.array([self._service_fixed, self._service_decay, self._service_weights], dtype=float)
+        self.form_rules = form_records(self.form_list, self.open_domains, p["policy"])
+        self.contribution_rule = behaviour.ContributionRule.from_params(p)
+        self.form_rates = learning.FormRates.of(self.form_list)
+        self.deters = np.array([f.deters_free_riding for f in self.form_list] + [False])
+        self.enforcement = np.array([f.enforcement for f in self.form_list] + [0.0])
+        self.fine_rate = np.array([f.fine for f in self.form_list] + [0.0])
 
     def _setup_ties(self, template: VillageModel | None) -> None:
         """Who knows whom (ties within the search radius, with initial trust) and who is
