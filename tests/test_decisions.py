@@ -36,7 +36,8 @@ def test_plain_python_run_equals_the_compiled_run():
     """The same scenarios stepped with NUMBA_DISABLE_JIT=1 give the same summaries and
     per-step tables as compiled (in a fresh process: the switch is read at import)."""
     script = (
-        "import json, sys; from tests.golden.runs import run_case; "
+        "import json, sys; from tests.golden.runs import run_case; from sim import decisions; "
+        "assert type(decisions.review).__name__ == 'function', 'the rules should run uncompiled'; "
         "print(json.dumps({name: run_case(name) for name in sys.argv[1:]}))"
     )
     env = {**os.environ, "NUMBA_DISABLE_JIT": "1", "PYTHONPATH": str(ROOT)}
@@ -58,6 +59,24 @@ def test_kerjasama_run_works_as_plain_python(tmp_path):
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads((tmp_path / "summary.json").read_text())["steps"] == 6
+
+
+def test_the_explorer_model_steps_as_plain_python_too():
+    """The explorer's model (sim/controls.py, what the page steps) under NUMBA_DISABLE_JIT=1
+    gives the same years as compiled."""
+    script = (
+        "import json; from sim.controls import ExplorerModel; "
+        "m = ExplorerModel('default', seed=7, n_villages=50); [m.step() for _ in range(6)]; "
+        "print(json.dumps(m.timeseries().to_dict(orient='list')))"
+    )
+    runs = []
+    for disable in ("1", "0"):
+        env = {**os.environ, "NUMBA_DISABLE_JIT": disable}
+        done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+        runs.append(json.loads(done.stdout))
+    assert runs[0] == runs[1]
+    assert runs[0]["participation_services"][-1] > 0  # villages did decide something
 
 
 @pytest.mark.parametrize("overrides", [{}, {"cooperation.forms": ["long_term", "temporary"]}])
