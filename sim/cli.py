@@ -69,50 +69,60 @@ def _fmt(value) -> str:
     return format_value(value, 3)
 
 
+# The console's short names of measures whose registry label would not fit its one line per
+# group (the registry's label after each); every other measure it names is named by the registry.
+CONSOLE_NAMES = {
+    "welfare.food_insecurity_rate": "food insecure",  # food-insecurity rate
+    "welfare.gini": "Gini",  # Gini of consumption
+    "resilience.resistance": "resistance",  # resistance to the shock
+    "resilience.recovery_steps": "recovery",  # recovery time
+    "resilience.loss": "loss",  # welfare loss after the shock
+    "resilience.robustness": "robustness",  # robustness to the shock
+    "resilience.cvar5": "CVaR5",  # worst-5 % consumption (CVaR 5 %)
+}
+
+
+def _name(key: str) -> str:
+    """What the console calls a summary key: its short name, else its label in the output registry."""
+    from sim.outputs import measure_info
+
+    return CONSOLE_NAMES.get(key) or measure_info(key).label
+
+
+def _named(key: str, summary: dict) -> str:
+    """A measure by name, with its value: "mean trust 0.638"."""
+    return f"{_name(key)} {_fmt(summary[key])}"
+
+
 def print_summary(summary: dict, out: Path | None = None) -> None:
     """A short, readable summary of one run."""
+    from sim.domains import DOMAIN_NAMES
+
+    welfare = ("welfare.poverty_rate", "welfare.food_insecurity_rate", "welfare.gini")
+    forms = [key for key in summary if key.startswith("cooperation.partnerships.")]
     lines = [
         f"Scenario {summary['scenario']}  (seed {summary['seed']}, {summary['n_villages']} villages, {summary['steps']} steps)",
-        "  welfare      mean consumption {} poverty lines | poverty rate {} | food insecure {} | Gini {}".format(
-            *(
-                _fmt(summary[k])
-                for k in (
-                    "welfare.mean_consumption",
-                    "welfare.poverty_rate",
-                    "welfare.food_insecurity_rate",
-                    "welfare.gini",
-                )
-            )
-        ),
-        "  efficiency   service cost per household {} poverty lines per year".format(
-            _fmt(summary["efficiency.service_cost_per_household"])
-        ),
-        "  cooperation  participation: agriculture {}, services {}, infrastructure {}".format(
-            *(_fmt(summary[f"cooperation.participation.{d}"]) for d in ("agriculture", "services", "infrastructure"))
-        ),
+        f"  welfare      {_named('welfare.mean_consumption', summary)} poverty lines | "
+        + " | ".join(_named(key, summary) for key in welfare),
+        f"  efficiency   {_named('efficiency.service_cost_per_household', summary)} poverty lines per year",
+        "  cooperation  participation: "
+        + ", ".join(f"{d} {_fmt(summary[f'cooperation.participation.{d}'])}" for d in DOMAIN_NAMES),
         "               partnerships (mean number active): "
-        + ", ".join(
-            f"{key.rsplit('.', 1)[1].replace('_', '-')} {value:.1f}"
-            for key, value in summary.items()
-            if key.startswith("cooperation.partnerships.")
-        ),
-        "               contribution rate {} | mean trust {}".format(
-            _fmt(summary["cooperation.contribution_rate"]), _fmt(summary["cooperation.mean_trust"])
-        ),
+        + ", ".join(f"{key.rsplit('.', 1)[1].replace('_', '-')} {summary[key]:.1f}" for key in forms),
+        "               "
+        + " | ".join(_named(key, summary) for key in ("cooperation.contribution_rate", "cooperation.mean_trust")),
     ]
     if summary.get("resilience.resistance") is not None:
         recovery = summary["resilience.recovery_steps"]
+        recovered = "not recovered" if recovery is None else f"{recovery} steps"
         lines.append(
-            "  resilience   resistance {} | recovery {} | loss {} | robustness {} | CVaR5 {}".format(
-                _fmt(summary["resilience.resistance"]),
-                "not recovered" if recovery is None else f"{recovery} steps",
-                _fmt(summary["resilience.loss"]),
-                _fmt(summary["resilience.robustness"]),
-                _fmt(summary["resilience.cvar5"]),
-            )
+            f"  resilience   {_named('resilience.resistance', summary)} | {_name('resilience.recovery_steps')} "
+            f"{recovered} | "
+            + " | ".join(_named(f"resilience.{key}", summary) for key in ("loss", "robustness", "cvar5"))
         )
     else:
-        lines.append(f"  resilience   no scheduled shock | CVaR5 of consumption {_fmt(summary['resilience.cvar5'])}")
+        cvar = f"{_name('resilience.cvar5')} of consumption {_fmt(summary['resilience.cvar5'])}"
+        lines.append(f"  resilience   no scheduled shock | {cvar}")
     lines.append("  (averages over the steps after the burn-in)")
     if out is not None:
         lines.append(f"Wrote {out}/summary.json, timeseries.csv, manifest.json and figures/")

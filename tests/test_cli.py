@@ -169,3 +169,26 @@ def test_explore_on_a_busy_port_is_one_line_exit_2():
         result = kerjasama("explore", "--port", str(port))
     assert result.returncode == 2 and "choose another --port" in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def _summary(**values) -> dict:
+    from sim import outputs
+
+    keys = outputs.summary_keys(outputs.STANDARD_FORMS, ())
+    summary = {key: 0.5 for key in keys}
+    summary.update(scenario="default", seed=1, steps=10, n_villages=30, **values)
+    return summary
+
+
+def test_console_summary_names_measures_by_the_registry(capsys):
+    from sim import cli, outputs
+
+    for key, name in cli.CONSOLE_NAMES.items():  # short names stand for declared measures only
+        assert outputs.measure_info(key).key == key and name != outputs.measure_info(key).label
+    cli.print_summary(_summary(**{"resilience.recovery_steps": None}))
+    text = capsys.readouterr().out
+    for key in ("welfare.mean_consumption", "efficiency.service_cost_per_household", "cooperation.mean_trust"):
+        assert f"{outputs.measure_info(key).label} 0.500" in text
+    assert "recovery not recovered" in text and "formal 0.5, informal 0.5, long-term 0.5, temporary 0.5" in text
+    cli.print_summary(_summary(**{"resilience.resistance": None}))
+    assert "no scheduled shock | CVaR5 of consumption 0.500" in capsys.readouterr().out

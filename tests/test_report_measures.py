@@ -1,7 +1,8 @@
-"""What the report knows of each measure (sim/report/measures.py)."""
+"""What the report knows of each measure (sim/report/measures.py): all of it from the output registry."""
 
 from __future__ import annotations
 
+from sim import outputs
 from sim.report import measures
 
 
@@ -19,8 +20,25 @@ def test_labels_units_and_directions():
     assert not measures.reads_in_own_units("welfare.mean_consumption")
 
 
+def test_labels_units_and_directions_are_the_registry_s():
+    for key in (*measures.DEFAULT_METRICS, *measures.RESILIENCE_BARS, "cooperation.partnerships.my_own_form"):
+        declared = outputs.measure_info(key)
+        assert declared is not None and declared.key == key
+        assert (measures.label(key), measures.unit(key), measures.better(key)) == (
+            declared.label,
+            declared.unit,
+            declared.better,
+        )
+    for column in (measures.AFFECTED, measures.COUNTERFACTUAL_AFFECTED):
+        assert column in {m.column for m in outputs.SHOCK_COLUMNS}
+
+
 def test_series_drawn_over_time():
     columns = [s.column for s in measures.SERIES]
     assert len(set(columns)) == len(columns) and "mean_consumption" in columns
     for series in measures.SERIES:
         assert series.share == series.unit.startswith("share of") or series.column == "mean_trust"
+        declared = outputs.measure_info(series.column)
+        assert declared.column == series.column and series.title == declared.label
+        assert series.unit == (series.axis or declared.unit)
+    assert measures.Series("mean_trust").unit == "trust index (0-1)"  # what the figure's "trust (0-1)" replaces

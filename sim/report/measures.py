@@ -1,18 +1,18 @@
 """The measures the report shows, and what it needs to know of each: label, unit, which
 direction is better, whether a difference reads in the measure's own units.
 
-This is the one place of the report that reads measure descriptions. Run-level measures
-(the ``runs.parquet`` columns, e.g. ``welfare.mean_consumption``) are described by
-``sim.sweep.analysis.metric_info``; the per-step columns drawn over time are ``SERIES``
-below. Reading the output registry (``sim/outputs.py``) instead changes this file only.
+Every label, unit and direction comes from the output registry (``sim/outputs.py``), for
+run-level measures (the ``runs.parquet`` columns, e.g. ``welfare.mean_consumption``) and
+per-step columns alike; this module only chooses which measures the report shows.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sim import outputs
 from sim.report.wording import measure_title
-from sim.sweep.analysis import ABSOLUTE_METRICS, metric_info
+from sim.sweep.analysis import ABSOLUTE_METRICS
 
 # what a report shows when the experiment names no metrics
 DEFAULT_METRICS = ("welfare.mean_consumption", "welfare.poverty_rate", "welfare.gini")
@@ -26,40 +26,64 @@ RESILIENCE_BARS = ("resilience.resistance", "resilience.loss")
 
 @dataclass(frozen=True)
 class Series:
-    """A per-step column drawn in the arms' time-series figure: its panel title, the y-axis
-    label (its unit) and whether it is a share (drawn on [0, 1])."""
+    """A per-step column drawn in the arms' time-series figure: its panel title is the
+    registry's label, its y-axis label the registry's unit unless ``axis`` replaces it,
+    and it is drawn on [0, 1] when it is a share or ``unit_interval`` says its index lies there."""
 
     column: str
-    title: str
-    unit: str
-    share: bool
+    axis: str | None = None
+    unit_interval: bool = False
+
+    @property
+    def measure(self) -> outputs.Measure:
+        found = outputs.measure_info(self.column)
+        if found is None:
+            raise KeyError(f"{self.column}: not a per-step column of the output registry")
+        return found
+
+    @property
+    def title(self) -> str:
+        return self.measure.label
+
+    @property
+    def unit(self) -> str:
+        return self.axis or self.measure.unit
+
+    @property
+    def share(self) -> bool:
+        return self.unit_interval or self.measure.kind in (outputs.SHARE, outputs.FLAG)
 
 
 SERIES = (
-    Series("mean_consumption", "mean consumption", "poverty lines per household", False),
-    Series("poverty_rate", "poverty rate", "share of households", True),
-    Series("food_insecurity_rate", "food-insecurity rate", "share of households", True),
-    Series("participation_agriculture", "participation in agriculture", "share of villages", True),
-    Series("participation_services", "participation in services", "share of villages", True),
-    Series("participation_infrastructure", "participation in infrastructure", "share of villages", True),
-    Series("contribution_rate", "contribution rate", "share of member-domain pairs", True),
-    Series("mean_trust", "mean trust", "trust (0-1)", True),
+    Series("mean_consumption"),
+    Series("poverty_rate"),
+    Series("food_insecurity_rate"),
+    Series("participation_agriculture"),
+    Series("participation_services"),
+    Series("participation_infrastructure"),
+    Series("contribution_rate"),
+    # the committed figures label this axis "trust (0-1)" (the registry: "trust index (0-1)");
+    # kept so that the demo report stays byte-identical
+    Series("mean_trust", axis="trust (0-1)", unit_interval=True),
 )
 
 
 def label(metric: str) -> str:
     """A measure's label in a sentence ("mean consumption"); an unknown key is its own label."""
-    return metric_info(metric)[0]
+    found = outputs.measure_info(metric)
+    return found.label if found is not None else metric
 
 
 def unit(metric: str) -> str:
     """A measure's unit ("poverty lines per household"); "" when unknown."""
-    return metric_info(metric)[1]
+    found = outputs.measure_info(metric)
+    return found.unit if found is not None else ""
 
 
 def better(metric: str) -> str | None:
     """Which direction is better: "higher", "lower" or None (neither, or unknown)."""
-    return metric_info(metric)[2]
+    found = outputs.measure_info(metric)
+    return found.better if found is not None else None
 
 
 def title(metric: str) -> str:

@@ -28,13 +28,6 @@ from scipy import stats
 
 from sim import outputs
 
-
-# metric key -> (label, unit, better: "higher" | "lower" | None), from the output registry
-# (for the standard forms; metric_info also knows a scenario's own forms and services)
-METRICS: dict[str, tuple[str, str, str | None]] = {
-    m.key: (m.label, m.unit, m.better) for m in outputs.measures(outputs.STANDARD_FORMS, ()) if m.key
-}
-
 # metrics whose differences read better in their own units than in % of the reference
 ABSOLUTE_METRICS = frozenset(
     {"resilience.recovery_steps", "welfare.mean_utility"}
