@@ -10,6 +10,8 @@ Each year a village reviews each domain with probability ``behaviour.review_prob
   a new one to neighbours ranked by :func:`candidates`; a group forms only if every
   member gains in expectation (mutual consent, ``sim/gains.py``).
 
+The functions are in reading order: the year's review first, the small queries it asks last.
+
 This is the one source of these rules. It is compiled with Numba for speed; set
 ``NUMBA_DISABLE_JIT=1`` to run it as plain Python (and to step through it in a
 debugger): the results are the same. The per-village steps are inlined into the
@@ -29,48 +31,99 @@ from sim.membership import LEFT, exit_penalty, form_partnership, join, leave
 from sim.ties import edge, tied_to_all
 
 
+@njit(cache=True, nogil=True)
+def review(V, T, E, F, P, order, reviews, u):
+    """Villages review the domains drawn for them this step (``reviews[i, domain]``), one
+    village at a time in ``order``: alone, a village considers joining; in a partnership
+    (unless it joined this very step, e.g. a bundle sought for another domain), it
+    considers leaving. ``u[i, domain]``: its uniform draw for that choice.
+
+    (The arrays are read out of the records once, before the loop: reading them inside
+    it, village by village, made the review a third slower.)"""
+    g = gain_inputs(V)
+    partnership, tenure, expected_gain, households = V.partnership, V.tenure, V.expected_gain, V.households
+    form_of, term_years = T.form, T.term_years
+    values = np.empty(2)
+    for i in order:
+        for d in range(3):
+            if not reviews[i, d]:
+                continue
+            pid = partnership[i, d]
+            if pid < 0:
+                consider_joining(V, T, E, F, P, g, i, d, u[i, d])
+            elif tenure[i, d] > 0:
+                leaving = wants_to_leave(
+                    expected_gain, households, form_of, term_years, F, P.temperature, i, d, pid, u[i, d], values
+                )
+                if leaving:
+                    leave(V, T, F, P, i, pid, LEFT)
+
+
 @njit(cache=True, inline="always")
-def is_free(partnership, i, covered):
-    """Is village ``i`` outside any partnership in every domain of ``covered`` (bool[3])?"""
-    for d in range(3):
-        if covered[d] and partnership[i, d] >= 0:
-            return False
+def consider_joining(V, T, E, F, P, g, i, domain, u):
+    """Stay alone or seek a partnership of some form: logit choice on the learned gain
+    of each form, net of set-up (amortised) and search costs; going alone is worth 0."""
+    n_forms = len(F)
+    options = np.empty(n_forms, dtype=np.int64)
+    values = np.zeros(n_forms + 1)
+    count = 0
+    h = V.households[i]
+    partnership, expected_gain = V.partnership, V.expected_gain
+    for form in range(n_forms):
+        rule = F[form]
+        if not allowed(rule, domain) or not free_for(partnership, i, rule, domain):
+            continue
+        options[count] = form
+        values[count + 1] = (
+            expected_gain[i, domain, form] - rule.setup_cost / (h * P.amortisation_steps) - P.search_cost / h
+        )
+        count += 1
+    if count == 0:
+        return
+    choice = behaviour.logit_choice(values[: count + 1], P.temperature, u)
+    if choice > 0:
+        seek_partners(V, T, E, F, P, g, i, domain, options[choice - 1])
+
+
+@njit(cache=True, inline="always")
+def wants_to_leave(expected_gain, households, form_of, term_years, F, temperature, i, domain, pid, u, values):
+    """Stay (worth the learned gain of its form) or leave (worth minus the exit penalty)?
+    Logit choice; ``values``: room for the two values."""
+    values[0] = expected_gain[i, domain, form_of[pid]]
+    values[1] = -exit_penalty(form_of, term_years, F, pid) / households[i]
+    return behaviour.logit_choice(values, temperature, u) == 1
+
+
+@njit(cache=True, inline="always")
+def seek_partners(V, T, E, F, P, g, i, domain, form):
+    """Join a nearby partnership of ``form`` that accepts i, or propose a new one to
+    neighbours in order of preference (see Village.seek_partners)."""
+    indptr, cols, trust, corr, loss, services = E.indptr, E.cols, E.trust, E.corr, E.loss, P.services
+    t_size, t_members = T.size, T.members
+    rule = F[form]
+    V.pending_cost[i, domain] += P.search_cost
+    covered = covered_domains(rule, domain)
+    for pid in nearby_partnerships(V, T, E, F, i, domain, form):
+        size = t_size[pid]
+        group = np.empty(size + 1, dtype=np.int64)
+        group[:size] = t_members[pid, :size]
+        group[size] = i
+        if group_accepts(g, indptr, cols, trust, corr, loss, services, P, rule, covered, group):
+            total_households, total_pledge, host = group_totals(g, P, group)
+            gain = member_gain(
+                g, indptr, cols, trust, corr, loss, services, P, rule, covered, group, size, total_households,
+                total_pledge, host,
+            )  # fmt: skip
+            join(V, T, F, P, i, pid, gain)  # its own expected gain, as group_gains would give it
+            return True
+    # propose to neighbours in order of preference: each joins if it is tied to all
+    # members so far and every member (itself included) still gains in expectation
+    ranked = candidates(g, V.partnership, indptr, cols, E.distance, trust, corr, loss, services, P, rule, covered, i)
+    group = grow_group(g, indptr, cols, trust, corr, loss, E.reverse, services, P, rule, covered, i, ranked)
+    if group.shape[0] < 2:
+        return False
+    form_partnership(V, T, E, F, P, g, form, covered, group)
     return True
-
-
-@njit(cache=True)
-def covered_domains(form, domain):
-    """Domains (bool[3]) a partnership of ``form`` (a FORM_RULE record) covers when sought for ``domain``."""
-    out = np.zeros(3, dtype=np.bool_)
-    if form.bundle:
-        out[AGRICULTURE] = form.covers_agriculture
-        out[SERVICES] = form.covers_services
-        out[INFRASTRUCTURE] = form.covers_infrastructure
-    else:
-        out[domain] = True
-    return out
-
-
-@njit(cache=True, inline="always")
-def free_for(partnership, i, form, domain):
-    """Is village ``i`` free in every domain a partnership of ``form`` sought for ``domain`` covers?"""
-    if not form.bundle:
-        return partnership[i, domain] < 0
-    if form.covers_agriculture and partnership[i, AGRICULTURE] >= 0:
-        return False
-    if form.covers_services and partnership[i, SERVICES] >= 0:
-        return False
-    return not (form.covers_infrastructure and partnership[i, INFRASTRUCTURE] >= 0)
-
-
-@njit(cache=True, inline="always")
-def allowed(form, domain):
-    """May a village choose ``form`` (a FORM_RULE record) for ``domain``? (allowed, covering it, mandate)"""
-    if domain == AGRICULTURE:
-        return form.allowed_agriculture
-    if domain == SERVICES:
-        return form.allowed_services
-    return form.allowed_infrastructure
 
 
 @njit(cache=True, inline="always")
@@ -223,94 +276,48 @@ def grow_group(g, indptr, cols, trust, corr, loss, reverse, services, P, form, c
     return members[:k].copy()
 
 
+# --- small queries the decisions ask ------------------------------------------------------
+
+
 @njit(cache=True, inline="always")
-def seek_partners(V, T, E, F, P, g, i, domain, form):
-    """Join a nearby partnership of ``form`` that accepts i, or propose a new one to
-    neighbours in order of preference (see Village.seek_partners)."""
-    indptr, cols, trust, corr, loss, services = E.indptr, E.cols, E.trust, E.corr, E.loss, P.services
-    t_size, t_members = T.size, T.members
-    rule = F[form]
-    V.pending_cost[i, domain] += P.search_cost
-    covered = covered_domains(rule, domain)
-    for pid in nearby_partnerships(V, T, E, F, i, domain, form):
-        size = t_size[pid]
-        group = np.empty(size + 1, dtype=np.int64)
-        group[:size] = t_members[pid, :size]
-        group[size] = i
-        if group_accepts(g, indptr, cols, trust, corr, loss, services, P, rule, covered, group):
-            total_households, total_pledge, host = group_totals(g, P, group)
-            gain = member_gain(
-                g, indptr, cols, trust, corr, loss, services, P, rule, covered, group, size, total_households,
-                total_pledge, host,
-            )  # fmt: skip
-            join(V, T, F, P, i, pid, gain)  # its own expected gain, as group_gains would give it
-            return True
-    # propose to neighbours in order of preference: each joins if it is tied to all
-    # members so far and every member (itself included) still gains in expectation
-    ranked = candidates(g, V.partnership, indptr, cols, E.distance, trust, corr, loss, services, P, rule, covered, i)
-    group = grow_group(g, indptr, cols, trust, corr, loss, E.reverse, services, P, rule, covered, i, ranked)
-    if group.shape[0] < 2:
+def allowed(form, domain):
+    """May a village choose ``form`` (a FORM_RULE record) for ``domain``? (allowed, covering it, mandate)"""
+    if domain == AGRICULTURE:
+        return form.allowed_agriculture
+    if domain == SERVICES:
+        return form.allowed_services
+    return form.allowed_infrastructure
+
+
+@njit(cache=True, inline="always")
+def free_for(partnership, i, form, domain):
+    """Is village ``i`` free in every domain a partnership of ``form`` sought for ``domain`` covers?"""
+    if not form.bundle:
+        return partnership[i, domain] < 0
+    if form.covers_agriculture and partnership[i, AGRICULTURE] >= 0:
         return False
-    form_partnership(V, T, E, F, P, g, form, covered, group)
+    if form.covers_services and partnership[i, SERVICES] >= 0:
+        return False
+    return not (form.covers_infrastructure and partnership[i, INFRASTRUCTURE] >= 0)
+
+
+@njit(cache=True, inline="always")
+def is_free(partnership, i, covered):
+    """Is village ``i`` outside any partnership in every domain of ``covered`` (bool[3])?"""
+    for d in range(3):
+        if covered[d] and partnership[i, d] >= 0:
+            return False
     return True
 
 
-@njit(cache=True, inline="always")
-def consider_joining(V, T, E, F, P, g, i, domain, u):
-    """Stay alone or seek a partnership of some form: logit choice on the learned gain
-    of each form, net of set-up (amortised) and search costs; going alone is worth 0."""
-    n_forms = len(F)
-    options = np.empty(n_forms, dtype=np.int64)
-    values = np.zeros(n_forms + 1)
-    count = 0
-    h = V.households[i]
-    partnership, expected_gain = V.partnership, V.expected_gain
-    for form in range(n_forms):
-        rule = F[form]
-        if not allowed(rule, domain) or not free_for(partnership, i, rule, domain):
-            continue
-        options[count] = form
-        values[count + 1] = expected_gain[i, domain, form] - rule.setup_cost / (h * P.amortisation_steps) - P.search_cost / h
-        count += 1
-    if count == 0:
-        return
-    choice = behaviour.logit_choice(values[: count + 1], P.temperature, u)
-    if choice > 0:
-        seek_partners(V, T, E, F, P, g, i, domain, options[choice - 1])
-
-
-@njit(cache=True, inline="always")
-def wants_to_leave(expected_gain, households, form_of, term_years, F, temperature, i, domain, pid, u, values):
-    """Stay (worth the learned gain of its form) or leave (worth minus the exit penalty)?
-    Logit choice; ``values``: room for the two values."""
-    values[0] = expected_gain[i, domain, form_of[pid]]
-    values[1] = -exit_penalty(form_of, term_years, F, pid) / households[i]
-    return behaviour.logit_choice(values, temperature, u) == 1
-
-
-@njit(cache=True, nogil=True)
-def review(V, T, E, F, P, order, reviews, u):
-    """Villages review the domains drawn for them this step (``reviews[i, domain]``), one
-    village at a time in ``order``: alone, a village considers joining; in a partnership
-    (unless it joined this very step, e.g. a bundle sought for another domain), it
-    considers leaving. ``u[i, domain]``: its uniform draw for that choice.
-
-    (The arrays are read out of the records once, before the loop: reading them inside
-    it, village by village, made the review a third slower.)"""
-    g = gain_inputs(V)
-    partnership, tenure, expected_gain, households = V.partnership, V.tenure, V.expected_gain, V.households
-    form_of, term_years = T.form, T.term_years
-    values = np.empty(2)
-    for i in order:
-        for d in range(3):
-            if not reviews[i, d]:
-                continue
-            pid = partnership[i, d]
-            if pid < 0:
-                consider_joining(V, T, E, F, P, g, i, d, u[i, d])
-            elif tenure[i, d] > 0:
-                leaving = wants_to_leave(
-                    expected_gain, households, form_of, term_years, F, P.temperature, i, d, pid, u[i, d], values
-                )
-                if leaving:
-                    leave(V, T, F, P, i, pid, LEFT)
+@njit(cache=True)
+def covered_domains(form, domain):
+    """Domains (bool[3]) a partnership of ``form`` (a FORM_RULE record) covers when sought for ``domain``."""
+    out = np.zeros(3, dtype=np.bool_)
+    if form.bundle:
+        out[AGRICULTURE] = form.covers_agriculture
+        out[SERVICES] = form.covers_services
+        out[INFRASTRUCTURE] = form.covers_infrastructure
+    else:
+        out[domain] = True
+    return out
