@@ -65,7 +65,7 @@ def shock_correlation(distance_km, same_district, params: dict) -> np.ndarray:
 
 @jitable
 def correlation(distance_km, same_district, district_weight: float, local_weight: float, length_km: float):
-    """:func:`shock_correlation` with the drought parameters spelled out (usable inside sim/kernel.py)."""
+    """:func:`shock_correlation` with the drought parameters spelled out (usable inside compiled rules, e.g. sim/gains.py)."""
     return district_weight * same_district + local_weight * np.exp(-(distance_km**2) / (2.0 * length_km**2))
 
 

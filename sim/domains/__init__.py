@@ -9,7 +9,7 @@ import numpy as np
 from numba.extending import register_jitable
 
 # A rule marked @jitable is plain Python when called from Python, and is compiled
-# into sim/kernel.py when the villages' decisions use it: one definition for both.
+# into the compiled rules (sim/decisions.py, sim/gains.py ...) that call it: one definition for both.
 jitable = register_jitable
 
 AGRICULTURE, SERVICES, INFRASTRUCTURE = 0, 1, 2
