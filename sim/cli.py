@@ -17,6 +17,7 @@ key and what is allowed, exit code 2, and nothing written.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -189,12 +190,14 @@ def _print_report_pointer(folder: Path) -> None:
 
 
 def _headline(folder: Path) -> list[str]:
-    """The first reading sentences of the report, for the terminal."""
-    report = folder / "report.md"
-    if not report.exists():
+    """The report's first six readings of a difference (every reading but "no paired
+    replicates"), for the terminal; none when no report was written."""
+    from sim.report.experiment import differences
+    from sim.report.wording import reading
+
+    if not (folder / "report.md").exists():
         return []
-    lines = [line[2:] for line in report.read_text().splitlines() if line.startswith("- ") and "relative to" in line]
-    return lines[:6]
+    return [reading(d) for d in differences(folder) if math.isfinite(d.estimate)][:6]
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

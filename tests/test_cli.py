@@ -192,3 +192,24 @@ def test_console_summary_names_measures_by_the_registry(capsys):
     assert "recovery not recovered" in text and "formal 0.5, informal 0.5, long-term 0.5, temporary 0.5" in text
     cli.print_summary(_summary(**{"resilience.resistance": None}))
     assert "no scheduled shock | CVaR5 of consumption 0.500" in capsys.readouterr().out
+
+
+def test_headline_is_the_report_s_first_readings_of_a_difference(tmp_path):
+    from sim.cli import _headline
+    from sim.report import write_report
+    from tests.test_report import make_arms, make_grid
+
+    folder = make_arms(tmp_path / "arms")
+    assert _headline(folder) == []  # no report written yet
+    runs = pd.read_parquet(folder / "runs.parquet")
+    runs["welfare.mean_consumption"] = runs["welfare.mean_consumption"].astype(object)
+    runs.loc[runs["arm"] == "informal", "welfare.mean_consumption"] = None  # "no paired replicates": left out
+    runs.to_parquet(folder / "runs.parquet")
+    write_report(folder)
+    bullets = [line[2:] for line in (folder / "report.md").read_text().splitlines() if line.startswith("- ")]
+    assert any("no paired replicates" in line for line in bullets)
+    assert _headline(folder) == [line for line in bullets if "relative to" in line][:6]
+    assert len(_headline(folder)) == 6
+    grid = make_grid(tmp_path / "grid")
+    write_report(grid)
+    assert _headline(grid) == []

@@ -16,6 +16,17 @@ def test_labels_units_and_directions():
         "",
         None,
     )
+    assert (measures.label("welfare.mean_consumption"), measures.unit("welfare.mean_consumption")) == (
+        "mean consumption",
+        "poverty lines per household",
+    )
+    assert measures.better("resilience.recovered") == "higher"
+    innovation = "innovation.new_practices_per_step"
+    assert (measures.label(innovation), measures.unit(innovation), measures.better(innovation)) == (
+        "new practices",
+        "villages per step",
+        "higher",
+    )
     assert measures.reads_in_own_units("resilience.recovery_steps")
     assert not measures.reads_in_own_units("welfare.mean_consumption")
 

@@ -1,17 +1,22 @@
-"""The report's sentences and number formats (sim/report/wording.py)."""
+"""The report's sentences and number formats (sim/report/wording.py), and the readings it gives of
+paired comparisons (sim/sweep/analysis.py, through sim/report/arms.py)."""
 
 from __future__ import annotations
 
-import itertools
 import math
+import re
 import string
 from dataclasses import replace
 
+import numpy as np
+import pandas as pd
 import pytest
 
-from sim.report import wording
+from sim.report import arms, wording
 from sim.report.wording import LABELS, SENTENCES, Difference, interval, p_value, reading, tick
-from sim.sweep import analysis
+from sim.sweep.analysis import paired_comparison
+from tests.test_analysis import LABELS as ARM_LABELS
+from tests.test_analysis import paired_runs, row_of
 
 MINUS = "\u2212"
 
@@ -98,28 +103,85 @@ def test_readings_in_points_own_units_and_with_too_few_pairs():
     )
 
 
-# Until sim/sweep/analysis.py drops its own copy of the reading sentences, both must agree.
-@pytest.mark.parametrize("arm", ["Formal agreement", "Formal agreements", "All four forms", "Business"])
-def test_readings_equal_the_analysis_readings(arm):
-    cases = [
-        ("welfare.mean_consumption", "relative"),
-        ("welfare.poverty_rate", "points"),
-        ("resilience.recovery_steps", "absolute"),
-        ("x.count", "absolute"),
-    ]
-    triples = [
-        (4.1, 3.2, 5.0),
-        (-4.1, -5.0, -3.2),
-        (-0.3, -1.0, 0.4),
-        (0.0123, -0.002, 0.03),
-        (2.09, math.nan, math.nan),
-    ]
-    triples.append((math.nan, math.nan, math.nan))
-    for (metric, scale), (e, lo, hi), pairs in itertools.product(cases, triples, (1, 5)):
-        label, unit, _ = analysis.metric_info(metric)
-        near_zero = scale == "absolute" and metric not in analysis.ABSOLUTE_METRICS
-        ours = reading(Difference(arm, "No cooperation", label, unit, scale, e, lo, hi, pairs, near_zero))
-        assert ours == analysis.reading(arm, "No cooperation", metric, scale, e, lo, hi, pairs)
+def test_reading_of_a_fall_of_a_singular_arm():
+    text = reading(_difference(arm="Formal", reference="None", estimate=-4.1, low=-5.0, high=-3.2, pairs=8))
+    assert "Formal lowers mean consumption by 4.1 % [3.2, 5.0] relative to None" in text
+
+
+# ----------------------------------------------------------------------------- readings of paired comparisons
+
+
+def _said(table: pd.DataFrame, arm: str, metric: str = "welfare.mean_consumption") -> str:
+    """What the report says of one arm's row of ``analysis.paired_comparison``."""
+    return reading(arms.difference(row_of(table, arm).to_dict(), metric, "No cooperation"))
+
+
+def test_readings_of_paired_comparisons_raise_lower_and_no_clear_difference():
+    runs = paired_runs({"autarky": 0.0, "formal": 0.05, "informal": -0.05, "temporary": 0.0}, noise=0.01)
+    table = paired_comparison(
+        runs, "welfare.mean_consumption", "autarky", arm_labels={**ARM_LABELS, "temporary": "Temporary"}
+    )
+    assert re.fullmatch(
+        r"Formal agreement raises mean consumption by ([\d.]+) % \[([\d.]+), ([\d.]+)\] "
+        r"relative to No cooperation \(paired over 20 replicates\)\.",
+        _said(table, "formal"),
+    )
+    informal = _said(table, "informal")
+    assert informal.startswith("Informal lowers mean consumption by ")
+    # the numbers in a "lowers" sentence are positive magnitudes, its interval ordered
+    assert MINUS not in informal.split(" by ")[1].split(" relative")[0]
+    temporary = _said(table, "temporary")
+    assert row_of(table, "temporary")["diff_low"] < 0 < row_of(table, "temporary")["diff_high"]
+    assert temporary.startswith("Temporary makes no clear difference to mean consumption (")
+    assert temporary.endswith(") relative to No cooperation (paired over 20 replicates).")
+
+
+def test_reading_of_a_constant_difference():
+    # values on a binary grid, so every per-replicate difference is exactly 0.25
+    reference = np.arange(10) / 8 + 1.0
+    runs = pd.DataFrame(
+        [{"arm": "autarky", "replicate": r, "m": v} for r, v in enumerate(reference)]
+        + [{"arm": "formal", "replicate": r, "m": v + 0.25} for r, v in enumerate(reference)]
+    )
+    expected = "16.0"  # 100 × 0.25 / 1.5625, three significant digits
+    assert _said(paired_comparison(runs, "m", "autarky", group_cols=(), arm_labels=ARM_LABELS), "formal", "m") == (
+        f"Formal agreement raises m by {expected} % [{expected}, {expected}] relative to No cooperation "
+        "(paired over 10 replicates)."
+    )
+    # a constant zero difference is no difference
+    same = runs.assign(m=np.where(runs["arm"] == "formal", runs["m"] - 0.25, runs["m"]))
+    table = paired_comparison(same, "m", "autarky", group_cols=(), arm_labels=ARM_LABELS)
+    assert "makes no clear difference to m" in _said(table, "formal", "m")
+
+
+def test_reading_counts_the_pairs_left_after_missing_values():
+    runs = paired_runs({"autarky": 0.0, "formal": 0.1}, n=12)
+    metric = "welfare.mean_consumption"
+    runs[metric] = runs[metric].astype(object)
+    runs.loc[(runs["arm"] == "autarky") & runs["replicate"].isin([0, 5]), metric] = np.nan
+    runs.loc[(runs["arm"] == "formal") & runs["replicate"].isin([5, 7]), metric] = None
+    assert "paired over 9 replicates" in _said(
+        paired_comparison(runs, metric, "autarky", arm_labels=ARM_LABELS), "formal"
+    )
+
+
+def test_reading_of_shares_in_percentage_points():
+    runs = paired_runs({"autarky": 0.0, "formal": -0.05}, metric="welfare.poverty_rate", noise=0.005)
+    runs["welfare.poverty_rate"] -= 0.9  # shares around 0.3
+    table = paired_comparison(runs, "welfare.poverty_rate", "autarky", arm_labels=ARM_LABELS)
+    text = _said(table, "formal", "welfare.poverty_rate")
+    assert text.startswith("Formal agreement lowers poverty rate by ") and " percentage points [" in text
+
+
+def test_reading_in_own_units_when_the_reference_is_near_zero():
+    rng = np.random.default_rng(2)
+    runs = pd.DataFrame(
+        [{"arm": "autarky", "replicate": r, "x.count": 0.0} for r in range(8)]
+        + [{"arm": "formal", "replicate": r, "x.count": 2.0 + rng.normal(0, 0.1)} for r in range(8)]
+    )
+    text = _said(paired_comparison(runs, "x.count", "autarky", arm_labels=ARM_LABELS), "formal", "x.count")
+    assert text.startswith("Formal agreement raises x.count by 2.")
+    assert "not %, as the reference mean is close to 0" in text
 
 
 def test_interval_and_p_value_formats():

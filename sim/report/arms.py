@@ -77,20 +77,63 @@ class Part:
     ts: pd.DataFrame
 
 
+@dataclass(frozen=True)
+class Comparisons:
+    """The arms, the conditions and, per measure, every arm's mean and paired difference
+    against the reference arm in each condition (``analysis.paired_comparison``)."""
+
+    arms: Arms
+    conditions: Conditions
+    tables: dict[str, pd.DataFrame]
+
+    def shown(self, metric: str, condition: str | None) -> pd.DataFrame | None:
+        """A measure's rows in one condition (all rows: no conditions); None when no run there has a value."""
+        table = self.tables[metric]
+        if condition is not None:
+            table = table[table["condition"].astype(str) == condition]
+        return None if table.empty or int(table["n"].fillna(0).sum()) == 0 else table
+
+
 def arms_section(ctx: Context) -> None:
     """The body of an arms report: the forest plot, then one part per condition."""
-    exp, runs, doc = ctx.exp, ctx.runs, ctx.doc
+    compared = _comparisons(ctx)
+    if compared is None:
+        ctx.doc.para(say("no_arm_column"))
+        return
+    arms, conditions = compared.arms, compared.conditions
+    if arms.reference not in arms.names:
+        ctx.doc.para(say("reference_missing", reference=quoted(arms.reference)))
+    ts = load_timeseries(ctx.results_dir, ctx.runs)
+    if ctx.metrics:
+        _forest(ctx, compared.tables[ctx.metrics[0]], ctx.metrics[0], arms, conditions)
+    for condition in conditions.names:
+        _condition_part(ctx, _part(ctx.runs, ts, condition, conditions), compared)
+
+
+def differences(ctx: Context) -> list[Difference]:
+    """Every paired difference the arms report reads out, in its order: by condition, measure, arm."""
+    compared = _comparisons(ctx)
+    if compared is None:
+        return []
+    return [
+        difference(row, metric, compared.arms.reference_label)
+        for condition in compared.conditions.names
+        for metric in ctx.metrics
+        if (table := compared.shown(metric, condition)) is not None
+        for row in _compared_rows(table.to_dict("records"))
+    ]
+
+
+def _comparisons(ctx: Context) -> Comparisons | None:
+    """The arms as shown and every measure's comparison table; None when the runs have no arm column."""
+    exp, runs = ctx.exp, ctx.runs
     arm_labels = _labels(exp.get("arms"))
     names = _ordered(list(arm_labels), runs["arm"]) if "arm" in runs.columns else []
     if not names:
-        doc.para(say("no_arm_column"))
-        return
+        return None
     reference = str(exp.get("reference") or names[0])
-    if reference not in names:
-        doc.para(say("reference_missing", reference=quoted(reference)))
     conditions = _conditions(runs, _labels(exp.get("conditions")))
     arms = Arms(names, arm_labels, _colours(names, reference), reference)
-    ts = load_timeseries(ctx.results_dir, runs)
     group_cols = ("condition",) if conditions.declared else ()
     tables = {
         m: analysis.paired_comparison(
@@ -98,10 +141,7 @@ def arms_section(ctx: Context) -> None:
         )
         for m in ctx.metrics
     }
-    if ctx.metrics:
-        _forest(ctx, tables[ctx.metrics[0]], ctx.metrics[0], arms, conditions)
-    for condition in conditions.names:
-        _condition_part(ctx, _part(runs, ts, condition, conditions), arms, tables)
+    return Comparisons(arms, conditions, tables)
 
 
 def _labels(items: Any) -> dict[str, str]:
@@ -148,24 +188,22 @@ def _part(runs: pd.DataFrame, ts: pd.DataFrame, condition: str | None, condition
     return Part(condition, conditions.label(condition), f"_{slug(condition)}", sub_runs, sub_ts)
 
 
-def _condition_part(ctx: Context, part: Part, arms: Arms, tables: dict[str, pd.DataFrame]) -> None:
+def _condition_part(ctx: Context, part: Part, compared: Comparisons) -> None:
     """One condition: a table per measure with its readings, then the figures over time."""
     doc = ctx.doc
     doc.heading(2, label("results") if part.name is None else label("condition", condition=part.label))
     not_measured = []
     for metric in ctx.metrics:
-        table = tables[metric]
-        if part.name is not None:
-            table = table[table["condition"].astype(str) == part.name]
-        if table.empty or int(table["n"].fillna(0).sum()) == 0:
+        table = compared.shown(metric, part.name)
+        if table is None:
             not_measured.append(measures.title(metric))
             continue
-        _arm_table(doc, table, metric, arms.reference_label)
+        _arm_table(doc, table, metric, compared.arms.reference_label)
     if not_measured:
         doc.para(say("not_measured", measures=listing(not_measured, "list.long")))
     if not part.ts.empty:
-        _series_figure(ctx, part, arms)
-        _resilience_figure(ctx, part, arms)
+        _series_figure(ctx, part, compared.arms)
+        _resilience_figure(ctx, part, compared.arms)
 
 
 # ----------------------------------------------------------------------------- tables and readings
@@ -175,7 +213,7 @@ def _arm_table(doc: Document, table: pd.DataFrame, metric: str, reference: str) 
     """A measure's table (one row per arm), its reading sentences, and which arms had fewer pairs than runs."""
     doc.heading(3, measures.title(metric))
     records = table.to_dict("records")
-    compared = [r for r in records if r["scale"]]
+    compared = _compared_rows(records)
     header = [
         label("col.arm"),
         label("col.n"),
@@ -185,7 +223,7 @@ def _arm_table(doc: Document, table: pd.DataFrame, metric: str, reference: str) 
         label("col.p"),
     ]
     doc.table(header, _arm_rows(records, compared, reference))
-    doc.bullets([reading(_difference(row, metric, reference)) for row in compared])
+    doc.bullets([reading(difference(row, metric, reference)) for row in compared])
     short = [
         label("pairs_of_runs", arm=row["label"], pairs=int(row["n_pairs"]), runs=row["n"])
         for row in compared
@@ -193,6 +231,11 @@ def _arm_table(doc: Document, table: pd.DataFrame, metric: str, reference: str) 
     ]
     if short:
         doc.para(say("fewer_pairs", arms=listing(short)))
+
+
+def _compared_rows(records: list[dict]) -> list[dict]:
+    """The rows of arms compared with the reference (those with a difference scale)."""
+    return [r for r in records if r["scale"]]
 
 
 def _arm_rows(records: list[dict], compared: list[dict], reference: str) -> list[list[str]]:
@@ -220,8 +263,9 @@ def _arm_rows(records: list[dict], compared: list[dict], reference: str) -> list
     return rows
 
 
-def _difference(row: dict, metric: str, reference: str) -> Difference:
-    """A compared row of ``analysis.paired_comparison`` as the reading sentences take it."""
+def difference(row: dict, metric: str, reference: str) -> Difference:
+    """A compared row of ``analysis.paired_comparison`` as the reading sentences take it
+    (``reference``: the reference arm's label)."""
     estimate, low, high = analysis.display_difference(row)
     return Difference(
         arm=row["label"],

@@ -7,12 +7,13 @@ from pathlib import Path
 
 from sim.io import write_text
 from sim.report.arms import arms_section
+from sim.report.arms import differences as arm_differences
 from sim.report.document import Document
 from sim.report.grid import grid_section, lhs_section
 from sim.report.measures import DEFAULT_METRICS
 from sim.report.results import Context, read_results
 from sim.report.sensitivity import morris_section, sobol_section
-from sim.report.wording import LABELS, label, listing, quoted, say
+from sim.report.wording import LABELS, Difference, label, listing, quoted, say
 
 SECTIONS = {
     "arms": arms_section,
@@ -27,15 +28,9 @@ def write_report(results_dir: str | Path) -> list[Path]:
     """Write ``report.md``, ``report.html`` and ``figures/*.png`` into ``results_dir``;
     returns the files written (figures first)."""
     results_dir = Path(results_dir)
-    manifest, runs = read_results(results_dir)
-    exp = manifest.get("experiment") or {}
-    design = str(exp.get("design", "arms"))
-    declared = list(exp.get("metrics") or DEFAULT_METRICS)
-    metrics = [m for m in declared if m in runs.columns]
-    name = exp.get("name") or results_dir.name
-    doc = Document(title=label("title", name=name))
-    ctx = Context(results_dir, manifest, exp, runs, metrics, doc)
-    _header(ctx, design, [m for m in declared if m not in runs.columns])
+    ctx = read_context(results_dir)
+    runs, doc, design = ctx.runs, ctx.doc, _design(ctx.exp)
+    _header(ctx, design, [m for m in _declared(ctx.exp) if m not in runs.columns])
     if runs.empty:
         doc.para(say("no_runs"))
     elif design not in SECTIONS:
@@ -49,6 +44,31 @@ def write_report(results_dir: str | Path) -> list[Path]:
         if stale not in ctx.written:
             stale.unlink(missing_ok=True)
     return [*ctx.written, md_path, html_path]
+
+
+def read_context(results_dir: Path) -> Context:
+    """What a report of ``results_dir`` reads (the stored results, the metrics to show), with an empty document."""
+    manifest, runs = read_results(results_dir)
+    exp = manifest.get("experiment") or {}
+    metrics = [m for m in _declared(exp) if m in runs.columns]
+    name = exp.get("name") or results_dir.name
+    return Context(results_dir, manifest, exp, runs, metrics, Document(title=label("title", name=name)))
+
+
+def differences(results_dir: str | Path) -> list[Difference]:
+    """The paired differences the report of ``results_dir`` reads out, in its order (none
+    unless it is an arms experiment with runs); ``wording.reading`` says each."""
+    ctx = read_context(Path(results_dir))
+    return arm_differences(ctx) if not ctx.runs.empty and _design(ctx.exp) == "arms" else []
+
+
+def _design(exp: dict) -> str:
+    return str(exp.get("design", "arms"))
+
+
+def _declared(exp: dict) -> list[str]:
+    """The metrics the experiment names (the default ones when it names none)."""
+    return list(exp.get("metrics") or DEFAULT_METRICS)
 
 
 def _header(ctx: Context, design: str, missing: list[str]) -> None:

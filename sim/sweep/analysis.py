@@ -36,12 +36,6 @@ ABSOLUTE_METRICS = frozenset(
 NEAR_ZERO = 1e-6  # |reference mean| <= NEAR_ZERO * (1 + mean |values|) counts as ~0
 
 
-def metric_info(metric: str) -> tuple[str, str, str | None]:
-    """(label, unit, better) of a metric (sim/outputs.py); unknown metrics fall back to (key, "", None)."""
-    found = outputs.measure_info(metric)
-    return (found.label, found.unit, found.better) if found is not None else (metric, "", None)
-
-
 def is_share(metric: str) -> bool:
     """A share or rate in [0, 1] (or a flag, whose mean over runs is a share): differences
     are reported in percentage points."""
@@ -113,7 +107,8 @@ def near_zero(reference_mean: float, values: Any = None) -> bool:
     return not math.isfinite(reference_mean) or abs(reference_mean) <= NEAR_ZERO * scale
 
 
-# ----------------------------------------------------------------------------- readings
+# ----------------------------------------------------------------------------- precision
+# how many decimals an estimate and its interval support (sim/report/wording.py prints with them)
 
 
 def decimals(value: float, low: float = math.nan, high: float = math.nan, minimum: int = 0) -> int:
@@ -143,74 +138,6 @@ def fmt(value: float, digits: int) -> str:
     return text.replace("-", "\u2212")
 
 
-def _unit_words(scale: str, unit: str) -> tuple[str, str]:
-    """(text after the estimate, text after the interval)."""
-    if scale == "relative":
-        return (" %", "")
-    if scale == "points":
-        return (" percentage points", "")
-    return ((" " + unit) if unit else "", "")
-
-
-def _plural(label: str) -> bool:
-    """Is the label's head noun plural ("Formal agreements", "All four forms")?"""
-    words = label.split()
-    last = words[-1].lower() if words else ""
-    return last.endswith("s") and not last.endswith("ss")
-
-
-def _verb(label: str, singular: str) -> str:
-    """``singular`` ("raises") agreeing with ``label`` ("Formal agreements raise")."""
-    return singular[:-1] if _plural(label) else singular
-
-
-def reading(
-    arm_label: str,
-    reference_label: str,
-    metric: str,
-    scale: str,
-    diff: float,
-    low: float,
-    high: float,
-    n_pairs: int,
-) -> str:
-    """A plain-language sentence for one paired difference. ``diff``, ``low`` and
-    ``high`` are in the units of ``scale`` (%, percentage points or own units)."""
-    label, unit, _ = metric_info(metric)
-    paired = f"paired over {n_pairs} replicate{'s' if n_pairs != 1 else ''}"
-    if scale == "absolute" and metric not in ABSOLUTE_METRICS:
-        own = unit or "the metric's own units"
-        note = f"; difference in {own}, not %, as the reference mean is close to 0"
-    else:
-        note = ""
-    after, _ = _unit_words(scale, unit)
-    if not (math.isfinite(diff) and math.isfinite(low) and math.isfinite(high)):
-        if math.isfinite(diff):
-            d = decimals(diff, minimum=1 if scale != "absolute" else 0)
-            return (
-                f"{arm_label} {_verb(arm_label, 'changes')} {label} by {fmt(diff, d)}{after} relative to {reference_label}, "
-                f"with too few paired replicates for an interval ({paired}{note})."
-            )
-        return f"{arm_label}: no paired replicates with {label} to compare against {reference_label}."
-    minimum = 1 if scale in ("relative", "points") else 0
-    if low <= 0 <= high:
-        d = decimals(diff, low, high, minimum)
-        return (
-            f"{arm_label} {_verb(arm_label, 'makes')} no clear difference to {label} "
-            f"({fmt(diff, d)}{after} [{fmt(low, d)}, {fmt(high, d)}]) relative to {reference_label} ({paired}{note})."
-        )
-    if diff > 0:
-        verb, e, lo, hi = "raises", diff, low, high
-    else:
-        verb, e, lo, hi = "lowers", -diff, -high, -low
-    d = decimals(e, lo, hi, minimum)
-    verb = _verb(arm_label, verb)
-    return (
-        f"{arm_label} {verb} {label} by {fmt(e, d)}{after} [{fmt(lo, d)}, {fmt(hi, d)}] "
-        f"relative to {reference_label} ({paired}{note})."
-    )
-
-
 # ----------------------------------------------------------------------------- comparisons
 
 
@@ -233,8 +160,9 @@ def paired_comparison(
     differences), ``rel``, ``rel_low``, ``rel_high`` (the difference and its interval in
     % of the reference arm's mean over the same pairs; NaN when that mean is ~0),
     ``p_value`` (``scipy.stats.ttest_rel``; NaN when all differences are identical or
-    there are fewer than two pairs), ``scale`` ("relative", "points" or "absolute", see
-    ``difference_scale``) and ``reading``.
+    there are fewer than two pairs) and ``scale`` ("relative", "points" or "absolute", see
+    ``difference_scale``; "" for the reference arm). The report's sentences are in
+    ``sim/report/wording.py``.
 
     The relative interval divides the interval of the difference by the reference mean
     as if that mean were known exactly; it ignores the reference mean's own
@@ -254,7 +182,6 @@ def paired_comparison(
         if ref[pair_col].duplicated().any():
             raise ValueError(f"paired_comparison: several {reference!r} runs share a {pair_col} value in group {base}")
         ref_values = ref.set_index(pair_col)["_value"]
-        ref_label = labels.get(reference, str(reference))
         for arm in pd.unique(group[arm_col]):
             sub = group[group[arm_col] == arm]
             n, mean, low, high = mean_ci(sub["_value"], confidence)
@@ -275,7 +202,6 @@ def paired_comparison(
                 "rel_high": np.nan,
                 "p_value": np.nan,
                 "scale": "",
-                "reading": "",
             }
             if arm != reference and len(ref_values):
                 if sub[pair_col].duplicated().any():
@@ -286,7 +212,6 @@ def paired_comparison(
                     [sub.set_index(pair_col)["_value"].rename("x"), ref_values.rename("r")], axis=1, join="inner"
                 ).dropna()
                 row.update(_paired(joined["x"].to_numpy(), joined["r"].to_numpy(), metric, confidence))
-                row["reading"] = _row_reading(row, metric, row["label"], ref_label)
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -320,11 +245,6 @@ def display_difference(row: Mapping[str, Any]) -> tuple[float, float, float]:
         return (row["rel"], row["rel_low"], row["rel_high"])
     factor = 100.0 if scale == "points" else 1.0
     return (factor * row["diff"], factor * row["diff_low"], factor * row["diff_high"])
-
-
-def _row_reading(row: Mapping[str, Any], metric: str, arm_label: str, ref_label: str) -> str:
-    est, low, high = display_difference(row)
-    return reading(arm_label, ref_label, metric, row["scale"], est, low, high, int(row["n_pairs"]))
 
 
 # ----------------------------------------------------------------------------- time series, grids
