@@ -45,3 +45,27 @@ def tied_group(model: VillageModel, size: int, exclude: tuple[int, ...] = ()) ->
             if len(group) == size:
                 return group
     raise AssertionError(f"no {size} mutually tied villages")
+
+
+def hand_year(partnership, form_of=None, n_forms: int = 1, contributes=None, identity=None):
+    """A :class:`sim.year.Year` built by hand, without ties: ``partnership[i, d]`` is village
+    i's partnership id in domain d (-1 alone); ``form_of[pid]`` the form index of each id
+    (default 0); ``contributes``: who contributes (members; default everybody), so that
+    ``pays`` is contributors and villages alone, as in a step; ``identity[i, d]``: each
+    village's mean shared identity with its partners (default 0)."""
+    from sim.domains import group_labels
+    from sim.year import Year
+
+    partnership = np.asarray(partnership, dtype=np.int64)
+    n = partnership.shape[0]
+    member = partnership >= 0
+    form_of = np.zeros(max(int(partnership.max()) + 1, 1), dtype=np.int64) if form_of is None else np.asarray(form_of)
+    form_index = np.where(member, form_of[np.maximum(partnership, 0)], n_forms)
+    identity = np.zeros((n, 3)) if identity is None else np.asarray(identity, dtype=float)
+    partners = tuple((member[:, d].astype(float), np.zeros(n), identity[:, d]) for d in range(3))
+    no_edges = tuple(np.zeros(0, dtype=np.int32) for _ in range(3))
+    labels = tuple(group_labels(partnership[:, d]) for d in range(3))
+    year = Year(1, member, labels, form_index, no_edges, partners)
+    year.contributes = np.ones((n, 3), bool) if contributes is None else np.asarray(contributes, bool)
+    year.pays = year.contributes | ~member
+    return year
