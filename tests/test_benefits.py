@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import economy, learning
+from sim import learning
 from sim.domains import AGRICULTURE, SERVICES
 from tests.conftest import isolated_model, run_small, tied_group
 
@@ -63,32 +63,6 @@ def test_innovation_rate_rises_with_partners_diversity():
     gained = m.state.productivity / start_productivity
     assert gained[:20].mean() > 1.05  # diverse groups adopted new practices...
     assert np.allclose(gained[20:], 1.0)  # ...groups of equals, with no base rate, never did
-
-
-def test_identity_lowers_running_costs_and_defection():
-    m = isolated_model(
-        **{
-            "behaviour.error_rate": 0.0,
-            "behaviour.initial_trust": 0.4,
-            "behaviour.initial_trust_sd": 0.0,
-            "behaviour.threshold_sd": 0.0,
-            "behaviour.threshold_mean": 0.6,
-            "forms.informal.term": 0,
-        }
-    )
-    members = tied_group(m, 4)
-    m.form_partnership(m.forms["informal"], (SERVICES,), members)
-    m.state.tenure[members, SERVICES] = 5  # past the opening move
-    year = m.fix_year()
-    fresh_costs = economy.running_costs(year, m.region)[members, SERVICES].copy()
-    fresh = m.contributions(year)[members, SERVICES]
-    m.ties.years_together[year.partner_edges[SERVICES]] = 30.0  # decades together
-    year = m.fix_year()
-    old_costs = economy.running_costs(year, m.region)[members, SERVICES]
-    old = m.contributions(year)[members, SERVICES]
-    assert np.all(old_costs < fresh_costs)
-    assert not fresh.any()  # trust 0.4 x all contributed = 0.4 < threshold 0.6 ...
-    assert old.all()  # ... but with shared identity the threshold falls to 0.3
 
 
 def test_identity_accumulates_with_years_together():
