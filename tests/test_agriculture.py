@@ -52,6 +52,14 @@ def test_output_follows_the_formula():
     assert out[0] == pytest.approx(1.0 * 2.0**0.5 * 1.25 * (1 - 0.4 * (1 - 0.3)))
 
 
+def test_capacity_raises_farm_output_under_shocks():
+    from sim.domains import agriculture
+
+    low = agriculture.farm_output(np.ones(1), np.ones(1), 0.7, np.zeros(1), 0.0, np.array([0.5]), np.array([0.1]), 0.6)
+    high = agriculture.farm_output(np.ones(1), np.ones(1), 0.7, np.zeros(1), 0.0, np.array([0.5]), np.array([0.9]), 0.6)
+    assert high[0] > low[0]
+
+
 def _pool_variance_ratio(shock_overrides: dict) -> float:
     """Variance of members' farm income with a pool / without, under the model's own shocks."""
     base = {

@@ -1,4 +1,4 @@
-"""Contribution rules, enforcement and trust; formal versus informal."""
+"""Contribution rules (sim/behaviour.py) and enforcement; formal versus informal."""
 
 from __future__ import annotations
 
@@ -115,11 +115,3 @@ def test_rules_do_what_they_say():
     defect = run_small(2, steps=10, **{"behaviour.rule": "always_defect", "behaviour.error_rate": 0.0}).summary()
     assert cooperate["cooperation.contribution_rate"] == 1.0
     assert defect["cooperation.contribution_rate"] == 0.0
-
-
-def test_trust_follows_reciprocity():
-    cooperate = run_small(2, steps=15, **{"behaviour.rule": "always_cooperate", "behaviour.error_rate": 0.0})
-    defect = run_small(2, steps=15, **{"behaviour.rule": "always_defect", "behaviour.error_rate": 0.0})
-    start = cooperate.params["behaviour"]["initial_trust"]
-    assert cooperate.summary()["cooperation.mean_trust"] > start
-    assert defect.summary()["cooperation.mean_trust"] < start
