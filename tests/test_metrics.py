@@ -1,11 +1,12 @@
-"""Welfare and resilience measures on cases with known answers."""
+"""Welfare, resilience and network measures (sim/metrics.py) on cases with known answers."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sim import metrics
+from sim import metrics, outputs
+from tests.conftest import run_small
 
 
 def test_resilience_of_a_known_dip():
@@ -61,3 +62,36 @@ def test_household_gini_equals_the_gini_of_every_quantile_point():
     by_c = np.argsort(c)
     assert metrics.household_gini(c, h, sd, by_c) == metrics.household_gini(c, h, sd)
     assert metrics.weighted_median(c, h, by_c) == metrics.weighted_median(c, h)
+
+
+def test_network_statistics_match_a_graph_of_co_members():
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    m = run_small(3, steps=8)
+    n = m.state.n
+    pairs = {(a, b) for p in m.partnerships.values() for a in p.members for b in p.members if a != b}
+    assert pairs, "partnerships should exist after 8 steps"
+    rows, cols = np.array(sorted(pairs)).T
+    graph = coo_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
+    _, labels = connected_components(graph, directed=False)
+    degree, components = outputs.partner_network(m)
+    assert degree == pytest.approx(len(pairs) / n)  # distinct partners per village, over all domains
+    assert components == int(np.sum(np.bincount(labels) > 1))
+
+
+def test_partner_network_of_a_hand_built_table():
+    """Partnerships {0, 1, 2} (agriculture), {2, 3} (services), {0, 1} again
+    (infrastructure), {5, 6}, and an ended one (size 0) that once held 4 and 5. Distinct
+    partners: 2, 2, 3, 1, 0, 1, 1, so 10 / 7 per village; linked groups {0, 1, 2, 3} and {5, 6}."""
+    partnership = np.full((7, 3), -1, dtype=np.int64)
+    partnership[[0, 1, 2], 0] = 0
+    partnership[[2, 3], 1] = 1
+    partnership[[0, 1], 2] = 2
+    partnership[[5, 6], 0] = 3
+    members = np.array([[0, 1, 2], [2, 3, 0], [0, 1, 0], [5, 6, 0], [4, 5, 0]], dtype=np.int64)
+    size = np.array([3, 2, 2, 2, 0], dtype=np.int64)
+    degree, components = metrics.partner_network(partnership, members, size)
+    assert degree == pytest.approx(10 / 7)
+    assert components == 2
+    assert metrics.partner_network(np.full((3, 3), -1, dtype=np.int64), members[:0], size[:0]) == (0.0, 0)

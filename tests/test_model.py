@@ -11,7 +11,7 @@ import mesa
 import numpy as np
 import pytest
 
-from sim import VillageModel, outputs
+from sim import VillageModel
 from tests.conftest import run_small
 
 SUMMARY_KEYS = [
@@ -251,22 +251,6 @@ def test_summary_keys_nest_cleanly():
     """No key is both a value and a prefix of another (the dotted keys form a tree)."""
     keys = list(run_small(1, steps=6).summary())
     assert not [a for a in keys for b in keys if b.startswith(a + ".")]
-
-
-def test_network_statistics_match_a_graph_of_co_members():
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    m = run_small(3, steps=8)
-    n = m.state.n
-    pairs = {(a, b) for p in m.partnerships.values() for a in p.members for b in p.members if a != b}
-    assert pairs, "partnerships should exist after 8 steps"
-    rows, cols = np.array(sorted(pairs)).T
-    graph = coo_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
-    _, labels = connected_components(graph, directed=False)
-    degree, components = outputs.partner_network(m)
-    assert degree == pytest.approx(len(pairs) / n)  # distinct partners per village, over all domains
-    assert components == int(np.sum(np.bincount(labels) > 1))
 
 
 def test_shock_draws_made_ahead_equal_draws_made_on_demand():
