@@ -202,12 +202,12 @@ def _headline(folder: Path) -> list[str]:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.sweep.orchestrate import run_sweep
+    from sim.sweep.runner import Execution
 
     try:
         folder = run_sweep(
             args.file,
-            workers=args.workers,
-            scheduler=args.scheduler,
+            execution=Execution(workers=args.workers, scheduler=args.scheduler),
             out=args.out,
             resume=args.resume,
             quick=args.quick,

@@ -1,11 +1,11 @@
-"""Experiment designs: sizes, paired seeds, and validation of experiment files."""
+"""Experiment designs (sim/sweep/design.py): sizes and validation of experiment files."""
 
 from __future__ import annotations
 
 import pytest
 
 from sim import ScenarioError
-from sim.sweep.design import expected_points, load_experiment, replicate_seed
+from sim.sweep.design import expected_points, load_experiment
 
 BASE = 'name = "t"\nscenario = "default"\nseed = 5\nsteps = 3\n'
 
@@ -62,17 +62,6 @@ def test_grid_is_full_factorial(tmp_path):
     assert len(exp.points) == 6 and len(exp.runs()) == 12
     combos = {(p["factors"]["forms.formal.enforcement"], p["factors"]["behaviour.initial_trust"]) for p in exp.points}
     assert len(combos) == 6
-
-
-def test_replicate_seeds_are_paired_across_arms_and_recorded():
-    exp = load_experiment("partnership_forms", quick=True)
-    by_replicate: dict[int, set[int]] = {}
-    for run in exp.runs():
-        by_replicate.setdefault(run.replicate, set()).add(run.seed)
-        assert run.seed == replicate_seed(exp.seed, run.replicate)
-    assert all(len(seeds) == 1 for seeds in by_replicate.values())
-    assert len({next(iter(s)) for s in by_replicate.values()}) == exp.replicates
-    assert replicate_seed(1, 0) != replicate_seed(2, 0)
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ import pytest
 
 from sim import ScenarioError
 from sim.sweep.orchestrate import run_sweep
+from sim.sweep.runner import Execution
 
 SMALL = """
 name = "small"
@@ -56,12 +57,14 @@ def runs_of(folder: Path) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def reference_runs(tmp_path_factory) -> pd.DataFrame:
     tmp = tmp_path_factory.mktemp("ref")
-    folder = run_sweep(experiment(tmp), workers=1, out=tmp / "one", progress=False, report=False)
+    folder = run_sweep(experiment(tmp), execution=Execution(workers=1), out=tmp / "one", progress=False, report=False)
     return runs_of(folder)
 
 
 def test_results_folder_layout_and_report(tmp_path):
-    folder = run_sweep(experiment(tmp_path, replicates=2), workers=1, out=tmp_path / "out", progress=False)
+    folder = run_sweep(
+        experiment(tmp_path, replicates=2), execution=Execution(workers=1), out=tmp_path / "out", progress=False
+    )
     runs = runs_of(folder)
     assert len(runs) == 2 * 2
     assert {"run_id", "point", "arm", "condition", "replicate", "seed", "welfare.mean_consumption"} <= set(runs.columns)
@@ -82,7 +85,7 @@ def test_paired_seeding_same_shocks_across_arms(tmp_path, reference_runs):
         assert group["seed"].nunique() == 1
     assert runs.groupby("replicate")["seed"].first().nunique() == 3
     folder = tmp_path / "one"
-    run_sweep(experiment(tmp_path), workers=1, out=folder, progress=False, report=False)
+    run_sweep(experiment(tmp_path), execution=Execution(workers=1), out=folder, progress=False, report=False)
     series = pd.concat(pd.read_parquet(p) for p in sorted((folder / "timeseries").glob("*.parquet")))
     series["replicate"] = series["run_id"].str[-3:]
     series["point"] = series["run_id"].str[:5]
@@ -92,7 +95,9 @@ def test_paired_seeding_same_shocks_across_arms(tmp_path, reference_runs):
 
 
 def test_same_results_with_two_workers(tmp_path, reference_runs):
-    folder = run_sweep(experiment(tmp_path), workers=2, out=tmp_path / "two", progress=False, report=False)
+    folder = run_sweep(
+        experiment(tmp_path), execution=Execution(workers=2), out=tmp_path / "two", progress=False, report=False
+    )
     pd.testing.assert_frame_equal(runs_of(folder), reference_runs)
 
 
@@ -103,7 +108,7 @@ def test_same_results_on_a_dask_cluster(tmp_path, reference_runs):
     ) as cluster:
         folder = run_sweep(
             experiment(tmp_path),
-            scheduler=cluster.scheduler_address,
+            execution=Execution(scheduler=cluster.scheduler_address),
             out=tmp_path / "dask",
             progress=False,
             report=False,
@@ -116,23 +121,27 @@ def test_same_results_on_a_dask_cluster(tmp_path, reference_runs):
 def test_resume_refusals(tmp_path):
     path = experiment(tmp_path, replicates=1, steps=3)
     folder = run_sweep(
-        path, workers=1, out=tmp_path / "r", resume=True, progress=False, report=False
+        path, execution=Execution(workers=1), out=tmp_path / "r", resume=True, progress=False, report=False
     )  # missing: starts
     assert len(runs_of(folder)) == 2
     with pytest.raises(ScenarioError, match="already exist; use --resume"):
-        run_sweep(path, workers=1, out=folder, progress=False, report=False)
-    again = run_sweep(path, workers=1, out=folder, resume=True, progress=False, report=False)  # nothing left to do
+        run_sweep(path, execution=Execution(workers=1), out=folder, progress=False, report=False)
+    again = run_sweep(
+        path, execution=Execution(workers=1), out=folder, resume=True, progress=False, report=False
+    )  # nothing left to do
     assert len(runs_of(again)) == 2
     other = experiment(tmp_path, replicates=2, steps=3, name="other.toml")
     with pytest.raises(ScenarioError, match="different experiment file"):
-        run_sweep(other, workers=1, out=folder, resume=True, progress=False, report=False)
+        run_sweep(other, execution=Execution(workers=1), out=folder, resume=True, progress=False, report=False)
     with pytest.raises(ScenarioError, match="different experiment file"):
-        run_sweep(path, workers=1, out=folder, resume=True, quick=True, progress=False, report=False)
+        run_sweep(
+            path, execution=Execution(workers=1), out=folder, resume=True, quick=True, progress=False, report=False
+        )
 
 
 def test_sigkill_then_resume_gives_exactly_the_uninterrupted_results(tmp_path):
     path = experiment(tmp_path, replicates=5, steps=12, villages=60)
-    clean = run_sweep(path, workers=1, out=tmp_path / "clean", progress=False, report=False)
+    clean = run_sweep(path, execution=Execution(workers=1), out=tmp_path / "clean", progress=False, report=False)
     out = tmp_path / "killed"
     process = subprocess.Popen(
         [sys.executable, "-m", "sim", "sweep", str(path), "--workers", "1", "--out", str(out)],
@@ -166,7 +175,11 @@ def test_sigkill_then_resume_gives_exactly_the_uninterrupted_results(tmp_path):
 def test_readable_with_duckdb_without_kerjasama(tmp_path):
     duckdb = pytest.importorskip("duckdb")
     folder = run_sweep(
-        experiment(tmp_path, replicates=1, steps=3), workers=1, out=tmp_path / "d", progress=False, report=False
+        experiment(tmp_path, replicates=1, steps=3),
+        execution=Execution(workers=1),
+        out=tmp_path / "d",
+        progress=False,
+        report=False,
     )
     con = duckdb.connect()
     count = con.execute(f"SELECT count(*) FROM read_parquet('{folder}/runs.parquet')").fetchone()[0]
@@ -191,7 +204,9 @@ def test_cli_sweep_errors_are_one_line(tmp_path):
 def test_a_worker_that_dies_loses_and_duplicates_nothing(tmp_path, reference_runs, monkeypatch, capfd):
     marker = tmp_path / "killed-once"
     monkeypatch.setenv("KERJASAMA_KILL_WORKER_ONCE", str(marker))
-    folder = run_sweep(experiment(tmp_path), workers=2, out=tmp_path / "crash", progress=False, report=False)
+    folder = run_sweep(
+        experiment(tmp_path), execution=Execution(workers=2), out=tmp_path / "crash", progress=False, report=False
+    )
     assert marker.exists(), "a worker should have died"
     assert "worker process died" in capfd.readouterr().err
     pd.testing.assert_frame_equal(runs_of(folder), reference_runs)
@@ -207,7 +222,7 @@ def test_bad_executor_arguments_write_nothing_and_leave_no_trap(tmp_path):
         assert result.returncode == 2, result.stderr
         assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
         assert not out.exists()
-    assert len(runs_of(run_sweep(path, workers=1, out=out, progress=False, report=False))) == 2
+    assert len(runs_of(run_sweep(path, execution=Execution(workers=1), out=out, progress=False, report=False))) == 2
 
 
 def test_resume_refuses_a_changed_base_scenario(tmp_path):
@@ -217,7 +232,7 @@ def test_resume_refuses_a_changed_base_scenario(tmp_path):
     path.write_text(
         SMALL.format(replicates=1, steps=3, villages=24).replace('scenario = "default"', f'scenario = "{scenario}"')
     )
-    folder = run_sweep(path, workers=1, out=tmp_path / "o", progress=False, report=False)
+    folder = run_sweep(path, execution=Execution(workers=1), out=tmp_path / "o", progress=False, report=False)
     scenario.write_text('name = "base"\ndescription = "d"\n[landscape]\nn_villages = 24\nhouseholds_mean = 300.0\n')
     with pytest.raises(ScenarioError, match=r"base scenario changed .*landscape\.households_mean"):
-        run_sweep(path, workers=1, out=folder, resume=True, progress=False, report=False)
+        run_sweep(path, execution=Execution(workers=1), out=folder, resume=True, progress=False, report=False)

@@ -1,12 +1,13 @@
-"""The reference-result suite (`kerjasama validate`): every check passes with the quick settings."""
+"""The reference-result suite (`kerjasama validate`, sim/validation/suite.py): every check passes with
+the quick settings; the tables; the command's exit status."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from sim import validation
 from sim.cli import main
+from sim.validation import suite
 
 
 @pytest.fixture(scope="module")
@@ -44,35 +45,12 @@ def _fake(passed: bool):
 
 
 def test_command_exit_status(monkeypatch, capsys):
-    monkeypatch.setattr(validation, "CHECKS", (_fake(True),))
+    monkeypatch.setattr(suite, "CHECKS", (_fake(True),))
     assert main(["validate", "--quick"]) == 0
     assert "1/1 checks pass" in capsys.readouterr().out
-    monkeypatch.setattr(validation, "CHECKS", (_fake(True), _fake(False)))
+    monkeypatch.setattr(suite, "CHECKS", (_fake(True), _fake(False)))
     assert main(["validate"]) == 1
     out = capsys.readouterr().out
     assert "[FAIL] fake" in out and "1/2 checks pass" in out
     assert main(["validate", "--markdown"]) == 1
     assert "**FAIL**" in capsys.readouterr().out
-
-
-def test_threshold_fit_recovers_a_known_root():
-    rng = np.random.default_rng(0)
-    x = np.array([1.0, 2.0, 3.0, 4.0])
-    noise = rng.normal(0.0, 1.0, size=(4, 20_000))
-    diff = 0.01 * (x[:, None] - 2.5) + noise
-    root, se = validation._threshold_fit(x, diff)
-    assert abs(root - 2.5) < 4 * se
-    assert 0 < se < 1
-
-
-def test_ishigami_exact_indices():
-    s1, st = validation.ishigami_exact()
-    assert s1 == pytest.approx([0.3139, 0.4424, 0.0], abs=1e-4)
-    assert st == pytest.approx([0.5576, 0.4424, 0.2437], abs=1e-4)
-
-
-def test_crossing():
-    assert validation._crossing(np.array([0.8, 0.9, 1.1, 1.2]), np.array([0.1, 0.3, 0.7, 0.8]), 0.5) == (
-        pytest.approx(1.0)
-    )
-    assert validation._crossing(np.array([1.0, 2.0]), np.array([0.1, 0.2]), 0.5) is None

@@ -79,8 +79,7 @@ class Part:
 
 @dataclass(frozen=True)
 class Comparisons:
-    """The arms, the conditions and, per measure, every arm's mean and paired difference
-    against the reference arm in each condition (``analysis.paired_comparison``)."""
+    """The arms, the conditions, and per measure ``analysis.paired_comparison``'s table."""
 
     arms: Arms
     conditions: Conditions
@@ -120,7 +119,8 @@ def differences(ctx: Context) -> list[Difference]:
         for condition in compared.conditions.names
         for metric in ctx.metrics
         if (table := compared.shown(metric, condition)) is not None
-        for row in _compared_rows(table.to_dict("records"))
+        for row in table.to_dict("records")
+        if row["scale"]  # an arm compared with the reference
     ]
 
 
@@ -213,7 +213,7 @@ def _arm_table(doc: Document, table: pd.DataFrame, metric: str, reference: str) 
     """A measure's table (one row per arm), its reading sentences, and which arms had fewer pairs than runs."""
     doc.heading(3, measures.title(metric))
     records = table.to_dict("records")
-    compared = _compared_rows(records)
+    compared = [r for r in records if r["scale"]]  # the arms compared with the reference
     header = [
         label("col.arm"),
         label("col.n"),
@@ -231,11 +231,6 @@ def _arm_table(doc: Document, table: pd.DataFrame, metric: str, reference: str) 
     ]
     if short:
         doc.para(say("fewer_pairs", arms=listing(short)))
-
-
-def _compared_rows(records: list[dict]) -> list[dict]:
-    """The rows of arms compared with the reference (those with a difference scale)."""
-    return [r for r in records if r["scale"]]
 
 
 def _arm_rows(records: list[dict], compared: list[dict], reference: str) -> list[list[str]]:

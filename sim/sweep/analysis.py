@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -141,19 +142,41 @@ def fmt(value: float, digits: int) -> str:
 # ----------------------------------------------------------------------------- comparisons
 
 
+@dataclass(frozen=True)
+class RunColumns:
+    """The columns of a runs table that name a run's arm and its pair: the replicate, whose
+    seed (villages and shocks) every arm shares."""
+
+    arm: str = "arm"
+    pair: str = "replicate"
+
+
+# a row of paired_comparison before its paired difference is known (the reference arm's row stays so)
+_UNPAIRED: dict[str, Any] = {
+    "n_pairs": np.nan,
+    "diff": np.nan,
+    "diff_low": np.nan,
+    "diff_high": np.nan,
+    "rel": np.nan,
+    "rel_low": np.nan,
+    "rel_high": np.nan,
+    "p_value": np.nan,
+    "scale": "",
+}
+
+
 def paired_comparison(
     runs: pd.DataFrame,
     metric: str,
     reference: str,
-    arm_col: str = "arm",
     group_cols: Sequence[str] = ("condition",),
-    pair_col: str = "replicate",
     confidence: float = 0.95,
     arm_labels: Mapping[str, str] | None = None,
+    columns: RunColumns = RunColumns(),
 ) -> pd.DataFrame:
     """One row per (group, arm): the arm's mean with its t interval and, for arms other
     than ``reference``, the paired difference against the reference arm of the same
-    group, matched on ``pair_col`` (pairs with a missing value on either side are dropped).
+    group, matched on the pair column (pairs with a missing value on either side are dropped).
 
     Columns: the group columns, ``arm``, ``label``, ``n``, ``mean``, ``ci_low``, ``ci_high``,
     ``n_pairs``, ``diff``, ``diff_low``, ``diff_high`` (t interval of the per-pair
@@ -171,49 +194,33 @@ def paired_comparison(
     """
     group_cols = [c for c in group_cols if c in runs.columns]
     labels = dict(arm_labels or {})
-    table = runs[[*group_cols, arm_col, pair_col]].copy()
+    arm_col = columns.arm
+    table = runs[[*group_cols, arm_col, columns.pair]].copy()
     table["_value"] = as_float(runs[metric])
     rows: list[dict[str, Any]] = []
     groups = table.groupby(group_cols, dropna=False, sort=False) if group_cols else [((), table)]
     for key, group in groups:
         key = key if isinstance(key, tuple) else (key,)
         base = dict(zip(group_cols, key, strict=True))
-        ref = group[group[arm_col] == reference]
-        if ref[pair_col].duplicated().any():
-            raise ValueError(f"paired_comparison: several {reference!r} runs share a {pair_col} value in group {base}")
-        ref_values = ref.set_index(pair_col)["_value"]
+        ref_values = _by_pair(group[group[arm_col] == reference], reference, base, columns.pair)
         for arm in pd.unique(group[arm_col]):
             sub = group[group[arm_col] == arm]
             n, mean, low, high = mean_ci(sub["_value"], confidence)
-            row: dict[str, Any] = {
-                **base,
-                "arm": arm,
-                "label": labels.get(arm, str(arm)),
-                "n": n,
-                "mean": mean,
-                "ci_low": low,
-                "ci_high": high,
-                "n_pairs": np.nan,
-                "diff": np.nan,
-                "diff_low": np.nan,
-                "diff_high": np.nan,
-                "rel": np.nan,
-                "rel_low": np.nan,
-                "rel_high": np.nan,
-                "p_value": np.nan,
-                "scale": "",
-            }
+            row = {**base, "arm": arm, "label": labels.get(arm, str(arm)), "n": n, "mean": mean}
+            row.update(ci_low=low, ci_high=high, **_UNPAIRED)
             if arm != reference and len(ref_values):
-                if sub[pair_col].duplicated().any():
-                    raise ValueError(
-                        f"paired_comparison: several {arm!r} runs share a {pair_col} value in group {base}"
-                    )
-                joined = pd.concat(
-                    [sub.set_index(pair_col)["_value"].rename("x"), ref_values.rename("r")], axis=1, join="inner"
-                ).dropna()
+                values = _by_pair(sub, arm, base, columns.pair)
+                joined = pd.concat([values.rename("x"), ref_values.rename("r")], axis=1, join="inner").dropna()
                 row.update(_paired(joined["x"].to_numpy(), joined["r"].to_numpy(), metric, confidence))
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _by_pair(runs: pd.DataFrame, arm: str, group: dict[str, Any], pair_col: str) -> pd.Series:
+    """One arm's values in one group, indexed by pair; a ValueError when two runs share a pair."""
+    if runs[pair_col].duplicated().any():
+        raise ValueError(f"paired_comparison: several {arm!r} runs share a {pair_col} value in group {group}")
+    return runs.set_index(pair_col)["_value"]
 
 
 def _paired(x: np.ndarray, r: np.ndarray, metric: str, confidence: float) -> dict[str, Any]:

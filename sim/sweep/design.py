@@ -3,21 +3,23 @@
 An experiment file (``experiments/*.toml``, see docs/experiments.md) names a base
 scenario and what to vary on top of it: explicit arms (crossed with optional
 conditions), a full-factorial grid, or a sampled design over ranges (Latin
-hypercube, Sobol, Morris; SALib). Each design point is run for every replicate;
-replicate ``r`` gets the same seed in every point (common random numbers).
+hypercube, Sobol, Morris; SALib). :func:`load_experiment` reads, validates and expands
+it into an :class:`~sim.sweep.experiment.Experiment` (its points and runs: ``experiment.py``).
+Each design point is run for every replicate; replicate ``r`` gets the same seed in
+every point (common random numbers).
 """
 
 from __future__ import annotations
 
 import hashlib
 import itertools
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from sim.scenario import ScenarioError, load_scenario, read_toml, scenario_path
+from sim.sweep.experiment import Experiment, RunSpec, replicate_seed, sizes
 
 DESIGNS = ("arms", "grid", "lhs", "sobol", "morris")
 EXPERIMENT_DIR = Path(__file__).resolve().parent.parent.parent / "experiments"
@@ -42,117 +44,6 @@ TOP_KEYS = {
     "quick": dict,
 }
 REQUIRED = ("name", "scenario", "design", "seed")
-
-
-def replicate_seed(master_seed: int, replicate: int) -> int:
-    """The seed of replicate ``r``: from the master seed and ``r`` only, so replicate
-    ``r`` of every arm or design point faces the same villages and shocks."""
-    return int(np.random.SeedSequence(master_seed, spawn_key=(replicate,)).generate_state(1)[0])
-
-
-@dataclass(frozen=True)
-class RunSpec:
-    """One run of an experiment: where it sits in the design, its seed and overrides."""
-
-    run_id: str
-    point: int
-    replicate: int
-    seed: int
-    arm: str
-    condition: str
-    factors: dict[str, Any]
-    overrides: dict[str, Any]
-    scenario: Any  # the loaded base scenario (VillageScenario): workers need no scenario files
-
-
-@dataclass
-class Experiment:
-    """A validated experiment file."""
-
-    name: str
-    description: str
-    scenario: str  # path of the base scenario file
-    design: str
-    replicates: int
-    seed: int
-    steps: int | None
-    metrics: list[str]
-    reference: str | None
-    common: dict[str, Any]  # [set]: overrides for every run
-    arms: list[dict[str, Any]] = field(default_factory=list)
-    conditions: list[dict[str, Any]] = field(default_factory=list)
-    factors: dict[str, list] = field(default_factory=dict)
-    ranges: dict[str, list[float]] = field(default_factory=dict)
-    samples: int = 0
-    calc_second_order: bool = False
-    num_levels: int = 4
-    source: str = ""
-    text: str = ""
-    sha256: str = ""
-    quick: bool = False
-    points: list[dict[str, Any]] = field(default_factory=list)  # filled by load_experiment
-
-    @property
-    def base(self):
-        """The base scenario, loaded (sent to workers with each run)."""
-        if getattr(self, "_base", None) is None:
-            self._base = load_scenario(self.scenario)
-        return self._base
-
-    @property
-    def problem(self) -> dict[str, Any]:
-        """The SALib problem of a sampled design."""
-        names = list(self.ranges)
-        return {"num_vars": len(names), "names": names, "bounds": [self.ranges[k] for k in names]}
-
-    def runs(self) -> list[RunSpec]:
-        """Every run, in a fixed order: design point, then replicate."""
-        out = []
-        for p, point in enumerate(self.points):
-            for r in range(self.replicates):
-                overrides = {**point["overrides"]}
-                if self.steps is not None:
-                    overrides["steps"] = self.steps
-                out.append(
-                    RunSpec(
-                        run_id=f"p{p:04d}-r{r:03d}",
-                        point=p,
-                        replicate=r,
-                        seed=replicate_seed(self.seed, r),
-                        arm=point["arm"],
-                        condition=point["condition"],
-                        factors=dict(point["factors"]),
-                        overrides=overrides,
-                        scenario=self.base,
-                    )
-                )
-        return out
-
-    def describe(self) -> dict[str, Any]:
-        """The design as the manifest and the report read it."""
-        return {
-            "name": self.name,
-            "description": self.description,
-            "design": self.design,
-            "scenario": Path(self.scenario).stem,
-            "scenario_file": self.scenario,
-            "reference": self.reference,
-            "metrics": self.metrics,
-            "replicates": self.replicates,
-            "seed": self.seed,
-            "steps": self.steps,
-            "quick": self.quick,
-            "set": self.common,
-            "arms": [{"name": a["name"], "label": a["label"], "set": a["set"]} for a in self.arms],
-            "conditions": [{"name": c["name"], "label": c["label"], "set": c["set"]} for c in self.conditions],
-            "factors": self.factors,
-            "ranges": self.ranges,
-            "samples": self.samples,
-            "calc_second_order": self.calc_second_order,
-            "num_levels": self.num_levels,
-            "points": len(self.points),
-            "runs": len(self.points) * self.replicates,
-        }
 
 
 def experiment_path(name_or_path: str | Path) -> Path:
@@ -241,18 +132,34 @@ def load_experiment(name_or_path: str | Path, quick: bool = False) -> Experiment
     if not isinstance(quick_table, dict):
         raise _fail(source, "quick", "must be a table")
     if quick:
-        for key, value in quick_table.items():
-            if key not in TOP_KEYS or key in ("quick", "name"):
-                raise _fail(source, f"quick.{key}", "unknown key")
-            if key == "set":
-                if not isinstance(value, dict):
-                    raise _fail(source, "quick.set", "must be a table")
-                data["set"] = {**data.get("set", {}), **value}
-            else:
-                data[key] = value
+        _apply_quick(data, quick_table, source)
     for key, kind in TOP_KEYS.items():
         if key in data:
             _check_type(data, key, kind, source)
+    exp = _experiment(data, source, text, quick)
+    _expand(exp, data, source)
+    _validate_points(exp, exp.scenario, source)
+    _validate_metrics(exp, source)
+    if quick_table and not quick:
+        load_experiment(path, quick=True)  # a [quick] table is checked even when not used
+    return exp
+
+
+def _apply_quick(data: dict, quick_table: dict, source: str) -> None:
+    """The [quick] table's values replace the file's; its ``set`` adds to (and overrides) the file's."""
+    for key, value in quick_table.items():
+        if key not in TOP_KEYS or key in ("quick", "name"):
+            raise _fail(source, f"quick.{key}", "unknown key")
+        if key == "set":
+            if not isinstance(value, dict):
+                raise _fail(source, "quick.set", "must be a table")
+            data["set"] = {**data.get("set", {}), **value}
+        else:
+            data[key] = value
+
+
+def _experiment(data: dict, source: str, text: str, quick: bool) -> Experiment:
+    """The experiment's settings, checked (the base scenario and the common overrides too), before its points."""
     design = data["design"]
     if design not in DESIGNS:
         raise _fail(source, "design", f"{design!r} is not allowed; allowed: one of {', '.join(DESIGNS)}")
@@ -274,7 +181,7 @@ def load_experiment(name_or_path: str | Path, quick: bool = False) -> Experiment
         raise _fail(source, "metrics", "must be a non-empty list of summary keys")
     common = dict(data.get("set", {}))
     _validate_overrides(base, {**common, **({"steps": steps} if steps else {})}, source, "set")
-    exp = Experiment(
+    return Experiment(
         name=data["name"],
         description=data.get("description", ""),
         scenario=base,
@@ -293,23 +200,22 @@ def load_experiment(name_or_path: str | Path, quick: bool = False) -> Experiment
         sha256=hashlib.sha256(text.encode()).hexdigest(),
         quick=quick,
     )
-    needs = {"arms": "arms", "grid": "factors"}.get(design, "ranges")
+
+
+def _expand(exp: Experiment, data: dict, source: str) -> None:
+    """The design's points: arms x conditions, the grid's combinations, or the sampled design."""
+    needs = {"arms": "arms", "grid": "factors"}.get(exp.design, "ranges")
     for key in ("arms", "factors", "ranges"):
         if key in data and key != needs:
-            raise _fail(source, key, f"not used by design {design!r} (it uses [{needs}])")
+            raise _fail(source, key, f"not used by design {exp.design!r} (it uses [{needs}])")
     if needs not in data:
-        raise _fail(source, needs, f"missing: design {design!r} needs it")
-    if design == "arms":
-        _arms_points(exp, data, base, source)
-    elif design == "grid":
-        _grid_points(exp, data, base, source)
+        raise _fail(source, needs, f"missing: design {exp.design!r} needs it")
+    if exp.design == "arms":
+        _arms_points(exp, data, exp.scenario, source)
+    elif exp.design == "grid":
+        _grid_points(exp, data, exp.scenario, source)
     else:
-        _sampled_points(exp, data, base, source)
-    _validate_points(exp, base, source)
-    _validate_metrics(exp, source)
-    if quick_table and not quick:
-        load_experiment(path, quick=True)  # a [quick] table is checked even when not used
-    return exp
+        _sampled_points(exp, data, exp.scenario, source)
 
 
 def _validate_points(exp: Experiment, base: str, source: str) -> None:
@@ -433,11 +339,6 @@ def _validate_metrics(exp: Experiment, source: str) -> None:
             close = sorted(k for k in keys if metric.split(".")[-1] in k)[:4]
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise _fail(source, f"metrics.{i}", f"{metric!r} is not a summary key{hint}")
-
-
-def sizes(exp: Experiment) -> tuple[int, int]:
-    """(design points, runs)."""
-    return len(exp.points), len(exp.points) * exp.replicates
 
 
 def ceil_div(a: int, b: int) -> int:

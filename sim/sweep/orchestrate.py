@@ -12,8 +12,9 @@ from typing import Any
 
 from sim import io
 from sim.scenario import load_scenario
-from sim.sweep.design import Experiment, load_experiment
-from sim.sweep.runner import Progress, make_executor
+from sim.sweep.design import load_experiment
+from sim.sweep.experiment import Experiment
+from sim.sweep.runner import Execution, Progress, make_executor
 from sim.sweep.store import ResultStore
 
 
@@ -46,21 +47,22 @@ def _manifest(exp: Experiment, executor_name: str, started: str, previous: dict[
 def run_sweep(
     experiment: str | Path,
     *,
-    workers: int | None = None,
-    scheduler: str | None = None,
+    execution: Execution | None = None,
     out: str | Path | None = None,
     resume: bool = False,
     quick: bool = False,
     report: bool = True,
     progress: bool = True,
 ) -> Path:
-    """Run (or resume) an experiment; every finished run is stored at once. Returns the folder."""
+    """Run (or resume) an experiment where ``execution`` says (default: all local cores);
+    every finished run is stored at once. Returns the folder."""
     exp = load_experiment(experiment, quick=quick)
     folder = Path(out) if out else default_out(exp)
     store = ResultStore(folder)
     base_parameters = load_scenario(exp.scenario, exp.common).flat()
     store.check(exp.sha256, quick, resume, base_parameters)
-    executor = make_executor(workers, scheduler)  # checks --workers / --scheduler before anything is written
+    execution = execution or Execution()
+    executor = make_executor(execution.workers, execution.scheduler)  # checked before anything is written
     try:
         started = io.now().isoformat(timespec="seconds")
         manifest = _manifest(exp, executor.name, started, store.manifest() if resume else None)
@@ -106,7 +108,7 @@ def run_demo(out: str | Path = "results/partnership_forms", workers: int | None 
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
     os.chmod(staging, io.file_mode() | 0o111)  # a normal folder once renamed into place
     try:
-        run_sweep("partnership_forms", workers=workers, out=staging / "r", quick=True)
+        run_sweep("partnership_forms", execution=Execution(workers=workers), out=staging / "r", quick=True)
         io.replace_directory(staging / "r", target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

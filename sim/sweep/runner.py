@@ -15,12 +15,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from sim.scenario import ScenarioError
-from sim.sweep.design import RunSpec
+from sim.sweep.experiment import RunSpec
 
 Result = tuple[dict[str, Any], pd.DataFrame]
 MAX_ATTEMPTS = 3  # a run whose worker dies this often is reported, not retried forever
@@ -165,6 +166,15 @@ class DaskCluster:
 
     def close(self) -> None:
         self.client.close()
+
+
+@dataclass(frozen=True)
+class Execution:
+    """Where a sweep's runs execute: ``workers`` local processes (None: all cores; 1: in
+    this process), or the Dask cluster whose scheduler is at ``scheduler`` (tcp://HOST:PORT)."""
+
+    workers: int | None = None
+    scheduler: str | None = None
 
 
 def make_executor(workers: int | None, scheduler: str | None):

@@ -1,0 +1,133 @@
+"""What an experiment is once its file is read: the design's points, and every run they
+make (``RunSpec``), with the seeds that pair them.
+
+Each design point is run for every replicate; replicate ``r`` gets the same seed in every
+point (common random numbers). ``sim.sweep.design`` reads an experiment file into an
+:class:`Experiment`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.scenario import load_scenario
+
+
+def replicate_seed(master_seed: int, replicate: int) -> int:
+    """The seed of replicate ``r``: from the master seed and ``r`` only, so replicate
+    ``r`` of every arm or design point faces the same villages and shocks."""
+    return int(np.random.SeedSequence(master_seed, spawn_key=(replicate,)).generate_state(1)[0])
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One run of an experiment: where it sits in the design, its seed and overrides."""
+
+    run_id: str
+    point: int
+    replicate: int
+    seed: int
+    arm: str
+    condition: str
+    factors: dict[str, Any]
+    overrides: dict[str, Any]
+    scenario: Any  # the loaded base scenario (VillageScenario): workers need no scenario files
+
+
+@dataclass
+class Experiment:
+    """A validated experiment file."""
+
+    name: str
+    description: str
+    scenario: str  # path of the base scenario file
+    design: str
+    replicates: int
+    seed: int
+    steps: int | None
+    metrics: list[str]
+    reference: str | None
+    common: dict[str, Any]  # [set]: overrides for every run
+    arms: list[dict[str, Any]] = field(default_factory=list)
+    conditions: list[dict[str, Any]] = field(default_factory=list)
+    factors: dict[str, list] = field(default_factory=dict)
+    ranges: dict[str, list[float]] = field(default_factory=dict)
+    samples: int = 0
+    calc_second_order: bool = False
+    num_levels: int = 4
+    source: str = ""
+    text: str = ""
+    sha256: str = ""
+    quick: bool = False
+    points: list[dict[str, Any]] = field(default_factory=list)  # filled by load_experiment
+
+    @property
+    def base(self):
+        """The base scenario, loaded (sent to workers with each run)."""
+        if getattr(self, "_base", None) is None:
+            self._base = load_scenario(self.scenario)
+        return self._base
+
+    @property
+    def problem(self) -> dict[str, Any]:
+        """The SALib problem of a sampled design."""
+        names = list(self.ranges)
+        return {"num_vars": len(names), "names": names, "bounds": [self.ranges[k] for k in names]}
+
+    def runs(self) -> list[RunSpec]:
+        """Every run, in a fixed order: design point, then replicate."""
+        out = []
+        for p, point in enumerate(self.points):
+            for r in range(self.replicates):
+                overrides = {**point["overrides"]}
+                if self.steps is not None:
+                    overrides["steps"] = self.steps
+                out.append(
+                    RunSpec(
+                        run_id=f"p{p:04d}-r{r:03d}",
+                        point=p,
+                        replicate=r,
+                        seed=replicate_seed(self.seed, r),
+                        arm=point["arm"],
+                        condition=point["condition"],
+                        factors=dict(point["factors"]),
+                        overrides=overrides,
+                        scenario=self.base,
+                    )
+                )
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        """The design as the manifest and the report read it."""
+        return {
+            "name": self.name,
+            "description": self.description,
+            "design": self.design,
+            "scenario": Path(self.scenario).stem,
+            "scenario_file": self.scenario,
+            "reference": self.reference,
+            "metrics": self.metrics,
+            "replicates": self.replicates,
+            "seed": self.seed,
+            "steps": self.steps,
+            "quick": self.quick,
+            "set": self.common,
+            "arms": [{"name": a["name"], "label": a["label"], "set": a["set"]} for a in self.arms],
+            "conditions": [{"name": c["name"], "label": c["label"], "set": c["set"]} for c in self.conditions],
+            "factors": self.factors,
+            "ranges": self.ranges,
+            "samples": self.samples,
+            "calc_second_order": self.calc_second_order,
+            "num_levels": self.num_levels,
+            "points": len(self.points),
+            "runs": len(self.points) * self.replicates,
+        }
+
+
+def sizes(exp: Experiment) -> tuple[int, int]:
+    """(design points, runs)."""
+    return len(exp.points), len(exp.points) * exp.replicates
