@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 from sim.domains import AGRICULTURE, agriculture, group_labels
 from sim.scenario import load_scenario
-from sim.shocks import Environment
-from tests.conftest import isolated_model
+from sim.shocks import Environment, Shocks
+from sim.state import VillageState
+from tests.conftest import hand_year, isolated_model
 
 
 @given(
@@ -143,3 +144,45 @@ def test_risk_pool_smooths_members_consumption_in_the_model():
     pooled, model = consumption_variance(["formal"], 0.5)
     assert (model.state.partnership[:, AGRICULTURE] >= 0).all()
     assert pooled < 0.8 * alone
+
+
+def test_farm_year_of_a_hand_built_pool_with_and_without_a_free_rider():
+    """Land 4 ha per household (x 4^0.5 = 2), productivity 1, price 1.5. Village 1 loses
+    half its harvest to drought, village 2 a fire (damage 0.5, protection 0.4: 30 %
+    lost): revenue 3.0, 1.5, 2.1; a fifth is stored. Villages 0 (100 households) and 1
+    (300) pool half their sales; village 2 (50) is alone. Both paying: the pool of 120 +
+    180 is 0.75 per household, so village 0 pays 0.45 per household to village 1, and each
+    earns the marketing premium 0.1 x 0.5 of its sales. If village 1 free-rides, the 120
+    village 0 paid in is 0.3 per household for both; village 1 withholds 180."""
+    params = {
+        "agriculture": {"alpha": 0.5, "irrigation_bonus": 0.2, "adaptation_max": 0.5, "food_store_share": 0.2,
+                        "pool_share": 0.5, "marketing_premium": 0.1, "marketing_share": 0.5},
+        "infrastructure": {"irrigates": True},
+        "shocks": {"fire": {"damage": 0.5}},
+    }  # fmt: skip
+    s = VillageState(
+        3,
+        households=np.array([100.0, 300.0, 50.0]),
+        productivity=np.ones(3),
+        land=np.full(3, 4.0),
+        expertise=np.zeros((3, 3)),
+        served_until=np.zeros(3, dtype=np.int64),  # no irrigation project serves anybody
+    )
+    shocks = Shocks(crop=np.array([0.0, 0.5, 0.0]), fire=np.array([False, False, True]), price=1.5)
+    protection = np.array([0.0, 0.0, 0.4])
+    partnership = np.full((3, 3), -1)
+    partnership[[0, 1], AGRICULTURE] = 0
+    both = agriculture.farm_year(s, hand_year(partnership), shocks, protection, params)
+    np.testing.assert_allclose(both.revenue, [3.0, 1.5, 2.1])
+    np.testing.assert_allclose(both.stored, [0.6, 0.3, 0.42])
+    np.testing.assert_allclose(both.sold, [2.4, 1.2, 1.68])
+    np.testing.assert_allclose(both.fire_loss, [0.0, 0.0, 0.3])
+    np.testing.assert_allclose(both.transfer, [-0.45, 0.15, 0.0], atol=1e-12)
+    np.testing.assert_allclose(both.marketing, [0.12, 0.06, 0.0])
+    assert not both.withheld.any() and not both.irrigated.any() and both.pool_imbalance < 1e-12
+    contributes = np.ones((3, 3), bool)
+    contributes[1, AGRICULTURE] = False
+    one = agriculture.farm_year(s, hand_year(partnership, contributes=contributes), shocks, protection, params)
+    np.testing.assert_allclose(one.transfer, [-0.9, 0.3, 0.0], atol=1e-12)
+    np.testing.assert_allclose(one.marketing, [0.12, 0.0, 0.0])
+    np.testing.assert_allclose(one.withheld, [0.0, 180.0, 0.0])

@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim import landscape
 from sim.domains import INFRASTRUCTURE
 from sim.domains import infrastructure as infra
-from tests.conftest import isolated_model
+from sim.state import PartnershipTable
+from tests.conftest import hand_year, isolated_model
 
 COOPERATE = {"behaviour.rule": "always_cooperate", "behaviour.error_rate": 0.0, "forms.formal.term": 0}
 
@@ -78,3 +80,57 @@ def test_free_riders_enjoy_a_built_project_and_neighbours_get_a_spillover():
     )
     assert m.state.utility[i] - np.log(m.state.consumption[i]) - service_part == pytest.approx(spill)
     assert u_member > spill
+
+
+def test_infrastructure_year_of_hand_built_villages():
+    """Build cost 100, pledges 10 % of the budget, lifetime 20, upkeep 2. Village 0, alone
+    with 90 saved and a budget of 200, pledges 20 and builds (10 left); village 1, alone,
+    saves its 10. Villages 2 and 3 share a fund of 85: village 3's pledge is capped at half
+    its budget less its running costs (50 - 45 = 5), so the fund reaches 100 exactly and
+    the project is built, upkeep split by households (1 each). Village 1, 1 km from
+    village 0's project, gets the spill-over. Next year village 3 free-rides: village 2
+    covers its upkeep (pays 2); when neither pays, the project decays a year."""
+    m = isolated_model(**{"n_villages": 4, "landscape.n_districts": 1})
+    s = m.state
+    s.x, s.y = np.array([0.0, 1.0, 50.0, 51.0]), np.zeros(4)
+    s.budget, s.fund = np.array([200.0, 100.0, 100.0, 100.0]), np.array([90.0, 0.0, 0.0, 0.0])
+    s.households = np.full(4, 100.0)
+    for name in ("served_until", "upkeep_due", "pledged", "expertise", "pending_cost"):
+        getattr(s, name)[:] = 0
+    params = {
+        **m.params,
+        "infrastructure": {**m.params["infrastructure"], "build_cost": 100.0, "pledge_share": 0.1, "lifetime": 20,
+                           "upkeep": 2.0, "utility_weight": 0.3, "spillover_share": 0.5},
+    }  # fmt: skip
+    constants = m.constants()._replace(now=1, build_cost=100.0, pledge_share=0.1, lifetime=20, upkeep=2.0)
+    table = PartnershipTable(max_members=4)
+    table.next_pid[0], table.alive[0], table.size[0], table.fund[0] = 1, True, 2, 85.0
+    table.members[0, :2], table.domains[0, INFRASTRUCTURE] = [2, 3], True
+    partnership = np.full((4, 3), -1)
+    partnership[[2, 3], INFRASTRUCTURE] = 0
+    running = np.zeros((4, 3))
+    running[3, 0] = 45.0
+    spillover = landscape.spillover_neighbours(s.x, s.y, 5.0)
+
+    def year_with(contributes=None):
+        return infra.infrastructure_year(
+            s, hand_year(partnership, contributes=contributes), running, table, constants, spillover, params
+        )
+
+    built = year_with()
+    np.testing.assert_allclose(built.paid, [20.0, 10.0, 10.0, 5.0])
+    np.testing.assert_allclose(s.fund, [10.0, 10.0, 0.0, 0.0])
+    assert table.fund[0] == 0.0 and s.pledged.tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert s.served_until.tolist() == [21, 0, 21, 21] and s.upkeep_due.tolist() == [2.0, 0.0, 1.0, 1.0]
+    assert built.served_now.tolist() == [True, False, True, True] and not built.served_before.any()
+    np.testing.assert_allclose(built.utility, [0.3, 0.3 * 0.5, 0.3, 0.3])
+    assert not built.withheld.any()
+    contributes = np.ones((4, 3), bool)
+    contributes[3, INFRASTRUCTURE] = False
+    upkeep = year_with(contributes)
+    np.testing.assert_allclose(upkeep.paid, [2.0, 10.0, 2.0, 0.0])  # village 1 still saving: 20 in its fund
+    np.testing.assert_allclose(upkeep.withheld, [0.0, 0.0, 0.0, 1.0])
+    assert s.served_until.tolist() == [21, 0, 21, 21]
+    contributes[2, INFRASTRUCTURE] = False
+    year_with(contributes)
+    assert s.served_until.tolist() == [21, 0, 20, 20]  # nobody kept it up: a year of its life lost

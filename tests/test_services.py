@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from sim.domains import SERVICES, group_labels
 from sim.domains import services as svc
-from tests.conftest import isolated_model, run_small
+from sim.state import VillageState
+from tests.conftest import hand_year, isolated_model, run_small
 
 
 @given(
@@ -94,3 +95,41 @@ def test_sharing_services_lowers_spending_per_unit_of_quality():
     assert shared["cooperation.participation.services"] > 0.2
     assert shared["efficiency.service_cost_per_quality"] < alone["efficiency.service_cost_per_quality"]
     assert shared["efficiency.service_cost_per_household"] < alone["efficiency.service_cost_per_household"]
+
+
+def test_services_year_of_a_hand_built_group_with_a_free_rider():
+    """One service (fire: F = 6, 0.01 per household, decay 10 km, weight 0.2), overhead
+    0.5, equal split. Villages 0-2 share it (host 0; 1 and 2 at 5 and 10 km), village 2
+    free-rides; village 3 is alone. The group's fixed cost 6 x (1 + 0.5 x 2) = 12 falls
+    on the two payers (6 each); the free-rider withholds its third (4) and is still
+    served. Village 0's services expertise 0.4 saves 0.5 x 0.4 of its per-household
+    cost (1.0 for 100 households)."""
+    params = {
+        "coordination_overhead": 0.5,
+        "cost_split": "equal",
+        "expertise_cost_saving": 0.5,
+        "fire": {"fixed_cost": 6.0, "cost_per_household": 0.01, "decay_km": 10.0, "utility_weight": 0.2},
+    }
+    partnership = np.full((4, 3), -1)
+    partnership[:3, SERVICES] = 0
+    contributes = np.ones((4, 3), bool)
+    contributes[2, SERVICES] = False
+    expertise = np.zeros((4, 3))
+    expertise[0, SERVICES] = 0.4
+    s = VillageState(
+        4,
+        households=np.full(4, 100.0),
+        expertise=expertise,
+        service_efficiency=np.ones(4),
+        quality=np.zeros((4, 1)),
+        host_distance=np.array([0.0, 5.0, 10.0, 0.0]),
+    )
+    out = svc.services_year(s, hand_year(partnership, contributes=contributes), params, ["fire"])
+    quality = np.exp(-np.array([0.0, 0.5, 1.0, 0.0]))
+    np.testing.assert_allclose(s.quality[:, 0], quality)
+    np.testing.assert_allclose(out.bill, [6.0 + 0.8, 6.0 + 1.0, 0.0 + 1.0, 6.0 + 1.0])
+    np.testing.assert_allclose(out.alone_cost, [6.0 + 0.8, 7.0, 7.0, 7.0])
+    np.testing.assert_allclose(out.withheld, [0.0, 0.0, 4.0, 0.0])
+    np.testing.assert_allclose(out.quality_gap, 0.2 * (quality - 1.0))
+    assert out.spending == pytest.approx(6.8 + 7.0 + 1.0 + 7.0)
+    assert out.quality_households == pytest.approx(100.0 * quality.sum())
