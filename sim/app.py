@@ -82,7 +82,7 @@ a village that hosts services shared with its partners; a blue ring marks a vill
 built infrastructure project. One step is one year: villages decide whether to join, stay in or
 leave a partnership, shocks hit (droughts, fires, prices), partners contribute or free-ride, and
 trust rises or falls. **Step** runs one year, **▶** plays, **Reset** starts again with the
-controls on the left. Where a village decides: `sim/agents.py`; a guided first hour:
+controls on the left. Where a village decides: `sim/decisions.py`; a guided first hour:
 `docs/tutorial.md`.
 """
 
