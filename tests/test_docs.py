@@ -21,7 +21,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 PARAMETERS_PAGE = ROOT / "docs" / "parameters.md"
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-POINTED = [ROOT / "README.md", ROOT / "docs" / "ODD.md", ROOT / "docs" / "tutorial.md"]
+POINTED = [
+    ROOT / "README.md",
+    *(ROOT / "docs" / f"{name}.md" for name in ("ODD", "tutorial", "experiments", "validation")),
+]
 
 HEADER = """\
 # Scenario parameters
@@ -57,7 +60,9 @@ NAMES = {
     "VillageState": "sim.state.VillageState",
 }  # fmt: skip
 # names of other packages the docs use (``mesa.DataCollector``), not pointers into sim/
-OTHERS = ("mesa", "numpy", "np", "pd", "scipy", "solara", "datacollector")
+OTHERS = ("mesa", "numpy", "np", "pd", "scipy", "solara", "SALib", "datacollector")
+# the classic games' summary keys (``classic.cooperator_fraction_mean``), made per game
+CLASSIC_SUMMARY = "classic."
 FILE_NAME = re.compile(r".*\.(py|png|json|csv|md|toml|parquet|html)$")
 
 
@@ -96,12 +101,15 @@ def test_every_sim_path_the_docs_name_exists(doc):
 
 
 def _declared_key(dotted: str) -> bool:
-    """Is ``dotted`` a scenario key, a table of keys or a summary key (``infrastructure.served``),
-    rather than a pointer into the code?"""
+    """Is ``dotted`` a scenario key (of the villages or a classic game), a table of keys or a
+    summary key (``infrastructure.served``), rather than a pointer into the code?"""
     from sim import load_scenario, outputs
+    from sim.classic import PARAMETERS as CLASSIC
     from sim.scenario.schema import PARAMETERS
 
-    keys = [*PARAMETERS, *outputs.scenario_summary_keys(load_scenario("default").params)]
+    if dotted.startswith(CLASSIC_SUMMARY):
+        return True
+    keys = [*PARAMETERS, *CLASSIC, *outputs.scenario_summary_keys(load_scenario("default").params)]
     return any(
         fnmatch.fnmatchcase(key, dotted) or fnmatch.fnmatchcase(dotted, key) or key.startswith(dotted + ".")
         for key in keys
