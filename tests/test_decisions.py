@@ -111,3 +111,53 @@ def test_a_village_with_nothing_to_choose_does_nothing():
     village.consider_leaving(0, 0.5)
     np.testing.assert_array_equal(m.state.partnership, before)
     assert not m.partnerships
+
+
+@pytest.mark.parametrize("forms", [["formal"], ["long_term"], ["informal", "temporary"]])
+def test_growing_a_group_incrementally_equals_asking_every_trial_group(forms):
+    """grow_group keeps each member's sums from one trial to the next; the answer must be
+    the one of the plain rule: propose to the ranked candidates in order, each joins if it
+    is tied to all members so far and every member of the trial group accepts."""
+    from sim import decisions, gains
+    from sim.domains import DOMAIN_NAMES
+
+    m = VillageModel("default", rng=3, n_villages=120, steps=6, **{"shocks.scheduled": [], "cooperation.forms": forms})
+    m.run()  # learned gains, trust and identity away from their initial values
+    V, _, E, F, P = m.records()
+    g = gains.gain_inputs(V)
+    tried = grown = 0
+    for form in m.form_list:
+        rule = F[form.index]
+        for domain in form.domains:
+            covered = np.zeros(3, dtype=bool)
+            covered[list(form.covered_domains(domain))] = True
+            for i in range(m.state.n):
+                args = (g, E.indptr, E.cols, E.trust, E.corr, E.loss)
+                ranked = decisions.candidates(
+                    g,
+                    V.partnership,
+                    E.indptr,
+                    E.cols,
+                    E.distance,
+                    E.trust,
+                    E.corr,
+                    E.loss,
+                    P.services,
+                    P,
+                    rule,
+                    covered,
+                    i,
+                )
+                fast = decisions.grow_group(*args, E.reverse, P.services, P, rule, covered, i, ranked)
+                group = [i]
+                for c in ranked:
+                    if len(group) >= rule.max_members:
+                        break
+                    trial = np.array([*group, c], dtype=np.int64)
+                    tied = all(m.ties.edge(int(c), int(j)) >= 0 for j in group)
+                    if tied and gains.group_accepts(*args, P.services, P, rule, covered, trial):
+                        group.append(int(c))
+                assert list(fast) == group, (form.name, DOMAIN_NAMES[domain], i)
+                tried += 1
+                grown += len(group) > 1
+    assert tried > 100 and grown > 10  # the cases exercise real groups
