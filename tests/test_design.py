@@ -119,3 +119,24 @@ def test_quick_table_is_checked_even_without_quick(tmp_path):
     text = BASE + 'design = "arms"\n[[arms]]\nname = "a"\n[quick]\nreplicats = 2\n'
     with pytest.raises(ScenarioError, match="quick.replicats: unknown key"):
         load_experiment(write(tmp_path, text))
+
+
+def test_a_range_can_be_the_one_the_schema_declares(tmp_path):
+    """``"schema"`` takes the parameter's sweep range from sim/scenario/schema.py, in the
+    base scenario's currency for money (IDR million: x its poverty line of 30)."""
+    from sim.scenario.schema import parameter
+
+    text = (
+        'name = "s"\nscenario = "indonesia_kerjasama_antar_desa"\nseed = 5\nsteps = 3\ndesign = "lhs"\nsamples = 4\n'
+        '[ranges]\n"forms.formal.setup_cost" = "schema"\n"agriculture.pool_share" = "schema"\n'
+    )
+    exp = load_experiment(write(tmp_path, text))
+    low, high = parameter("forms.formal.setup_cost").sweep_range()
+    assert exp.ranges["forms.formal.setup_cost"] == [30.0 * low, 30.0 * high]
+    assert exp.ranges["agriculture.pool_share"] == list(parameter("agriculture.pool_share").sweep_range())
+
+
+def test_a_schema_range_must_exist(tmp_path):
+    text = BASE + 'design = "lhs"\nsamples = 4\n[ranges]\n"run.step_unit" = "schema"\n'
+    with pytest.raises(ScenarioError, match=r"ranges\.run\.step_unit: the schema declares no range"):
+        load_experiment(write(tmp_path, text))

@@ -273,6 +273,7 @@ def _sampled_points(exp: Experiment, data: dict, base: str, source: str) -> None
     ranges = data["ranges"]
     if len(ranges) < 1:
         raise _fail(source, "ranges", "needs at least one parameter")
+    ranges = {key: _schema_range(base, key, source) if bounds == "schema" else bounds for key, bounds in ranges.items()}
     for key, bounds in ranges.items():
         if (
             not isinstance(bounds, list)
@@ -280,7 +281,7 @@ def _sampled_points(exp: Experiment, data: dict, base: str, source: str) -> None
             or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds)
             or not bounds[0] < bounds[1]
         ):
-            raise _fail(source, f"ranges.{key}", "must be [low, high] with low < high")
+            raise _fail(source, f"ranges.{key}", 'must be [low, high] with low < high, or "schema"')
         for value in bounds:
             _validate_overrides(base, {**exp.common, key: value}, source, f"ranges.{key}")
     exp.ranges = {k: [float(v[0]), float(v[1])] for k, v in ranges.items()}
@@ -295,6 +296,19 @@ def _sampled_points(exp: Experiment, data: dict, base: str, source: str) -> None
         for key, value in zip(exp.ranges, row, strict=True):
             chosen[key] = int(round(value)) if key in integers else float(value)
         exp.points.append({"arm": "", "condition": "", "factors": chosen, "overrides": {**exp.common, **chosen}})
+
+
+def _schema_range(base: str, key: str, source: str) -> list[float]:
+    """The plausible range the scenario schema declares for ``key`` (its ``sweep``, else its
+    finite bounds), in the base scenario's currency for money."""
+    from sim.scenario.schema import parameter
+
+    declared = parameter(key)
+    found = declared.sweep_range() if declared is not None else None
+    if found is None:
+        raise _fail(source, f"ranges.{key}", "the schema declares no range for it: give [low, high]")
+    line = load_scenario(base).params["economy"]["poverty_line"] if declared.money else 1.0
+    return [found[0] * line, found[1] * line]
 
 
 def sample_design(exp: Experiment) -> np.ndarray:
