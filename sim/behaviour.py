@@ -28,6 +28,7 @@ import numpy as np
 from sim.domains import jitable
 
 if TYPE_CHECKING:
+    from sim.forms import Form
     from sim.state import VillageState
     from sim.ties import Ties
     from sim.year import Year
@@ -36,39 +37,41 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class ContributionRule:
     """The scenario's contribution rule and its parameters (``[behaviour]``, and the
-    identity discount of ``[cooperation.identity]``)."""
+    identity discount of ``[cooperation.identity]``); ``deters[form]``: does the form's
+    enforcement make free-riding unprofitable (``Form.deters_free_riding``; the last
+    entry, for a village alone, is False)."""
 
     rule: str
     error_rate: float
     rl_temperature: float
     threshold_discount: float
+    deters: np.ndarray
 
     @classmethod
-    def from_params(cls, params: dict) -> ContributionRule:
+    def of(cls, params: dict, forms: list[Form]) -> ContributionRule:
         beh = params["behaviour"]
         discount = params["cooperation"]["identity"]["threshold_discount"]
-        return cls(beh["rule"], beh["error_rate"], beh["rl_temperature"], discount)
+        deters = np.array([f.deters_free_riding for f in forms] + [False])
+        return cls(beh["rule"], beh["error_rate"], beh["rl_temperature"], discount, deters)
 
 
-def contributions(year: Year, s: VillageState, ties: Ties, rule: ContributionRule, deters, u_rule, u_error):
+def contributions(year: Year, s: VillageState, ties: Ties, rule: ContributionRule, u_rule, u_error):
     """Contribute or free-ride, for every member of every partnership this year: the
     scenario's rule, then a trembling hand. Alone, a village pays its own way (True).
-    ``deters[form]``: does the form's enforcement make free-riding unprofitable (the
-    last entry, for villages alone, is False); ``u_rule``, ``u_error``: this year's
-    uniform draws, villages x domains."""
+    ``u_rule``, ``u_error``: this year's uniform draws, villages x domains."""
     n = s.n
     out = np.ones((n, 3), dtype=bool)
     for d in range(3):
         member = year.member[:, d]
         if not member.any():
             continue
-        action = _rule_action(year, s, ties, rule, deters, d, u_rule)
+        action = _rule_action(year, s, ties, rule, d, u_rule)
         action = with_errors(action, rule.error_rate, u_error[:, d])
         out[:, d] = np.where(member, action, True)
     return out
 
 
-def _rule_action(year: Year, s: VillageState, ties: Ties, rule: ContributionRule, deters, d: int, u_rule):
+def _rule_action(year: Year, s: VillageState, ties: Ties, rule: ContributionRule, d: int, u_rule):
     """What the rule says each village does in domain ``d``, before mistakes."""
     n = s.n
     if rule.rule == "always_cooperate":
@@ -81,7 +84,7 @@ def _rule_action(year: Year, s: VillageState, ties: Ties, rule: ContributionRule
             s.threshold,
             year.identity(d),
             rule.threshold_discount,
-            deters[year.form_index[:, d]],
+            rule.deters[year.form_index[:, d]],
             s.tenure[:, d] == 0,
         )
     if rule.rule == "reinforcement":

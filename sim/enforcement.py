@@ -17,7 +17,21 @@ import numpy as np
 from sim.domains import group_sum
 
 if TYPE_CHECKING:
+    from sim.forms import Form
     from sim.year import Year
+
+
+@dataclass(frozen=True)
+class Enforcement:
+    """Each form's ``enforcement`` (probability a free-ride is detected) and ``fine``
+    (multiple of the withheld contribution), then 0 for a village alone."""
+
+    enforcement: np.ndarray
+    fine: np.ndarray
+
+    @classmethod
+    def of(cls, forms: list[Form]) -> Enforcement:
+        return cls(np.array([f.enforcement for f in forms] + [0.0]), np.array([f.fine for f in forms] + [0.0]))
 
 
 @dataclass(frozen=True)

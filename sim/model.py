@@ -137,11 +137,9 @@ class VillageModel(mesa.Model):
         )
         self._services = np.array([self._service_fixed, self._service_decay, self._service_weights], dtype=float)
         self.form_rules = form_records(self.form_list, self.open_domains, p["policy"])
-        self.contribution_rule = behaviour.ContributionRule.from_params(p)
+        self.contribution_rule = behaviour.ContributionRule.of(p, self.form_list)
         self.form_rates = learning.FormRates.of(self.form_list)
-        self.deters = np.array([f.deters_free_riding for f in self.form_list] + [False])
-        self.enforcement = np.array([f.enforcement for f in self.form_list] + [0.0])
-        self.fine_rate = np.array([f.fine for f in self.form_list] + [0.0])
+        self.enforcement = enforcement.Enforcement.of(self.form_list)
 
     def _setup_ties(self, template: VillageModel | None) -> None:
         """Who knows whom (ties within the search radius, with initial trust) and who is
@@ -251,15 +249,13 @@ class VillageModel(mesa.Model):
         default to this step's behaviour stream."""
         if u_rule is None:
             u_rule, u_error, _ = self.behaviour_draws()
-        return behaviour.contributions(
-            year, self.state, self.ties, self.contribution_rule, self.deters, u_rule, u_error
-        )
+        return behaviour.contributions(year, self.state, self.ties, self.contribution_rule, u_rule, u_error)
 
     def settle_fines(self, year: Year, result: economy.Economy, u_detect: np.ndarray) -> enforcement.Fines:
         """Free-riders detected and fined; fines paid to the group's paying members."""
         self.transfers_log.append(result.farming.pool_imbalance)
-        detected = enforcement.detect(year, self.enforcement, u_detect)
-        fines = enforcement.settle(year, detected, self.fine_rate, result.withheld)
+        detected = enforcement.detect(year, self.enforcement.enforcement, u_detect)
+        fines = enforcement.settle(year, detected, self.enforcement.fine, result.withheld)
         self.fine_imbalance.append(fines.imbalance)
         self.last_economy, self.last_fines = result, fines
         return fines
