@@ -168,3 +168,21 @@ def test_too_few_villages_for_a_large_region_says_how_to_scale_it():
     overrides = {"n_villages": 1000, **{k: float(v) for k, v in suggested.items()}}
     overrides["landscape.n_districts"] = int(overrides["landscape.n_districts"])
     assert load_scenario("indonesia_national", overrides).params["landscape"]["n_villages"] == 1000  # it loads
+
+
+@pytest.mark.parametrize("line", [2.0, 0.5])
+def test_money_overrides_use_the_final_poverty_line_whatever_their_order(line):
+    first = load_scenario("default", {"economy.poverty_line": line, "forms.formal.setup_cost": 3.0})
+    second = load_scenario("default", {"forms.formal.setup_cost": 3.0, "economy.poverty_line": line})
+    assert first.get("forms.formal.setup_cost") == second.get("forms.formal.setup_cost") == pytest.approx(3.0 / line)
+
+
+@pytest.mark.parametrize("line", [0, -1, "abc", True, [1]])
+def test_a_bad_poverty_line_with_a_money_override_is_one_line(line):
+    for overrides in (
+        {"economy.poverty_line": line, "forms.formal.setup_cost": 3},
+        {"forms.formal.setup_cost": 3, "economy.poverty_line": line},
+    ):
+        with pytest.raises(ScenarioError, match=r"^override: economy\.poverty_line: ") as error:
+            load_scenario("default", overrides)
+        assert "\n" not in str(error.value)

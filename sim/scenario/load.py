@@ -21,7 +21,7 @@ from mesa.experimental.scenarios import Scenario
 from sim.scenario.files import CLASSIC_MODEL, DEFAULT_NAME, SCENARIO_DIR, read_toml, scenario_path
 from sim.scenario.parameter import Parameter, ScenarioError
 from sim.scenario.schema import OPEN_TABLES, parameter
-from sim.scenario.validate import unknown_key, validate
+from sim.scenario.validate import check_value, unknown_key, validate
 
 # ----------------------------------------------------------------------------- any model's scenarios
 
@@ -291,6 +291,25 @@ def _prepare_open_tables(data: dict[str, Any], parent: dict[str, Any], path: Pat
     return data
 
 
+SHORTCUTS = {"n_villages": "landscape.n_villages", "steps": "run.steps"}  # short names of two overrides
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _overrides_in_poverty_lines(raw: dict[str, Any], money: dict[str, float], applied: dict[str, Any]) -> None:
+    """Money overrides, given in the scenario's currency, converted with its final poverty line
+    (after every override), so the result never depends on the order of the overrides."""
+    if not money:
+        return
+    declared = parameter("economy.poverty_line")
+    line = check_value(raw["economy"]["poverty_line"], declared, "override: economy.poverty_line")
+    for target, value in money.items():
+        apply_override(raw, target, value / line, "override")
+        applied[target] = value / line
+
+
 def load_scenario(
     scenario: str | Path | VillageScenario = DEFAULT_NAME,
     overrides: dict[str, Any] | None = None,
@@ -304,15 +323,17 @@ def load_scenario(
     and ``run.steps``. Money overrides are in the scenario's own currency.
     """
     raw, source, applied = starting_tree(scenario, VillageScenario, VILLAGE_CHAIN)
+    money: dict[str, float] = {}  # money overrides, in the scenario's currency until every override is set
     for key, value in dict(overrides or {}).items():
-        target = {"n_villages": "landscape.n_villages", "steps": "run.steps"}.get(key, key)
-        if value is None and key in ("n_villages", "steps"):
+        target = SHORTCUTS.get(key, key)
+        if value is None and key in SHORTCUTS:
             continue
-        declared = parameter(target)
-        if declared is not None and declared.money and isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = value / raw["economy"]["poverty_line"]  # given in the scenario's currency
         apply_override(raw, target, value, "override")
         applied[target] = value
+        declared = parameter(target)
+        if declared is not None and declared.money and _is_number(value):
+            money[target] = value
+    _overrides_in_poverty_lines(raw, money, applied)
     try:
         params = validate(raw, source)
     except ScenarioError as exc:
