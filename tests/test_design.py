@@ -140,3 +140,39 @@ def test_a_schema_range_must_exist(tmp_path):
     text = BASE + 'design = "lhs"\nsamples = 4\n[ranges]\n"run.step_unit" = "schema"\n'
     with pytest.raises(ScenarioError, match=r"ranges\.run\.step_unit: the schema declares no range"):
         load_experiment(write(tmp_path, text))
+
+
+@pytest.mark.parametrize(
+    ("quick", "fragment"),
+    [
+        ("replicates = 0", "quick.replicates: must be >= 1"),
+        ('replicates = "two"', "quick.replicates: must be int"),
+        ("steps = 0", "quick.steps: must be >= 1"),
+        ('set = { "behaviour.initial_trust" = 7.0 }', "quick.set: behaviour.initial_trust: 7.0 is out of range"),
+        ("replicats = 2", "quick.replicats: unknown key (did you mean 'replicates'?)"),
+    ],
+)
+def test_a_value_from_the_quick_table_is_named_with_its_table(tmp_path, quick, fragment):
+    text = BASE + f'design = "arms"\nreplicates = 2\n[[arms]]\nname = "a"\n[quick]\n{quick}\n'
+    for use_quick in (True, False):
+        with pytest.raises(ScenarioError) as info:
+            load_experiment(write(tmp_path, text), quick=use_quick)
+        assert fragment in str(info.value)
+
+
+@pytest.mark.parametrize("levels", [1, 0, -2])
+def test_a_morris_design_needs_two_levels(tmp_path, levels):
+    text = (
+        BASE
+        + f'design = "morris"\nsamples = 2\nnum_levels = {levels}\n[ranges]\n"behaviour.initial_trust" = [0.1, 0.9]\n'
+    )
+    with pytest.raises(ScenarioError, match=r"exp\.toml: num_levels: Morris needs num_levels >= 2"):
+        load_experiment(write(tmp_path, text))
+
+
+def test_a_scenario_file_is_not_an_experiment(tmp_path):
+    from sim.scenario import SCENARIO_DIR
+
+    for path in (SCENARIO_DIR / "autarky.toml", SCENARIO_DIR / "classic" / "ohtsuki_cycle.toml"):
+        with pytest.raises(ScenarioError, match="this is a scenario file: use `kerjasama run"):
+            load_experiment(path)

@@ -11,6 +11,7 @@ every point (common random numbers).
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import itertools
 from pathlib import Path
@@ -122,9 +123,10 @@ def load_experiment(name_or_path: str | Path, quick: bool = False) -> Experiment
     source = str(path)
     text = path.read_text(encoding="utf-8")
     data = read_toml(path)
+    _refuse_scenario_file(data, path)
     for key in data:
         if key not in TOP_KEYS:
-            raise _fail(source, key, f"unknown key; allowed: {', '.join(TOP_KEYS)}")
+            raise _fail(source, key, f"unknown key{did_you_mean(key, TOP_KEYS)}; allowed: {', '.join(TOP_KEYS)}")
     for key in REQUIRED:
         if key not in data:
             raise _fail(source, key, "missing (required key)")
@@ -133,6 +135,17 @@ def load_experiment(name_or_path: str | Path, quick: bool = False) -> Experiment
         raise _fail(source, "quick", "must be a table")
     if quick:
         _apply_quick(data, quick_table, source)
+    try:
+        exp = _checked(data, source, text, quick)
+    except ScenarioError as exc:
+        raise _named_in_quick(exc, source, quick_table if quick else {}) from None
+    if quick_table and not quick:
+        load_experiment(path, quick=True)  # a [quick] table is checked even when not used
+    return exp
+
+
+def _checked(data: dict, source: str, text: str, quick: bool) -> Experiment:
+    """The experiment of a file's tree (its [quick] table already applied), checked and expanded."""
     for key, kind in TOP_KEYS.items():
         if key in data:
             _check_type(data, key, kind, source)
@@ -140,16 +153,49 @@ def load_experiment(name_or_path: str | Path, quick: bool = False) -> Experiment
     _expand(exp, data, source)
     _validate_points(exp, exp.scenario, source)
     _validate_metrics(exp, source)
-    if quick_table and not quick:
-        load_experiment(path, quick=True)  # a [quick] table is checked even when not used
     return exp
+
+
+def _named_in_quick(error: ScenarioError, source: str, quick_table: dict) -> ScenarioError:
+    """The error to show for a value that the [quick] table gave: named ``quick.KEY`` (or
+    ``quick.set``), where the file says it; else ``error``."""
+    text = str(error)
+    for key in quick_table:
+        heads = [f"{source}: set: {k}:" for k in quick_table[key]] if key == "set" else [f"{source}: {key}:"]
+        if key != "set":
+            heads.append(f"{source}: {key}.")
+        if any(text.startswith(head) for head in heads):
+            return ScenarioError(f"{source}: quick.{text[len(source) + 2 :]}")
+    return error
+
+
+def did_you_mean(word: str, choices) -> str:
+    """Words for a mistyped ``word``: " (did you mean X?)" with its closest choice, else nothing."""
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _refuse_scenario_file(data: dict, path: Path) -> None:
+    """A scenario file given where an experiment file belongs: say which command runs it."""
+    from sim.scenario import CLASSIC_MODEL, default_tree
+
+    scenario_keys = set(default_tree()) - set(TOP_KEYS)
+    own = set(data) - set(TOP_KEYS)
+    if data.get("model") == CLASSIC_MODEL or (own and own <= scenario_keys and "design" not in data):
+        raise ScenarioError(
+            f"{path}: this is a scenario file: use `kerjasama run {path}` "
+            "(`kerjasama sweep` runs an experiment file, see experiments/)"
+        )
 
 
 def _apply_quick(data: dict, quick_table: dict, source: str) -> None:
     """The [quick] table's values replace the file's; its ``set`` adds to (and overrides) the file's."""
+    allowed = [k for k in TOP_KEYS if k not in ("quick", "name")]
     for key, value in quick_table.items():
-        if key not in TOP_KEYS or key in ("quick", "name"):
-            raise _fail(source, f"quick.{key}", "unknown key")
+        if key not in allowed:
+            raise _fail(
+                source, f"quick.{key}", f"unknown key{did_you_mean(key, allowed)}; allowed: {', '.join(allowed)}"
+            )
         if key == "set":
             if not isinstance(value, dict):
                 raise _fail(source, "quick.set", "must be a table")
@@ -287,6 +333,10 @@ def _sampled_points(exp: Experiment, data: dict, base: str, source: str) -> None
     exp.ranges = {k: [float(v[0]), float(v[1])] for k, v in ranges.items()}
     if exp.samples < 1:
         raise _fail(source, "samples", f"design {exp.design!r} needs samples >= 1")
+    if exp.design == "morris" and exp.num_levels < 2:
+        raise _fail(
+            source, "num_levels", f"Morris needs num_levels >= 2 (an even number, e.g. 4), got {exp.num_levels}"
+        )
     if exp.design == "sobol" and exp.samples & (exp.samples - 1):
         raise _fail(source, "samples", f"Sobol needs a power of 2 (N), got {exp.samples}")
     x = sample_design(exp)
