@@ -81,6 +81,31 @@ def write_text(path: Path, text: str) -> None:
     write_atomically(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
+def portable_path(path: str | Path | None) -> str | None:
+    """A file as a manifest records it: its path relative to the repository when it lies inside
+    it, else just its name, so that a manifest names no folder of the machine it was made on."""
+    if path is None or str(path) == "":
+        return path
+    resolved = Path(path).resolve()
+    try:
+        return resolved.relative_to(REPO_ROOT).as_posix()
+    except ValueError:
+        return resolved.name
+
+
+def portable_command(argv: list[str]) -> list[str]:
+    """The command line as a manifest records it: the program by its name, and every
+    absolute path among the arguments (also as ``--opt=/path``) made portable."""
+
+    def portable(arg: str) -> str:
+        option, equals, value = arg.partition("=")
+        if equals and option.startswith("-") and os.path.isabs(value):
+            return f"{option}={portable_path(value)}"
+        return portable_path(arg) if os.path.isabs(arg) else arg
+
+    return [Path(argv[0]).name if argv else "", *(portable(arg) for arg in argv[1:])]
+
+
 def write_run_folder(
     model, summary: dict, out: Path, started: datetime, finished: datetime, figures, manifest_extra: dict | None = None
 ) -> None:
@@ -188,13 +213,13 @@ def run_manifest(model, started: datetime, finished: datetime) -> dict[str, Any]
     return {
         "kind": "kerjasama run",
         "scenario": scenario.name,
-        "scenario_file": scenario.source,
+        "scenario_file": portable_path(scenario.source),
         "scenario_sha256": file_sha256(scenario.source),
         "overrides": scenario.overrides,
         "seed": model.seed,
         "steps": int(model.steps),
         "parameters": scenario.flat(),
-        "command": sys.argv,
+        "command": portable_command(sys.argv),
         "versions": package_versions(),
         "git_commit": git_commit(),
         "platform": platform.platform(),

@@ -236,3 +236,19 @@ def test_resume_refuses_a_changed_base_scenario(tmp_path):
     scenario.write_text('name = "base"\ndescription = "d"\n[landscape]\nn_villages = 24\nhouseholds_mean = 300.0\n')
     with pytest.raises(ScenarioError, match=r"base scenario changed .*landscape\.households_mean"):
         run_sweep(path, execution=Execution(workers=1), out=folder, resume=True, progress=False, report=False)
+
+
+def test_a_sweep_manifest_written_from_a_tmp_folder_names_no_machine_path(tmp_path):
+    from tests.test_io import machine_paths
+
+    folder = run_sweep(
+        experiment(tmp_path, replicates=1, steps=3),
+        execution=Execution(workers=1),
+        out=tmp_path / "o",
+        progress=False,
+        report=False,
+    )
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["experiment_file"] == "small.toml"
+    assert manifest["base_scenario"]["file"] == "scenarios/default.toml"
+    assert machine_paths(manifest, tmp_path) == []

@@ -26,12 +26,12 @@ def _manifest(exp: Experiment, executor_name: str, started: str, previous: dict[
     base = load_scenario(exp.scenario, exp.common)
     return {
         "kind": "kerjasama sweep",
-        "experiment": exp.describe(),
-        "experiment_file": exp.source,
+        "experiment": {**exp.describe(), "scenario_file": io.portable_path(exp.scenario)},
+        "experiment_file": io.portable_path(exp.source),
         "experiment_sha256": exp.sha256,
         "experiment_text": exp.text,
         "quick": exp.quick,
-        "base_scenario": {"name": base.name, "file": base.source, "parameters": base.flat()},
+        "base_scenario": {"name": base.name, "file": io.portable_path(base.source), "parameters": base.flat()},
         "versions": io.package_versions(),
         "git_commit": io.git_commit(),
         "python": sys.version,

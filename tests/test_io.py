@@ -1,0 +1,47 @@
+"""Writing results (sim/io.py): manifests that name no machine path, unwritable locations."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from sim import io
+from sim.cli import main
+
+
+def strings_in(value) -> list[str]:
+    """Every string a JSON document holds (keys and values)."""
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (k, *strings_in(v))]
+    if isinstance(value, list):
+        return [s for v in value for s in strings_in(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def machine_paths(manifest: dict, *folders: Path) -> list[str]:
+    """The strings of a manifest that name an absolute path or one of ``folders``."""
+    names = [str(f) for f in (*folders, io.REPO_ROOT)]
+    return [s for s in strings_in(manifest) if os.path.isabs(s) or any(name in s for name in names)]
+
+
+def test_portable_path_is_relative_to_the_repository_or_just_the_name(tmp_path):
+    assert io.portable_path(io.REPO_ROOT / "scenarios" / "default.toml") == "scenarios/default.toml"
+    assert io.portable_path(tmp_path / "deep" / "mine.toml") == "mine.toml"
+    assert io.portable_path(None) is None and io.portable_path("") == ""
+
+
+def test_portable_command_keeps_options_and_drops_folders(tmp_path):
+    argv = [str(io.REPO_ROOT / ".venv/bin/kerjasama"), "run", str(tmp_path / "s.toml"), f"--out={tmp_path}/o", "-q"]
+    assert io.portable_command(argv) == ["kerjasama", "run", "s.toml", "--out=o", "-q"]
+
+
+def test_a_run_manifest_written_from_a_tmp_folder_names_no_machine_path(tmp_path, monkeypatch):
+    scenario = tmp_path / "mine.toml"
+    scenario.write_text('name = "mine"\ndescription = "d"\nextends = "default"\n[landscape]\nn_villages = 12\n')
+    out = tmp_path / "out"
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(scenario), "--steps", "3", "--out", str(out), "--quiet"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenario_file"] == "mine.toml" and manifest["scenario_sha256"]
+    assert machine_paths(manifest, tmp_path) == []
