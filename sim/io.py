@@ -139,6 +139,25 @@ def check_replaceable(target: Path) -> None:
         )
 
 
+def check_writable(folder: Path) -> None:
+    """Refuse, in one line and before any work, a results folder that cannot be created or
+    written: the nearest part of its path that exists must be a folder we may write in."""
+    folder = Path(folder)
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ScenarioError(f"{folder}: cannot write there ({existing} is a file, not a folder); choose another --out")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".kerjasama-write-test.", suffix=".tmp", dir=existing)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise ScenarioError(
+            f"{folder}: cannot write there ({exc.strerror or exc} in {existing}); choose another --out"
+        ) from None
+
+
 def replace_directory(built: Path, target: Path) -> None:
     """Put the finished folder ``built`` at ``target``: one rename, after which an
     earlier Kerjasama result there is removed (see :func:`check_replaceable`)."""
@@ -161,6 +180,7 @@ def atomic_directory(target: Path):
     result is ever replaced."""
     target = Path(target).resolve()
     check_replaceable(target)
+    check_writable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
     os.chmod(staging, file_mode() | 0o111)  # a normal folder once renamed into place

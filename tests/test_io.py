@@ -6,7 +6,9 @@ import json
 import os
 from pathlib import Path
 
-from sim import io
+import pytest
+
+from sim import ScenarioError, io
 from sim.cli import main
 
 
@@ -45,3 +47,39 @@ def test_a_run_manifest_written_from_a_tmp_folder_names_no_machine_path(tmp_path
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["scenario_file"] == "mine.toml" and manifest["scenario_sha256"]
     assert machine_paths(manifest, tmp_path) == []
+
+
+def test_a_folder_under_a_file_is_refused_in_one_line(tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(ScenarioError, match=r"cannot write there \(.*file is a file, not a folder\)"):
+        io.check_writable(tmp_path / "file" / "out" / "deeper")
+    io.check_writable(tmp_path / "new" / "out")  # a folder that may be created is fine
+    assert not (tmp_path / "new").exists() and os.listdir(tmp_path) == ["file"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders; the case under a file covers it")
+def test_a_read_only_folder_is_refused_in_one_line(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        with pytest.raises(ScenarioError, match="cannot write there"):
+            io.check_writable(locked / "out")
+    finally:
+        locked.chmod(0o700)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["run", "default", "--steps", "2", "--villages", "12", "--quiet"],
+        ["sweep", "partnership_forms", "--quick", "--workers", "1"],
+        ["demo", "--workers", "1"],
+    ],
+)
+def test_an_unwritable_output_location_is_one_line_and_writes_nothing(tmp_path, capsys, command):
+    (tmp_path / "file").write_text("not a folder")
+    assert main([*command, "--out", str(tmp_path / "file" / "out")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot write there" in err[0] and "choose another --out" in err[0], err
+    assert os.listdir(tmp_path) == ["file"]

@@ -104,6 +104,7 @@ def run_demo(out: str | Path = "results/partnership_forms", workers: int | None 
     leaves the previous results intact."""
     target = Path(out).resolve()
     io.check_replaceable(target)  # refuse early, before any work
+    io.check_writable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
     os.chmod(staging, io.file_mode() | 0o111)  # a normal folder once renamed into place

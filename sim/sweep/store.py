@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.io import to_json, write_atomically, write_json
+from sim.io import check_writable, to_json, write_atomically, write_json
 from sim.scenario import ScenarioError
 
 ID_COLUMNS = ("run_id", "point", "arm", "condition", "replicate", "seed")
@@ -82,6 +82,7 @@ class ResultStore:
         _require_parquet()
         if self.folder.exists() and not self.folder.is_dir():
             raise ScenarioError(f"{self.folder}: exists and is not a folder; choose another --out")
+        check_writable(self.folder)
         if self.exists():
             if not resume:
                 raise ScenarioError(
