@@ -130,7 +130,17 @@ def print_summary(summary: dict, out: Path | None = None) -> None:
     print("\n".join(lines))
 
 
+def _refuse_experiment_name(name: str) -> None:
+    """An experiment's name where a scenario belongs (run, check): say which command runs it."""
+    from sim.sweep.design import EXPERIMENT_DIR
+
+    text = str(name).removesuffix(".toml")
+    if text not in available_scenarios() and not Path(name).exists() and (EXPERIMENT_DIR / f"{text}.toml").is_file():
+        raise ScenarioError(f"{name}: this is an experiment: use `kerjasama sweep {name}`")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    _refuse_experiment_name(args.scenario)
     overrides = _parse_sets(args.set or [])
     if is_spatial_game(args.scenario):  # scenarios/classic/: the classic games (sim/classic.py)
         return _run_classic(args, overrides)
@@ -226,6 +236,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from sim.report import write_report
 
     folder = Path(args.folder)
+    if not folder.exists():
+        raise ScenarioError(f"{folder}: does not exist (give a folder written by `kerjasama sweep`)")
     if not (folder / "manifest.json").exists() or not (folder / "runs.parquet").exists():
         raise ScenarioError(f"{folder}: not a sweep results folder (needs manifest.json and runs.parquet)")
     write_report(folder)
@@ -246,6 +258,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    _refuse_experiment_name(args.file)
     if is_spatial_game(args.file):
         from sim import classic
 

@@ -213,3 +213,25 @@ def test_headline_is_the_report_s_first_readings_of_a_difference(tmp_path):
     grid = make_grid(tmp_path / "grid")
     write_report(grid)
     assert _headline(grid) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["run", "partnership_forms"], "this is an experiment: use `kerjasama sweep partnership_forms`"),
+        (["check", "sensitivity"], "this is an experiment: use `kerjasama sweep sensitivity`"),
+        (["check", "experiments/partnership_forms.toml"], "this is an experiment file: use `kerjasama sweep"),
+        (["sweep", "autarky"], "this is a scenario: use `kerjasama run autarky`"),
+        (["sweep", "scenarios/autarky.toml"], "this is a scenario file: use `kerjasama run"),
+        (["run", "defualt"], "did you mean 'default'?"),
+        (["sweep", "partnership_froms"], "did you mean 'partnership_forms'?"),
+        (["report", "no/such/folder"], "no/such/folder: does not exist"),
+    ],
+)
+def test_messages_say_which_command_to_use(capsys, monkeypatch, args, fragment):
+    from sim.scenario import SCENARIO_DIR
+
+    monkeypatch.chdir(SCENARIO_DIR.parent)
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and len(err.strip().splitlines()) == 1

@@ -186,3 +186,33 @@ def test_a_bad_poverty_line_with_a_money_override_is_one_line(line):
         with pytest.raises(ScenarioError, match=r"^override: economy\.poverty_line: ") as error:
             load_scenario("default", overrides)
         assert "\n" not in str(error.value)
+
+
+def test_a_file_that_extends_a_classic_game_is_told_to_say_so(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text('extends = "classic/nowak_may"\nsteps = 5\n')
+    with pytest.raises(ScenarioError, match=r"mine\.toml: extends: 'classic/nowak_may' is a classic game .*model = "):
+        load_scenario(path)
+
+
+def test_a_mistyped_key_or_name_gets_did_you_mean(tmp_path):
+    path = tmp_path / "typo.toml"
+    path.write_text("[behaviour]\ntemprature = 0.1\n")
+    with pytest.raises(
+        ScenarioError, match=r"behaviour\.temprature: unknown key; allowed: .*did you mean 'temperature'"
+    ):
+        load_scenario(path)
+    path.write_text('extends = "autarcy"\n')
+    with pytest.raises(ScenarioError, match=r"extends: no scenario named 'autarcy'; did you mean 'autarky'\?"):
+        load_scenario(path)
+    with pytest.raises(ScenarioError, match=r"forms\.formal\.setup_cots: unknown key 'setup_cots'; did you mean"):
+        load_scenario("default", {"forms.formal.setup_cots": 1.0})
+
+
+def test_a_classic_game_that_extends_a_village_scenario_is_told_which_it_may_extend(tmp_path):
+    from sim.classic import load_classic
+
+    path = tmp_path / "game.toml"
+    path.write_text('model = "spatial_game"\nextends = "autarky"\nsteps = 5\n')
+    with pytest.raises(ScenarioError, match=r"game\.toml: extends: 'autarky' is a village scenario.*classic/nowak_may"):
+        load_classic(path)

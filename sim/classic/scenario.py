@@ -199,7 +199,15 @@ def _classic_parent(path: Path, data: dict[str, Any]) -> Path | None:
     if data.get("model") != MODEL_NAME:
         raise ScenarioError(f"{path}: model: a classic game file must say model = {MODEL_NAME!r}")
     name = data.get("extends", "")
-    return None if name == "" else extended_file(path, name)
+    if name == "":
+        return None
+    parent = extended_file(path, name)
+    if read_toml(parent).get("model") != MODEL_NAME:
+        raise ScenarioError(
+            f"{path}: extends: {name!r} is a village scenario, not a classic game; "
+            f"a classic game extends one of: {', '.join(classic_scenarios())}"
+        )
+    return parent
 
 
 CLASSIC_CHAIN = Chain(_classic_parent, cycle_names_repeat=True)

@@ -6,7 +6,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from sim.scenario.parameter import ScenarioError
+from sim.scenario.parameter import ScenarioError, did_you_mean
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios"
 DEFAULT_NAME = "default"
@@ -24,8 +24,11 @@ def scenario_path(name_or_path: str | Path) -> Path:
     for candidate in candidates:
         if candidate.is_file():
             return candidate.resolve()
-    names = ", ".join(available_scenarios())
-    raise ScenarioError(f"{text}: no such scenario file or name; available: {names}")
+    names = available_scenarios()
+    raise ScenarioError(
+        f"{text}: no such scenario file or name; available: {', '.join(names)}"
+        f"{did_you_mean(text.removesuffix('.toml'), names)}"
+    )
 
 
 def available_scenarios(model: str | None = None) -> list[str]:

@@ -18,8 +18,8 @@ from typing import Any
 
 from mesa.experimental.scenarios import Scenario
 
-from sim.scenario.files import CLASSIC_MODEL, DEFAULT_NAME, SCENARIO_DIR, read_toml, scenario_path
-from sim.scenario.parameter import Parameter, ScenarioError
+from sim.scenario.files import CLASSIC_MODEL, DEFAULT_NAME, SCENARIO_DIR, available_scenarios, read_toml, scenario_path
+from sim.scenario.parameter import Parameter, ScenarioError, did_you_mean
 from sim.scenario.schema import OPEN_TABLES, parameter
 from sim.scenario.validate import check_value, unknown_key, validate
 
@@ -117,7 +117,8 @@ def extended_file(path: Path, name: Any) -> Path:
     try:
         return scenario_path(name)
     except ScenarioError:
-        raise ScenarioError(f"{path}: extends: no scenario named {name!r}") from None
+        hint = did_you_mean(name.removesuffix(".toml"), available_scenarios())
+        raise ScenarioError(f"{path}: extends: no scenario named {name!r}{hint}") from None
 
 
 def starting_tree(scenario: Any, loaded: type[LoadedScenario], chain: Chain) -> tuple[dict, str, dict]:
@@ -167,7 +168,8 @@ def apply_override(tree: dict[str, Any], path: str, value: Any, source: str) -> 
         elif isinstance(node, dict) and part in node and isinstance(node[part], (dict, list)):
             node = node[part]
         else:
-            raise ScenarioError(f"{source}: {path}: unknown key {where!r}")
+            hint = did_you_mean(part, node) if isinstance(node, dict) else ""
+            raise ScenarioError(f"{source}: {path}: unknown key {where!r}{hint}")
     last = parts[-1]
     if isinstance(node, list):
         if not last.isdigit() or int(last) >= len(node):
@@ -178,7 +180,7 @@ def apply_override(tree: dict[str, Any], path: str, value: Any, source: str) -> 
         if parts[:-1] == ["policy", "mandate"]:  # mandates name a domain of the caller's choice
             node[last] = value
             return
-        raise ScenarioError(f"{source}: {path}: unknown key {last!r}")
+        raise ScenarioError(f"{source}: {path}: unknown key {last!r}{did_you_mean(last, node)}")
     if isinstance(node[last], dict):
         raise ScenarioError(f"{source}: {path}: is a table; set one of its keys instead")
     node[last] = value
@@ -222,6 +224,9 @@ class VillageScenario(LoadedScenario):
         return twin
 
 
+EXPERIMENT_KEYS = {"scenario", "design"}  # what every experiment file has and no scenario file has
+
+
 def _village_parent(path: Path, data: dict[str, Any]) -> Path | None:
     """A village file's parent: the file it extends, the default when it names none."""
     if data.get("model") == CLASSIC_MODEL:
@@ -229,9 +234,18 @@ def _village_parent(path: Path, data: dict[str, Any]) -> Path | None:
             f"{path}: model: {CLASSIC_MODEL!r} is a classic-game scenario, not a village one; "
             "run it with `kerjasama run` or sim.classic.SpatialGame"
         )
+    if EXPERIMENT_KEYS <= set(data):
+        raise ScenarioError(f"{path}: this is an experiment file: use `kerjasama sweep {path}`")
     if path == (SCENARIO_DIR / f"{DEFAULT_NAME}.toml").resolve():
         return None  # the root; the default is in poverty-line units
-    return extended_file(path, data.get("extends") or DEFAULT_NAME)
+    name = data.get("extends") or DEFAULT_NAME
+    parent = extended_file(path, name)
+    if read_toml(parent).get("model") == CLASSIC_MODEL:
+        raise ScenarioError(
+            f"{path}: extends: {name!r} is a classic game (model = {CLASSIC_MODEL!r}); to run this file as one, "
+            f"put model = {CLASSIC_MODEL!r} at its top (and only classic-game keys in it)"
+        )
+    return parent
 
 
 def _village_combine(parent: dict[str, Any], data: dict[str, Any], path: Path) -> dict[str, Any]:

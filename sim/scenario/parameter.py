@@ -8,12 +8,21 @@ them by dotted key path; the checks of ``sim.scenario.validate`` read them.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 
 class ScenarioError(ValueError):
     """A scenario, override or experiment input that cannot be used, with a one-line reason."""
+
+
+def did_you_mean(word: str, choices: Iterable, prefix: str = "") -> str:
+    """The end of a message for a mistyped ``word``: "; did you mean 'PREFIX+X'?" with its closest
+    choice X, else nothing."""
+    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1)
+    return f"; did you mean {prefix + close[0]!r}?" if close else ""
 
 
 def allowed_text(lo=None, hi=None, choices=None, item_choices=None) -> str:

@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from sim.scenario.parameter import Parameter, Rule, ScenarioError
+from sim.scenario.parameter import Parameter, Rule, ScenarioError, did_you_mean
 from sim.scenario.schema import DOMAINS, OPEN_TABLES, SCHEDULED_SHOCK_KEYS, default_tree, parameter
 
 
@@ -74,10 +74,12 @@ def unknown_key(path: str, source: str, schema: Mapping[str, Parameter]) -> Scen
     """The one-line error for a key a flat schema does not know, listing what is allowed there."""
     head, tables = path.split(".")[0], _tables(schema)
     if head in tables and "." in path:
-        allowed = ", ".join(k for k in schema if k.startswith(head + "."))
+        keys = [k for k in schema if k.startswith(head + ".")]
+        hint = did_you_mean(path.split(".", 1)[1], [k.split(".", 1)[1] for k in keys], head + ".")
     else:
-        allowed = ", ".join([*(k for k in schema if "." not in k), *(f"[{t}]" for t in tables)])
-    return ScenarioError(f"{source}: {path}: unknown key; allowed: {allowed}")
+        keys = [*(k for k in schema if "." not in k), *(f"[{t}]" for t in tables)]
+        hint = did_you_mean(path, [k for k in schema if "." not in k])
+    return ScenarioError(f"{source}: {path}: unknown key; allowed: {', '.join(keys)}{hint}")
 
 
 def check_flat_tree(raw: dict[str, Any], schema: Mapping[str, Parameter], source: str) -> dict[str, Any]:
@@ -120,7 +122,7 @@ def _check_table(data: Any, template: dict[str, Any], prefix: str, source: str, 
         path = f"{prefix}{key}"
         if key not in template:
             allowed = ", ".join(sorted(template))
-            raise ScenarioError(f"{source}: {path}: unknown key; allowed: {allowed}")
+            raise ScenarioError(f"{source}: {path}: unknown key; allowed: {allowed}{did_you_mean(key, template)}")
         default = template[key]
         if isinstance(default, dict):
             if path == "policy.mandate":
@@ -186,7 +188,10 @@ def _check_scheduled(data: Any, source: str) -> list[dict]:
         checked = {}
         for key, value in entry.items():
             if key not in SCHEDULED_SHOCK_KEYS:
-                raise ScenarioError(f"{source}: {where}.{key}: unknown key; allowed: {', '.join(SCHEDULED_SHOCK_KEYS)}")
+                raise ScenarioError(
+                    f"{source}: {where}.{key}: unknown key; allowed: {', '.join(SCHEDULED_SHOCK_KEYS)}"
+                    f"{did_you_mean(key, SCHEDULED_SHOCK_KEYS)}"
+                )
             checked[key] = check_value(value, SCHEDULED_SHOCK_KEYS[key], f"{source}: {where}.{key}")
         for key in SCHEDULED_SHOCK_KEYS:
             if key not in checked:

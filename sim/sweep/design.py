@@ -11,7 +11,6 @@ every point (common random numbers).
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import itertools
 from pathlib import Path
@@ -19,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.scenario import ScenarioError, load_scenario, read_toml, scenario_path
+from sim.scenario import ScenarioError, available_scenarios, load_scenario, read_toml, scenario_path
+from sim.scenario.parameter import did_you_mean
 from sim.sweep.experiment import Experiment, RunSpec, replicate_seed, sizes
 
 DESIGNS = ("arms", "grid", "lhs", "sobol", "morris")
@@ -52,8 +52,11 @@ def experiment_path(name_or_path: str | Path) -> Path:
     for candidate in (Path(text), EXPERIMENT_DIR / text, EXPERIMENT_DIR / f"{text}.toml"):
         if candidate.is_file():
             return candidate.resolve()
-    names = ", ".join(sorted(p.stem for p in EXPERIMENT_DIR.glob("*.toml")))
-    raise ScenarioError(f"{text}: no such experiment file or name; available: {names}")
+    names = sorted(p.stem for p in EXPERIMENT_DIR.glob("*.toml"))
+    if text.removesuffix(".toml") in available_scenarios():
+        raise ScenarioError(f"{text}: this is a scenario: use `kerjasama run {text}`; experiments: {', '.join(names)}")
+    hint = did_you_mean(text.removesuffix(".toml"), names)
+    raise ScenarioError(f"{text}: no such experiment file or name; available: {', '.join(names)}{hint}")
 
 
 def _fail(source: str, key: str, message: str) -> ScenarioError:
@@ -126,7 +129,7 @@ def load_experiment(name_or_path: str | Path, quick: bool = False) -> Experiment
     _refuse_scenario_file(data, path)
     for key in data:
         if key not in TOP_KEYS:
-            raise _fail(source, key, f"unknown key{did_you_mean(key, TOP_KEYS)}; allowed: {', '.join(TOP_KEYS)}")
+            raise _fail(source, key, f"unknown key; allowed: {', '.join(TOP_KEYS)}{did_you_mean(key, TOP_KEYS)}")
     for key in REQUIRED:
         if key not in data:
             raise _fail(source, key, "missing (required key)")
@@ -169,12 +172,6 @@ def _named_in_quick(error: ScenarioError, source: str, quick_table: dict) -> Sce
     return error
 
 
-def did_you_mean(word: str, choices) -> str:
-    """Words for a mistyped ``word``: " (did you mean X?)" with its closest choice, else nothing."""
-    close = difflib.get_close_matches(word, [str(c) for c in choices], n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _refuse_scenario_file(data: dict, path: Path) -> None:
     """A scenario file given where an experiment file belongs: say which command runs it."""
     from sim.scenario import CLASSIC_MODEL, default_tree
@@ -194,7 +191,7 @@ def _apply_quick(data: dict, quick_table: dict, source: str) -> None:
     for key, value in quick_table.items():
         if key not in allowed:
             raise _fail(
-                source, f"quick.{key}", f"unknown key{did_you_mean(key, allowed)}; allowed: {', '.join(allowed)}"
+                source, f"quick.{key}", f"unknown key; allowed: {', '.join(allowed)}{did_you_mean(key, allowed)}"
             )
         if key == "set":
             if not isinstance(value, dict):
