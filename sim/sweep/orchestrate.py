@@ -69,6 +69,8 @@ def run_sweep(
         store.write_manifest(manifest)  # first: a folder with a manifest can always be resumed
         store.open()
         specs = exp.runs()
+        for note in store.verify(specs):  # a damaged or duplicate stored run is set aside and redone
+            print(f"kerjasama: {note}", file=sys.stderr)
         done = store.done()
         todo = [spec for spec in specs if spec.run_id not in done]
         manifest["runs"] = {"total": len(specs), "stored_before": len(done), "to_run": len(todo)}

@@ -9,6 +9,9 @@ and ``--resume`` skips exactly those. ``runs.parquet`` is rebuilt from the parts
 from __future__ import annotations
 
 import json
+import os
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,87 @@ from sim.scenario import ScenarioError
 ID_COLUMNS = ("run_id", "point", "arm", "condition", "replicate", "seed")
 BOOL_KEYS = ("resilience.recovered",)
 INT_KEYS = ("resilience.recovery_steps", "steps", "n_villages", "point", "replicate", "seed")
+DAMAGED = "damaged"  # where stored files that cannot be trusted are set aside (never deleted)
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """A results folder's manifest (None when it has none); a one-line ``ScenarioError``
+    saying how to recover when it is damaged."""
+    path = Path(folder) / "manifest.json"
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ScenarioError(damaged_manifest(path, reason)) from None
+    if not isinstance(manifest, dict):
+        raise ScenarioError(damaged_manifest(path, "not a JSON object"))
+    return manifest
+
+
+def damaged_manifest(path: Path, reason: str) -> str:
+    return (
+        f"{path}: damaged ({reason}); it records which experiment made these runs, so they cannot be trusted "
+        f"without it: restore it (e.g. `git checkout -- {path}` if the folder is committed), or move "
+        f"{path.parent} aside and run the sweep again"
+    )
+
+
+def _unreadable(path: Path, exc: BaseException) -> str:
+    """Why a stored Parquet file cannot be read, in a few words (pyarrow's without the path)."""
+    if path.stat().st_size == 0:
+        return "empty (0 bytes)"
+    text = (str(exc).splitlines() or [type(exc).__name__])[0]
+    return f"not a readable Parquet file ({text.split(chr(39) + ': ', 1)[-1].split('. ')[0][:90]})"
+
+
+def _same(stored: Any, expected: Any) -> bool:
+    """A stored id value equals the run's (a missing value - None, <NA> - equals only a missing one)."""
+    if expected is None or stored is None or pd.isna(stored):
+        return expected is None and (stored is None or pd.isna(stored))
+    return stored == expected
+
+
+def part_problem(path: Path, specs: dict) -> str | None:
+    """Why the stored row ``parts/<run_id>.parquet`` cannot be trusted (None: it can):
+    unreadable, not one row, columns missing, or not the run of this experiment it is named after."""
+    try:
+        row = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises several kinds for a damaged file
+        return _unreadable(path, exc)
+    missing = [c for c in ID_COLUMNS if c not in row.columns]
+    if missing or len(row) != 1:
+        return f"not one run's row (missing {', '.join(missing)})" if missing else f"{len(row)} rows, not one"
+    values = row.iloc[0]
+    stored_id = None if pd.isna(values["run_id"]) else str(values["run_id"])
+    spec = specs.get(path.stem)
+    if spec is None:
+        return f"a second part for run {stored_id}" if stored_id in specs else "not a run of this sweep"
+    if stored_id != path.stem:
+        return f"holds run {stored_id}, not {path.stem}"
+    missing = [key for key in spec.factors if key not in row.columns]
+    if missing:
+        return f"missing the factor column {missing[0]}"
+    ids = {"point": spec.point, "replicate": spec.replicate, "seed": spec.seed}
+    ids.update(arm=spec.arm, condition=spec.condition)
+    wrong = [key for key, value in ids.items() if not _same(values[key], value)]
+    return f"its {wrong[0]} is not this run's" if wrong else None
+
+
+def series_problem(path: Path, run_id: str) -> str | None:
+    """Why a run's per-step table cannot be trusted (None: it can)."""
+    if not path.exists():
+        return "missing"
+    try:
+        series = pd.read_parquet(path)
+    except Exception as exc:
+        return _unreadable(path, exc)
+    if "step" not in series.columns or "run_id" not in series.columns or series.empty:
+        return "not a per-step table"
+    if not (series["run_id"] == run_id).all():
+        return f"holds another run than {run_id}"
+    return None
 
 
 def _require_parquet() -> None:
@@ -70,10 +154,7 @@ class ResultStore:
         return any(p.is_file() and not p.name.endswith(".tmp") for p in self.folder.rglob("*"))
 
     def manifest(self) -> dict[str, Any] | None:
-        path = self.folder / "manifest.json"
-        if not path.exists():
-            return None
-        return json.loads(path.read_text())
+        return read_manifest(self.folder)
 
     def check(self, experiment_sha256: str, quick: bool, resume: bool, base_parameters: dict[str, Any]) -> None:
         """Refuse to mix results: a non-empty folder needs --resume, and --resume needs
@@ -118,6 +199,49 @@ class ResultStore:
         self.series.mkdir(parents=True, exist_ok=True)
         for stale in list(self.parts.glob(".*.tmp")) + list(self.series.glob(".*.tmp")):
             stale.unlink(missing_ok=True)  # left by a killed sweep
+
+    def verify(self, specs: Iterable) -> list[str]:
+        """Check every stored part before it is trusted (readable Parquet, one row with the
+        id columns of the run it is named after, the columns the other runs have, a
+        readable per-step table) and set aside into ``damaged/`` every file that fails, so
+        that its run is redone. One line per file set aside."""
+        specs = {spec.run_id: spec for spec in specs}
+        notes, good = [], {}
+        for path in sorted(self.parts.glob("*.parquet")):
+            problem = part_problem(path, specs)
+            if problem:
+                notes.append(self._set_aside(path, problem, path.stem if path.stem in specs else None))
+            else:
+                good[path.stem] = tuple(pd.read_parquet(path).columns)
+        usual = Counter(good.values()).most_common(1)[0][0] if good else ()
+        for run_id, columns in good.items():
+            part, series = self.parts / f"{run_id}.parquet", self.series / f"{run_id}.parquet"
+            if columns != usual:
+                notes.append(self._set_aside(part, "its columns differ from the other runs'", run_id))
+            elif problem := series_problem(series, run_id):
+                moved = "it and its run's part" if series.exists() else "its run's part"
+                if series.exists():
+                    self._set_aside(series, problem, None)
+                self._set_aside(part, problem, run_id)
+                notes.append(
+                    f"{series}: {problem}; moved {moved} to {self.folder / DAMAGED}/; run {run_id} will be redone"
+                )
+        for path in sorted(self.series.glob("*.parquet")):
+            if path.stem not in specs:
+                notes.append(self._set_aside(path, "not a run of this sweep", None))
+        return notes
+
+    def _set_aside(self, path: Path, problem: str, run_id: str | None) -> str:
+        """Move a stored file into ``damaged/<subfolder>/`` (a new name if one is there already)."""
+        shelf = self.folder / DAMAGED / path.parent.name
+        shelf.mkdir(parents=True, exist_ok=True)
+        target, n = shelf / path.name, 0
+        while target.exists():
+            n += 1
+            target = shelf / f"{path.stem}.{n}{path.suffix}"
+        os.replace(path, target)
+        redo = f"; run {run_id} will be redone" if run_id else ""
+        return f"{path}: {problem}; moved to {target.parent}/{redo}"
 
     def done(self) -> set[str]:
         """Ids of the runs already stored."""

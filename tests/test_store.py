@@ -1,0 +1,118 @@
+"""The results folder (sim/sweep/store.py) is verified before it is trusted: every kind of
+damage to a stored run is set aside into damaged/ (never deleted) and the run redone, so
+that `--resume` ends with exactly the runs of an undamaged sweep."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim import ScenarioError
+from sim.sweep.orchestrate import run_sweep
+from sim.sweep.runner import Execution
+from tests.test_sweep import experiment, runs_of
+
+RUN = "p0001-r001"  # the run each test damages (of 2 arms x 2 replicates)
+
+
+def sweep(path: Path, out: Path, resume: bool = False) -> Path:
+    return run_sweep(path, execution=Execution(workers=1), out=out, resume=resume, progress=False, report=False)
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory) -> tuple[Path, Path]:
+    """An undamaged sweep: (its experiment file, its folder)."""
+    tmp = tmp_path_factory.mktemp("clean")
+    path = experiment(tmp, replicates=2, steps=3, villages=12)
+    return path, sweep(path, tmp / "clean")
+
+
+def truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def other_run_as(folder: Path, name: str) -> None:
+    shutil.copy(folder / "parts" / "p0000-r000.parquet", folder / "parts" / name)
+
+
+def drop_a_metric(folder: Path) -> None:
+    part = folder / "parts" / f"{RUN}.parquet"
+    pd.read_parquet(part).drop(columns=["welfare.gini"]).to_parquet(part, index=False)
+
+
+DAMAGE = {
+    "truncated part": (lambda f: truncate(f / "parts" / f"{RUN}.parquet"), f"parts/{RUN}.parquet"),
+    "empty part": (lambda f: (f / "parts" / f"{RUN}.parquet").write_bytes(b""), f"parts/{RUN}.parquet"),
+    "part not Parquet": (lambda f: (f / "parts" / f"{RUN}.parquet").write_text("run,x\n1,2\n"), f"parts/{RUN}.parquet"),
+    "part without id columns": (
+        lambda f: pd.DataFrame({"x": [1.0]}).to_parquet(f / "parts" / f"{RUN}.parquet"),
+        f"parts/{RUN}.parquet",
+    ),
+    "part of another run": (lambda f: other_run_as(f, f"{RUN}.parquet"), f"parts/{RUN}.parquet"),
+    "duplicate part": (lambda f: other_run_as(f, "p0000-r000 (copy).parquet"), "parts/p0000-r000 (copy).parquet"),
+    "part with a column fewer": (drop_a_metric, f"parts/{RUN}.parquet"),
+    "duplicate time series": (
+        lambda f: shutil.copy(f / "timeseries" / f"{RUN}.parquet", f / "timeseries" / "copy.parquet"),
+        "timeseries/copy.parquet",
+    ),
+    "missing time series": (lambda f: (f / "timeseries" / f"{RUN}.parquet").unlink(), f"parts/{RUN}.parquet"),
+    "truncated time series": (lambda f: truncate(f / "timeseries" / f"{RUN}.parquet"), f"timeseries/{RUN}.parquet"),
+}
+
+
+@pytest.mark.parametrize("kind", DAMAGE)
+def test_resume_sets_damage_aside_and_ends_with_the_runs_of_an_undamaged_sweep(tmp_path, clean, capfd, kind):
+    path, reference = clean
+    folder = tmp_path / "sweep"
+    shutil.copytree(reference, folder)
+    (folder / "runs.parquet").unlink()  # as an interrupted sweep leaves it
+    damage, set_aside = DAMAGE[kind]
+    damage(folder)
+    sweep(path, folder, resume=True)
+    pd.testing.assert_frame_equal(runs_of(folder), runs_of(reference))
+    assert (folder / "damaged" / set_aside).exists(), sorted(p.name for p in (folder / "damaged").rglob("*"))
+    assert sorted(p.name for p in (folder / "parts").iterdir()) == sorted(
+        p.name for p in (reference / "parts").iterdir()
+    )
+    series = pd.read_parquet(folder / "timeseries.parquet")
+    pd.testing.assert_frame_equal(series, pd.read_parquet(reference / "timeseries.parquet"))
+    lines = [line for line in capfd.readouterr().err.splitlines() if line.startswith("kerjasama:")]
+    assert len(lines) == 1 and "moved" in lines[0] and f"{folder}/damaged/" in lines[0], lines
+    assert ("will be redone" in lines[0]) == (not kind.startswith("duplicate"))
+
+
+def test_an_undamaged_folder_is_resumed_untouched(tmp_path, clean, capfd):
+    path, reference = clean
+    folder = tmp_path / "intact"
+    shutil.copytree(reference, folder)
+    sweep(path, folder, resume=True)
+    assert not (folder / "damaged").exists() and "damaged" not in capfd.readouterr().err
+    assert json.loads((folder / "manifest.json").read_text())["runs"]["to_run"] == 0
+
+
+def test_damage_twice_keeps_both_damaged_files(tmp_path, clean):
+    path, reference = clean
+    folder = tmp_path / "twice"
+    shutil.copytree(reference, folder)
+    for _ in range(2):
+        (folder / "parts" / f"{RUN}.parquet").write_bytes(b"")
+        sweep(path, folder, resume=True)
+    assert sorted(p.name for p in (folder / "damaged" / "parts").iterdir()) == [f"{RUN}.1.parquet", f"{RUN}.parquet"]
+    pd.testing.assert_frame_equal(runs_of(folder), runs_of(reference))
+
+
+@pytest.mark.parametrize("content", ["", '{"kind": "kerjasama sweep", "experi', "[1, 2]"])
+def test_a_damaged_manifest_is_one_line_that_says_how_to_recover(tmp_path, clean, content):
+    path, reference = clean
+    folder = tmp_path / "no-manifest"
+    shutil.copytree(reference, folder)
+    (folder / "manifest.json").write_text(content)
+    with pytest.raises(ScenarioError) as error:
+        sweep(path, folder, resume=True)
+    message = str(error.value)
+    assert "manifest.json: damaged" in message and "restore it" in message and "\n" not in message
+    assert (folder / "manifest.json").read_text() == content and not (folder / "damaged").exists()
