@@ -116,3 +116,47 @@ def test_a_damaged_manifest_is_one_line_that_says_how_to_recover(tmp_path, clean
     message = str(error.value)
     assert "manifest.json: damaged" in message and "restore it" in message and "\n" not in message
     assert (folder / "manifest.json").read_text() == content and not (folder / "damaged").exists()
+
+
+def duplicate_first_row(path: Path) -> None:
+    table = pd.read_parquet(path)
+    pd.concat([table, table.iloc[:1]], ignore_index=True).to_parquet(path, index=False)
+
+
+REPORT_DAMAGE = {
+    "truncated runs table": (lambda f: truncate(f / "runs.parquet"), "runs.parquet: cannot read"),
+    "empty runs table": (lambda f: (f / "runs.parquet").write_bytes(b""), "runs.parquet: cannot read"),
+    "run stored twice": (lambda f: duplicate_first_row(f / "runs.parquet"), "is stored 2 times"),
+    "truncated time series": (lambda f: truncate(f / "timeseries.parquet"), "timeseries.parquet: cannot read"),
+    "step stored twice": (lambda f: duplicate_first_row(f / "timeseries.parquet"), "is stored twice"),
+    "truncated manifest": (lambda f: truncate(f / "manifest.json"), "manifest.json: damaged"),
+}
+
+
+@pytest.mark.parametrize("kind", REPORT_DAMAGE)
+def test_report_on_a_damaged_folder_is_one_line_that_says_how_to_recover(tmp_path, clean, capsys, kind):
+    from sim.cli import main
+
+    _, reference = clean
+    folder = tmp_path / "sweep"
+    shutil.copytree(reference, folder)
+    damage, expected = REPORT_DAMAGE[kind]
+    damage(folder)
+    assert main(["report", str(folder)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and expected in err[0], err
+    advice = "restore it" if kind == "truncated manifest" else f"kerjasama sweep small.toml --out {folder} --resume"
+    assert advice in err[0] and not (folder / "report.md").exists()
+
+
+def test_the_advice_works_resume_rebuilds_damaged_tables_and_the_report(tmp_path, clean, capsys):
+    from sim.cli import main
+
+    path, reference = clean
+    folder = tmp_path / "sweep"
+    shutil.copytree(reference, folder)
+    duplicate_first_row(folder / "runs.parquet")
+    truncate(folder / "timeseries.parquet")
+    sweep(path, folder, resume=True)
+    pd.testing.assert_frame_equal(runs_of(folder), runs_of(reference))
+    assert main(["report", str(folder)]) == 0 and (folder / "report.md").exists()

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,40 +12,81 @@ import pandas as pd
 from sim.report.document import Document, save_figure
 from sim.report.wording import say
 from sim.scenario import ScenarioError
+from sim.sweep.store import read_manifest
 
 CONFIDENCE = 0.95  # of every interval in the report
 
 
+def rebuild_advice(results_dir: Path, manifest: dict | None = None) -> str:
+    """How to rebuild a sweep's damaged tables: resume it (the stored runs are checked first)."""
+    if manifest is None:
+        try:
+            manifest = read_manifest(results_dir) or {}
+        except ScenarioError:
+            manifest = {}
+    experiment = manifest.get("experiment_file") or "EXPERIMENT"
+    quick = " --quick" if manifest.get("quick") else ""
+    return f"rebuild it with `kerjasama sweep {experiment}{quick} --out {results_dir} --resume`"
+
+
+def _unreadable(path: Path, exc: BaseException, results_dir: Path, manifest: dict | None = None) -> ScenarioError:
+    reason = (str(exc).splitlines() or [type(exc).__name__])[0].split("': ", 1)[-1].split(". ")[0][:90]
+    return ScenarioError(f"{path}: cannot read ({reason}); {rebuild_advice(results_dir, manifest)}")
+
+
 def read_results(results_dir: Path) -> tuple[dict, pd.DataFrame]:
-    """The manifest and the runs table (sorted by run id) of a results folder; a
-    ``ScenarioError`` naming the file when either cannot be read."""
+    """The manifest and the runs table (sorted by run id) of a results folder, verified
+    first: a ``ScenarioError`` naming the file, and how to recover, when either is damaged
+    (unreadable, no ``run_id`` column, a run stored twice)."""
+    manifest = read_manifest(results_dir)
+    if manifest is None:
+        raise ScenarioError(f"{results_dir / 'manifest.json'}: missing; not a sweep results folder")
+    path = results_dir / "runs.parquet"
     try:
-        manifest = json.loads((results_dir / "manifest.json").read_text(encoding="utf-8"))
-        if not isinstance(manifest, dict):
-            raise ValueError("not a JSON object")
-    except (OSError, ValueError) as exc:
-        raise ScenarioError(f"{results_dir / 'manifest.json'}: cannot read: {exc}") from None
-    try:
-        runs = pd.read_parquet(results_dir / "runs.parquet")
+        runs = pd.read_parquet(path)
     except Exception as exc:  # pyarrow raises several kinds for a damaged file
-        raise ScenarioError(f"{results_dir / 'runs.parquet'}: cannot read: {exc}") from None
-    if "run_id" in runs.columns:
-        runs = runs.sort_values("run_id", kind="stable").reset_index(drop=True)
-    return manifest, runs
+        raise _unreadable(path, exc, results_dir, manifest) from None
+    if "run_id" not in runs.columns:
+        raise ScenarioError(f"{path}: not a runs table (no run_id column); {rebuild_advice(results_dir, manifest)}")
+    twice = runs["run_id"][runs["run_id"].duplicated()]
+    if len(twice):
+        raise ScenarioError(
+            f"{path}: run {twice.iloc[0]} is stored {int((runs['run_id'] == twice.iloc[0]).sum())} times; "
+            + rebuild_advice(results_dir, manifest)
+        )
+    return manifest, runs.sort_values("run_id", kind="stable").reset_index(drop=True)
+
+
+def _read_series(path: Path, results_dir: Path) -> pd.DataFrame:
+    try:
+        series = pd.read_parquet(path)
+    except Exception as exc:
+        raise _unreadable(path, exc, results_dir) from None
+    if "run_id" not in series.columns or "step" not in series.columns:
+        raise ScenarioError(f"{path}: not a per-step table; {rebuild_advice(results_dir)}")
+    return series
 
 
 def load_timeseries(results_dir: Path, runs: pd.DataFrame) -> pd.DataFrame:
     """All runs' per-step tables: ``timeseries.parquet`` (written when a sweep ends),
-    else the per-run parts in ``timeseries/``."""
+    else the per-run parts in ``timeseries/``; a ``ScenarioError`` naming the file when one
+    is damaged or a run's step is stored twice."""
     combined = results_dir / "timeseries.parquet"
     if combined.exists():
-        ts = pd.read_parquet(combined)
+        ts = _read_series(combined, results_dir)
     else:
         files = sorted((results_dir / "timeseries").glob("*.parquet"))
         if not files:
             print(say("no_timeseries", folder=results_dir), file=sys.stderr)
             return pd.DataFrame()
-        ts = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+        ts = pd.concat([_read_series(f, results_dir) for f in files], ignore_index=True)
+    twice = ts[ts.duplicated(["run_id", "step"])]
+    if len(twice):
+        where = combined if combined.exists() else results_dir / "timeseries"
+        raise ScenarioError(
+            f"{where}: step {twice['step'].iloc[0]} of run {twice['run_id'].iloc[0]} is stored twice; "
+            + rebuild_advice(results_dir)
+        )
     keys = [c for c in ("run_id", "arm", "condition", "replicate", "point") if c in runs.columns]
     ts = ts.drop(columns=[c for c in keys if c != "run_id" and c in ts.columns])
     return ts.merge(runs[keys], on="run_id", how="inner")
