@@ -44,6 +44,13 @@ def drop_a_metric(folder: Path) -> None:
     pd.read_parquet(part).drop(columns=["welfare.gini"]).to_parquet(part, index=False)
 
 
+def change_the_seed(folder: Path) -> None:
+    part = folder / "parts" / f"{RUN}.parquet"
+    row = pd.read_parquet(part)
+    row["seed"] += 1
+    row.to_parquet(part, index=False)
+
+
 DAMAGE = {
     "truncated part": (lambda f: truncate(f / "parts" / f"{RUN}.parquet"), f"parts/{RUN}.parquet"),
     "empty part": (lambda f: (f / "parts" / f"{RUN}.parquet").write_bytes(b""), f"parts/{RUN}.parquet"),
@@ -55,6 +62,7 @@ DAMAGE = {
     "part of another run": (lambda f: other_run_as(f, f"{RUN}.parquet"), f"parts/{RUN}.parquet"),
     "duplicate part": (lambda f: other_run_as(f, "p0000-r000 (copy).parquet"), "parts/p0000-r000 (copy).parquet"),
     "part with a column fewer": (drop_a_metric, f"parts/{RUN}.parquet"),
+    "part of another seed": (change_the_seed, f"parts/{RUN}.parquet"),
     "duplicate time series": (
         lambda f: shutil.copy(f / "timeseries" / f"{RUN}.parquet", f / "timeseries" / "copy.parquet"),
         "timeseries/copy.parquet",

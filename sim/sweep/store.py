@@ -59,49 +59,57 @@ def _unreadable(path: Path, exc: BaseException) -> str:
 
 
 def _same(stored: Any, expected: Any) -> bool:
-    """A stored id value equals the run's (a missing value - None, <NA> - equals only a missing one)."""
-    if expected is None or stored is None or pd.isna(stored):
-        return expected is None and (stored is None or pd.isna(stored))
-    return stored == expected
+    """A stored id value equals the run's (a missing value equals only a missing one)."""
+    return stored == expected if stored is not None and expected is not None else stored is expected
 
 
-def part_problem(path: Path, specs: dict) -> str | None:
-    """Why the stored row ``parts/<run_id>.parquet`` cannot be trusted (None: it can):
-    unreadable, not one row, columns missing, or not the run of this experiment it is named after."""
+def part_problem(path: Path, specs: dict) -> tuple[str | None, tuple[str, ...]]:
+    """Why the stored row ``parts/<run_id>.parquet`` cannot be trusted (None: it can), and its
+    columns: unreadable, not one row, columns missing, or not the run of this experiment it is named after."""
+    import pyarrow.parquet as pq
+
     try:
-        row = pd.read_parquet(path)
+        table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several kinds for a damaged file
-        return _unreadable(path, exc)
-    missing = [c for c in ID_COLUMNS if c not in row.columns]
-    if missing or len(row) != 1:
-        return f"not one run's row (missing {', '.join(missing)})" if missing else f"{len(row)} rows, not one"
-    values = row.iloc[0]
-    stored_id = None if pd.isna(values["run_id"]) else str(values["run_id"])
+        return _unreadable(path, exc), ()
+    columns = tuple(table.column_names)
+    missing = [c for c in ID_COLUMNS if c not in columns]
+    if missing or table.num_rows != 1:
+        return (
+            f"not one run's row (missing {', '.join(missing)})" if missing else f"{table.num_rows} rows, not one"
+        ), ()
+    values = table.to_pylist()[0]
+    stored_id = values["run_id"]
     spec = specs.get(path.stem)
     if spec is None:
-        return f"a second part for run {stored_id}" if stored_id in specs else "not a run of this sweep"
+        return (f"a second part for run {stored_id}" if stored_id in specs else "not a run of this sweep"), ()
     if stored_id != path.stem:
-        return f"holds run {stored_id}, not {path.stem}"
-    missing = [key for key in spec.factors if key not in row.columns]
+        return f"holds run {stored_id}, not {path.stem}", ()
+    missing = [key for key in spec.factors if key not in columns]
     if missing:
-        return f"missing the factor column {missing[0]}"
+        return f"missing the factor column {missing[0]}", ()
     ids = {"point": spec.point, "replicate": spec.replicate, "seed": spec.seed}
     ids.update(arm=spec.arm, condition=spec.condition)
     wrong = [key for key, value in ids.items() if not _same(values[key], value)]
-    return f"its {wrong[0]} is not this run's" if wrong else None
+    return (f"its {wrong[0]} is not this run's" if wrong else None), columns
 
 
 def series_problem(path: Path, run_id: str) -> str | None:
     """Why a run's per-step table cannot be trusted (None: it can)."""
+    import pyarrow.parquet as pq
+
     if not path.exists():
         return "missing"
     try:
-        series = pd.read_parquet(path)
-    except Exception as exc:
+        stored = pq.ParquetFile(path)
+        if not {"run_id", "step"} <= set(stored.schema_arrow.names):
+            return "not a per-step table (no run_id and step columns)"
+        series = stored.read(columns=["run_id", "step"])
+    except Exception as exc:  # pyarrow raises several kinds for a damaged file
         return _unreadable(path, exc)
-    if "step" not in series.columns or "run_id" not in series.columns or series.empty:
-        return "not a per-step table"
-    if not (series["run_id"] == run_id).all():
+    if series.num_rows == 0:
+        return "not a per-step table (no rows)"
+    if set(series.column("run_id").to_pylist()) != {run_id}:
         return f"holds another run than {run_id}"
     return None
 
@@ -208,11 +216,11 @@ class ResultStore:
         specs = {spec.run_id: spec for spec in specs}
         notes, good = [], {}
         for path in sorted(self.parts.glob("*.parquet")):
-            problem = part_problem(path, specs)
+            problem, columns = part_problem(path, specs)
             if problem:
                 notes.append(self._set_aside(path, problem, path.stem if path.stem in specs else None))
             else:
-                good[path.stem] = tuple(pd.read_parquet(path).columns)
+                good[path.stem] = columns
         usual = Counter(good.values()).most_common(1)[0][0] if good else ()
         for run_id, columns in good.items():
             part, series = self.parts / f"{run_id}.parquet", self.series / f"{run_id}.parquet"
