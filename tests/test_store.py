@@ -168,3 +168,15 @@ def test_the_advice_works_resume_rebuilds_damaged_tables_and_the_report(tmp_path
     sweep(path, folder, resume=True)
     pd.testing.assert_frame_equal(runs_of(folder), runs_of(reference))
     assert main(["report", str(folder)]) == 0 and (folder / "report.md").exists()
+
+
+def test_cli_resume_on_a_damaged_manifest_is_one_line_and_exit_2(tmp_path, clean, capsys):
+    from sim.cli import main
+
+    path, reference = clean
+    folder = tmp_path / "sweep"
+    shutil.copytree(reference, folder)
+    truncate(folder / "manifest.json")
+    assert main(["sweep", str(path), "--out", str(folder), "--resume", "--workers", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "manifest.json: damaged" in err[0] and "restore it" in err[0], err
