@@ -128,9 +128,16 @@ def check_replaceable(target: Path) -> None:
         raise ScenarioError(f"{target}: exists and is not a folder; choose another --out")
     if not any(target.iterdir()):
         return
+    manifest = target / "manifest.json"
     try:
-        kind = json.loads((target / "manifest.json").read_text()).get("kind", "")
-    except (OSError, ValueError, AttributeError):
+        kind = json.loads(manifest.read_text()).get("kind", "")
+    except (OSError, ValueError, AttributeError) as exc:
+        if manifest.is_file():
+            raise ScenarioError(
+                f"{manifest}: damaged ({(str(exc).splitlines() or [type(exc).__name__])[0]}), so {target} cannot be "
+                "told apart from a folder of yours; refusing to replace it - restore the manifest, move the folder "
+                "aside, or choose another --out"
+            ) from None
         kind = ""
     if not str(kind).startswith("kerjasama"):
         raise ScenarioError(

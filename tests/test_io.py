@@ -83,3 +83,16 @@ def test_an_unwritable_output_location_is_one_line_and_writes_nothing(tmp_path, 
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot write there" in err[0] and "choose another --out" in err[0], err
     assert os.listdir(tmp_path) == ["file"]
+
+
+def test_a_folder_with_a_damaged_manifest_is_never_replaced(tmp_path):
+    folder = tmp_path / "results"
+    folder.mkdir()
+    (folder / "manifest.json").write_text('{"kind": "kerjasama sw')
+    (folder / "mine.txt").write_text("precious")
+    with pytest.raises(ScenarioError, match=r"manifest.json: damaged .*refusing to replace it"):
+        io.check_replaceable(folder)
+    with pytest.raises(ScenarioError, match="refusing to replace it"):
+        with io.atomic_directory(folder) as staging:
+            (staging / "x").write_text("new")
+    assert sorted(os.listdir(folder)) == ["manifest.json", "mine.txt"]
