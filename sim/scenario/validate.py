@@ -156,8 +156,14 @@ def _check_open_table(data: Any, default: dict, table: str, source: str) -> dict
         if name in scalar_template:
             out[name] = check_value(value, parameter(path), f"{source}: {path}")
             continue
+        if not isinstance(value, dict) and name in default:
+            raise ScenarioError(f"{source}: {path}: must be a table ([{path}])")
         if not isinstance(value, dict):
-            raise ScenarioError(f"{source}: {path}: must be a table (a new {table[:-1]} needs all its keys)")
+            keys = "".join(f"{key}, " for key in scalar_template)
+            raise ScenarioError(
+                f"{source}: {path}: unknown key; allowed: {keys}or a table [{path}] for a new {table[:-1]}"
+                f"{did_you_mean(name, scalar_template)}"
+            )
         out[name] = {}
         _check_table(value, entry_template, path + ".", source, out[name])
     for name in scalar_template:

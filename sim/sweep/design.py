@@ -103,8 +103,11 @@ def _validate_overrides(base: str, overrides: dict[str, Any], source: str, where
     try:
         load_scenario(base, overrides)
     except ScenarioError as exc:
-        text = str(exc)
-        raise ScenarioError(f"{source}: {where}: {text.removeprefix('override: ')}") from None
+        text = str(exc).removeprefix("override: ")
+        key, _, rest = text.partition(": ")
+        if where.endswith(f".{key}"):  # factors.KEY, ranges.KEY: the key once
+            text = rest
+        raise ScenarioError(f"{source}: {where}: {text}") from None
 
 
 def _integer_keys(base: str, keys: list[str]) -> set[str]:
