@@ -274,6 +274,15 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _listen_advice(error: OSError) -> str:
+    """What to do when the explorer cannot listen: another port when the port is taken, else another host."""
+    import errno
+
+    if error.errno in (errno.EADDRINUSE, errno.EACCES):
+        return "choose another --port (0 = any free port)"
+    return "choose another --host: an address of this machine (127.0.0.1: this machine only; 0.0.0.0: every network)"
+
+
 def cmd_explore(args: argparse.Namespace) -> int:
     load_scenario(args.scenario)  # a bad name or file: one line, exit 2, before the slow imports
     if args.port:
@@ -285,7 +294,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
             except OSError as exc:
                 raise ScenarioError(
                     f"--host {args.host} --port {args.port}: cannot listen there ({exc.strerror or exc}); "
-                    "choose another --port (0 = any free port)"
+                    + _listen_advice(exc)
                 ) from None
     try:
         import sim.app  # lazy: mesa.visualization and Solara take seconds to import

@@ -392,6 +392,8 @@ EXPERIMENT_CASES = [
         _with(SAMPLED, '"lhs"', '"morris"').replace("samples = 4\n", "samples = 4\nnum_levels = 0\n"),
         "num_levels: Morris needs",
     ),
+    ("classic game", _with(EXPERIMENT, '"default"', '"classic/nowak_may"'), "scenario: 'classic/nowak_may' is a"),
+    ("scenario typo", _with(EXPERIMENT, '"default"', '"autarcy"'), "scenario: no scenario named 'autarcy'; did you"),
     ("malformed", EXPERIMENT + "[set\n", "malformed TOML"),
     ("scenario file", SCENARIO + "[landscape]\nn_villages = 5\n", "this is a scenario file: use `kerjasama run"),
 ]
@@ -452,6 +454,8 @@ FLAG_CASES = [
     (["explore", "--port", "70000"], "argument --port: must be a port number"),
     (["explore", "--port", "http"], "argument --port: invalid int value"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["explore", "--host", "no.such.host", "--port", "8799"], "--host no.such.host --port 8799: cannot listen"),
+    (["explore", "--host", "10.255.255.1", "--port", "8799"], "choose another --host"),
 ]
 
 

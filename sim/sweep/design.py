@@ -175,6 +175,13 @@ def _named_in_quick(error: ScenarioError, source: str, quick_table: dict) -> Sce
     return error
 
 
+def is_classic_game(path: str) -> bool:
+    """Whether the scenario file ``path`` is a classic game (``model = "spatial_game"``)."""
+    from sim.scenario import CLASSIC_MODEL
+
+    return read_toml(Path(path)).get("model") == CLASSIC_MODEL
+
+
 def _refuse_scenario_file(data: dict, path: Path) -> None:
     """A scenario file given where an experiment file belongs: say which command runs it."""
     from sim.scenario import CLASSIC_MODEL, default_tree
@@ -212,7 +219,15 @@ def _experiment(data: dict, source: str, text: str, quick: bool) -> Experiment:
     try:
         base = str(scenario_path(data["scenario"]))
     except ScenarioError:
-        raise _fail(source, "scenario", f"no scenario named {data['scenario']!r}") from None
+        hint = did_you_mean(data["scenario"].removesuffix(".toml"), available_scenarios())
+        raise _fail(source, "scenario", f"no scenario named {data['scenario']!r}{hint}") from None
+    if is_classic_game(base):
+        raise _fail(
+            source,
+            "scenario",
+            f"{data['scenario']!r} is a classic game: a sweep varies village scenarios "
+            f"(run a classic game with `kerjasama run {data['scenario']}`)",
+        )
     sampled = design in ("sobol", "morris")
     replicates = data.get("replicates", 1 if sampled else 10)
     if replicates < 1:
