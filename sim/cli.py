@@ -132,7 +132,7 @@ def print_summary(summary: dict, out: Path | None = None) -> None:
 
 def _refuse_experiment_name(name: str) -> None:
     """An experiment's name where a scenario belongs (run, check): say which command runs it."""
-    from sim.sweep.design import EXPERIMENT_DIR
+    from sim.scenario.files import EXPERIMENT_DIR
 
     text = str(name).removesuffix(".toml")
     if text not in available_scenarios() and not Path(name).exists() and (EXPERIMENT_DIR / f"{text}.toml").is_file():

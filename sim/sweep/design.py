@@ -19,11 +19,11 @@ from typing import Any
 import numpy as np
 
 from sim.scenario import ScenarioError, available_scenarios, load_scenario, read_toml, scenario_path
+from sim.scenario.files import EXPERIMENT_DIR, experiment_path, is_classic_game, refuse_scenario_file
 from sim.scenario.parameter import did_you_mean
 from sim.sweep.experiment import Experiment, RunSpec, replicate_seed, sizes
 
 DESIGNS = ("arms", "grid", "lhs", "sobol", "morris")
-EXPERIMENT_DIR = Path(__file__).resolve().parent.parent.parent / "experiments"
 TOP_KEYS = {
     "name": str,
     "description": str,
@@ -45,18 +45,6 @@ TOP_KEYS = {
     "quick": dict,
 }
 REQUIRED = ("name", "scenario", "design", "seed")
-
-
-def experiment_path(name_or_path: str | Path) -> Path:
-    text = str(name_or_path)
-    for candidate in (Path(text), EXPERIMENT_DIR / text, EXPERIMENT_DIR / f"{text}.toml"):
-        if candidate.is_file():
-            return candidate.resolve()
-    names = sorted(p.stem for p in EXPERIMENT_DIR.glob("*.toml"))
-    if text.removesuffix(".toml") in available_scenarios():
-        raise ScenarioError(f"{text}: this is a scenario: use `kerjasama run {text}`; experiments: {', '.join(names)}")
-    hint = did_you_mean(text.removesuffix(".toml"), names)
-    raise ScenarioError(f"{text}: no such experiment file or name; available: {', '.join(names)}{hint}")
 
 
 def _fail(source: str, key: str, message: str) -> ScenarioError:
@@ -129,7 +117,7 @@ def load_experiment(name_or_path: str | Path, quick: bool = False) -> Experiment
     source = str(path)
     text = path.read_text(encoding="utf-8")
     data = read_toml(path)
-    _refuse_scenario_file(data, path)
+    refuse_scenario_file(data, path, TOP_KEYS)
     for key in data:
         if key not in TOP_KEYS:
             raise _fail(source, key, f"unknown key; allowed: {', '.join(TOP_KEYS)}{did_you_mean(key, TOP_KEYS)}")
@@ -173,26 +161,6 @@ def _named_in_quick(error: ScenarioError, source: str, quick_table: dict) -> Sce
         if any(text.startswith(head) for head in heads):
             return ScenarioError(f"{source}: quick.{text[len(source) + 2 :]}")
     return error
-
-
-def is_classic_game(path: str) -> bool:
-    """Whether the scenario file ``path`` is a classic game (``model = "spatial_game"``)."""
-    from sim.scenario import CLASSIC_MODEL
-
-    return read_toml(Path(path)).get("model") == CLASSIC_MODEL
-
-
-def _refuse_scenario_file(data: dict, path: Path) -> None:
-    """A scenario file given where an experiment file belongs: say which command runs it."""
-    from sim.scenario import CLASSIC_MODEL, default_tree
-
-    scenario_keys = set(default_tree()) - set(TOP_KEYS)
-    own = set(data) - set(TOP_KEYS)
-    if data.get("model") == CLASSIC_MODEL or (own and own <= scenario_keys and "design" not in data):
-        raise ScenarioError(
-            f"{path}: this is a scenario file: use `kerjasama run {path}` "
-            "(`kerjasama sweep` runs an experiment file, see experiments/)"
-        )
 
 
 def _apply_quick(data: dict, quick_table: dict, source: str) -> None:
@@ -426,10 +394,12 @@ def ceil_div(a: int, b: int) -> int:
 
 __all__ = [
     "DESIGNS",
+    "EXPERIMENT_DIR",
     "Experiment",
     "RunSpec",
     "ceil_div",
     "expected_points",
+    "experiment_path",
     "load_experiment",
     "replicate_seed",
     "sample_design",
