@@ -153,6 +153,7 @@ def test_an_unknown_key_in_each_table(tmp_path, capsys, table):
     _check_file(tmp_path, capsys, SCENARIO + f"[{table}]\nno_such_key = 1\n", f"{table}.no_such_key: unknown key")
 
 
+DROUGHT = "[shocks.drought]\ndistrict_weight = 0.7\nlocal_weight = 0.6\n"
 SCENARIO_CASES = [
     ("top-level unknown", SCENARIO + "no_such_key = 1\n", "no_such_key: unknown key"),
     ("table as a value", SCENARIO + "landscape = 3\n", "landscape: must be a table"),
@@ -162,8 +163,8 @@ SCENARIO_CASES = [
     ("scheduled unknown key", _file_with("shocks.scheduled.0.when", 3), "shocks.scheduled.0.when: unknown key"),
     (
         "scheduled missing key",
-        SCENARIO + '[[shocks.scheduled]]\nkind = "fire"\nstep = 3\nduration = 1\nintensity = 0.5\n',
-        "shocks.scheduled.0.district: missing",
+        _file_with("shocks.scheduled.0.step", 3).replace("district = 0\n", ""),
+        "scheduled.0.district",
     ),
     ("scheduled district", _file_with("shocks.scheduled.0.district", 999), "shocks.scheduled.0.district"),
     ("mandate domain", SCENARIO + '[policy.mandate]\nroads = "formal"\n', "policy.mandate.roads: unknown domain"),
@@ -175,11 +176,7 @@ SCENARIO_CASES = [
     ("based_on", SCENARIO + '[forms.guild]\nbased_on = "club"\n', "forms.guild.based_on: no form named 'club'"),
     ("new service", SCENARIO + '[services.roads]\nbased_on = "lanes"\n', "services.roads.based_on: no service"),
     ("new form key", SCENARIO + '[forms.guild]\nbased_on = "formal"\nrank = 1\n', "forms.guild.rank: unknown key"),
-    (
-        "drought shares",
-        SCENARIO + "[shocks.drought]\ndistrict_weight = 0.7\nlocal_weight = 0.6\n",
-        "shocks.drought.local_weight: district_weight + local_weight",
-    ),
+    ("drought shares", SCENARIO + DROUGHT, "shocks.drought.local_weight: district_weight + local_weight"),
     ("districts", SCENARIO + "[landscape]\nn_villages = 2\nreference_villages = 0\n", "landscape.n_districts"),
     ("extends missing", SCENARIO + 'extends = "nowhere"\n', "extends: no scenario named 'nowhere'"),
     ("extends typo", SCENARIO + 'extends = "autarcy"\n', "extends: no scenario named 'autarcy'; did you mean"),
@@ -295,7 +292,10 @@ EXPERIMENT = (
     '[[arms]]\nname = "formal"\nset = { "cooperation.forms" = ["formal"] }\n'
 )
 ARMS = EXPERIMENT.split("[[arms]]")[0]
-SAMPLED = ARMS.replace('"arms"', '"lhs"') + 'samples = 4\n[ranges]\n"behaviour.initial_trust" = [0.1, 0.9]\n'
+RANGE = '"behaviour.initial_trust" = [0.1, 0.9]'
+SAMPLED = ARMS.replace('"arms"', '"lhs"') + f"samples = 4\n[ranges]\n{RANGE}\n"
+MORRIS = SAMPLED.replace('"lhs"', '"morris"').replace("samples = 4\n", "samples = 4\nnum_levels = {levels}\n")
+MONEY = '[set]\n"forms.formal.setup_cost" = 3\n"economy.poverty_line" = {line}\n'  # the line after the money
 GRID = ARMS.replace('"arms"', '"grid"') + '[factors]\n"behaviour.initial_trust" = [0.2, 0.8]\n'
 
 
@@ -333,16 +333,8 @@ EXPERIMENT_CASES = [
     ("arm set value", _with(EXPERIMENT, '["formal"]', '["guild"]'), "arms.1.set: cooperation.forms: unknown form"),
     ("set key", EXPERIMENT + '[set]\n"behaviour.temprature" = 0.1\n', "set: behaviour.temprature: unknown key"),
     ("set value", EXPERIMENT + '[set]\n"behaviour.initial_trust" = 2.0\n', "set: behaviour.initial_trust: 2.0 is"),
-    (
-        "set zero poverty line",
-        EXPERIMENT + '[set]\n"economy.poverty_line" = 0\n"forms.formal.setup_cost" = 3\n',
-        "set: economy.poverty_line: 0 is out of range",
-    ),
-    (
-        "set text poverty line",
-        EXPERIMENT + '[set]\n"forms.formal.setup_cost" = 3\n"economy.poverty_line" = "x"\n',
-        "set: economy.poverty_line: must be a number",
-    ),
+    ("set zero line", EXPERIMENT + MONEY.format(line=0), "set: economy.poverty_line: 0 is out of range"),
+    ("set text line", EXPERIMENT + MONEY.format(line='"x"'), "set: economy.poverty_line: must be a number"),
     ("set not table", _with(EXPERIMENT, "steps = 3\n", "steps = 3\nset = 3\n"), "set: must be dict"),
     ("conditions", EXPERIMENT + "[[conditions]]\nlabel = 'x'\n", "conditions.0.name: required"),
     ("condition set", EXPERIMENT + '[[conditions]]\nname = "c"\nset = { "run.steps" = -1 }\n', "conditions.0.set"),
@@ -355,43 +347,23 @@ EXPERIMENT_CASES = [
     ("quick name", EXPERIMENT + '[quick]\nname = "q"\n', "quick.name: unknown key"),
     ("quick table", _with(EXPERIMENT, "steps = 3\n", "steps = 3\nquick = 1\n"), "quick: must be a table"),
     ("grid empty", _with(GRID, "[0.2, 0.8]", "[]"), "factors.behaviour.initial_trust: must be a non-empty list"),
-    (
-        "grid value",
-        _with(GRID, "[0.2, 0.8]", "[0.2, 8.0]"),
-        "factors.behaviour.initial_trust: 8.0 is out of",
-    ),
-    (
-        "grid key",
-        _with(GRID, "initial_trust", "initial_trus"),
-        "factors.behaviour.initial_trus: unknown key",
-    ),
+    ("grid value", _with(GRID, "[0.2, 0.8]", "[0.2, 8.0]"), "factors.behaviour.initial_trust: 8.0 is out of"),
+    ("grid key", _with(GRID, "initial_trust", "initial_trus"), "factors.behaviour.initial_trus: unknown key"),
     ("grid none", _with(GRID, '"behaviour.initial_trust" = [0.2, 0.8]\n', ""), "factors: needs at least one"),
     ("grid missing", GRID.split("[factors]")[0], "factors: missing"),
     ("range order", _with(SAMPLED, "[0.1, 0.9]", "[0.9, 0.1]"), "ranges.behaviour.initial_trust: must be [low"),
     ("range length", _with(SAMPLED, "[0.1, 0.9]", "[0.1]"), "ranges.behaviour.initial_trust: must be [low"),
-    (
-        "range value",
-        _with(SAMPLED, "[0.1, 0.9]", "[0.1, 1.9]"),
-        "ranges.behaviour.initial_trust: 1.9 is out",
-    ),
+    ("range value", _with(SAMPLED, "[0.1, 0.9]", "[0.1, 1.9]"), "ranges.behaviour.initial_trust: 1.9 is out"),
     (
         "range schema",
-        _with(SAMPLED, '"behaviour.initial_trust" = [0.1, 0.9]', '"landscape.area_km" = "schema"'),
-        "ranges.landscape.area_km: the schema declares no range",
+        _with(SAMPLED, RANGE, '"landscape.area_km" = "schema"'),
+        "ranges.landscape.area_km: the schema declares",
     ),
     ("range schema none", _with(SAMPLED, "[0.1, 0.9]", '"schema"').replace("initial_trust", "rule"), "ranges.beh"),
     ("samples", _with(SAMPLED, "samples = 4", "samples = 0"), "samples: design 'lhs' needs samples >= 1"),
     ("sobol samples", _with(SAMPLED, '"lhs"', '"sobol"').replace("samples = 4", "samples = 6"), "samples: Sobol"),
-    (
-        "morris levels",
-        _with(SAMPLED, '"lhs"', '"morris"').replace("samples = 4\n", "samples = 4\nnum_levels = 1\n"),
-        "num_levels: Morris needs",
-    ),
-    (
-        "morris levels 0",
-        _with(SAMPLED, '"lhs"', '"morris"').replace("samples = 4\n", "samples = 4\nnum_levels = 0\n"),
-        "num_levels: Morris needs",
-    ),
+    ("morris levels", MORRIS.format(levels=1), "num_levels: Morris needs num_levels >= 2"),
+    ("morris levels 0", MORRIS.format(levels=0), "num_levels: Morris needs num_levels >= 2"),
     ("classic game", _with(EXPERIMENT, '"default"', '"classic/nowak_may"'), "scenario: 'classic/nowak_may' is a"),
     ("scenario typo", _with(EXPERIMENT, '"default"', '"autarcy"'), "scenario: no scenario named 'autarcy'; did you"),
     ("malformed", EXPERIMENT + "[set\n", "malformed TOML"),
