@@ -153,6 +153,9 @@ def test_an_unknown_key_in_each_table(tmp_path, capsys, table):
     _check_file(tmp_path, capsys, SCENARIO + f"[{table}]\nno_such_key = 1\n", f"{table}.no_such_key: unknown key")
 
 
+NO_DISTRICT = _file_with("shocks.scheduled.0.step", 3).replace(
+    "district = 0\n", ""
+)  # a scheduled shock without one key
 DROUGHT = "[shocks.drought]\ndistrict_weight = 0.7\nlocal_weight = 0.6\n"
 SCENARIO_CASES = [
     ("top-level unknown", SCENARIO + "no_such_key = 1\n", "no_such_key: unknown key"),
@@ -161,11 +164,7 @@ SCENARIO_CASES = [
     ("form as a value", SCENARIO + "[forms]\nformal = 3\n", "forms.formal: must be a table"),
     ("scheduled as a table", SCENARIO + '[shocks.scheduled]\nkind = "fire"\n', "shocks.scheduled: must be a list"),
     ("scheduled unknown key", _file_with("shocks.scheduled.0.when", 3), "shocks.scheduled.0.when: unknown key"),
-    (
-        "scheduled missing key",
-        _file_with("shocks.scheduled.0.step", 3).replace("district = 0\n", ""),
-        "scheduled.0.district",
-    ),
+    ("scheduled missing key", NO_DISTRICT, "shocks.scheduled.0.district: missing"),
     ("scheduled district", _file_with("shocks.scheduled.0.district", 999), "shocks.scheduled.0.district"),
     ("mandate domain", SCENARIO + '[policy.mandate]\nroads = "formal"\n', "policy.mandate.roads: unknown domain"),
     ("mandate form", SCENARIO + '[policy.mandate]\nservices = "guild"\n', "policy.mandate.services: unknown form"),
