@@ -221,6 +221,8 @@ OVERRIDE_CASES = [
     (["shocks.scheduled.x=3"], "override: shocks.scheduled.x: index 'x' out of range"),
     (["novalue"], "--set: expected KEY=VALUE"),
     (["=3"], "--set: expected KEY=VALUE"),
+    (["extends=autarky"], "override: extends: a file's own choice"),
+    (["model=spatial_game"], "override: model: a file's own choice"),
     (["economy.poverty_line=0", "forms.formal.setup_cost=3"], "override: economy.poverty_line: 0 is out of range"),
     (["forms.formal.setup_cost=3", "economy.poverty_line=0"], "override: economy.poverty_line: 0 is out of range"),
     (["economy.poverty_line=abc", "forms.formal.setup_cost=3"], "override: economy.poverty_line: must be a number"),
@@ -272,6 +274,7 @@ def test_a_classic_game_file_with_one_bad_change(tmp_path, capsys, text, fragmen
         (["--set", "game.b=high"], "override: game.b: must be a number"),
         (["--set", "game.bb=1"], "override: game.bb: unknown key"),
         (["--set", "game=1"], "override: game: is a table"),
+        (["--set", "extends=classic/ohtsuki_cycle"], "override: extends: a file's own choice"),
         (["--villages", "5"], "--villages: a spatial_game scenario has no villages"),
         (["--steps", "0"], "override: steps: 0 is out of range"),
     ],
@@ -366,6 +369,14 @@ EXPERIMENT_CASES = [
     ("classic game", _with(EXPERIMENT, '"default"', '"classic/nowak_may"'), "scenario: 'classic/nowak_may' is a"),
     ("scenario typo", _with(EXPERIMENT, '"default"', '"autarcy"'), "scenario: no scenario named 'autarcy'; did you"),
     ("malformed", EXPERIMENT + "[set\n", "malformed TOML"),
+    ("arm label", _with(EXPERIMENT, 'name = "formal"\n', 'name = "formal"\nlabel = 3\n'), "arms.1.label: must be a"),
+    ("name empty", _with(EXPERIMENT, 'name = "bad"', 'name = ""'), "name: must be a folder name"),
+    ("name path", _with(EXPERIMENT, 'name = "bad"', 'name = "../elsewhere"'), "name: must be a folder name"),
+    (
+        "reference of grid",
+        _with(GRID, "seed = 7\n", 'seed = 7\nreference = "a"\n'),
+        "reference: not used by design 'grid'",
+    ),
     ("scenario file", SCENARIO + "[landscape]\nn_villages = 5\n", "this is a scenario file: use `kerjasama run"),
 ]
 

@@ -224,6 +224,8 @@ def load_classic(
             continue
         if key in ("n_villages", "villages"):
             raise ScenarioError(f"override: {key}: a spatial_game scenario has no villages; use lattice.size")
+        if key in ("extends", "model"):
+            raise ScenarioError(f"override: {key}: a file's own choice; write a scenario file that sets it")
         set_declared(raw, key, value, "override", PARAMETERS)
         applied[key] = value
     try:

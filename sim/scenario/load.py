@@ -342,6 +342,8 @@ def load_scenario(
         target = SHORTCUTS.get(key, key)
         if value is None and key in SHORTCUTS:
             continue
+        if target in ("extends", "model"):
+            raise ScenarioError(f"override: {target}: a file's own choice; write a scenario file that sets it")
         apply_override(raw, target, value, "override")
         applied[target] = value
         declared = parameter(target)

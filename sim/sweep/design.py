@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ TOP_KEYS = {
     "quick": dict,
 }
 REQUIRED = ("name", "scenario", "design", "seed")
+NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")  # an experiment's name names its results folder
 
 
 def _fail(source: str, key: str, message: str) -> ScenarioError:
@@ -82,7 +84,10 @@ def _labelled(entries: Any, key: str, source: str) -> list[dict[str, Any]]:
         overrides = entry.get("set", {})
         if not isinstance(overrides, dict):
             raise _fail(source, f"{where}.set", "must be a table of dotted scenario keys")
-        out.append({"name": name, "label": str(entry.get("label", name)), "set": dict(overrides)})
+        label = entry.get("label", name)
+        if not isinstance(label, str):
+            raise _fail(source, f"{where}.label", f"must be a string, got {label!r}")
+        out.append({"name": name, "label": label, "set": dict(overrides)})
     return out
 
 
@@ -182,6 +187,10 @@ def _apply_quick(data: dict, quick_table: dict, source: str) -> None:
 def _experiment(data: dict, source: str, text: str, quick: bool) -> Experiment:
     """The experiment's settings, checked (the base scenario and the common overrides too), before its points."""
     design = data["design"]
+    if not NAME.fullmatch(data["name"]):
+        raise _fail(source, "name", f"must be a folder name (letters, digits, _ - .), got {data['name']!r}")
+    if "reference" in data and design != "arms":
+        raise _fail(source, "reference", f"not used by design {design!r} (only arms are compared with a reference)")
     if design not in DESIGNS:
         raise _fail(source, "design", f"{design!r} is not allowed; allowed: one of {', '.join(DESIGNS)}")
     try:
