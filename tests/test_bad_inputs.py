@@ -214,7 +214,7 @@ def test_one_bad_override(tmp_path, capsys, key, value):
 
 
 OVERRIDE_CASES = [
-    (["forms.formal.setup_cots=3"], "override: forms.formal.setup_cots: unknown key 'setup_cots'; did you mean"),
+    (["forms.formal.setup_cots=3"], "override: forms.formal.setup_cots: unknown key 'setup_cots'; allowed: label,"),
     (["nonsense.key=1"], "override: nonsense.key: unknown key 'nonsense'"),
     (["forms.formal=1"], "override: forms.formal: is a table"),
     (["shocks.scheduled.5.step=3"], "override: shocks.scheduled.5.step: index '5' out of range"),

@@ -205,7 +205,10 @@ def test_a_mistyped_key_or_name_gets_did_you_mean(tmp_path):
     path.write_text('extends = "autarcy"\n')
     with pytest.raises(ScenarioError, match=r"extends: no scenario named 'autarcy'; did you mean 'autarky'\?"):
         load_scenario(path)
-    with pytest.raises(ScenarioError, match=r"forms\.formal\.setup_cots: unknown key 'setup_cots'; did you mean"):
+    with pytest.raises(
+        ScenarioError,
+        match=r"forms\.formal\.setup_cots: unknown key 'setup_cots'; allowed: .*; did you mean 'setup_cost'",
+    ):
         load_scenario("default", {"forms.formal.setup_cots": 1.0})
 
 

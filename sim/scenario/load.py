@@ -168,8 +168,14 @@ def apply_override(tree: dict[str, Any], path: str, value: Any, source: str) -> 
         elif isinstance(node, dict) and part in node and isinstance(node[part], (dict, list)):
             node = node[part]
         else:
-            hint = did_you_mean(part, node) if isinstance(node, dict) else ""
-            raise ScenarioError(f"{source}: {path}: unknown key {where!r}{hint}")
+            tables = (
+                [key for key, value in node.items() if isinstance(value, (dict, list))]
+                if isinstance(node, dict)
+                else []
+            )
+            raise ScenarioError(
+                f"{source}: {path}: unknown key {where!r}; allowed there: {', '.join(tables)}{did_you_mean(part, tables)}"
+            )
     last = parts[-1]
     if isinstance(node, list):
         if not last.isdigit() or int(last) >= len(node):
@@ -180,7 +186,9 @@ def apply_override(tree: dict[str, Any], path: str, value: Any, source: str) -> 
         if parts[:-1] == ["policy", "mandate"]:  # mandates name a domain of the caller's choice
             node[last] = value
             return
-        raise ScenarioError(f"{source}: {path}: unknown key {last!r}{did_you_mean(last, node)}")
+        raise ScenarioError(
+            f"{source}: {path}: unknown key {last!r}; allowed: {', '.join(node)}{did_you_mean(last, node)}"
+        )
     if isinstance(node[last], dict):
         raise ScenarioError(f"{source}: {path}: is a table; set one of its keys instead")
     node[last] = value
