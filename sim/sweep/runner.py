@@ -8,14 +8,19 @@ it runs, and re-running a run lost with a dead worker changes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import pickle
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
+import traceback
+from collections import Counter, deque
+from collections.abc import Iterator
 from dataclasses import dataclass
+from multiprocessing import connection
 from typing import Any
 
 import pandas as pd
@@ -28,18 +33,22 @@ MAX_ATTEMPTS = 3  # a run whose worker dies this often is reported, not retried 
 
 
 FAULT_ENV = "KERJASAMA_KILL_WORKER_ONCE"  # tests: a file path; the first worker to run a run then dies
+POISON_ENV = "KERJASAMA_KILL_WORKER_RUN"  # tests: a run id; every worker that runs it dies
 
 
-def _fault_injection() -> None:
-    """For tests of worker death: if the environment names a marker file that does
-    not exist yet, create it and kill this worker process abruptly."""
+def _fault_injection(run_id: str) -> None:
+    """For tests of worker death: kill this worker abruptly if it was given the poison
+    run, or if the marker file does not exist yet (creating it)."""
+    if multiprocessing.parent_process() is None:
+        return
     marker = os.environ.get(FAULT_ENV)
-    if marker and multiprocessing.parent_process() is not None:
+    if os.environ.get(POISON_ENV) == run_id:
+        os._exit(1)
+    if marker:
         try:
-            fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            os.close(os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
         except FileExistsError:
             return
-        os.close(fd)
         os._exit(1)
 
 
@@ -47,7 +56,7 @@ def execute(spec: RunSpec) -> Result:
     """Run one experiment run through the public API; return its row and per-step table."""
     from sim.model import VillageModel
 
-    _fault_injection()
+    _fault_injection(spec.run_id)
     model = VillageModel(spec.scenario, rng=spec.seed, **spec.overrides)
     model.run()
     row: dict[str, Any] = {
@@ -75,63 +84,188 @@ class InProcess:
 
     name = "in-process"
 
+    def __init__(self):
+        self.failed: dict[str, str] = {}
+        self._terminate = _TerminateAsInterrupt()
+
     def run(self, specs: list[RunSpec]) -> Iterator[Result]:
-        for spec in specs:
-            yield execute(spec)
+        self._terminate.install()
+        try:
+            for spec in specs:
+                yield execute(spec)
+        finally:
+            self._terminate.restore()
 
     def close(self) -> None:
-        pass
+        self._terminate.restore()
+
+
+@dataclass
+class _Worker:
+    """One worker process, the pipe to it, and the run it is computing (None: idle)."""
+
+    process: Any
+    conn: Any
+    spec: RunSpec | None = None
 
 
 class LocalPool:
-    """A pool of local worker processes. If a worker dies, the pool is restarted and
-    the runs not yet returned are submitted again (stored runs are never re-run)."""
+    """Local worker processes, one run at a time each. A worker that dies is replaced
+    and only the run it was computing is charged: that run is tried again, up to
+    MAX_ATTEMPTS times, then recorded in ``failed`` (run id -> why) while the other
+    runs go on. Ctrl-C or SIGTERM stops every worker at once; the runs already
+    returned are the caller's (stored), the rest are left for ``--resume``."""
 
     def __init__(self, workers: int):
         self.workers = workers
         self.name = f"local process pool ({workers} workers)"
-        self._pool: ProcessPoolExecutor | None = None
+        self.failed: dict[str, str] = {}
+        self._live: list[_Worker] = []
+        self._terminate = _TerminateAsInterrupt()
 
-    def _new_pool(self) -> ProcessPoolExecutor:
+    def _start_worker(self) -> _Worker:
         # "spawn": fresh interpreters, safe whatever threads this process runs (and what Mesa's batch_run uses)
-        return ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        context = multiprocessing.get_context("spawn")
+        ours, theirs = context.Pipe()
+        process = context.Process(target=_serve, args=(theirs, os.getpid()), name="kerjasama-worker", daemon=True)
+        process.start()
+        theirs.close()
+        worker = _Worker(process, ours)
+        self._live.append(worker)
+        return worker
 
     def run(self, specs: list[RunSpec]) -> Iterator[Result]:
-        pending = {spec.run_id: spec for spec in specs}
-        attempts = dict.fromkeys(pending, 0)
-        while pending:
-            self._pool = self._new_pool()
-            futures: dict[Future, RunSpec] = {}
-            for spec in pending.values():
-                attempts[spec.run_id] += 1
-                futures[self._pool.submit(execute, spec)] = spec
-            broken = False
-            try:
-                while futures:
-                    finished, _ = wait(futures, return_when=FIRST_COMPLETED)
-                    for future in finished:
-                        spec = futures.pop(future)
-                        try:
-                            result = future.result()
-                        except BrokenProcessPool:
-                            broken = True
-                            continue
-                        del pending[spec.run_id]
-                        yield result
-                    if broken:
-                        break
-            finally:
-                self._pool.shutdown(wait=False, cancel_futures=True)
-                self._pool = None
-            if broken:
-                failing = [rid for rid in pending if attempts[rid] >= MAX_ATTEMPTS]
-                if failing:
-                    raise RuntimeError(f"worker processes died {MAX_ATTEMPTS} times running {failing[0]}; giving up")
-                print("kerjasama: a worker process died; restarting the pool for the remaining runs", file=sys.stderr)
+        queue = deque(specs)
+        attempts: Counter[str] = Counter()
+        self._terminate.install()
+        try:
+            for _ in range(min(self.workers, len(queue))):
+                _give(self._start_worker(), queue, attempts)
+            while any(worker.spec is not None for worker in self._live):
+                yield from self._collect(queue, attempts)
+        finally:
+            self.close()
+
+    def _collect(self, queue: deque[RunSpec], attempts: Counter[str]) -> Iterator[Result]:
+        """Wait for a busy worker to answer or die; hand out the next runs."""
+        busy = [worker for worker in self._live if worker.spec is not None]
+        ready = set(connection.wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
+        for worker in busy:
+            if worker.conn not in ready and worker.process.sentinel not in ready:
+                continue
+            spec, reply = worker.spec, _reply(worker)
+            worker.spec = None
+            if reply is None:
+                self._replace(worker, spec, queue, attempts)
+                continue
+            ok, payload, trace = reply
+            if not ok:
+                raise payload from WorkerTraceback(trace)
+            _give(worker, queue, attempts)
+            yield payload
+
+    def _replace(self, worker: _Worker, spec: RunSpec, queue: deque[RunSpec], attempts: Counter[str]) -> None:
+        """A worker died running ``spec``: charge that run, start a new worker."""
+        worker.process.join(2)
+        self._live.remove(worker)
+        worker.conn.close()
+        how = _exit_reason(worker.process.exitcode)
+        if attempts[spec.run_id] >= MAX_ATTEMPTS:
+            self.failed[spec.run_id] = f"its worker process died {attempts[spec.run_id]} times ({how})"
+            print(f"kerjasama: run {spec.run_id} failed: {self.failed[spec.run_id]}; the others go on", file=sys.stderr)
+        else:
+            queue.append(spec)
+            print(f"kerjasama: a worker process died running {spec.run_id} ({how}); running it again", file=sys.stderr)
+        if queue:
+            _give(self._start_worker(), queue, attempts)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+        """Stop every worker now (a run in progress is abandoned, never half-stored)."""
+        workers, self._live = self._live, []
+        for worker in workers:
+            if worker.process.is_alive():
+                worker.process.kill()
+        for worker in workers:
+            worker.process.join(2)
+            worker.conn.close()
+        self._terminate.restore()
+
+
+class WorkerTraceback(Exception):
+    """The traceback of an error raised in a worker process (the cause of the re-raised error)."""
+
+    def __str__(self) -> str:
+        return "\n" + str(self.args[0])
+
+
+def _give(worker: _Worker, queue: deque[RunSpec], attempts: Counter[str]) -> None:
+    """Send the next queued run to an idle worker (a worker that is gone shows up as dead)."""
+    if not queue:
+        return
+    worker.spec = queue.popleft()
+    attempts[worker.spec.run_id] += 1
+    with contextlib.suppress(OSError):
+        worker.conn.send(worker.spec)
+
+
+def _reply(worker: _Worker) -> tuple[bool, Any, str] | None:
+    """The worker's answer, or None if it died without one."""
+    try:
+        return worker.conn.recv() if worker.conn.poll() else None
+    except (EOFError, OSError):
+        return None
+
+
+def _exit_reason(code: int | None) -> str:
+    return f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+
+
+def _serve(conn, parent: int) -> None:
+    """A worker process: compute the runs it is sent, one at a time, until its pipe
+    closes or the sweep's process is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the sweep's to handle: it stops the workers
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    while True:
+        try:
+            spec = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            reply = (True, execute(spec), "")
+        except Exception as exc:
+            try:
+                pickle.dumps(exc)
+            except Exception:
+                exc = RuntimeError(f"{type(exc).__name__}: {exc}")
+            reply = (False, exc, traceback.format_exc())
+        conn.send(reply)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A worker outlives no sweep, even one killed with SIGKILL (it is re-parented then)."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+class _TerminateAsInterrupt:
+    """While a sweep runs, SIGTERM stops it as Ctrl-C does (KeyboardInterrupt), so the
+    workers are stopped and the caller says what was kept; another handler is left alone."""
+
+    _previous: Any = None
+
+    def install(self) -> None:
+        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            self._previous = signal.signal(signal.SIGTERM, _interrupt)
+
+    def restore(self) -> None:
+        if self._previous is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, self._previous)
+            self._previous = None
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 class DaskCluster:
@@ -231,11 +365,3 @@ class Progress:
             self.bar.close()
         else:
             self._line(force=True)
-
-
-def drain(results: Iterable[Result], on_result: Callable[[Result], None]) -> int:
-    count = 0
-    for result in results:
-        on_result(result)
-        count += 1
-    return count
