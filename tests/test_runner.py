@@ -1,5 +1,6 @@
 """Executors: an interrupted sweep stops at once and keeps its runs, a worker death is
-charged to its run only, no worker outlives the sweep."""
+charged to its run only, no worker outlives the sweep, a scheduler that never answers
+is an error within seconds."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import dataclasses
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -180,3 +182,25 @@ def test_an_error_in_a_run_is_raised_as_in_process(tmp_path):
     with pytest.raises(type(in_process.value), match="no_such_parameter"):
         list(pool.run(broken))
     assert not pool._live
+
+
+def test_a_scheduler_address_that_is_not_dask_fails_within_seconds_in_one_line(tmp_path):
+    pytest.importorskip("distributed")
+    listener = socket.create_server(("127.0.0.1", 0))  # accepts connections (the kernel does) but never speaks
+    port = listener.getsockname()[1]
+    out = tmp_path / "o"
+    started = time.monotonic()
+    with listener:
+        result = subprocess.run(
+            [sys.executable, "-m", "sim", "sweep", str(experiment(tmp_path)), "--out", str(out)]
+            + ["--scheduler", f"tcp://127.0.0.1:{port}"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    took = time.monotonic() - started
+    print(f"\nnon-Dask listener: exit {result.returncode} after {took:.1f} s: {result.stderr.strip()}")
+    assert result.returncode == 2, result.stderr
+    assert took < 20
+    assert len(result.stderr.strip().splitlines()) == 1 and "no Dask scheduler answered" in result.stderr
+    assert not out.exists()

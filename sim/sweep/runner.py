@@ -280,7 +280,8 @@ class DaskCluster:
                 "--scheduler needs Dask distributed: pip install 'kerjasama[dask]' (or pip install 'dask[distributed]')"
             ) from None
         try:
-            self.client = Client(address, timeout="10s")
+            _check_scheduler(address)
+            self.client = Client(address, timeout=f"{CONNECT_TIMEOUT}s")
         except Exception as exc:  # bad address, refused, timed out: all one line for the user
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ScenarioError(f"--scheduler {address}: cannot connect: {reason}") from None
@@ -300,6 +301,41 @@ class DaskCluster:
 
     def close(self) -> None:
         self.client.close()
+
+
+CONNECT_TIMEOUT = 10  # seconds: how long a Dask scheduler has to answer
+
+
+def _check_scheduler(address: str) -> None:
+    """Raise unless a Dask scheduler answers at ``address`` within CONNECT_TIMEOUT
+    seconds. (Dask's own client waits for the greeting without a deadline, so
+    something else listening on that port would keep it waiting for ever.)"""
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def greet() -> None:
+        comm = await asyncio.wait_for(connect(address, timeout=CONNECT_TIMEOUT), CONNECT_TIMEOUT + 2)
+        await comm.close()
+
+    outcome: list[BaseException] = []
+
+    def probe() -> None:  # in a thread of its own: this thread may already run an event loop
+        try:
+            asyncio.run(greet())
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=probe, name="kerjasama-scheduler-probe", daemon=True)
+    thread.start()
+    thread.join(CONNECT_TIMEOUT + 5)
+    error = outcome[0] if outcome else TimeoutError() if thread.is_alive() else None
+    if isinstance(error, TimeoutError):  # asyncio's too (Python >= 3.11)
+        raise TimeoutError(
+            f"no Dask scheduler answered within {CONNECT_TIMEOUT + 2} s (is it the scheduler's address?)"
+        )
+    if error is not None:
+        raise error
 
 
 @dataclass(frozen=True)
