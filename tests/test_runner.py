@@ -93,10 +93,11 @@ def parts(out: Path) -> set[str]:
 
 
 def start_sweep(path: Path, out: Path, *args: str) -> subprocess.Popen:
-    """A sweep in a subprocess that takes SIGINT as a terminal's Ctrl-C would deliver it."""
-    command = [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out), *args]
+    """A sweep in a subprocess that takes SIGINT as a terminal's Ctrl-C would deliver it
+    (a process group of its own, SIGINT not ignored)."""
+    command = ["env", "--default-signal=INT", sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out), *args]
     return subprocess.Popen(
-        ["env", "--default-signal=INT", *command], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
 
 
@@ -118,7 +119,10 @@ def test_an_interrupted_sweep_stops_at_once_keeps_its_runs_and_leaves_no_process
     assert children, "the pool's workers should be running"
     kept = parts(out)
     sent = time.monotonic()
-    process.send_signal(signum)
+    if signum == signal.SIGINT:
+        os.killpg(process.pid, signum)  # Ctrl-C: the terminal signals every process of the sweep
+    else:
+        process.send_signal(signum)  # kill PID
     _, err = process.communicate(timeout=60)
     took = time.monotonic() - sent
     print(f"\n{signal.Signals(signum).name}: exit after {took:.2f} s, {len(kept)} runs stored, {len(parts(out))} kept")

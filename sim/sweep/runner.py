@@ -128,7 +128,13 @@ class LocalPool:
         context = multiprocessing.get_context("spawn")
         ours, theirs = context.Pipe()
         process = context.Process(target=_serve, args=(theirs, os.getpid()), name="kerjasama-worker", daemon=True)
-        process.start()
+        # born ignoring Ctrl-C (a terminal sends it to all, and a worker still importing would print a traceback)
+        handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if _main_thread() else None
+        try:
+            process.start()
+        finally:
+            if handler is not None:
+                signal.signal(signal.SIGINT, handler)
         theirs.close()
         worker = _Worker(process, ours)
         self._live.append(worker)
@@ -160,7 +166,7 @@ class LocalPool:
                 continue
             ok, payload, trace = reply
             if not ok:
-                raise payload from WorkerTraceback(trace)
+                raise payload from RuntimeError(f"in the worker process:\n{trace}")
             _give(worker, queue, attempts)
             yield payload
 
@@ -191,13 +197,6 @@ class LocalPool:
         self._terminate.restore()
 
 
-class WorkerTraceback(Exception):
-    """The traceback of an error raised in a worker process (the cause of the re-raised error)."""
-
-    def __str__(self) -> str:
-        return "\n" + str(self.args[0])
-
-
 def _give(worker: _Worker, queue: deque[RunSpec], attempts: Counter[str]) -> None:
     """Send the next queued run to an idle worker (a worker that is gone shows up as dead)."""
     if not queue:
@@ -223,7 +222,7 @@ def _exit_reason(code: int | None) -> str:
 def _serve(conn, parent: int) -> None:
     """A worker process: compute the runs it is sent, one at a time, until its pipe
     closes or the sweep's process is gone."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the sweep's to handle: it stops the workers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the sweep's to handle (see LocalPool._start_worker)
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     while True:
         try:
@@ -255,17 +254,21 @@ class _TerminateAsInterrupt:
     _previous: Any = None
 
     def install(self) -> None:
-        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        if _main_thread() and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
             self._previous = signal.signal(signal.SIGTERM, _interrupt)
 
     def restore(self) -> None:
-        if self._previous is not None and threading.current_thread() is threading.main_thread():
+        if self._previous is not None and _main_thread():
             signal.signal(signal.SIGTERM, self._previous)
             self._previous = None
 
 
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
+
+
+def _main_thread() -> bool:  # only the main thread may set signal handlers
+    return threading.current_thread() is threading.main_thread()
 
 
 class DaskCluster:
