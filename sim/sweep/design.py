@@ -17,12 +17,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from sim.scenario import ScenarioError, available_scenarios, load_scenario, read_toml, scenario_path
 from sim.scenario.files import EXPERIMENT_DIR, experiment_path, is_classic_game, refuse_scenario_file
 from sim.scenario.parameter import did_you_mean
-from sim.sweep.experiment import Experiment, RunSpec, replicate_seed, sizes
+from sim.sweep.experiment import Experiment, RunSpec, expected_points, replicate_seed, sample_design, sizes
 
 DESIGNS = ("arms", "grid", "lhs", "sobol", "morris")
 TOP_KEYS = {
@@ -351,37 +349,6 @@ def _schema_range(base: str, key: str, source: str) -> list[float]:
         raise _fail(source, f"ranges.{key}", "the schema declares no range for it: give [low, high]")
     line = load_scenario(base).params["economy"]["poverty_line"] if declared.money else 1.0
     return [found[0] * line, found[1] * line]
-
-
-def sample_design(exp: Experiment) -> np.ndarray:
-    """The sampled design matrix (points x parameters), seeded by the master seed."""
-    try:
-        if exp.design == "lhs":
-            from SALib.sample import latin
-
-            return latin.sample(exp.problem, exp.samples, seed=exp.seed)
-        if exp.design == "sobol":
-            from SALib.sample import sobol
-
-            return sobol.sample(exp.problem, exp.samples, calc_second_order=exp.calc_second_order, seed=exp.seed)
-        from SALib.sample import morris
-
-        return morris.sample(exp.problem, exp.samples, num_levels=exp.num_levels, seed=exp.seed)
-    except ImportError:
-        raise ScenarioError(
-            f"design {exp.design!r} needs SALib: pip install 'kerjasama[sensitivity]' (or pip install SALib)"
-        ) from None
-
-
-def expected_points(design: str, samples: int, dims: int, calc_second_order: bool = False) -> int:
-    """How many points a sampled design has: LHS N; Sobol N(2D+2) or N(D+2); Morris r(D+1)."""
-    if design == "lhs":
-        return samples
-    if design == "sobol":
-        return samples * (2 * dims + 2 if calc_second_order else dims + 2)
-    if design == "morris":
-        return samples * (dims + 1)
-    raise ValueError(design)
 
 
 def _validate_metrics(exp: Experiment, source: str) -> None:

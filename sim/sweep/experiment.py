@@ -2,8 +2,8 @@
 make (``RunSpec``), with the seeds that pair them.
 
 Each design point is run for every replicate; replicate ``r`` gets the same seed in every
-point (common random numbers). ``sim.sweep.design`` reads an experiment file into an
-:class:`Experiment`.
+point (common random numbers); a sampled design's points come from SALib (:func:`sample_design`).
+``sim.sweep.design`` reads an experiment file into an :class:`Experiment`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.scenario import load_scenario
+from sim.scenario import ScenarioError, load_scenario
 
 
 def replicate_seed(master_seed: int, replicate: int) -> int:
@@ -126,6 +126,37 @@ class Experiment:
             "points": len(self.points),
             "runs": len(self.points) * self.replicates,
         }
+
+
+def sample_design(exp: Experiment) -> np.ndarray:
+    """The sampled design matrix (points x parameters), seeded by the master seed."""
+    try:
+        if exp.design == "lhs":
+            from SALib.sample import latin
+
+            return latin.sample(exp.problem, exp.samples, seed=exp.seed)
+        if exp.design == "sobol":
+            from SALib.sample import sobol
+
+            return sobol.sample(exp.problem, exp.samples, calc_second_order=exp.calc_second_order, seed=exp.seed)
+        from SALib.sample import morris
+
+        return morris.sample(exp.problem, exp.samples, num_levels=exp.num_levels, seed=exp.seed)
+    except ImportError:
+        raise ScenarioError(
+            f"design {exp.design!r} needs SALib: pip install 'kerjasama[sensitivity]' (or pip install SALib)"
+        ) from None
+
+
+def expected_points(design: str, samples: int, dims: int, calc_second_order: bool = False) -> int:
+    """How many points a sampled design has: LHS N; Sobol N(2D+2) or N(D+2); Morris r(D+1)."""
+    if design == "lhs":
+        return samples
+    if design == "sobol":
+        return samples * (2 * dims + 2 if calc_second_order else dims + 2)
+    if design == "morris":
+        return samples * (dims + 1)
+    raise ValueError(design)
 
 
 def sizes(exp: Experiment) -> tuple[int, int]:
