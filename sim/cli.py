@@ -142,7 +142,7 @@ def _refuse_experiment_name(name: str) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     _refuse_experiment_name(args.scenario)
     overrides = _parse_sets(args.set or [])
-    if is_spatial_game(args.scenario):  # scenarios/classic/: the classic games (sim/classic.py)
+    if is_spatial_game(args.scenario):  # scenarios/classic/: the classic games (sim/classic/)
         return _run_classic(args, overrides)
     if args.villages is not None:
         overrides["n_villages"] = args.villages
@@ -150,6 +150,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         overrides["steps"] = args.steps
     scenario = load_scenario(args.scenario, overrides)  # validates everything before any work
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-seed{args.seed}"
+    _check_writable(out)
     write_run(scenario, args.seed, out, quiet=args.quiet)
     return 0
 
@@ -163,8 +164,16 @@ def _run_classic(args: argparse.Namespace, overrides: dict) -> int:
         overrides["steps"] = args.steps
     scenario = classic.load_classic(args.scenario, overrides)  # validates everything before any work
     out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-seed{args.seed}"
+    _check_writable(out)
     classic.write_run(scenario, args.seed, out, quiet=args.quiet)
     return 0
+
+
+def _check_writable(out: Path) -> None:
+    """An unwritable --out is one line before any work (``io.check_writable``)."""
+    from sim import io
+
+    io.check_writable(out)
 
 
 def write_run(scenario, seed: int, out: Path, quiet: bool = False) -> dict:

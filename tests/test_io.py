@@ -85,6 +85,21 @@ def test_an_unwritable_output_location_is_one_line_and_writes_nothing(tmp_path, 
     assert os.listdir(tmp_path) == ["file"]
 
 
+@pytest.mark.parametrize("scenario", ["default", "classic/nowak_may"])
+def test_run_refuses_an_unwritable_location_before_it_simulates(tmp_path, capsys, monkeypatch, scenario):
+    import sim.classic
+    import sim.cli
+
+    def simulated(*args, **kwargs):
+        raise AssertionError("the run simulated before checking where it writes")
+
+    monkeypatch.setattr(sim.cli, "write_run", simulated)
+    monkeypatch.setattr(sim.classic, "write_run", simulated)
+    (tmp_path / "file").write_text("not a folder")
+    assert main(["run", scenario, "--out", str(tmp_path / "file" / "out")]) == 2
+    assert "cannot write there" in capsys.readouterr().err
+
+
 def test_a_folder_with_a_damaged_manifest_is_never_replaced(tmp_path):
     folder = tmp_path / "results"
     folder.mkdir()
