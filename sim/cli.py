@@ -238,7 +238,22 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         )
         return 130
     _print_report_pointer(folder)
-    return 0
+    return _report_failed_runs(folder)
+
+
+def _report_failed_runs(folder: Path) -> int:
+    """1, with one line, when runs failed (their worker process died repeatedly); else 0."""
+    import json
+
+    failed = json.loads((Path(folder) / "manifest.json").read_text()).get("failed") or {}
+    if not failed:
+        return 0
+    print(
+        f"kerjasama: {len(failed)} run(s) failed (their worker process died repeatedly; see manifest.json"
+        ' "failed"); rerun with --resume to try them again',
+        file=sys.stderr,
+    )
+    return 1
 
 
 def cmd_report(args: argparse.Namespace) -> int:

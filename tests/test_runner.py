@@ -175,6 +175,17 @@ def test_a_sweep_with_a_run_that_kills_workers_ends_incomplete(tmp_path, monkeyp
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["status"] == "incomplete" and manifest["runs"]["stored"] == 3
     assert poison not in set(pd.read_parquet(folder / "runs.parquet")["run_id"])
+    assert list(manifest["failed"]) == [poison] and "died 3 times" in manifest["failed"][poison]
+
+
+def test_the_command_line_says_which_runs_failed_and_exits_1(tmp_path, monkeypatch, capfd):
+    from sim.cli import main
+
+    path = experiment(tmp_path, replicates=2)
+    poison = load_experiment(path).runs()[0].run_id
+    monkeypatch.setenv(POISON_ENV, poison)
+    assert main(["sweep", str(path), "--workers", "2", "--out", str(tmp_path / "o")]) == 1
+    assert "1 run(s) failed" in capfd.readouterr().err
 
 
 def test_an_error_in_a_run_is_raised_as_in_process(tmp_path):

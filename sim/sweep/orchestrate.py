@@ -90,6 +90,7 @@ def run_sweep(
             bar.close()
     runs = store.consolidate()
     manifest["runs"]["stored"] = len(runs)
+    manifest["failed"] = dict(getattr(executor, "failed", {}))  # run id -> why (its worker kept dying)
     manifest["finished"] = io.now().isoformat(timespec="seconds")
     manifest["status"] = "complete" if len(runs) == len(specs) else "incomplete"
     store.write_manifest(manifest)
