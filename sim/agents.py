@@ -28,6 +28,7 @@ import numpy as np
 
 from sim import decisions, gains, membership
 from sim.domains import DOMAIN_NAMES
+from sim.year import Year
 
 if TYPE_CHECKING:
     from sim.forms import Form
@@ -167,15 +168,12 @@ class Village(mesa.Agent):
 
     def identity(self, domain: int) -> float:
         """Shared identity with its partners in ``domain``, in [0, 1): the mean over
-        them of 1 - exp(-years together / ``cooperation.identity.scale_steps``)."""
-        pid = self.state.partnership[self.idx, domain]
-        ties = self.model.ties
-        edges = ties.edges_of(self.idx)
-        same = self.state.partnership[ties.cols[edges], domain] == pid
-        if pid < 0 or not same.any():
-            return 0.0
-        scale = self.model.params["cooperation"]["identity"]["scale_steps"]
-        return float(np.mean(1.0 - np.exp(-ties.years_together[edges][same] / scale)))
+        them of 1 - exp(-years together / ``cooperation.identity.scale_steps``), as the
+        year's rules see it (``year.partner_means``)."""
+        m = self.model
+        scale = float(m.params["cooperation"]["identity"]["scale_steps"])
+        year = Year.fixed(self.state, m.table, m.ties, len(m.form_list), scale, m.steps)
+        return float(year.identity(domain)[self.idx])
 
     # --- decisions (the rules: sim/decisions.py) ----------------------------------
     def decide(self, domains: list[int], u: np.ndarray) -> None:

@@ -54,11 +54,12 @@ from sim.controls import (
     ExplorerModel,
     controls_table,
     scenario_controls,
+    village_scenarios,
 )
 from sim.domains import DOMAIN_NAMES
 from sim.model import VillageModel
 from sim.plots import DOMAIN_COLOURS
-from sim.scenario import ScenarioError, VillageScenario, available_scenarios, load_scenario
+from sim.scenario import ScenarioError, VillageScenario, load_scenario
 from sim.village_map import CONSUMPTION, Colouring, Look, form_colours, village_map
 
 TITLE = "Kerjasama explorer"
@@ -105,19 +106,6 @@ def mesa_param(control: Control):
     if c.kind == "bool":
         return {"type": "Checkbox", "value": c.value, "label": c.label}
     return {"type": "Select", "value": c.value, "values": list(c.values), "label": c.label}
-
-
-def village_scenarios() -> list[str]:
-    """The shipped scenarios the explorer can run: those that load as village scenarios
-    (``scenarios/`` may also hold other models' files). About 20 ms."""
-    names = []
-    for name in available_scenarios():
-        try:
-            load_scenario(name)
-        except ScenarioError:
-            continue
-        names.append(name)
-    return names
 
 
 def model_params(scenario: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sim.model import VillageModel
-from sim.scenario import ScenarioError, VillageScenario, load_scenario
+from sim.scenario import ScenarioError, VillageScenario, available_scenarios, load_scenario
 from sim.scenario.parameter import Parameter
 from sim.scenario.schema import parameter
 
@@ -343,3 +343,16 @@ class ExplorerModel(VillageModel):
         self.scenario_name = name
         self.explorer_overrides = overrides
         super().__init__(name, rng=int(seed), **overrides)
+
+
+def village_scenarios() -> list[str]:
+    """The shipped scenarios the explorer can run: those that load as village scenarios
+    (``scenarios/`` may also hold other models' files). About 20 ms."""
+    names = []
+    for name in available_scenarios():
+        try:
+            load_scenario(name)
+        except ScenarioError:
+            continue
+        names.append(name)
+    return names

@@ -16,6 +16,7 @@ from sim.domains.agriculture import Farming
 from sim.domains.infrastructure import Building
 from sim.domains.services import Servicing
 from sim.forms import Form
+from sim.outputs import service_names
 from sim.shocks import Shocks
 from sim.state import PartnershipTable, VillageState
 from sim.year import Year
@@ -36,8 +37,7 @@ class Region:
         subsidy = params["policy"]["subsidy_running"]
         running = np.array([f.running_cost * (1.0 - subsidy) for f in forms] + [0.0])
         covers = np.array([len(f.domains) if f.bundle else 1 for f in forms] + [1])
-        names = [k for k, v in params["services"].items() if isinstance(v, dict)]
-        return cls(params, names, spillover, running, covers)
+        return cls(params, service_names(params), spillover, running, covers)
 
 
 @dataclass(frozen=True)

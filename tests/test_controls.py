@@ -11,23 +11,11 @@ from pathlib import Path
 import pytest
 
 from sim import controls
-from sim.scenario import ScenarioError, available_scenarios, load_scenario
+from sim.scenario import load_scenario
 
 
 def _values(found) -> dict:
     return {c.name: c.value for c in found}
-
-
-def _village_scenarios() -> list[str]:
-    """The shipped scenarios of the village model (``scenarios/`` also holds classic games)."""
-    names = []
-    for name in available_scenarios():
-        try:
-            load_scenario(name)
-        except ScenarioError:
-            continue
-        names.append(name)
-    return names
 
 
 def test_the_controls_are_pure():
@@ -42,7 +30,7 @@ def test_the_controls_are_pure():
 
 
 def test_untouched_controls_change_nothing():
-    names = _village_scenarios()
+    names = controls.village_scenarios()
     assert {"default", "sweden_shared_services", "indonesia_kerjasama_antar_desa"} <= set(names)
     for name in names:
         found = controls.scenario_controls(name)
@@ -141,7 +129,7 @@ def test_controls_read_their_label_unit_meaning_range_and_money_from_the_schema(
 
 
 def test_sliders_show_the_scenario_value_on_their_grid():
-    for name in _village_scenarios():
+    for name in controls.village_scenarios():
         for c in controls.scenario_controls(name):
             if c.kind not in ("int", "float"):
                 continue
