@@ -14,7 +14,7 @@ from sim import io
 from sim.scenario import load_scenario
 from sim.sweep.design import load_experiment
 from sim.sweep.experiment import Experiment
-from sim.sweep.runner import Execution, Progress, make_executor
+from sim.sweep.runner import Execution, Progress, make_executor, terminate_as_interrupt
 from sim.sweep.store import ResultStore
 
 
@@ -55,14 +55,28 @@ def run_sweep(
     progress: bool = True,
 ) -> Path:
     """Run (or resume) an experiment where ``execution`` says (default: all local cores);
-    every finished run is stored at once. Returns the folder."""
+    every finished run is stored at once. Returns the folder. The folder is locked for the
+    whole sweep (another sweep on it is refused) and unlocked however the sweep ends."""
     exp = load_experiment(experiment, quick=quick)
     folder = Path(out) if out else default_out(exp)
     store = ResultStore(folder)
     base_parameters = load_scenario(exp.scenario, exp.common).flat()
-    store.check(exp.sha256, quick, resume, base_parameters)
-    execution = execution or Execution()
-    executor = make_executor(execution.workers, execution.scheduler)  # checked before anything is written
+    with terminate_as_interrupt(), store.lock() as lock:
+        if lock.note:
+            print(f"kerjasama: {lock.note}", file=sys.stderr)
+        store.check(exp.sha256, quick, resume, base_parameters)
+        execution = execution or Execution()
+        executor = make_executor(execution.workers, execution.scheduler)  # checked before anything is written
+        _sweep(exp, store, executor, resume, progress)
+        if report:
+            from sim.report import write_report
+
+            write_report(folder)
+    return folder
+
+
+def _sweep(exp: Experiment, store: ResultStore, executor, resume: bool, progress: bool) -> None:
+    """Store every run still to do, then the consolidated tables and the final manifest."""
     try:
         started = io.now().isoformat(timespec="seconds")
         manifest = _manifest(exp, executor.name, started, store.manifest() if resume else None)
@@ -94,11 +108,6 @@ def run_sweep(
     manifest["finished"] = io.now().isoformat(timespec="seconds")
     manifest["status"] = "complete" if len(runs) == len(specs) else "incomplete"
     store.write_manifest(manifest)
-    if report:
-        from sim.report import write_report
-
-        write_report(folder)
-    return folder
 
 
 def run_demo(out: str | Path = "results/partnership_forms", workers: int | None = None) -> Path:

@@ -263,6 +263,18 @@ class _TerminateAsInterrupt:
             self._previous = None
 
 
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops the sweep as Ctrl-C does while this lasts (from taking the folder's lock
+    to the end of the report), so that the lock is released (see sim.sweep.lock)."""
+    handler = _TerminateAsInterrupt()
+    handler.install()
+    try:
+        yield
+    finally:
+        handler.restore()
+
+
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from sim.io import check_writable, to_json, write_atomically, write_json
 from sim.scenario import ScenarioError
+from sim.sweep.lock import LOCK, FolderLock
 
 ID_COLUMNS = ("run_id", "point", "arm", "condition", "replicate", "seed")
 BOOL_KEYS = ("resilience.recovered",)
@@ -159,19 +160,24 @@ class ResultStore:
             return False
         if (self.folder / "manifest.json").exists():
             return True
-        return any(p.is_file() and not p.name.endswith(".tmp") for p in self.folder.rglob("*"))
+        return any(p.is_file() and not p.name.endswith(".tmp") and p.name != LOCK for p in self.folder.rglob("*"))
 
     def manifest(self) -> dict[str, Any] | None:
         return read_manifest(self.folder)
 
-    def check(self, experiment_sha256: str, quick: bool, resume: bool, base_parameters: dict[str, Any]) -> None:
-        """Refuse to mix results: a non-empty folder needs --resume, and --resume needs
-        the same experiment file (and --quick setting) and the same base scenario as
-        recorded in its manifest."""
+    def lock(self) -> FolderLock:
+        """Refuse a folder that cannot be written, then hold it for one sweep (see
+        sim/sweep/lock.py): another sweep on it is refused while this one runs."""
         _require_parquet()
         if self.folder.exists() and not self.folder.is_dir():
             raise ScenarioError(f"{self.folder}: exists and is not a folder; choose another --out")
         check_writable(self.folder)
+        return FolderLock(self.folder)
+
+    def check(self, experiment_sha256: str, quick: bool, resume: bool, base_parameters: dict[str, Any]) -> None:
+        """Refuse to mix results (called holding :meth:`lock`): a non-empty folder needs
+        --resume, and --resume needs the same experiment file (and --quick setting) and
+        the same base scenario as recorded in its manifest."""
         if self.exists():
             if not resume:
                 raise ScenarioError(
