@@ -2,7 +2,8 @@
 
 All functions take the per-step table (and the model for the map) and write PNGs
 with matplotlib's non-interactive backend. The map is drawn by ``sim/village_map.py``,
-which the explorer uses too.
+which the explorer uses too. Every figure, here and in the sweep report, is written by
+:func:`save_png`, so the same figure is the same bytes whoever draws it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,16 @@ from sim.domains import DOMAIN_NAMES  # noqa: E402
 from sim.village_map import CONSUMPTION, FORM_COLOURS, Look, village_map  # noqa: E402
 
 DOMAIN_COLOURS = {"agriculture": "#8c564b", "services": "#17becf", "infrastructure": "#7f7f7f"}
+DPI = 110  # figure resolution, dots per inch
+# matplotlib tags a PNG with its own version ("Software"); without the tag a figure's bytes depend
+# only on what it shows, so a committed figure changes when the picture does, not with an upgrade
+PNG_METADATA = {"Software": None}
+
+
+def save_png(fig, path) -> None:
+    """Write ``fig`` as a PNG to ``path`` (a file name or an open binary file): DPI dots per inch,
+    no metadata that changes between machines or versions (the run's manifest records those)."""
+    fig.savefig(path, format="png", dpi=DPI, metadata=PNG_METADATA)
 
 
 def _shade_shocks(ax, scheduled: list[dict]) -> None:
@@ -45,7 +56,7 @@ def welfare_figure(df, title: str, scheduled: list[dict], path: Path) -> None:
     ax.legend(loc="upper right", fontsize=8)
     _shade_shocks(ax, scheduled)
     fig.suptitle(f"Welfare - {title}")
-    fig.savefig(path, dpi=110)
+    save_png(fig, path)
     plt.close(fig)
 
 
@@ -75,7 +86,7 @@ def cooperation_figure(df, title: str, scheduled: list[dict], path: Path) -> Non
         ax.set_xlabel("step (year)")
         _shade_shocks(ax, scheduled)
     fig.suptitle(f"Cooperation - {title}")
-    fig.savefig(path, dpi=110)
+    save_png(fig, path)
     plt.close(fig)
 
 
@@ -101,7 +112,7 @@ def resilience_figure(df, title: str, summary: dict, shock_step: int, path: Path
     ax.set_ylabel("consumption per household, villages hit")
     ax.legend(fontsize=8)
     fig.suptitle(f"Resilience to the scheduled shock - {title}")
-    fig.savefig(path, dpi=110)
+    save_png(fig, path)
     plt.close(fig)
 
 
@@ -123,7 +134,7 @@ def map_figure(model, title: str, path: Path) -> None:
     ax.set_xlabel("km")
     ax.set_ylabel("km")
     ax.set_title(f"Villages and partnerships at step {model.steps} - {title}", fontsize=10)
-    fig.savefig(path, dpi=110)
+    save_png(fig, path)
     plt.close(fig)
 
 

@@ -15,9 +15,8 @@ from typing import Any
 import matplotlib.pyplot as plt
 
 from sim.io import write_atomically
+from sim.plots import save_png
 from sim.report.wording import LANGUAGE
-
-DPI = 110  # figure resolution, dots per inch
 
 
 @dataclass
@@ -120,9 +119,10 @@ def slug(text: Any) -> str:
 
 
 def save_figure(fig, path: Path, written: list[Path]) -> Path:
-    """Save a figure atomically (temporary name in the same folder, then rename)."""
+    """Save a figure atomically (temporary name in the same folder, then rename), as every
+    figure is saved (``sim.plots.save_png``: the same figure is the same bytes)."""
     try:
-        write_atomically(path, lambda tmp: fig.savefig(tmp, format="png", dpi=DPI))
+        write_atomically(path, lambda tmp: save_png(fig, tmp))
     finally:
         plt.close(fig)
     written.append(path)
