@@ -217,6 +217,23 @@ def git_commit() -> str | None:
         return None
 
 
+def code_sha256(root: str | Path | None = None) -> str:
+    """The model's code identity: SHA-256 over every ``*.py`` below ``root`` (default: this
+    package's ``sim/``), sorted by path relative to ``root``, each file's relative path, length
+    and bytes hashed. Where the checkout lies and ``__pycache__`` do not count."""
+    root = Path(root) if root is not None else Path(__file__).resolve().parent
+    sources = sorted(
+        (path.relative_to(root).as_posix(), path)
+        for path in root.rglob("*.py")
+        if "__pycache__" not in path.relative_to(root).parts and path.is_file()
+    )
+    digest = hashlib.sha256()
+    for name, path in sources:
+        text = path.read_bytes()
+        digest.update(f"{name}\0{len(text)}\0".encode() + text)
+    return digest.hexdigest()
+
+
 def package_versions() -> dict[str, str | None]:
     out: dict[str, str | None] = {"python": platform.python_version()}
     for name in ("kerjasama", "mesa", "numpy", "scipy", "pandas", "matplotlib", "networkx"):

@@ -34,6 +34,7 @@ def _manifest(exp: Experiment, executor_name: str, started: str, previous: dict[
         "base_scenario": {"name": base.name, "file": io.portable_path(base.source), "parameters": base.flat()},
         "versions": io.package_versions(),
         "git_commit": io.git_commit(),
+        "code_sha256": io.code_sha256(),  # the model's source (sim/**/*.py): --resume needs the same
         "python": sys.version,
         "platform": platform.platform(),
         "executor": executor_name,
@@ -64,7 +65,7 @@ def run_sweep(
     with terminate_as_interrupt(), store.lock() as lock:
         if lock.note:
             print(f"kerjasama: {lock.note}", file=sys.stderr)
-        store.check(exp.sha256, quick, resume, base_parameters)
+        store.check(exp.sha256, quick, resume, base_parameters, io.code_sha256())
         execution = execution or Execution()
         executor = make_executor(execution.workers, execution.scheduler)  # checked before anything is written
         _sweep(exp, store, executor, resume, progress)

@@ -51,6 +51,29 @@ def damaged_manifest(path: Path, reason: str) -> str:
     )
 
 
+def other_code(manifest: dict[str, Any], code_sha256: str) -> str | None:
+    """Why the runs a manifest records may not be resumed by this code (None: same code).
+    A manifest without ``code_sha256`` (made before it was recorded) is refused too: nothing
+    says its runs came from this code, and mixing runs of two models is silent and permanent."""
+    recorded = manifest.get("code_sha256")
+    if recorded == code_sha256:
+        return None
+    rerun = "rerun without --resume into another --out"
+    if recorded is None:
+        return (
+            "records no code identity (made before Kerjasama recorded code_sha256 in manifests), so nothing "
+            f"says this code would give the same runs; refusing to mix results: {rerun}"
+        )
+    commit = str(manifest.get("git_commit") or "")
+    checkout = f", or check out commit {commit.removesuffix('-dirty')} to resume it" if commit else ""
+    if commit.endswith("-dirty"):
+        checkout += " (it had uncommitted changes, so that commit alone may not be that code)"
+    return (
+        f"was produced by different code (sim/ sha256 {str(recorded)[:12]}... vs {code_sha256[:12]}... now); "
+        f"refusing to mix results: {rerun}{checkout}"
+    )
+
+
 def _unreadable(path: Path, exc: BaseException) -> str:
     """Why a stored Parquet file cannot be read, in a few words (pyarrow's without the path)."""
     if path.stat().st_size == 0:
@@ -174,10 +197,12 @@ class ResultStore:
         check_writable(self.folder)
         return FolderLock(self.folder)
 
-    def check(self, experiment_sha256: str, quick: bool, resume: bool, base_parameters: dict[str, Any]) -> None:
+    def check(
+        self, experiment_sha256: str, quick: bool, resume: bool, base_parameters: dict[str, Any], code_sha256: str
+    ) -> None:
         """Refuse to mix results (called holding :meth:`lock`): a non-empty folder needs
-        --resume, and --resume needs the same experiment file (and --quick setting) and
-        the same base scenario as recorded in its manifest."""
+        --resume, and --resume needs the same experiment file (and --quick setting), the
+        same base scenario and the same code (``sim.io.code_sha256``) as its manifest records."""
         if self.exists():
             if not resume:
                 raise ScenarioError(
@@ -206,6 +231,8 @@ class ResultStore:
                     f"{self.folder}: the base scenario changed since these results were stored "
                     f"({', '.join(changed[:3])}); refusing to mix results"
                 )
+            if problem := other_code(manifest, code_sha256):
+                raise ScenarioError(f"{self.folder}: {problem}")
 
     def open(self) -> None:
         """Create the subfolders and clear temporary files a killed sweep left behind."""
