@@ -13,8 +13,18 @@ from sim.compile_cache import invalidate_if_stale
 
 invalidate_if_stale()  # before any compiled rule runs: an edited rule always takes effect
 
-from sim.model import VillageModel  # noqa: E402
-from sim.scenario import ScenarioError, VillageScenario, load_scenario  # noqa: E402
+from sim.lazy import lazy_exports  # noqa: E402
 
+# Imported on first use, so that `kerjasama --help`, a one-line error or `import sim.scenario`
+# never pay for Mesa, pandas and Numba (seconds to import).
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "VillageModel": "sim.model",
+        "ScenarioError": "sim.scenario",
+        "VillageScenario": "sim.scenario.loaded",
+        "load_scenario": "sim.scenario",
+    },
+)
 __all__ = ["ScenarioError", "VillageModel", "VillageScenario", "load_scenario"]
 __version__ = "0.1.0"

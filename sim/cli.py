@@ -21,7 +21,7 @@ import math
 import sys
 from pathlib import Path
 
-from sim.classic import is_spatial_game
+from sim.classic.scenario import is_spatial_game
 from sim.scenario import ScenarioError, available_scenarios, load_scenario, parse_value, read_toml, scenario_path
 
 EXIT_USAGE = 2
@@ -220,6 +220,9 @@ def _headline(folder: Path) -> list[str]:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from sim.sweep.design import load_experiment
+
+    load_experiment(args.file, quick=args.quick)  # a bad file: one line, before the slow imports
     from sim.sweep.orchestrate import run_sweep
     from sim.sweep.runner import Execution
 
@@ -257,13 +260,13 @@ def _report_failed_runs(folder: Path) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from sim.report import write_report
-
     folder = Path(args.folder)
     if not folder.exists():
         raise ScenarioError(f"{folder}: does not exist (give a folder written by `kerjasama sweep`)")
     if not (folder / "manifest.json").exists() or not (folder / "runs.parquet").exists():
         raise ScenarioError(f"{folder}: not a sweep results folder (needs manifest.json and runs.parquet)")
+    from sim.report import write_report
+
     write_report(folder)
     print(f"Report: {folder}/report.md and {folder}/report.html")
     return 0

@@ -127,8 +127,8 @@ def test_overrides_of_a_flat_schema_and_errors_that_name_them(tmp_path):
 
 def test_starting_tree_from_a_file_or_from_a_loaded_scenario(tmp_path):
     _, child = _files(tmp_path)
-    raw, source, applied = starting_tree(child, LoadedScenario, STUB_CHAIN)
+    raw, source, applied = starting_tree(child, "sim.scenario.loaded:LoadedScenario", STUB_CHAIN)
     assert (source, applied, raw["game"]["b"]) == (str(child.resolve()), {}, 1.8)
     loaded = LoadedScenario(name="c", source=source, params=raw, raw=raw, overrides={"steps": 5})
-    again, same_source, kept = starting_tree(loaded, LoadedScenario, STUB_CHAIN)
+    again, same_source, kept = starting_tree(loaded, "sim.scenario.loaded:LoadedScenario", STUB_CHAIN)
     assert (again, same_source, kept) == (raw, source, {"steps": 5}) and again is not raw

@@ -38,49 +38,58 @@ The package, from the bottom up (imports go down only):
 * ``outputs``: figures, the printed summary, the results folder, ``kerjasama check``'s line.
 """
 
-from sim.classic.death_birth import (
-    DeathBirthReplicas,
-    DonationGame,
-    cycle_fixation_exact,
-    fixation_estimates,
-    graph_shape,
-    initial_replicas,
-    regular_graph,
-    threshold_bc,
-)
-from sim.classic.lattice import (
-    MAX_DENOMINATOR,
-    OFFSETS,
-    LatticeGame,
-    asynchronous_sweep,
-    best_neighbour,
-    exact_ratio,
-    initial_lattice,
-    pd_scores,
-    synchronous_step,
-)
-from sim.classic.model import GAME_CLASSES, STREAM_INIT, STREAM_UPDATE, SpatialGame
-from sim.classic.outputs import describe, figures, print_summary, write_run
-from sim.classic.public_goods import PublicGoodsGame
-from sim.classic.scenario import (
-    CLASSIC_CHAIN,
-    GAME_NEIGHBOURHOODS,
-    GAME_UPDATES,
-    GAMES,
-    MAX_LATTICE_SIDE,
-    MAX_REPLICA_CELLS,
-    MODEL_NAME,
-    NEIGHBOURHOODS,
-    PARAMETERS,
-    PATTERNS,
-    ROOT,
-    TABLES,
-    UPDATES,
-    ClassicScenario,
-    classic_scenarios,
-    is_spatial_game,
-    load_classic,
-    validate,
+from sim.lazy import lazy_exports
+
+# Each name is imported on first use: `kerjasama check` of a classic file needs only
+# ``scenario`` (no Numba kernels, no Mesa); a run imports the game it plays.
+__getattr__ = lazy_exports(
+    __name__,
+    {
+        "DeathBirthReplicas": "sim.classic.death_birth",
+        "DonationGame": "sim.classic.death_birth",
+        "cycle_fixation_exact": "sim.classic.death_birth",
+        "fixation_estimates": "sim.classic.death_birth",
+        "graph_shape": "sim.classic.shapes",
+        "initial_replicas": "sim.classic.death_birth",
+        "regular_graph": "sim.classic.death_birth",
+        "threshold_bc": "sim.classic.death_birth",
+        "MAX_DENOMINATOR": "sim.classic.shapes",
+        "OFFSETS": "sim.classic.shapes",
+        "LatticeGame": "sim.classic.lattice",
+        "asynchronous_sweep": "sim.classic.lattice",
+        "best_neighbour": "sim.classic.lattice",
+        "exact_ratio": "sim.classic.shapes",
+        "initial_lattice": "sim.classic.lattice",
+        "pd_scores": "sim.classic.lattice",
+        "synchronous_step": "sim.classic.lattice",
+        "GAME_CLASSES": "sim.classic.model",
+        "STREAM_INIT": "sim.classic.model",
+        "STREAM_UPDATE": "sim.classic.model",
+        "SpatialGame": "sim.classic.model",
+        "describe": "sim.classic.outputs",
+        "figures": "sim.classic.outputs",
+        "print_summary": "sim.classic.outputs",
+        "write_run": "sim.classic.outputs",
+        "PublicGoodsGame": "sim.classic.public_goods",
+        "CLASSIC_CHAIN": "sim.classic.scenario",
+        "GAME_NEIGHBOURHOODS": "sim.classic.scenario",
+        "GAME_UPDATES": "sim.classic.scenario",
+        "GAMES": "sim.classic.scenario",
+        "MAX_LATTICE_SIDE": "sim.classic.scenario",
+        "MAX_REPLICA_CELLS": "sim.classic.scenario",
+        "MODEL_NAME": "sim.classic.scenario",
+        "NEIGHBOURHOODS": "sim.classic.scenario",
+        "PARAMETERS": "sim.classic.scenario",
+        "PATTERNS": "sim.classic.scenario",
+        "ROOT": "sim.classic.scenario",
+        "TABLES": "sim.classic.scenario",
+        "UPDATES": "sim.classic.scenario",
+        "ClassicScenario": "sim.classic.model",
+        "classic_scenarios": "sim.classic.scenario",
+        "is_spatial_game": "sim.classic.scenario",
+        "load_classic": "sim.classic.scenario",
+        "validate": "sim.classic.scenario",
+    },
 )
 
 __all__ = [

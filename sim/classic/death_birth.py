@@ -8,14 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.classic.lattice import OFFSETS
-
-
-def graph_shape(neighbourhood: str, size: int) -> tuple[int, int]:
-    """(nodes, degree) of the regular graph of a death-birth scenario."""
-    if neighbourhood == "ring":
-        return size, 2
-    return size * size, 4 if neighbourhood == "von_neumann" else 8
+from sim.classic.shapes import OFFSETS
 
 
 def regular_graph(neighbourhood: str, size: int) -> np.ndarray:

@@ -7,27 +7,13 @@ padded array (``wrap`` for a periodic boundary, an empty border for a fixed one)
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from sim import behaviour
 
-MAX_DENOMINATOR = 10**9  # b must be a decimal with at most 9 decimals (exact integer scores)
-
-OFFSETS = {
-    "moore": tuple((di, dj) for di in (-1, 0, 1) for dj in (-1, 0, 1) if (di, dj) != (0, 0)),
-    "von_neumann": ((-1, 0), (1, 0), (0, -1), (0, 1)),
-}
-
-
-def exact_ratio(b: float) -> tuple[int, int]:
-    """``b`` as the fraction p/q of the decimal written (1.9 -> (19, 10))."""
-    fraction = Fraction(repr(float(b)))
-    if fraction.denominator > MAX_DENOMINATOR:
-        raise ValueError(f"b = {b!r} has more than 9 decimals")
-    return fraction.numerator, fraction.denominator
+from sim.classic.shapes import OFFSETS, exact_ratio
 
 
 def _pad(a: np.ndarray, boundary: str, fill: Any, width: int = 1) -> np.ndarray:

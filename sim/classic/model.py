@@ -16,13 +16,23 @@ import numpy as np
 from sim.classic.death_birth import DonationGame
 from sim.classic.lattice import LatticeGame
 from sim.classic.public_goods import PublicGoodsGame
-from sim.classic.scenario import MODEL_NAME, ROOT, ClassicScenario, load_classic
+from sim.classic.scenario import MODEL_NAME, ROOT, load_classic
+from sim.scenario.loaded import LoadedScenario
 
 # Random streams (numpy SeedSequence spawn keys under the run's seed), one per purpose.
 STREAM_INIT, STREAM_UPDATE = range(2)
 
 # Which class plays each game.kind.
 GAME_CLASSES = {"prisoners_dilemma": LatticeGame, "donation": DonationGame, "public_goods": PublicGoodsGame}
+
+
+class ClassicScenario(LoadedScenario):
+    """A loaded, validated classic-game scenario; what ``SpatialGame.scenario`` holds.
+
+    Like :class:`sim.scenario.VillageScenario`: Mesa's ``Scenario`` carrying the run's
+    ``rng``, with ``name``, ``source`` (the file), ``params`` (the checked parameter tree),
+    ``raw`` (the merged tree before checking) and ``overrides`` (the dotted overrides applied).
+    """
 
 
 class SpatialGame(mesa.Model):

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from sim.classic.model import SpatialGame
-from sim.classic.scenario import MODEL_NAME, ClassicScenario
+from sim.classic.model import ClassicScenario
+from sim.classic.scenario import MODEL_NAME
 
 
 def figures(model: SpatialGame, summary: dict, folder: Path) -> list[Path]:

@@ -11,25 +11,27 @@ generations (steps).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sim.classic.death_birth import graph_shape
-from sim.classic.lattice import exact_ratio
+from sim.classic.shapes import exact_ratio, graph_shape
 from sim.scenario import (
     CLASSIC_MODEL,
     Chain,
-    LoadedScenario,
     Parameter,
     ScenarioError,
     available_scenarios,
     blame_overrides,
     check_flat_tree,
     extended_file,
+    is_loaded,
     read_toml,
     scenario_path,
     set_declared,
     starting_tree,
 )
+
+if TYPE_CHECKING:
+    from sim.classic.model import ClassicScenario
 
 MODEL_NAME = CLASSIC_MODEL  # "spatial_game": what the top of a classic file says
 ROOT = "classic/nowak_may"  # the classic file that holds the default of every key
@@ -175,19 +177,13 @@ PARAMETERS: dict[str, Parameter] = {p.path: p for p in _DECLARED}  # in the orde
 TABLES = sorted({key.split(".")[0] for key in PARAMETERS if "." in key})
 
 
-class ClassicScenario(LoadedScenario):
-    """A loaded, validated classic-game scenario; what ``SpatialGame.scenario`` holds.
-
-    Like :class:`sim.scenario.VillageScenario`: Mesa's ``Scenario`` carrying the run's
-    ``rng``, with ``name``, ``source`` (the file), ``params`` (the checked parameter tree),
-    ``raw`` (the merged tree before checking) and ``overrides`` (the dotted overrides applied).
-    """
+CLASSIC_SCENARIO = "sim.classic.model:ClassicScenario"  # defined with the model: it is Mesa's Scenario
 
 
 def is_spatial_game(name_or_path: str | Path) -> bool:
     """Whether a scenario name or file is a classic game (its top level says
     ``model = "spatial_game"``). Raises ScenarioError for a missing or malformed file."""
-    if isinstance(name_or_path, ClassicScenario):
+    if is_loaded(name_or_path, CLASSIC_SCENARIO):
         return True
     if not isinstance(name_or_path, (str, Path)):
         return False
@@ -218,7 +214,7 @@ def load_classic(
 ) -> ClassicScenario:
     """Load a classic scenario by name (``"classic/nowak_may"``), path, or from a loaded one;
     apply dotted overrides (``{"game.b": 1.95, "steps": 50}``); validate everything."""
-    raw, source, applied = starting_tree(scenario, ClassicScenario, CLASSIC_CHAIN)
+    raw, source, applied = starting_tree(scenario, CLASSIC_SCENARIO, CLASSIC_CHAIN)
     for key, value in (overrides or {}).items():
         if value is None and key == "steps":
             continue
@@ -232,6 +228,8 @@ def load_classic(
         params = validate(raw, source)
     except ScenarioError as exc:
         raise blame_overrides(exc, source, applied, across_keys=False) from None
+    from sim.classic.model import ClassicScenario  # Mesa, once the file is known to be good
+
     return ClassicScenario(
         rng=rng,
         name=params["name"] or Path(source).stem,

@@ -24,8 +24,6 @@ from sim.scenario.files import (
 from sim.scenario.load import (
     VILLAGE_CHAIN,
     Chain,
-    LoadedScenario,
-    VillageScenario,
     _in_poverty_lines,
     _prepare_open_tables,
     _resolve_extends,
@@ -33,6 +31,7 @@ from sim.scenario.load import (
     blame_overrides,
     extended_file,
     flatten,
+    is_loaded,
     load_scenario,
     merge_tables,
     parse_value,
@@ -55,6 +54,12 @@ from sim.scenario.schema import (
     parameter,
 )
 from sim.scenario.validate import _check_value, check_flat_tree, check_value, unknown_key, validate
+from sim.lazy import lazy_exports
+
+# The loaded objects subclass Mesa's Scenario: imported on first use (see sim.scenario.loaded).
+__getattr__ = lazy_exports(
+    __name__, {"LoadedScenario": "sim.scenario.loaded", "VillageScenario": "sim.scenario.loaded"}
+)
 
 __all__ = [
     "CLASSIC_MODEL",
@@ -76,6 +81,7 @@ __all__ = [
     "check_value",
     "default_tree",
     "extended_file",
+    "is_loaded",
     "flatten",
     "load_scenario",
     "LoadedScenario",

@@ -3,55 +3,31 @@
 The first half is the machinery any model's scenarios use (the classic games too): a
 merged tree from a chain of files (:func:`resolve_extends` with a :class:`Chain`),
 dotted overrides (:func:`apply_override`, or :func:`set_declared` for a flat schema),
-naming the override in an error (:func:`blame_overrides`), and :class:`LoadedScenario`.
-The second half loads village scenarios (:func:`load_scenario`).
+naming the override in an error (:func:`blame_overrides`). The second half loads village
+scenarios (:func:`load_scenario`). The loaded objects (Mesa's ``Scenario``) live in
+``sim.scenario.loaded``, imported only once a file has passed every check, so that reading,
+checking and every one-line error never pay for importing Mesa.
 """
 
 from __future__ import annotations
 
 import copy
+import sys
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from mesa.experimental.scenarios import Scenario
+from typing import TYPE_CHECKING, Any
 
 from sim.scenario.files import CLASSIC_MODEL, DEFAULT_NAME, SCENARIO_DIR, available_scenarios, read_toml, scenario_path
 from sim.scenario.parameter import Parameter, ScenarioError, did_you_mean
 from sim.scenario.schema import OPEN_TABLES, parameter
 from sim.scenario.validate import check_value, unknown_key, validate
 
+if TYPE_CHECKING:
+    from sim.scenario.loaded import VillageScenario
+
 # ----------------------------------------------------------------------------- any model's scenarios
-
-
-class LoadedScenario(Scenario):
-    """A scenario file after loading and checking: Mesa's ``Scenario`` (carrying the
-    run's ``rng``) with ``name``, ``source`` (the file), ``params`` (the checked
-    parameter tree), ``raw`` (the merged tree before checking) and ``overrides``."""
-
-    def get(self, path: str) -> Any:
-        """The value at a dotted key path, e.g. ``"forms.formal.enforcement"``."""
-        node: Any = self.params
-        for part in path.split("."):
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        return node
-
-    def flat(self) -> dict[str, Any]:
-        """All parameters as one flat ``{dotted.key: value}`` dict (for manifests)."""
-        return flatten(self.params)
-
-    def with_rng(self, rng: Any):
-        """The same scenario carrying another ``rng`` (a fresh object, never shared)."""
-        return type(self)(
-            rng=rng,
-            name=self.name,
-            source=self.source,
-            params=copy.deepcopy(self.params),
-            raw=copy.deepcopy(self.raw),
-            overrides=dict(self.overrides),
-        )
 
 
 def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -121,10 +97,17 @@ def extended_file(path: Path, name: Any) -> Path:
         raise ScenarioError(f"{path}: extends: no scenario named {name!r}{hint}") from None
 
 
-def starting_tree(scenario: Any, loaded: type[LoadedScenario], chain: Chain) -> tuple[dict, str, dict]:
+def is_loaded(scenario: Any, loaded: str) -> bool:
+    """Whether ``scenario`` is an instance of ``loaded`` ("module:Class"), without importing
+    that module: before it is imported no instance of it can exist."""
+    module, name = loaded.split(":")
+    return module in sys.modules and isinstance(scenario, getattr(sys.modules[module], name))
+
+
+def starting_tree(scenario: Any, loaded: str, chain: Chain) -> tuple[dict, str, dict]:
     """``(raw tree, source, overrides already applied)`` of a scenario given by name, by
-    path, or as a scenario of type ``loaded`` (whose overrides then stay applied)."""
-    if isinstance(scenario, loaded):
+    path, or as a scenario of the class ``loaded`` ("module:Class"; its overrides then stay applied)."""
+    if is_loaded(scenario, loaded):
         return copy.deepcopy(scenario.raw), scenario.source, dict(scenario.overrides)
     path = scenario_path(scenario)
     return resolve_extends(path, chain), str(path), {}
@@ -211,27 +194,7 @@ def set_declared(tree: dict[str, Any], path: str, value: Any, source: str, schem
 # ----------------------------------------------------------------------------- village scenarios
 
 
-class VillageScenario(LoadedScenario):
-    """A loaded, validated village scenario; what ``model.scenario`` holds.
-
-    It is Mesa's :class:`~mesa.experimental.scenarios.Scenario` (so it carries the
-    run's ``rng`` and Mesa tools see one consistent object) with these parameters:
-
-    * ``name``: the scenario's name; ``source``: the file it came from;
-    * ``params``: the resolved parameter tree (nested dicts) after ``extends`` and
-      overrides, all money in poverty-line units (each file's and each override's
-      own currency converted with its ``economy.poverty_line``);
-    * ``overrides``: the dotted overrides that were applied.
-    """
-
-    def without_scheduled_shocks(self) -> VillageScenario:
-        """The counterfactual scenario: identical, but no scheduled shock."""
-        twin = self.with_rng(self.rng)
-        twin.params["shocks"]["scheduled"] = []
-        twin.raw["shocks"]["scheduled"] = []
-        return twin
-
-
+VILLAGE_SCENARIO = "sim.scenario.loaded:VillageScenario"
 EXPERIMENT_KEYS = {"scenario", "design"}  # what every experiment file has and no scenario file has
 
 
@@ -344,7 +307,7 @@ def load_scenario(
     to values; the shortcuts ``n_villages`` and ``steps`` set ``landscape.n_villages``
     and ``run.steps``. Money overrides are in the scenario's own currency.
     """
-    raw, source, applied = starting_tree(scenario, VillageScenario, VILLAGE_CHAIN)
+    raw, source, applied = starting_tree(scenario, VILLAGE_SCENARIO, VILLAGE_CHAIN)
     money: dict[str, float] = {}  # money overrides, in the scenario's currency until every override is set
     for key, value in dict(overrides or {}).items():
         target = SHORTCUTS.get(key, key)
@@ -365,6 +328,8 @@ def load_scenario(
         if shown is exc:
             raise
         raise shown from None
+    from sim.scenario.loaded import VillageScenario  # Mesa, once the file is known to be good
+
     return VillageScenario(
         rng=rng,
         name=raw.get("name", Path(source).stem),
