@@ -7,6 +7,7 @@ import json
 import math
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -56,6 +57,16 @@ def file_mode() -> int:
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
+
+
+# The name of a file being written: ".<final name>.<8 random characters>.tmp" (tempfile.mkstemp), beside it
+TEMPORARY_NAME = re.compile(r"\..+\.[a-z0-9_]{8}\.tmp")
+
+
+def is_temporary(name: str) -> bool:
+    """Is ``name`` one of the temporary names of :func:`write_atomically` (or of the probe of
+    :func:`check_writable`)? Such a file outlives its write only if the writer was killed."""
+    return TEMPORARY_NAME.fullmatch(name) is not None
 
 
 def write_atomically(path: Path, write) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.io import check_writable, to_json, write_atomically, write_json
+from sim.io import check_writable, is_temporary, to_json, write_atomically, write_json
 from sim.scenario import ScenarioError
 from sim.sweep.lock import LOCK, FolderLock
 
@@ -235,11 +235,22 @@ class ResultStore:
                 raise ScenarioError(f"{self.folder}: {problem}")
 
     def open(self) -> None:
-        """Create the subfolders and clear temporary files a killed sweep left behind."""
+        """Create the subfolders and clear the temporary files a killed sweep left behind."""
         self.parts.mkdir(parents=True, exist_ok=True)
         self.series.mkdir(parents=True, exist_ok=True)
-        for stale in list(self.parts.glob(".*.tmp")) + list(self.series.glob(".*.tmp")):
-            stale.unlink(missing_ok=True)  # left by a killed sweep
+        self.clear_temporary()
+
+    def clear_temporary(self) -> None:
+        """Remove every temporary file of an atomic write (``sim.io.is_temporary``) anywhere in
+        the folder but ``damaged/``: parts, time series, tables, manifest, report, figures. Called
+        holding the folder's lock, so none of them is being written; nothing else is touched."""
+        for here, folders, names in os.walk(self.folder):
+            if Path(here) == self.folder:
+                folders[:] = [name for name in folders if name != DAMAGED]
+            for name in names:
+                path = Path(here) / name
+                if is_temporary(name) and path.is_file() and not path.is_symlink():
+                    path.unlink(missing_ok=True)
 
     def verify(self, specs: Iterable) -> list[str]:
         """Check every stored part before it is trusted (readable Parquet, one row with the
