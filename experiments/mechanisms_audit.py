@@ -47,6 +47,7 @@ NO_BUFFERS = {  # households cannot draw food or savings to hold the poverty lin
     "economy.save_rate": 0.0,
     "agriculture.food_store_share": 0.0,
 }
+ALWAYS_COOPERATE = {"behaviour.rule": "always_cooperate", "behaviour.error_rate": 0.0}
 MASTER_SEED = 20261128  # as experiments/partnership_forms.toml
 
 
@@ -557,6 +558,18 @@ def finding_4(runner: Runner, seeds: list[int]) -> None:
             {**AUTARKY, **NO_DROUGHT, **independent},
             "autarky, independent shocks",
         ),
+        Row(  # is it the premium, paid only in years a member contributes?
+            "agriculture only, marketing premium 0",
+            {**ALL, **NO_DROUGHT, "cooperation.domains": ["agriculture"], "agriculture.marketing_premium": 0.0},
+            {**AUTARKY, **NO_DROUGHT, "agriculture.marketing_premium": 0.0},
+            "autarky, marketing premium 0",
+        ),
+        Row(  # is it free-riding (a free-rider keeps its pool share)?
+            "agriculture only, always cooperate, no errors",
+            {**ALL, **NO_DROUGHT, "cooperation.domains": ["agriculture"], **ALWAYS_COOPERATE},
+            {**AUTARKY, **NO_DROUGHT, **ALWAYS_COOPERATE},
+            "autarky",
+        ),
     ]
     print(
         "| arm | vs | villages | measure | arm mean | ref mean | paired diff | SE | diff % of ref | diff/SE | n | "
@@ -707,7 +720,9 @@ def provenance(commit: str | None) -> str:
     head = commit or git("rev-parse", "HEAD").strip() or "unknown"
     dirty = [line[3:] for line in git("status", "--porcelain", "--", "sim", "scenarios").splitlines() if line]
     state = "with uncommitted changes in: " + ", ".join(dirty) if dirty else "clean"
-    return f"commit {head}, sim/ and scenarios/ {state}" if git("rev-parse", "HEAD") else f"commit {head} (export)"
+    if not git("rev-parse", "HEAD"):
+        return f"commit {head} (run from an export of it, `git archive`: sim/ and scenarios/ exactly as committed)"
+    return f"commit {head}, sim/ and scenarios/ {state}"
 
 
 def main(argv: list[str] | None = None) -> int:
