@@ -25,6 +25,8 @@ from sim.classic.scenario import is_spatial_game
 from sim.scenario import ScenarioError, available_scenarios, load_scenario, parse_value, read_toml, scenario_path
 
 EXIT_USAGE = 2
+_SHOW_WARNING = __import__("warnings").showwarning
+_WARNINGS: list[str] = []
 DEFAULT_SEED = 42
 
 
@@ -42,6 +44,34 @@ def _seed(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
     return value
+
+
+def _count(key: str):
+    """--steps / --villages: a whole number in the range the schema allows for ``key``, so a bad
+    value is named by its flag (checked against sim.scenario.schema, the one source of ranges)."""
+
+    def parse(text: str) -> int:
+        from sim.scenario.schema import parameter
+
+        declared = parameter(key)
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+        if not declared.lo <= value <= declared.hi:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number in [{declared.lo:g}, {declared.hi:g}] ({key}), got {value}"
+            )
+        return value
+
+    return parse
+
+
+def _folder(text: str) -> str:
+    """--out: a folder; an empty one would silently mean the default."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("empty; give a folder, or leave --out out for the default")
+    return text
 
 
 def _port(text: str) -> int:
@@ -95,8 +125,9 @@ def _named(key: str, summary: dict) -> str:
     return f"{_name(key)} {_fmt(summary[key])}"
 
 
-def print_summary(summary: dict, out: Path | None = None) -> None:
-    """A short, readable summary of one run."""
+def print_summary(summary: dict, out: Path | None = None, burn_in: int | None = None) -> None:
+    """A short, readable summary of one run (``burn_in``: the scenario's, to say which steps
+    the means average over)."""
     from sim.domains import DOMAIN_NAMES
 
     welfare = ("welfare.poverty_rate", "welfare.food_insecurity_rate", "welfare.gini")
@@ -124,7 +155,10 @@ def print_summary(summary: dict, out: Path | None = None) -> None:
     else:
         cvar = f"{_name('resilience.cvar5')} of consumption {_fmt(summary['resilience.cvar5'])}"
         lines.append(f"  resilience   no scheduled shock | {cvar}")
-    lines.append("  (averages over the steps after the burn-in)")
+    if burn_in is not None:
+        from sim.outputs import averaging_note
+
+        lines.append(f"  ({averaging_note(summary['steps'], burn_in)})")
     if out is not None:
         lines.append(f"Wrote {out}/summary.json, timeseries.csv, manifest.json and figures/")
     print("\n".join(lines))
@@ -149,10 +183,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.steps is not None:
         overrides["steps"] = args.steps
     scenario = load_scenario(args.scenario, overrides)  # validates everything before any work
-    out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-seed{args.seed}"
+    out = Path(args.out) if args.out else default_run_folder(scenario, args.seed)
     _check_writable(out)
     write_run(scenario, args.seed, out, quiet=args.quiet)
     return 0
+
+
+def default_run_folder(scenario, seed: int) -> Path:
+    """Where ``kerjasama run`` writes without --out: one folder per scenario file and seed.
+    A shipped scenario (in scenarios/) by its name, ``results/default-seed42``; any other file
+    by its name and a short hash of its absolute path, so two files never share a folder."""
+    import hashlib
+
+    from sim.scenario.files import SCENARIO_DIR
+
+    source = Path(scenario.source).resolve()
+    if source.is_relative_to(SCENARIO_DIR):
+        return Path("results") / f"{scenario.name}-seed{seed}"
+    tag = hashlib.sha256(str(source).encode()).hexdigest()[:8]
+    return Path("results") / f"{scenario.name}-{tag}-seed{seed}"
 
 
 def _run_classic(args: argparse.Namespace, overrides: dict) -> int:
@@ -163,7 +212,7 @@ def _run_classic(args: argparse.Namespace, overrides: dict) -> int:
     if args.steps is not None:
         overrides["steps"] = args.steps
     scenario = classic.load_classic(args.scenario, overrides)  # validates everything before any work
-    out = Path(args.out) if args.out else Path("results") / f"{scenario.name}-seed{args.seed}"
+    out = Path(args.out) if args.out else default_run_folder(scenario, args.seed)
     _check_writable(out)
     classic.write_run(scenario, args.seed, out, quiet=args.quiet)
     return 0
@@ -188,7 +237,7 @@ def write_run(scenario, seed: int, out: Path, quiet: bool = False) -> dict:
     finished = io.now()
     io.write_run_folder(model, summary, out, started, finished, plots.run_figures)
     if not quiet:
-        print_summary(summary, out)
+        print_summary(summary, out, burn_in=scenario.params["run"]["burn_in"])
     return summary
 
 
@@ -349,17 +398,24 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run one scenario and write its results and figures")
     run.add_argument("scenario", help="scenario name (see `kerjasama scenarios`) or path to a .toml file")
     run.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help=f"random seed, >= 0 (default {DEFAULT_SEED})")
-    run.add_argument("--steps", type=int, help="horizon in steps (overrides run.steps)")
-    run.add_argument("--villages", type=int, help="number of villages (overrides landscape.n_villages)")
+    run.add_argument("--steps", type=_count("run.steps"), help="horizon in steps (overrides run.steps)")
+    run.add_argument(
+        "--villages", type=_count("landscape.n_villages"), help="number of villages (overrides landscape.n_villages)"
+    )
     run.add_argument(
         "--set", action="append", metavar="KEY=VALUE", help="override a scenario key, e.g. forms.formal.enforcement=0.9"
     )
-    run.add_argument("--out", help="results folder (default results/SCENARIO-seedN)")
+    run.add_argument(
+        "--out", type=_folder, help="results folder (default results/SCENARIO-seedN; see README, Outputs)"
+    )
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="the main job: the quick partnership-forms comparison, with its report")
     demo.add_argument(
-        "--out", default="results/partnership_forms", help="results folder (default results/partnership_forms)"
+        "--out",
+        type=_folder,
+        default="results/partnership_forms",
+        help="results folder (default results/partnership_forms)",
     )
     demo.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     demo.set_defaults(func=cmd_demo)
@@ -367,7 +423,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("file", help="experiment name (see experiments/) or path to a .toml file")
     sweep.add_argument("--workers", type=int, help="local worker processes (default: all cores; 1 = in this process)")
     sweep.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on this Dask cluster instead")
-    sweep.add_argument("--out", help="results folder (default results/<experiment name>)")
+    sweep.add_argument("--out", type=_folder, help="results folder (default results/<experiment name>)")
     sweep.add_argument(
         "--resume", action="store_true", help="continue an interrupted sweep in --out, skipping stored runs"
     )
@@ -397,10 +453,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings about a user's input (ScenarioWarning) are kept, once each, and printed as one
+    line each when the command has done its work; an error instead stays the only line."""
+    from sim.scenario import ScenarioWarning
+
+    if issubclass(category, ScenarioWarning):
+        if str(message) not in _WARNINGS:  # a scenario is loaded more than once (the model re-checks it)
+            _WARNINGS.append(str(message))
+    else:
+        _SHOW_WARNING(message, category, filename, lineno, file, line)
+
+
+def _print_warnings() -> None:
+    for message in _WARNINGS:
+        print(f"kerjasama: warning: {message}", file=sys.stderr)
+    _WARNINGS.clear()
+
+
 def main(argv: list[str] | None = None) -> int:
+    import warnings
+
+    warnings.showwarning = _one_line_warning
     args = build_parser().parse_args(argv)
+    _WARNINGS.clear()
     try:
-        return args.func(args)
+        status = args.func(args)
     except ScenarioError as exc:
         print(f"kerjasama: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -410,6 +488,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kerjasama: interrupted; nothing was written", file=sys.stderr)
         return 130
+    _print_warnings()
+    return status
 
 
 if __name__ == "__main__":

@@ -270,15 +270,30 @@ def partner_network(model: VillageModel) -> tuple[float, int]:
 
 
 # --- the run in one dict -------------------------------------------------------------
+def averaged_steps(steps: int, burn_in: int) -> tuple[int, int]:
+    """The first and last step that the summary's means average over: the steps after the
+    burn-in, or every step from 0 when the run is not longer than its burn-in."""
+    return (burn_in + 1, steps) if steps > burn_in else (0, steps)
+
+
+def averaging_note(steps: int, burn_in: int) -> str:
+    """Which steps the summary's means average over, in words (for the console and reports)."""
+    first, last = averaged_steps(steps, burn_in)
+    if first == 0:
+        return f"averages over every step, 0-{last}: the run is not longer than its burn-in of {burn_in} steps"
+    return f"averages over steps {first}-{last}, after a burn-in of {burn_in} steps"
+
+
 def summary(model: VillageModel) -> dict[str, Any]:
     """The run in one flat dict with dotted keys (the registry's keys; README, "Outputs").
 
-    Welfare and cooperation values are averages over the steps after the burn-in;
-    resilience compares the run with the same run without the scheduled shock (None
-    when the scenario schedules none)."""
+    Welfare and cooperation values are averages over the steps of :func:`averaged_steps`
+    (those after the burn-in); resilience compares the run with the same run without the
+    scheduled shock (None when the scenario schedules none)."""
     df = model.timeseries()
     burn = model.params["run"]["burn_in"]
-    after = df[df["step"] > burn] if (df["step"] > burn).any() else df
+    first, last = averaged_steps(int(model.steps), burn)
+    after = df[(df["step"] >= first) & (df["step"] <= last)]
     out: dict[str, Any] = {
         "scenario": model.scenario.name,
         "seed": model.seed,

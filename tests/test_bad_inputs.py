@@ -276,7 +276,7 @@ def test_a_classic_game_file_with_one_bad_change(tmp_path, capsys, text, fragmen
         (["--set", "game=1"], "override: game: is a table"),
         (["--set", "extends=classic/ohtsuki_cycle"], "override: extends: a file's own choice"),
         (["--villages", "5"], "--villages: a spatial_game scenario has no villages"),
-        (["--steps", "0"], "override: steps: 0 is out of range"),
+        (["--steps", "0"], "argument --steps: must be a whole number in [1, 100000] (run.steps), got 0"),
     ],
 )
 def test_bad_flags_for_a_classic_game(tmp_path, capsys, args, fragment):
@@ -288,7 +288,7 @@ def test_bad_flags_for_a_classic_game(tmp_path, capsys, args, fragment):
 # ----------------------------------------------------------------------------- experiment files
 
 EXPERIMENT = (
-    'name = "bad"\nscenario = "default"\ndesign = "arms"\nseed = 7\nreplicates = 2\nsteps = 3\n'
+    'name = "bad"\nscenario = "default"\ndesign = "arms"\nseed = 7\nreplicates = 2\nsteps = 20\n'
     'metrics = ["welfare.mean_consumption"]\n'
     '[[arms]]\nname = "autarky"\nset = { "cooperation.forms" = [] }\n'
     '[[arms]]\nname = "formal"\nset = { "cooperation.forms" = ["formal"] }\n'
@@ -320,7 +320,7 @@ EXPERIMENT_CASES = [
     ("replicates str", _with(EXPERIMENT, "replicates = 2", 'replicates = "2"'), "replicates: must be int"),
     ("seed", _with(EXPERIMENT, "seed = 7", "seed = -1"), "seed: must be >= 0"),
     ("seed float", _with(EXPERIMENT, "seed = 7", "seed = 7.5"), "seed: must be int"),
-    ("steps", _with(EXPERIMENT, "steps = 3", "steps = 0"), "steps: must be >= 1"),
+    ("steps", _with(EXPERIMENT, "steps = 20", "steps = 0"), "steps: must be >= 1"),
     ("metrics empty", _with(EXPERIMENT, '["welfare.mean_consumption"]', "[]"), "metrics: must be a non-empty list"),
     ("metrics str", _with(EXPERIMENT, '["welfare.mean_consumption"]', '"welfare"'), "metrics: must be list"),
     ("metric", _with(EXPERIMENT, "mean_consumption", "happiness"), "metrics.0: 'welfare.happiness' is not"),
@@ -337,7 +337,7 @@ EXPERIMENT_CASES = [
     ("set value", EXPERIMENT + '[set]\n"behaviour.initial_trust" = 2.0\n', "set: behaviour.initial_trust: 2.0 is"),
     ("set zero line", EXPERIMENT + MONEY.format(line=0), "set: economy.poverty_line: 0 is out of range"),
     ("set text line", EXPERIMENT + MONEY.format(line='"x"'), "set: economy.poverty_line: must be a number"),
-    ("set not table", _with(EXPERIMENT, "steps = 3\n", "steps = 3\nset = 3\n"), "set: must be dict"),
+    ("set not table", _with(EXPERIMENT, "steps = 20\n", "steps = 20\nset = 3\n"), "set: must be dict"),
     ("conditions", EXPERIMENT + "[[conditions]]\nlabel = 'x'\n", "conditions.0.name: required"),
     ("condition set", EXPERIMENT + '[[conditions]]\nname = "c"\nset = { "run.steps" = -1 }\n', "conditions.0.set"),
     ("factors for arms", EXPERIMENT + '[factors]\n"behaviour.initial_trust" = [0.2]\n', "factors: not used"),
@@ -347,7 +347,7 @@ EXPERIMENT_CASES = [
     ("quick steps type", EXPERIMENT + '[quick]\nsteps = "few"\n', "quick.steps: must be int"),
     ("quick set", EXPERIMENT + '[quick]\nset = { "behaviour.initial_trust" = 2.0 }\n', "quick.set: behaviour."),
     ("quick name", EXPERIMENT + '[quick]\nname = "q"\n', "quick.name: unknown key"),
-    ("quick table", _with(EXPERIMENT, "steps = 3\n", "steps = 3\nquick = 1\n"), "quick: must be a table"),
+    ("quick table", _with(EXPERIMENT, "steps = 20\n", "steps = 20\nquick = 1\n"), "quick: must be a table"),
     ("grid empty", _with(GRID, "[0.2, 0.8]", "[]"), "factors.behaviour.initial_trust: must be a non-empty list"),
     ("grid value", _with(GRID, "[0.2, 0.8]", "[0.2, 8.0]"), "factors.behaviour.initial_trust: 8.0 is out of"),
     ("grid key", _with(GRID, "initial_trust", "initial_trus"), "factors.behaviour.initial_trus: unknown key"),
@@ -410,11 +410,14 @@ def test_the_valid_files_of_the_corpus_are_valid(tmp_path):
 # ----------------------------------------------------------------------------- flags and commands
 
 FLAG_CASES = [
-    (["run", "default", "--steps", "0"], "override: run.steps: 0 is out of range"),
-    (["run", "default", "--steps", "-5"], "override: run.steps: -5 is out of range"),
+    (["run", "default", "--steps", "0"], "argument --steps: must be a whole number in [1, 100000] (run.steps), got 0"),
+    (["run", "default", "--steps", "-5"], "argument --steps: must be a whole number in [1, 100000] (run.steps), got -5"),
     (["run", "default", "--steps", "abc"], "argument --steps: invalid int value"),
     (["run", "default", "--steps", "1.5"], "argument --steps: invalid int value"),
-    (["run", "default", "--villages", "0"], "override: landscape.n_villages: 0 is out of range"),
+    (["run", "default", "--villages", "0"], "argument --villages: must be a whole number in [1, 1e+07]"),
+    (["run", "default", "--out", ""], "argument --out: empty; give a folder"),
+    (["sweep", "partnership_forms", "--out", " "], "argument --out: empty; give a folder"),
+    (["demo", "--out", ""], "argument --out: empty; give a folder"),
     (["run", "default", "--villages", "x"], "argument --villages: invalid int value"),
     (["run", "default", "--seed", "-1"], "argument --seed: must be >= 0"),
     (["run", "default", "--seed", "abc"], "argument --seed: invalid int value"),

@@ -42,7 +42,7 @@ def test_run_writes_the_same_outputs(tmp_path):
         (["--set", "game.b=abc"], "override: game.b: must be a number"),
         (["--set", "lattice.sise=3"], "override: lattice.sise: unknown key"),
         (["--villages", "5"], "--villages: a spatial_game scenario has no villages"),
-        (["--steps", "0"], "override: steps: 0 is out of range"),
+        (["--steps", "0"], "argument --steps: must be a whole number"),
     ],
 )
 def test_bad_input_one_line_exit_2_nothing_written(tmp_path, args, fragment):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.scenario import available_scenarios
+from sim.scenario import available_scenarios, scenario_path
 
 
 def kerjasama(*args: str, cwd=None) -> subprocess.CompletedProcess:
@@ -235,3 +236,29 @@ def test_messages_say_which_command_to_use(capsys, monkeypatch, args, fragment):
     assert main(args) == 2
     err = capsys.readouterr().err
     assert fragment in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_shock_cut_off_by_steps_is_one_warning_line_after_the_run(tmp_path):
+    done = kerjasama("run", "default", "--villages", "30", "--steps", "8", "--out", str(tmp_path / "r"))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        "kerjasama: warning: " + str(scenario_path("default")) + ": shocks.scheduled.0.step: 20 is after the last "
+        "step (8), which an override set (--steps, --set run.steps, an experiment's steps); that shock will not happen"
+    ]
+    assert "(averages over steps 6-8, after a burn-in of 5 steps)" in done.stdout
+    short = kerjasama("run", "default", "--villages", "30", "--steps", "4", "--out", str(tmp_path / "s"))
+    assert "(averages over every step, 0-4: the run is not longer than its burn-in of 5 steps)" in short.stdout
+
+
+def test_the_default_output_folder_is_unique_to_the_scenario_file(tmp_path):
+    from types import SimpleNamespace
+
+    from sim.cli import default_run_folder
+
+    shipped = SimpleNamespace(source=str(scenario_path("default")), name="default")
+    assert default_run_folder(shipped, 42) == Path("results/default-seed42")
+    mine, theirs = (SimpleNamespace(source=str(tmp_path / d / "x.toml"), name="default") for d in ("a", "b"))
+    assert default_run_folder(mine, 42) != default_run_folder(theirs, 42) != default_run_folder(shipped, 42)
+    assert default_run_folder(mine, 42).name.startswith("default-") and default_run_folder(mine, 42).name.endswith(
+        "-seed42"
+    )

@@ -4,6 +4,7 @@ errors that name the override; tried here on a small stub model, not the village
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -67,7 +68,7 @@ def test_a_chain_refuses_circles_bad_parents_and_other_models(tmp_path):
     with pytest.raises(ScenarioError, match=r"circular chain a -> b$"):
         resolve_extends(a, Chain(_parent))
     a.write_text('model = "stub"\nextends = 3\n')
-    with pytest.raises(ScenarioError, match=r"extends: must be a scenario name \(a string\)"):
+    with pytest.raises(ScenarioError, match=r"extends: must be a scenario name or a path to a .toml file"):
         resolve_extends(a, STUB_CHAIN)
     a.write_text('model = "stub"\nextends = "no_such_scenario"\n')
     with pytest.raises(ScenarioError, match="extends: no scenario named 'no_such_scenario'"):
@@ -132,3 +133,49 @@ def test_starting_tree_from_a_file_or_from_a_loaded_scenario(tmp_path):
     loaded = LoadedScenario(name="c", source=source, params=raw, raw=raw, overrides={"steps": 5})
     again, same_source, kept = starting_tree(loaded, "sim.scenario.loaded:LoadedScenario", STUB_CHAIN)
     assert (again, same_source, kept) == (raw, source, {"steps": 5}) and again is not raw
+
+
+# --- extends, names and the horizon (issue 16) ------------------------------------------
+
+
+def test_extends_resolves_beside_the_file_then_in_scenarios_never_in_the_current_directory(tmp_path, monkeypatch):
+    from sim import load_scenario
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "parent.toml").write_text('name = "parent"\n[run]\nsteps = 31\n')
+    (tmp_path / "sub" / "child.toml").write_text('extends = "parent"\n')
+    (tmp_path / "top.toml").write_text('extends = "sub/parent.toml"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # the current directory holds nothing the files name
+    assert load_scenario(tmp_path / "sub" / "child.toml").params["run"]["steps"] == 31
+    assert load_scenario(tmp_path / "top.toml").params["run"]["steps"] == 31
+    (elsewhere / "decoy.toml").write_text('[run]\nsteps = 7\n')  # in the CWD only: never found
+    (tmp_path / "uses_decoy.toml").write_text('extends = "decoy"\n')
+    with pytest.raises(ScenarioError, match="extends: no scenario named 'decoy'.*never in the current directory"):
+        load_scenario(tmp_path / "uses_decoy.toml")
+    (tmp_path / "uses_shipped.toml").write_text('extends = "autarky"\n')  # not beside it: the scenarios folder
+    assert load_scenario(tmp_path / "uses_shipped.toml").params["cooperation"]["forms"] == []
+
+
+def test_a_file_without_a_name_is_named_after_itself_not_after_its_parent(tmp_path):
+    from sim import load_scenario
+
+    (tmp_path / "my_region.toml").write_text('extends = "autarky"\n[run]\nsteps = 30\n')
+    assert load_scenario(tmp_path / "my_region.toml").name == "my_region"
+    assert load_scenario("autarky").name == "autarky"
+
+
+def test_a_shock_after_the_horizon_is_an_error_in_the_file_and_a_warning_from_an_override(tmp_path):
+    from sim import load_scenario
+    from sim.scenario import ScenarioWarning
+
+    (tmp_path / "short.toml").write_text("[run]\nsteps = 12\n")  # the default's drought is at step 20
+    with pytest.raises(ScenarioError, match=r"short.toml: shocks.scheduled.0.step: 20 is after the last step \(12\)"):
+        load_scenario(tmp_path / "short.toml")
+    with pytest.warns(ScenarioWarning, match=r"20 is after the last step \(12\), which an override set"):
+        load_scenario("default", {"steps": 12})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # within the horizon: no warning
+        load_scenario("default", {"steps": 20})
+        load_scenario("default", {"steps": 12, "shocks.scheduled": []})

@@ -39,7 +39,7 @@ from sim.scenario.load import (
     set_declared,
     starting_tree,
 )
-from sim.scenario.parameter import Parameter, Rule, ScenarioError
+from sim.scenario.parameter import Parameter, Rule, ScenarioError, ScenarioWarning
 from sim.scenario.schema import (
     DOMAINS,
     OPEN_TABLES,
@@ -95,6 +95,7 @@ __all__ = [
     "Rule",
     "scenario_path",
     "ScenarioError",
+    "ScenarioWarning",
     "set_declared",
     "starting_tree",
     "unknown_key",

@@ -14,13 +14,14 @@ from __future__ import annotations
 import copy
 import sys
 import tomllib
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.scenario.files import CLASSIC_MODEL, DEFAULT_NAME, SCENARIO_DIR, available_scenarios, read_toml, scenario_path
-from sim.scenario.parameter import Parameter, ScenarioError, did_you_mean
+from sim.scenario.parameter import Parameter, ScenarioError, ScenarioWarning, did_you_mean
 from sim.scenario.schema import OPEN_TABLES, parameter
 from sim.scenario.validate import check_value, unknown_key, validate
 
@@ -87,14 +88,20 @@ def resolve_extends(path: Path, chain: Chain, seen: tuple[Path, ...] = ()) -> di
 
 
 def extended_file(path: Path, name: Any) -> Path:
-    """The file that the ``extends = name`` of the file ``path`` names."""
-    if not isinstance(name, str):
-        raise ScenarioError(f"{path}: extends: must be a scenario name (a string)")
-    try:
-        return scenario_path(name)
-    except ScenarioError:
-        hint = did_you_mean(name.removesuffix(".toml"), available_scenarios())
-        raise ScenarioError(f"{path}: extends: no scenario named {name!r}{hint}") from None
+    """The file that the ``extends = name`` of the file ``path`` names: ``name`` (``.toml``
+    optional) beside ``path`` first, then in the scenarios folder; never relative to the current
+    directory, so a file means the same wherever it is run from (an absolute path is itself)."""
+    if not isinstance(name, str) or not name.strip():
+        raise ScenarioError(f"{path}: extends: must be a scenario name or a path to a .toml file (a non-empty string)")
+    text = name if name.endswith(".toml") else f"{name}.toml"
+    for candidate in (Path(path).parent / text, SCENARIO_DIR / text):
+        if candidate.is_file():
+            return candidate.resolve()
+    hint = did_you_mean(name.removesuffix(".toml"), available_scenarios())
+    raise ScenarioError(
+        f"{path}: extends: no scenario named {name!r}{hint} (looked beside this file, then in the scenarios "
+        "folder; never in the current directory)"
+    )
 
 
 def is_loaded(scenario: Any, loaded: str) -> bool:
@@ -220,10 +227,13 @@ def _village_parent(path: Path, data: dict[str, Any]) -> Path | None:
 
 
 def _village_combine(parent: dict[str, Any], data: dict[str, Any], path: Path) -> dict[str, Any]:
-    """A village file on its parent: its money in poverty lines, its new forms and services filled."""
+    """A village file on its parent: its money in poverty lines, its new forms and services
+    filled, and its own name (a file without ``name`` is named after itself, never after its parent)."""
     line = data.get("economy", {}).get("poverty_line", parent["economy"]["poverty_line"])
     data = _in_poverty_lines(data, line, str(path))
-    return merge_tables(parent, _prepare_open_tables(data, parent, path))
+    merged = merge_tables(parent, _prepare_open_tables(data, parent, path))
+    merged["name"] = data.get("name", Path(path).stem)
+    return merged
 
 
 VILLAGE_CHAIN = Chain(_village_parent, _village_combine)
@@ -295,6 +305,29 @@ def _overrides_in_poverty_lines(raw: dict[str, Any], money: dict[str, float], ap
         applied[target] = value / line
 
 
+def _check_horizon(params: dict[str, Any], source: str, cut_by_override: bool) -> None:
+    """A scheduled shock after the last step never happens: an error when the file sets that
+    horizon itself, a warning when an override (``--steps``, an experiment's ``steps``) cut it."""
+    steps = params["run"]["steps"]
+    late = [(i, e["step"]) for i, e in enumerate(params["shocks"]["scheduled"]) if e["step"] > steps]
+    if not late:
+        return
+    i, step = late[0]
+    where = f"shocks.scheduled.{i}.step: {step} is after the last step ({steps})"
+    if cut_by_override:
+        warnings.warn(
+            f"{source}: {where}, which an override set (--steps, --set run.steps, an experiment's steps); "
+            "that shock will not happen",
+            ScenarioWarning,
+            2,
+        )
+        return
+    raise ScenarioError(
+        f"{source}: {where}; a shock after the horizon never happens: move it, or raise run.steps "
+        "(shocks.scheduled = [] removes every scheduled shock)"
+    )
+
+
 def load_scenario(
     scenario: str | Path | VillageScenario = DEFAULT_NAME,
     overrides: dict[str, Any] | None = None,
@@ -328,6 +361,8 @@ def load_scenario(
         if shown is exc:
             raise
         raise shown from None
+    if not is_loaded(scenario, VILLAGE_SCENARIO) or overrides:  # a loaded scenario was checked when it was loaded
+        _check_horizon(params, source, cut_by_override="run.steps" in applied)
     from sim.scenario.loaded import VillageScenario  # Mesa, once the file is known to be good
 
     return VillageScenario(

@@ -18,6 +18,11 @@ class ScenarioError(ValueError):
     """A scenario, override or experiment input that cannot be used, with a one-line reason."""
 
 
+class ScenarioWarning(UserWarning):
+    """An input that can be used but does not do all it says (e.g. ``--steps`` ends the run
+    before a scheduled shock); the command line prints it as one line."""
+
+
 def did_you_mean(word: str, choices: Iterable, prefix: str = "") -> str:
     """The end of a message for a mistyped ``word``: "; did you mean 'PREFIX+X'?" with its closest
     choice X, else nothing."""
