@@ -315,8 +315,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not (folder / "manifest.json").exists() or not (folder / "runs.parquet").exists():
         raise ScenarioError(f"{folder}: not a sweep results folder (needs manifest.json and runs.parquet)")
     from sim.report import write_report
+    from sim.sweep.lock import FolderLock
 
-    write_report(folder)
+    with FolderLock(folder) as lock:  # not while a sweep writes the folder, nor two reports at once
+        if lock.note:
+            print(lock.note, file=sys.stderr)
+        write_report(folder)
     print(f"Report: {folder}/report.md and {folder}/report.html")
     return 0
 
@@ -405,9 +409,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--set", action="append", metavar="KEY=VALUE", help="override a scenario key, e.g. forms.formal.enforcement=0.9"
     )
-    run.add_argument(
-        "--out", type=_folder, help="results folder (default results/SCENARIO-seedN; see README, Outputs)"
-    )
+    run.add_argument("--out", type=_folder, help="results folder (default results/SCENARIO-seedN; see README, Outputs)")
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="the main job: the quick partnership-forms comparison, with its report")

@@ -211,13 +211,15 @@ def atomic_directory(target: Path):
 
 
 def git_commit() -> str | None:
-    """The repository's current commit (with "-dirty" when there are local changes), if known."""
+    """The repository's current commit, with "-dirty" when code or inputs have local changes
+    (changes under results/ do not count: regenerating the committed results must not mark the
+    next regeneration dirty), if known."""
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=5, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)results"],
             cwd=REPO_ROOT,
             capture_output=True,
             text=True,
@@ -247,7 +249,8 @@ def code_sha256(root: str | Path | None = None) -> str:
 
 def package_versions() -> dict[str, str | None]:
     out: dict[str, str | None] = {"python": platform.python_version()}
-    for name in ("kerjasama", "mesa", "numpy", "scipy", "pandas", "matplotlib", "networkx"):
+    names = ("kerjasama", "mesa", "numpy", "scipy", "pandas", "matplotlib", "networkx", "numba", "llvmlite", "pyarrow")
+    for name in names:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -411,7 +411,10 @@ def test_the_valid_files_of_the_corpus_are_valid(tmp_path):
 
 FLAG_CASES = [
     (["run", "default", "--steps", "0"], "argument --steps: must be a whole number in [1, 100000] (run.steps), got 0"),
-    (["run", "default", "--steps", "-5"], "argument --steps: must be a whole number in [1, 100000] (run.steps), got -5"),
+    (
+        ["run", "default", "--steps", "-5"],
+        "argument --steps: must be a whole number in [1, 100000] (run.steps), got -5",
+    ),
     (["run", "default", "--steps", "abc"], "argument --steps: invalid int value"),
     (["run", "default", "--steps", "1.5"], "argument --steps: invalid int value"),
     (["run", "default", "--villages", "0"], "argument --villages: must be a whole number in [1, 1e+07]"),

@@ -150,7 +150,7 @@ def test_extends_resolves_beside_the_file_then_in_scenarios_never_in_the_current
     monkeypatch.chdir(elsewhere)  # the current directory holds nothing the files name
     assert load_scenario(tmp_path / "sub" / "child.toml").params["run"]["steps"] == 31
     assert load_scenario(tmp_path / "top.toml").params["run"]["steps"] == 31
-    (elsewhere / "decoy.toml").write_text('[run]\nsteps = 7\n')  # in the CWD only: never found
+    (elsewhere / "decoy.toml").write_text("[run]\nsteps = 7\n")  # in the CWD only: never found
     (tmp_path / "uses_decoy.toml").write_text('extends = "decoy"\n')
     with pytest.raises(ScenarioError, match="extends: no scenario named 'decoy'.*never in the current directory"):
         load_scenario(tmp_path / "uses_decoy.toml")

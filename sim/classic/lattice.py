@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 
 from sim import behaviour
-
 from sim.classic.shapes import OFFSETS, exact_ratio
 
 

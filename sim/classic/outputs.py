@@ -8,8 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.classic.model import SpatialGame
-from sim.classic.model import ClassicScenario
+from sim.classic.model import ClassicScenario, SpatialGame
 from sim.classic.scenario import MODEL_NAME
 
 

@@ -13,6 +13,7 @@ Errors a person can fix are raised as :class:`ScenarioError` with one line that
 names the file, the key path and what is allowed.
 """
 
+from sim.lazy import lazy_exports
 from sim.scenario.files import (
     CLASSIC_MODEL,
     DEFAULT_NAME,
@@ -54,7 +55,6 @@ from sim.scenario.schema import (
     parameter,
 )
 from sim.scenario.validate import _check_value, check_flat_tree, check_value, unknown_key, validate
-from sim.lazy import lazy_exports
 
 # The loaded objects subclass Mesa's Scenario: imported on first use (see sim.scenario.loaded).
 __getattr__ = lazy_exports(

@@ -42,7 +42,6 @@ class LoadedScenario(Scenario):
         )
 
 
-
 class VillageScenario(LoadedScenario):
     """A loaded, validated village scenario; what ``model.scenario`` holds.
 
