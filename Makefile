@@ -12,6 +12,7 @@ TESTS  := $(VENV)/.installed-test
 $(CORE): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Kerjasama needs Python >= 3.12 (Mesa 3.4+); run with PYTHON=python3.12")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing Kerjasama and its core libraries into $(VENV) (once; about a minute)..."
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
 	$(BIN)/python -m sim.warmup
@@ -19,6 +20,7 @@ $(CORE): pyproject.toml
 
 # the test extras add SALib, Dask, DuckDB, the explorer (Solara) and Playwright
 $(TESTS): $(CORE)
+	@echo "Installing the test extras (SALib, Dask, DuckDB, Solara, Playwright; once; a minute or two)..."
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(TESTS)
 

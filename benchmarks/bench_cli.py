@@ -5,6 +5,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/bench_cli.py                         # 75,000 villages, 50 steps
     .venv/bin/python benchmarks/bench_cli.py --quick                 # 1,000 villages
     .venv/bin/python benchmarks/bench_cli.py --sizes 1000 10000 75000 --save cli.json
+    .venv/bin/python benchmarks/bench_cli.py --startup                # start-up of whole commands
 
 For each size N it runs ``kerjasama run SCENARIO --villages N --steps 50 --out <tmpdir>/run --quiet``
 (the default scenario, whose scheduled drought makes the run step a counterfactual twin) as a
@@ -164,7 +165,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-time", action="store_true", help=f"do not use {TIME} -v (use the getrusage wrapper)")
     ap.add_argument("--save", type=Path, metavar="PATH", help="also write machine info and every row as JSON")
     ap.add_argument("--timeout", type=float, default=None, help="seconds before a single run is abandoned")
+    ap.add_argument(
+        "--startup", action="store_true", help="instead: the start-up table (--help, errors, run default, demo)"
+    )
+    ap.add_argument("--repeats", type=int, default=5, help="--startup: runs per command (median printed)")
+    ap.add_argument("--no-demo", action="store_true", help="--startup: leave out the demo (a minute)")
     args = ap.parse_args(argv)
+    if args.startup:
+        from bench_startup import startup_table
+
+        print(f"kerjasama start-up benchmark: {machine_line(machine_info())}\n")
+        rows = startup_table(kerjasama_command(), args.repeats, demo=not args.no_demo)
+        if args.save:
+            write_json_atomic(args.save, {"kind": "startup", "rows": rows})
+        return 0
 
     sizes = args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES)
     use_time = not args.no_time and shutil.which(TIME) is not None

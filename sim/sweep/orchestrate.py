@@ -70,6 +70,8 @@ def run_sweep(
         executor = make_executor(execution.workers, execution.scheduler)  # checked before anything is written
         _sweep(exp, store, executor, resume, progress)
         if report:
+            if progress:  # several seconds of tables and figures: say so
+                print(f"Writing the report ({folder}/report.md, report.html, figures/)...", file=sys.stderr, flush=True)
             from sim.report import write_report
 
             write_report(folder)
