@@ -38,7 +38,8 @@ def test_plain_python_run_equals_the_compiled_run():
     script = (
         "import json, sys; from tests.golden.runs import run_case; from sim import decisions; "
         "assert type(decisions.review).__name__ == 'function', 'the rules should run uncompiled'; "
-        "print(json.dumps({name: run_case(name) for name in sys.argv[1:]}))"
+        "runs = {name: run_case(name) for name in sys.argv[1:]}; "
+        "print(json.dumps({name: {k: v for k, v in run.items() if k != 'timeseries'} for name, run in runs.items()}))"
     )
     env = {**os.environ, "NUMBA_DISABLE_JIT": "1", "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
@@ -47,8 +48,8 @@ def test_plain_python_run_equals_the_compiled_run():
     assert done.returncode == 0, done.stderr[-2000:]
     plain = json.loads(done.stdout)
     for name in PLAIN_PYTHON_CASES:
-        compiled = run_case(name)
-        assert plain[name] == compiled, name
+        compiled = run_case(name)  # on one machine: bit for bit (summary and the per-step table's hash)
+        assert plain[name] == {k: v for k, v in compiled.items() if k != "timeseries"}, name
 
 
 def test_kerjasama_run_works_as_plain_python(tmp_path):
