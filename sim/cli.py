@@ -19,13 +19,14 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+import warnings
 from pathlib import Path
 
 from sim.classic.scenario import is_spatial_game
 from sim.scenario import ScenarioError, available_scenarios, load_scenario, parse_value, read_toml, scenario_path
 
 EXIT_USAGE = 2
-_SHOW_WARNING = __import__("warnings").showwarning
+_SHOW_WARNING = warnings.showwarning  # Python's own, for every other warning
 _WARNINGS: list[str] = []
 DEFAULT_SEED = 42
 
@@ -474,8 +475,6 @@ def _print_warnings() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import warnings
-
     warnings.showwarning = _one_line_warning
     args = build_parser().parse_args(argv)
     _WARNINGS.clear()
