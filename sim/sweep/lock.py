@@ -28,13 +28,21 @@ SETTLE = 0.5  # seconds an empty or half-written lock is given before it counts 
 ROUNDS = 5  # attempts to create the lock when other sweeps take over the same stale lock at the same moment
 
 
+def _stat(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (Linux); None where /proc does not say."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
 def _start_ticks(pid: int) -> int | None:
     """When process ``pid`` started (clock ticks after boot, Linux), to tell it from a later
     process given the same id; None where /proc does not say."""
+    fields = _stat(pid)
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return int(fields[19])
-    except (OSError, IndexError, ValueError):
+        return int(fields[19]) if fields is not None else None
+    except (IndexError, ValueError):
         return None
 
 
@@ -48,10 +56,8 @@ def _running(pid: int) -> bool:
         return True
     except OSError:
         return False
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
+    fields = _stat(pid)
+    return not fields or fields[0] != "Z"
 
 
 def holder_alive(holder: dict[str, Any]) -> bool:

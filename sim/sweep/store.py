@@ -189,8 +189,8 @@ class ResultStore:
         return read_manifest(self.folder)
 
     def lock(self) -> FolderLock:
-        """Refuse a folder that cannot be written, then hold it for one sweep (see
-        sim/sweep/lock.py): another sweep on it is refused while this one runs."""
+        """The folder's lock (see sim/sweep/lock.py): held for one sweep, another sweep on the
+        folder is refused while it is held."""
         _require_parquet()
         if self.folder.exists() and not self.folder.is_dir():
             raise ScenarioError(f"{self.folder}: exists and is not a folder; choose another --out")
