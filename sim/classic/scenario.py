@@ -29,6 +29,7 @@ from sim.scenario import (
     set_declared,
     starting_tree,
 )
+from sim.scenario.files import is_classic_game
 
 if TYPE_CHECKING:
     from sim.classic.model import ClassicScenario
@@ -187,7 +188,7 @@ def is_spatial_game(name_or_path: str | Path) -> bool:
         return True
     if not isinstance(name_or_path, (str, Path)):
         return False
-    return read_toml(scenario_path(name_or_path)).get("model") == MODEL_NAME
+    return is_classic_game(scenario_path(name_or_path))
 
 
 def _classic_parent(path: Path, data: dict[str, Any]) -> Path | None:
