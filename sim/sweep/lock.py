@@ -1,7 +1,7 @@
 """One sweep at a time per results folder: the lock file ``<folder>/.lock``.
 
-The lock is created atomically (``O_CREAT | O_EXCL``) and says who holds it: process id,
-host and time. Another sweep (or ``--resume``) on the folder is refused in one line while
+The lock says who holds it (process id, host, time) and is held with ``flock`` by its
+holder, so exactly one sweep holds a folder at a time. Another sweep (or ``--resume``) on the folder is refused in one line while
 that process lives. A lock whose process is gone (a sweep killed with SIGKILL, a machine
 that rebooted) or that cannot be read is stale: it is reported in one line and taken over.
 The holder removes the lock however the sweep ends (normally, on an error, on Ctrl-C or
@@ -11,6 +11,7 @@ SIGTERM), so a finished results folder never contains one.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import secrets
@@ -24,8 +25,8 @@ from sim.io import file_mode
 from sim.scenario import ScenarioError
 
 LOCK = ".lock"
-SETTLE = 0.5  # seconds an empty or half-written lock is given before it counts as stale (its writer may be at work)
-ROUNDS = 5  # attempts to create the lock when other sweeps take over the same stale lock at the same moment
+SETTLE = 0.5  # seconds a refused sweep waits for a lock changing hands to name its new holder
+ROUNDS = 5  # attempts at the lock while other sweeps take over the same stale lock at the same moment
 
 
 def _stat(pid: int) -> list[str] | None:
@@ -89,13 +90,19 @@ def _parse(text: bytes) -> dict[str, Any] | None:
 class FolderLock:
     """Hold ``<folder>/.lock`` (a context manager). ``note`` is the line reporting a stale lock
     that was taken over (None if there was none). Folders it had to create are removed again
-    on release when they are still empty (a sweep refused before writing leaves nothing)."""
+    on release when they are still empty (a sweep refused before writing leaves nothing).
+
+    The lock file is held with ``flock`` while it names its holder: the lock is written whole
+    to a private file, locked, then linked into place (so nobody reads a half-written lock),
+    and a stale one is replaced with one rename by the only sweep that could lock it. The
+    kernel drops a dead process's ``flock``, so two sweeps never both believe they hold the
+    folder, however many find the same stale lock at the same moment."""
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
         self.path = self.folder / LOCK
         self.note: str | None = None
-        self._mine: bytes | None = None
+        self._fd: int | None = None
         self._created: list[Path] = []
 
     def __enter__(self) -> FolderLock:
@@ -109,24 +116,83 @@ class FolderLock:
         self._make_folder()
         try:
             for _ in range(ROUNDS):
-                if self._create():
+                if self._attempt():
                     return
-                seen, holder = self._read_holder()
-                if seen is None:
-                    continue  # its holder just released it
-                if holder is not None and holder_alive(holder):
-                    raise ScenarioError(
-                        f"{self.folder}: in use by another sweep ({describe(holder)}); wait for it to finish, "
-                        f"or remove {self.path} if that process is gone"
-                    )
-                why = f"{describe(holder)}, no longer running" if holder else "unreadable"
-                self.note = f"{self.folder}: took over a stale lock ({why}) left by a sweep that was stopped"
-                self._take_over(seen)
         except BaseException:
             self._remove_created()
             raise
         self._remove_created()
         raise ScenarioError(f"{self.path}: other sweeps keep taking this lock at the same moment; try again")
+
+    def _attempt(self) -> bool:
+        """One try at the lock: True once held; False to try again (the lock changed hands
+        meanwhile); a ScenarioError when a living sweep holds it."""
+        fresh, fresh_fd = self._write_fresh()
+        try:
+            try:
+                os.link(fresh, self.path)
+            except FileExistsError:
+                pass
+            except FileNotFoundError:
+                return False  # our private file was removed by someone tidying the folder
+            else:
+                self._fd, fresh_fd = fresh_fd, None
+                return True
+            try:
+                old_fd = os.open(self.path, os.O_RDONLY)
+            except FileNotFoundError:
+                return False  # its holder just released it
+            try:
+                if not _try_flock(old_fd):  # a living sweep holds it (or is taking it over)
+                    holder = self._read_holder()[1]
+                    if holder is not None and holder_alive(holder):
+                        raise self._in_use(holder)
+                    time.sleep(SETTLE / ROUNDS)  # another sweep is replacing a stale lock: look again
+                    return False
+                if not _same_file(old_fd, self.path):
+                    return False  # replaced or removed between open and flock
+                holder = _parse(os.pread(old_fd, 1 << 16, 0))
+                if holder is not None and holder_alive(holder):  # on another host, or locked by a writer without flock
+                    raise self._in_use(holder)
+                why = f"{describe(holder)}, no longer running" if holder else "unreadable"
+                self.note = f"{self.folder}: took over a stale lock ({why}) left by a sweep that was stopped"
+                os.rename(fresh, self.path)  # we hold the stale lock's flock: nobody else replaces it
+                self._fd, fresh_fd = fresh_fd, None
+                return True
+            finally:
+                os.close(old_fd)
+        finally:
+            if fresh_fd is not None:
+                os.close(fresh_fd)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(fresh)
+
+    def _in_use(self, holder: dict[str, Any]) -> ScenarioError:
+        return ScenarioError(
+            f"{self.folder}: in use by another sweep ({describe(holder)}); wait for it to finish, "
+            f"or remove {self.path} if that process is gone"
+        )
+
+    def _write_fresh(self) -> tuple[Path, int]:
+        """A private file naming this process, written whole and locked: the lock to put in place."""
+        pid = os.getpid()
+        since = datetime.now(UTC).isoformat(timespec="seconds")
+        mine = {"pid": pid, "host": socket.gethostname(), "since": since, "process_start": _start_ticks(pid)}
+        text = (json.dumps({**mine, "token": secrets.token_hex(8)}) + "\n").encode()
+        fresh = self.path.with_name(f"{LOCK}.new-{pid}-{secrets.token_hex(4)}")
+        try:
+            fd = os.open(fresh, os.O_CREAT | os.O_EXCL | os.O_RDWR, file_mode())
+        except OSError as exc:
+            raise ScenarioError(f"{self.path}: cannot create the lock ({exc.strerror or exc})") from None
+        try:
+            os.write(fd, text)
+            os.fsync(fd)
+            _try_flock(fd)
+        except BaseException:
+            os.close(fd)
+            fresh.unlink(missing_ok=True)
+            raise
+        return fresh, fd
 
     def _make_folder(self) -> None:
         self._created = []  # deepest first
@@ -136,29 +202,9 @@ class FolderLock:
             self._created.append(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
 
-    def _create(self) -> bool:
-        """Create the lock naming this process; False if there is one already."""
-        pid = os.getpid()
-        since = datetime.now(UTC).isoformat(timespec="seconds")
-        mine = {"pid": pid, "host": socket.gethostname(), "since": since, "process_start": _start_ticks(pid)}
-        text = (json.dumps({**mine, "token": secrets.token_hex(8)}) + "\n").encode()
-        try:
-            fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, file_mode())
-        except FileExistsError:
-            return False
-        except OSError as exc:
-            raise ScenarioError(f"{self.path}: cannot create the lock ({exc.strerror or exc})") from None
-        try:
-            os.write(fd, text)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        self._mine = text
-        return True
-
     def _read_holder(self) -> tuple[bytes | None, dict[str, Any] | None]:
-        """The lock's bytes and holder (bytes None: the lock is gone). An empty or unreadable
-        lock is read again for up to SETTLE seconds, as its creator may be writing it."""
+        """The lock's bytes and holder (bytes None: the lock is gone). An unreadable lock is
+        read again for up to SETTLE seconds, as it may be changing hands."""
         deadline = time.monotonic() + SETTLE
         while True:
             try:
@@ -172,28 +218,14 @@ class FolderLock:
                 return seen, holder
             time.sleep(0.05)
 
-    def _take_over(self, seen: bytes) -> None:
-        """Remove the stale lock whose bytes are ``seen``, unless another sweep replaced it
-        meanwhile (moved aside with one rename, so that only one sweep removes it)."""
-        aside = self.path.with_name(f"{LOCK}.stale-{os.getpid()}-{secrets.token_hex(4)}")
-        try:
-            os.rename(self.path, aside)
-        except FileNotFoundError:
-            return
-        try:
-            if aside.read_bytes() != seen:  # a fresh lock of a sweep that took over first: put it back
-                with contextlib.suppress(FileExistsError):
-                    os.link(aside, self.path)
-        finally:
-            aside.unlink(missing_ok=True)
-
     def release(self) -> None:
         """Remove the lock if it is still ours, then the folders it created if still empty."""
-        if self._mine is not None:
+        if self._fd is not None:
             with contextlib.suppress(OSError):
-                if self.path.read_bytes() == self._mine:
+                if _same_file(self._fd, self.path):
                     self.path.unlink()
-            self._mine = None
+            os.close(self._fd)  # drops the flock
+            self._fd = None
         self._remove_created()
 
     def _remove_created(self) -> None:
@@ -203,3 +235,22 @@ class FolderLock:
             except OSError:
                 break
         self._created = []
+
+
+def _try_flock(fd: int) -> bool:
+    """Lock ``fd``'s file for this open file (not waiting); False if another holds it."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """Is ``path`` still the file open as ``fd``?"""
+    try:
+        here = os.stat(path)
+    except FileNotFoundError:
+        return False
+    there = os.fstat(fd)
+    return (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
