@@ -5,10 +5,12 @@ village and domain): :func:`contributions` applies the scenario's rule to every
 member of every partnership each year. A scenario selects the rule with
 ``behaviour.rule``:
 
-* ``conditional`` (default): in a new partnership, open with a contribution (good
-  faith); afterwards contribute when the trust-weighted share of partners who
-  contributed last step reaches your threshold, or when enforcement makes
-  free-riding unprofitable. Shared identity lowers the threshold.
+* ``conditional`` (default): contribute when the trust-weighted share of partners who
+  contributed last step reaches your threshold, or when enforcement makes free-riding
+  unprofitable. Shared identity lowers the threshold. A new member opens the same way,
+  on what it knows of its new partners (``behaviour.opening = "trust"``: trust and their
+  last contributions, a reputation that churn does not reset), or with a contribution
+  whatever it knows (``"good_faith"``).
 * ``always_cooperate`` / ``always_defect``: the two benchmarks.
 * ``reinforcement``: payoff-based learning; propensities for contributing and for
   free-riding follow realised payoffs; choice by softmax.
@@ -45,6 +47,7 @@ class ContributionRule:
     error_rate: float
     rl_temperature: float
     threshold_discount: float
+    good_faith_opening: bool
     deters: np.ndarray
 
     @classmethod
@@ -52,7 +55,8 @@ class ContributionRule:
         beh = params["behaviour"]
         discount = params["cooperation"]["identity"]["threshold_discount"]
         deters = np.array([f.deters_free_riding for f in forms] + [False])
-        return cls(beh["rule"], beh["error_rate"], beh["rl_temperature"], discount, deters)
+        good_faith = beh["opening"] == "good_faith"
+        return cls(beh["rule"], beh["error_rate"], beh["rl_temperature"], discount, good_faith, deters)
 
 
 def contributions(year: Year, s: VillageState, ties: Ties, rule: ContributionRule, u_rule, u_error):
@@ -85,7 +89,7 @@ def _rule_action(year: Year, s: VillageState, ties: Ties, rule: ContributionRule
             year.identity(d),
             rule.threshold_discount,
             rule.deters[year.form_index[:, d]],
-            s.tenure[:, d] == 0,
+            rule.good_faith_opening & (s.tenure[:, d] == 0),
         )
     if rule.rule == "reinforcement":
         return reinforcement(s.propensity[:, d, 0], s.propensity[:, d, 1], rule.rl_temperature, u_rule[:, d])
@@ -106,9 +110,9 @@ def conditional_cooperation(
     deterred: np.ndarray,
     first_step: np.ndarray | bool = False,
 ) -> np.ndarray:
-    """Contribute in the first step of a partnership (an opening move of good
-    faith), when enough partners did last step (``signal``: mean over partners of
-    trust x contributed-last-step, in [0, 1]), or when free-riding does not pay."""
+    """Contribute when enough partners did last step (``signal``: mean over partners of
+    trust x contributed-last-step, in [0, 1]), when free-riding does not pay, or in
+    ``first_step`` (a good-faith opening move, where the scenario asks for one)."""
     return first_step | deterred | (signal >= threshold * (1.0 - threshold_discount * identity))
 
 

@@ -74,7 +74,8 @@ def run_year(s: VillageState, year: Year, shocks: Shocks, region: Region, table:
     ``constants``: the scenario's numbers for the compiled rules (``state.Constants``)."""
     p = region.params
     protection = services.fire_protection(s.quality, p["services"], region.service_names)
-    farming = agriculture.farm_year(s, year, shocks, protection, p)
+    irrigation = infrastructure.irrigation(s.served_until > year.step, region.spillover, p["infrastructure"])
+    farming = agriculture.farm_year(s, year, shocks, protection, irrigation, p)
     servicing = services.services_year(s, year, p["services"], region.service_names)
     running = running_costs(year, region)
     building = infrastructure.infrastructure_year(s, year, running, table, constants, region.spillover, p)

@@ -125,7 +125,11 @@ def gain_from_sums(g, services, P, form, covered, k, i, trust_sum, corr_sum, to_
             consumption,
             g[i, RISK_AVERSION],
             P.marketing_premium,
+            P.marketing_cost,
+            P.marketing_scale,
             P.marketing_share,
+            h,
+            total_households,
             compliance,
         )
     if covered[SERVICES]:
@@ -139,7 +143,17 @@ def gain_from_sums(g, services, P, form, covered, k, i, trust_sum, corr_sum, to_
             benefit += P.irrigation_bonus * g[i, INCOME_MEAN]
         pledge = P.pledge_share * g[i, BUDGET]
         gain += infra.expected_gain(
-            P.build_cost, P.lifetime, P.upkeep, pledge, total_pledge, h / total_households, h, benefit, compliance
+            infra.project_cost(P.build_cost, P.build_cost_per_household, h),
+            infra.project_cost(P.build_cost, P.build_cost_per_household, total_households),
+            P.lifetime,
+            infra.project_cost(P.upkeep, P.upkeep_per_household, h),
+            infra.project_cost(P.upkeep, P.upkeep_per_household, total_households),
+            pledge,
+            total_pledge,
+            h / total_households,
+            h,
+            benefit,
+            compliance,
         )
     if form.setup_cost > P.joint_budget_share * g[i, BUDGET]:
         return -np.inf

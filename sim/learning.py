@@ -6,7 +6,7 @@
 * Trust rises with reciprocated contributions and falls with free-riding (and a
   form's social sanction); years together (shared identity) grow on the ties between
   partners; expertise spills from better, contributing partners (capacity).
-* Innovation: new practices appear more often in groups with diverse expertise.
+* Innovation: new practices appear more often where contributing partners bring diverse expertise.
 """
 
 from __future__ import annotations
@@ -65,10 +65,12 @@ def realised_gains(s: VillageState, economy: Economy, fines: Fines, params: dict
     gain[:, SERVICES] = (
         (servicing.alone_cost - servicing.bill) / h - cost_per_hh[:, SERVICES] + servicing.quality_gap * consumption
     )
-    alone_payment = np.where(building.served_before, q["upkeep"], q["pledge_share"] * s.budget)
-    duty_alone = infra.duty_cycle(q["lifetime"], q["build_cost"], q["pledge_share"] * s.budget)
+    own_upkeep = infra.project_cost(q["upkeep"], q["upkeep_per_household"], h)
+    own_cost = infra.project_cost(q["build_cost"], q["build_cost_per_household"], h)
+    alone_payment = np.where(building.served_before, own_upkeep, q["pledge_share"] * s.budget)
+    duty_alone = infra.duty_cycle(q["lifetime"], own_cost, q["pledge_share"] * s.budget)
     irrigation_value = (
-        a["irrigation_bonus"] * farming.revenue / (1.0 + a["irrigation_bonus"] * farming.irrigated)
+        a["irrigation_bonus"] * farming.revenue / (1.0 + a["irrigation_bonus"] * farming.irrigation)
         if q["irrigates"]
         else 0.0
     )
@@ -128,18 +130,21 @@ def learn_on_partner_ties(s: VillageState, ties: Ties, year: Year, rates: FormRa
 
 
 def partner_diversity(s: VillageState, year: Year, domain: int) -> np.ndarray:
-    """Standard deviation of expertise in ``domain`` across each village's group (0 alone)."""
+    """Standard deviation of expertise in ``domain`` across the members of each village's
+    group who contributed this year: the know-how that was exchanged. 0 alone, and 0 for
+    a free-rider (it took no part in the exchange)."""
     lab, ng = year.labels[domain]
+    shares = (year.member[:, domain] & year.contributes[:, domain]).astype(float)
     e = s.expertise[:, domain]
-    k = np.bincount(lab, minlength=ng)
-    mean = group_sum(lab, e, ng) / k
-    var = np.maximum(group_sum(lab, e * e, ng) / k - mean**2, 0.0)
-    return np.sqrt(var)[lab]
+    k = np.maximum(group_sum(lab, shares, ng), 1.0)
+    mean = group_sum(lab, e * shares, ng) / k
+    var = np.maximum(group_sum(lab, e * e * shares, ng) / k - mean**2, 0.0)
+    return np.where(shares > 0, np.sqrt(var)[lab], 0.0)
 
 
 def innovate(s: VillageState, year: Year, inn: dict, u: np.ndarray) -> int:
     """New practices appear with probability ``base_rate`` + ``diversity_rate`` x the
-    diversity of the group's expertise: in farming they raise productivity, in services
+    diversity of the expertise its contributing partners exchanged: in farming they raise productivity, in services
     they lower per-household costs (to at most 80 % off). Returns how many appeared."""
     innovations = 0
     for col, d in enumerate((AGRICULTURE, SERVICES)):

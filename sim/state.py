@@ -63,9 +63,9 @@ FORM_RULE = np.dtype(
 Constants = namedtuple(
     "Constants",
     "now in_step temperature amortisation_steps search_cost initial_trust split_by_population pool_share "
-    "marketing_premium marketing_share district_weight local_weight correlation_length_km coordination_overhead "
-    "pledge_share infrastructure_utility_weight irrigates irrigation_bonus build_cost lifetime "
-    "upkeep infrastructure_expertise_cost_saving joint_budget_share collapse_steps services",
+    "marketing_premium marketing_cost marketing_scale marketing_share district_weight local_weight correlation_length_km coordination_overhead "
+    "pledge_share infrastructure_utility_weight irrigates irrigation_bonus build_cost build_cost_per_household "
+    "lifetime upkeep upkeep_per_household infrastructure_expertise_cost_saving joint_budget_share collapse_steps services",
 )
 
 
@@ -185,6 +185,8 @@ def constants_of(params: dict, services: np.ndarray, now: int, in_step: bool) ->
         split_by_population=p["services"]["cost_split"] == "population",
         pool_share=float(a["pool_share"]),
         marketing_premium=float(a["marketing_premium"]),
+        marketing_cost=float(a["marketing_cost"]),
+        marketing_scale=float(a["marketing_scale"]),
         marketing_share=float(a["marketing_share"]),
         district_weight=float(drought["district_weight"]),
         local_weight=float(drought["local_weight"]),
@@ -195,8 +197,10 @@ def constants_of(params: dict, services: np.ndarray, now: int, in_step: bool) ->
         irrigates=bool(q["irrigates"]),
         irrigation_bonus=float(a["irrigation_bonus"]),
         build_cost=float(q["build_cost"]),
+        build_cost_per_household=float(q["build_cost_per_household"]),
         lifetime=int(q["lifetime"]),
         upkeep=float(q["upkeep"]),
+        upkeep_per_household=float(q["upkeep_per_household"]),
         infrastructure_expertise_cost_saving=float(q["expertise_cost_saving"]),
         joint_budget_share=float(p["policy"]["joint_budget_share"]),
         collapse_steps=int(p["cooperation"]["collapse_steps"]),

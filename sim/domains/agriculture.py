@@ -1,7 +1,12 @@
 """Agriculture (the India example): farm output, risk pools, shared know-how, joint marketing.
 
-Output per household = productivity x land^alpha x (1 + irrigation bonus)
-x (1 - shock x (1 - adaptation)), where adaptation grows with agricultural expertise.
+Output per household = productivity x land^alpha x (1 + irrigation bonus x irrigation)
+x (1 - shock x (1 - adaptation)), where adaptation grows with agricultural expertise and
+irrigation is 1 for land a project serves (a share of it near one: the spill-over).
+
+Joint marketing is earned: the premium on pooled sales grows with the farm households
+that market together (full at ``marketing_scale``), and its costs are paid on every
+pooled sale, so a member marketing with partners who hold back their produce can lose.
 """
 
 from __future__ import annotations
@@ -17,15 +22,25 @@ def farm_output(
     productivity: np.ndarray,
     land: np.ndarray,
     alpha: float,
-    irrigated: np.ndarray,
+    irrigation: np.ndarray,
     irrigation_bonus: float,
     shock: np.ndarray,
     expertise: np.ndarray,
     adaptation_max: float,
 ) -> np.ndarray:
-    """Farm output per household (money at the reference price) this step."""
+    """Farm output per household (money at the reference price) this step; ``irrigation``:
+    the share of the bonus its land gets, [0, 1] (1 served by a project)."""
     adaptation = adaptation_max * expertise
-    return productivity * land**alpha * (1.0 + irrigation_bonus * irrigated) * (1.0 - shock * (1.0 - adaptation))
+    return productivity * land**alpha * (1.0 + irrigation_bonus * irrigation) * (1.0 - shock * (1.0 - adaptation))
+
+
+@jitable
+def marketing_rate(premium: float, cost: float, scale: float, contributing_households):
+    """Net price gain (share of the value sold) on a member's pooled sales when
+    ``contributing_households`` farm households market together: the premium, in
+    proportion to that volume up to ``scale`` (bargaining power, the buyer's fixed costs),
+    minus the marketing costs paid on every sale. Negative for a volume too small to cover them."""
+    return premium * np.minimum(contributing_households / scale, 1.0) - cost
 
 
 def risk_pool_transfers(
@@ -72,18 +87,24 @@ def expected_gain(
     consumption: np.ndarray,
     risk_aversion: np.ndarray,
     marketing_premium: float,
+    marketing_cost: float,
+    marketing_scale: float,
     marketing_share: float,
+    households: np.ndarray,
+    group_households: float,
     expected_compliance: np.ndarray,
 ) -> np.ndarray:
     """Expected gain per household per step (money) of a member of an agricultural
-    partnership (numbers, or arrays over members):
+    partnership of ``group_households`` households (numbers, or arrays over members):
     the risk premium saved by pooling (0.5 x risk aversion / consumption x variance
-    removed) plus the joint-marketing premium, both scaled by how reliably partners
-    are expected to contribute."""
+    removed), scaled by how reliably partners are expected to contribute, plus the net
+    joint-marketing gain on its own pooled sales at the volume it expects to market
+    with (its own households and the partners' expected to contribute)."""
     removed = pooled_variance_factor(k, mean_correlation, pool_share) * income_variance
     insurance = 0.5 * risk_aversion * removed / np.maximum(consumption, 1e-9)
-    marketing = marketing_premium * marketing_share * mean_income
-    return expected_compliance * (insurance + marketing)
+    volume = households + expected_compliance * (group_households - households)
+    rate = marketing_rate(marketing_premium, marketing_cost, marketing_scale, volume)
+    return expected_compliance * insurance + rate * marketing_share * mean_income
 
 
 def crra_money_gain(
@@ -112,21 +133,20 @@ class Farming:
     transfer: np.ndarray  # net transfer from the risk pool
     marketing: np.ndarray  # joint-marketing premium earned
     fire_loss: np.ndarray  # share of output (and savings) a fire destroyed
-    irrigated: np.ndarray  # served by a built irrigation project (bool)
+    irrigation: np.ndarray  # share of the irrigation bonus its land got, [0, 1]: 1 served by a project, the spill-over share near one
     withheld: np.ndarray  # money per village a free-rider kept back from the pool
     pool_imbalance: float  # largest |sum| of transfers within a pool (0 up to rounding)
 
 
-def farm_year(s, year, shocks, protection: np.ndarray, params: dict) -> Farming:
+def farm_year(s, year, shocks, protection: np.ndarray, irrigation: np.ndarray, params: dict) -> Farming:
     """Output, fires, the price, the risk pool and joint marketing of every village this
     year (``protection``: how far its services' quality protects it from fires, [0, 1];
-    ``year.pays``: who paid into its pool)."""
-    a, q = params["agriculture"], params["infrastructure"]
+    ``irrigation``: the share of the irrigation bonus its land gets, [0, 1], see
+    ``infrastructure.irrigation``; ``year.pays``: who paid into its pool)."""
+    a = params["agriculture"]
     h = s.households
-    served = s.served_until > year.step
-    irrigated = served & q["irrigates"]
     output = farm_output(
-        s.productivity, s.land, a["alpha"], irrigated, a["irrigation_bonus"], shocks.crop, s.expertise[:, 0],
+        s.productivity, s.land, a["alpha"], irrigation, a["irrigation_bonus"], shocks.crop, s.expertise[:, 0],
         a["adaptation_max"],
     )  # fmt: skip
     fire_loss = np.where(shocks.fire, params["shocks"]["fire"]["damage"] * (1.0 - np.minimum(protection, 1.0)), 0.0)
@@ -138,6 +158,9 @@ def farm_year(s, year, shocks, protection: np.ndarray, params: dict) -> Farming:
     pays = year.pays[:, AGRICULTURE]
     transfer = risk_pool_transfers(sold * h, lab, ng, pays & in_pool, a["pool_share"], h) / h
     imbalance = float(np.max(np.abs(group_sum(lab, transfer * h, ng)))) if s.n else 0.0
-    marketing = np.where(in_pool & pays, a["marketing_premium"] * a["marketing_share"] * sold, 0.0)
+    markets = in_pool & pays
+    volume = group_sum(lab, np.where(markets, h, 0.0), ng)  # farm households marketing together
+    rate = marketing_rate(a["marketing_premium"], a["marketing_cost"], a["marketing_scale"], volume)
+    marketing = np.where(markets, rate[lab] * a["marketing_share"] * sold, 0.0)
     withheld = np.where(in_pool & ~pays, a["pool_share"] * sold * h, 0.0)
-    return Farming(revenue, stored, sold, transfer, marketing, fire_loss, irrigated, withheld, imbalance)
+    return Farming(revenue, stored, sold, transfer, marketing, fire_loss, irrigation, withheld, imbalance)

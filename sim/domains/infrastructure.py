@@ -1,11 +1,12 @@
 """Infrastructure (the Canada example): lumpy projects as threshold public goods.
 
-A project costs more than most villages can pay in one year. Members pledge part
+A project costs more than most villages can pay in one year: a fixed part (headworks,
+design) plus a part per household served, and so does its upkeep. Members pledge part
 of their budget each step into a fund; the project is built only when the fund
 reaches its cost. It then serves its members for its lifetime, with upkeep split
-among them. Villages it does not serve within the spill-over radius get a share
-of the benefit (free riding). Irrigation
-raises farm output.
+among them by households. Building together saves the fixed parts, not the parts per
+household. Villages it does not serve within the spill-over radius get a share of the
+benefit (free riding). Irrigation raises farm output.
 """
 
 from __future__ import annotations
@@ -27,6 +28,23 @@ def is_built(fund: float | np.ndarray, build_cost: float | np.ndarray) -> np.nda
 
 
 @jitable
+def project_cost(fixed: float, per_household: float, households):
+    """Build cost (or upkeep) of a project serving ``households``: its fixed part plus the part per household."""
+    return fixed + per_household * households
+
+
+def irrigation(served: np.ndarray, spillover, q: dict) -> np.ndarray:
+    """Share of the irrigation bonus each village's land gets, [0, 1]: 1 where a project
+    serves it, ``spillover_share`` where one serves a neighbour within the spill-over
+    radius (recharged groundwater), 0 otherwise and for projects that do not irrigate.
+    ``served``: is a project serving the village; ``spillover``: neighbours (CSR)."""
+    if not q["irrigates"]:
+        return np.zeros(served.shape[0])
+    near = any_neighbour(*spillover, served) & ~served
+    return served + q["spillover_share"] * near
+
+
+@jitable
 def effective_build_cost(build_cost: float, expertise: np.ndarray, saving: float) -> np.ndarray:
     """Build cost after the builders' infrastructure expertise (mean over members)."""
     return build_cost * (1.0 - saving * expertise)
@@ -42,9 +60,11 @@ def duty_cycle(lifetime: float, build_cost: float, yearly_pledge):
 
 @jitable
 def expected_gain(
-    build_cost: float,
+    cost_alone: float,
+    cost_together: float,
     lifetime: float,
-    upkeep: float,
+    upkeep_alone: float,
+    upkeep_together: float,
     own_pledge: np.ndarray,
     group_pledge: float,
     weight: np.ndarray,
@@ -53,20 +73,22 @@ def expected_gain(
     expected_compliance: np.ndarray,
 ) -> np.ndarray:
     """Expected gain per household per step (money) of a member (numbers, or arrays
-    over members) building together: the project is up a larger share of the time (the group saves
-    faster) and each member bears only its share of the upkeep."""
+    over members) building together rather than alone: the project is up a larger share of
+    the time where the group's pledges (the partners' as far as they are expected to pay)
+    cover its cost sooner than the member's own cover its own project's, and the member
+    pays its share (``weight``) of the group's upkeep instead of its own project's upkeep."""
     reliable_group = own_pledge + expected_compliance * np.maximum(group_pledge - own_pledge, 0.0)
-    alone = duty_cycle(lifetime, build_cost, own_pledge)
-    together = duty_cycle(lifetime, build_cost, reliable_group)
-    upkeep_saving = upkeep * (1.0 - weight) * together / households
+    alone = duty_cycle(lifetime, cost_alone, own_pledge)
+    together = duty_cycle(lifetime, cost_together, reliable_group)
+    upkeep_saving = (upkeep_alone * alone - weight * upkeep_together * together) / households
     return (together - alone) * benefit_money + upkeep_saving
 
 
 @njit(cache=True, nogil=True)
 def pool_infrastructure(V, T, P, expertise, households, pledge_paid):
     """Members' pledges go into each infrastructure partnership's fund; a project is
-    built when the fund reaches its cost (lower with the members' mean expertise) and
-    then serves every member for its lifetime, upkeep split by households."""
+    built when the fund reaches its cost for the members' households (lower with their
+    mean expertise) and then serves every member for its lifetime, upkeep split by households."""
     domains, fund, size, members_table = T.domains, T.fund, T.size, T.members
     pledged, served_until, upkeep_due = V.pledged, V.served_until, V.upkeep_due
     for pid in np.flatnonzero(T.alive[: T.next_pid[0]]):
@@ -75,21 +97,26 @@ def pool_infrastructure(V, T, P, expertise, households, pledge_paid):
         members = members_table[pid, : size[pid]]
         waiting = False
         mean_expertise = 0.0
+        group_households = 0.0
         for m in members:
+            group_households += households[m]
             fund[pid] += pledge_paid[m]
             pledged[m] += pledge_paid[m]
             mean_expertise += expertise[m]
             waiting = waiting or served_until[m] <= P.now
         cost = effective_build_cost(
-            P.build_cost, mean_expertise / members.shape[0], P.infrastructure_expertise_cost_saving
+            project_cost(P.build_cost, P.build_cost_per_household, group_households),
+            mean_expertise / members.shape[0],
+            P.infrastructure_expertise_cost_saving,
         )
+        upkeep = project_cost(P.upkeep, P.upkeep_per_household, group_households)
         if waiting and is_built(fund[pid], cost):
             fund[pid] -= cost
-            share = households[members] / households[members].sum()
+            share = households[members] / group_households
             for a in range(members.shape[0]):  # what is left stays owned in proportion to households
                 pledged[members[a]] = fund[pid] * share[a]
                 served_until[members[a]] = P.now + P.lifetime
-                upkeep_due[members[a]] = P.upkeep * share[a]
+                upkeep_due[members[a]] = upkeep * share[a]
 
 
 @dataclass(frozen=True)
@@ -133,11 +160,12 @@ def infrastructure_year(s, year, running: np.ndarray, table, constants, spillove
     pledge_paid = np.where(~served, paid, 0.0)
     # alone: into its own fund; in a partnership: into the common fund
     s.fund += np.where(in_infra, 0.0, pledge_paid)
-    built_cost = effective_build_cost(q["build_cost"], s.expertise[:, INFRASTRUCTURE], q["expertise_cost_saving"])
+    own_cost = project_cost(q["build_cost"], q["build_cost_per_household"], s.households)
+    built_cost = effective_build_cost(own_cost, s.expertise[:, INFRASTRUCTURE], q["expertise_cost_saving"])
     own_built = ~in_infra & ~served & is_built(s.fund, built_cost)
     s.fund = np.where(own_built, s.fund - built_cost, s.fund)
     s.served_until = np.where(own_built, now + q["lifetime"], s.served_until)
-    s.upkeep_due = np.where(own_built, q["upkeep"], s.upkeep_due)
+    s.upkeep_due = np.where(own_built, project_cost(q["upkeep"], q["upkeep_per_household"], s.households), s.upkeep_due)
     # in a partnership: into the common fund, which builds when it reaches the cost
     pool_infrastructure(
         villages_record(s), table.arrays(), constants, s.expertise[:, INFRASTRUCTURE].copy(), s.households, pledge_paid

@@ -23,6 +23,7 @@ from sim.scenario.parameter import Parameter
 
 DOMAINS = ("agriculture", "services", "infrastructure")
 RULES = ("conditional", "always_cooperate", "always_defect", "reinforcement", "imitate_best")
+OPENINGS = ("trust", "good_faith")  # how a conditional cooperator opens a new partnership
 SHOCK_KINDS = ("drought", "flood", "fire", "price")
 FORMS = ("formal", "informal", "long_term", "temporary")  # the default's forms
 SERVICES = ("fire", "social", "library")  # the default's services
@@ -102,6 +103,9 @@ _DECLARED: tuple[Parameter, ...] = (
     P("behaviour.threshold_mean", 0.5, "share",
       "conditional cooperation: trust-weighted share of partners who contributed last step needed to contribute, "
       "mean over villages", 0.0, 1.0, sweep=(0.0, 1.0), label="Coop. threshold"),
+    P("behaviour.opening", "trust", "rule name",
+      "conditional cooperation in a partnership's first step: trust = the same rule as later steps (partners "
+      "trusted and last seen contributing); good_faith = every new member contributes first", choices=OPENINGS),
     P("behaviour.threshold_sd", 0.15, "1", "standard deviation of that threshold across villages", 0.0, 1.0),
     P("behaviour.risk_aversion_mean", 2.0, "1", "relative risk aversion (CRRA), mean; values the risk pool", 0.0, 20.0),
     P("behaviour.learning_rate", 0.3, "weight per step",
@@ -177,12 +181,18 @@ _DECLARED: tuple[Parameter, ...] = (
     P("forms.*.max_members", _forms(8, 6, 8, 6), "villages", "largest number of member villages", 2, 10_000),
     # [agriculture]
     P("agriculture.alpha", 0.7, "1", "land elasticity of output", 0.0, 1.0),
-    P("agriculture.irrigation_bonus", 0.25, "1", "relative output gain on irrigated land", 0.0, 10.0),
+    P("agriculture.irrigation_bonus", 0.04, "1", "relative output gain on irrigated land", 0.0, 10.0),
     P("agriculture.adaptation_max", 0.6, "share", "share of shock damage avoided at full agricultural expertise",
       0.0, 1.0),
     P("agriculture.pool_share", 0.3, "share", "risk pool: share of agricultural income a contributing member pays in",
       0.0, 1.0, sweep=(0.0, 0.6)),
-    P("agriculture.marketing_premium", 0.08, "1", "joint marketing: price premium on pooled sales", 0.0, 10.0),
+    P("agriculture.marketing_premium", 0.12, "1",
+      "joint marketing: price premium on pooled sales at full scale, before its costs", 0.0, 10.0),
+    P("agriculture.marketing_cost", 0.04, "share",
+      "joint marketing: its costs as a share of the pooled sales", 0.0, 10.0),
+    P("agriculture.marketing_scale", 1000.0, "households",
+      "joint marketing: contributing farm households at which the premium is full (in proportion below)",
+      1e-9, None),
     P("agriculture.marketing_share", 0.5, "share", "joint marketing: share of output sold through the partnership",
       0.0, 1.0),
     P("agriculture.food_store_share", 0.1, "share", "share of farm output stored as food", 0.0, 1.0),
@@ -207,11 +217,17 @@ _DECLARED: tuple[Parameter, ...] = (
       "share of fire damage avoided at full quality (0 for non-fire services)", 0.0, 1.0),
     # [infrastructure]: a lumpy project
     P("infrastructure.project", "Shared irrigation scheme", "text", "what the lumpy project is"),
-    P("infrastructure.build_cost", 120.0, "money per project", "paid once when pledges reach it",
+    P("infrastructure.build_cost", 80.0, "money per project",
+      "fixed part of the build cost (headworks, design), paid once when pledges reach the whole cost",
       1e-9, None, money=True),
     P("infrastructure.lifetime", 25, "steps", "steps a built project lasts", 1, MAX_STEPS),
-    P("infrastructure.upkeep", 2.0, "money per project per step", "split among members", 0.0, None, money=True),
-    P("infrastructure.utility_weight", 0.06, "utility per household", "utility per household served by a built project",
+    P("infrastructure.build_cost_per_household", 0.1, "money per household served",
+      "part of the build cost that grows with the households served", 0.0, None, money=True),
+    P("infrastructure.upkeep", 1.0, "money per project per step", "fixed part of the upkeep, split among members by households",
+      0.0, None, money=True),
+    P("infrastructure.upkeep_per_household", 0.0025, "money per household served per step",
+      "part of the upkeep that grows with the households served", 0.0, None, money=True),
+    P("infrastructure.utility_weight", 0.0, "utility per household", "utility per household served by a built project",
       0.0, 100.0),
     P("infrastructure.irrigates", True, "yes/no", "does the project irrigate members' farmland?"),
     P("infrastructure.expertise_cost_saving", 0.2, "share",
@@ -219,7 +235,8 @@ _DECLARED: tuple[Parameter, ...] = (
     P("infrastructure.pledge_share", 0.15, "share per step",
       "share of the village budget pledged per step toward a project (alone: saved in its own fund)", 0.0, 1.0),
     P("infrastructure.spillover_share", 0.3, "share",
-      "share of the benefit reaching non-member villages nearby (free riding)", 0.0, 1.0),
+      "share of the benefit (utility, and irrigation: recharged groundwater) reaching villages nearby that the "
+      "project does not serve (free riding)", 0.0, 1.0),
     P("infrastructure.spillover_radius_km", 8.0, "km", "how far the benefit spills over to non-member villages",
       0.0, None),
     # [shocks]
