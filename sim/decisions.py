@@ -4,7 +4,8 @@ Each year a village reviews each domain with probability ``behaviour.review_prob
 
 * :func:`review` - villages decide one at a time, in random order;
 * :func:`consider_joining` - stay alone, or look for a partnership of some form (logit
-  choice on the learned gain of each form, net of set-up and search costs);
+  choice on the learned gain of each form, or the best prospect's for a form never
+  tried, net of set-up and search costs; only forms with a partner in reach);
 * :func:`wants_to_leave` - stay (worth the learned gain) or leave (minus the exit penalty);
 * :func:`seek_partners` - join a nearby partnership that accepts the village, or propose
   a new one to neighbours ranked by :func:`candidates`; a group forms only if every
@@ -61,22 +62,36 @@ def review(V, T, E, F, P, order, reviews, u):
 
 @njit(cache=True, inline="always")
 def consider_joining(V, T, E, F, P, g, i, domain, u):
-    """Stay alone or seek a partnership of some form: logit choice on the learned gain
-    of each form, net of set-up (amortised) and search costs; going alone is worth 0."""
+    """Stay alone or seek a partnership of some form: logit choice on what the village
+    expects of each form, net of set-up (amortised) and search costs; going alone is
+    worth 0. It expects the gain it has learned from years in that form, or, never having
+    tried it, the gain its best prospective partner offers (:func:`prospect`). A form
+    for which no partner is in reach (no neighbour both would gain with, no partnership
+    it could join) is not an option: with none, the village stays alone and pays nothing."""
     n_forms = len(F)
     options = np.empty(n_forms, dtype=np.int64)
     values = np.zeros(n_forms + 1)
     count = 0
     h = V.households[i]
-    partnership, expected_gain = V.partnership, V.expected_gain
+    partnership, expected_gain, experience = V.partnership, V.expected_gain, V.experience
     for form in range(n_forms):
         rule = F[form]
         if not allowed(rule, domain) or not free_for(partnership, i, rule, domain):
             continue
+        covered = covered_domains(rule, domain)
+        best = prospect(g, partnership, E.indptr, E.cols, E.trust, E.corr, E.loss, E.reverse, P.services, P, rule, covered, i)
+        joinable = has_joinable(V, T, E, F, i, domain, form)
+        if best == -np.inf and not joinable:
+            continue
+        setup = rule.setup_cost / (h * P.amortisation_steps)
+        if experience[i, domain, form] > 0:
+            expected = expected_gain[i, domain, form]
+        elif best > -np.inf:  # per domain, as join() starts a member's expectation; set-up is weighed below
+            expected = (best + setup) / covered.sum()
+        else:
+            expected = 0.0
         options[count] = form
-        values[count + 1] = (
-            expected_gain[i, domain, form] - rule.setup_cost / (h * P.amortisation_steps) - P.search_cost / h
-        )
+        values[count + 1] = expected - setup - P.search_cost / h
         count += 1
     if count == 0:
         return
@@ -168,6 +183,50 @@ def nearby_partnerships(V, T, E, F, i, domain, form):
         out[n_out] = pid
         n_out += 1
     return out[:n_out]
+
+
+@njit(cache=True)
+def prospect(g, partnership, indptr, cols, trust, corr, loss, reverse, services, P, form, covered, i):
+    """The best expected gain (money per household per step, net of running and amortised
+    set-up costs) that village i could have from a new pair under ``form`` with one of its
+    neighbours free in all ``covered`` domains who would gain too (mutual consent);
+    -inf when there is none."""
+    best = -np.inf
+    for e in range(indptr[i], indptr[i + 1]):
+        j = cols[e]
+        if not is_free(partnership, j, covered):
+            continue
+        households = 0.0 + g[i, HOUSEHOLDS]
+        households += g[j, HOUSEHOLDS]
+        pledges = 0.0 + P.pledge_share * g[i, BUDGET]
+        pledges += P.pledge_share * g[j, BUDGET]
+        j_hosts = g[j, HOUSEHOLDS] > g[i, HOUSEHOLDS]
+        gain_i = gain_from_sums(
+            g, services, P, form, covered, 2, i, trust[e], corr[e], loss[e] if j_hosts else 0.0, households, pledges
+        )  # fmt: skip
+        if gain_i <= best:
+            continue
+        back = reverse[e]
+        gain_j = gain_from_sums(
+            g, services, P, form, covered, 2, j, trust[back], corr[back], 0.0 if j_hosts else loss[back], households,
+            pledges,
+        )  # fmt: skip
+        if gain_j >= 0.0:
+            best = gain_i
+    return best
+
+
+@njit(cache=True, inline="always")
+def has_joinable(V, T, E, F, i, domain, form):
+    """Is a partnership of ``form`` in ``domain`` with room left among i's ties (a first
+    look: nearby_partnerships also asks that i be tied to every member and free in all its domains)?"""
+    partnership, t_form, t_size = V.partnership, T.form, T.size
+    room = F[form].max_members
+    for e in range(E.indptr[i], E.indptr[i + 1]):
+        pid = partnership[E.cols[e], domain]
+        if pid >= 0 and t_form[pid] == form and t_size[pid] < room:
+            return True
+    return False
 
 
 @njit(cache=True)

@@ -87,14 +87,13 @@ def join(V, T, F, P, i, pid, gain):
     covers = T.domains[pid]
     n_domains = covers.sum()
     experience, expected_gain, partnership = V.experience, V.expected_gain, V.partnership
-    contributed, tenure, pending_cost = V.contributed, V.tenure, V.pending_cost
+    tenure, pending_cost = V.tenure, V.pending_cost
     for d in range(3):
         if not covers[d]:
             continue
         if experience[i, d, form] == 0:  # no experience yet: start from the expectation that led it to join
             expected_gain[i, d, form] = gain / n_domains
-        partnership[i, d] = pid
-        contributed[i, d] = True
+        partnership[i, d] = pid  # its last contribution stays on record: new partners see it (no clean slate)
         tenure[i, d] = 0
         pending_cost[i, d] += F[form].setup_cost / n_domains
     if covers[INFRASTRUCTURE]:

@@ -110,7 +110,7 @@ _DECLARED: tuple[Parameter, ...] = (
     P("behaviour.risk_aversion_mean", 2.0, "1", "relative risk aversion (CRRA), mean; values the risk pool", 0.0, 20.0),
     P("behaviour.learning_rate", 0.3, "weight per step",
       "weight of the newest realised payoff in an expected payoff", 1e-6, 1.0),
-    P("behaviour.temperature", 0.01, "money per household",
+    P("behaviour.temperature", 0.002, "money per household",
       "logit-choice temperature (0 would be perfectly rational)", 1e-9, None, money=True),
     P("behaviour.review_probability", 0.3, "probability per step and domain",
       "probability that a village reconsiders its choice in a domain", 0.0, 1.0),
