@@ -49,22 +49,25 @@ def risk_pool_transfers(
     n_groups: int,
     pays: np.ndarray,
     pool_share: float,
-    households: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
 ) -> np.ndarray:
     """Net transfer to each village from a risk pool (money per village; sums to zero in each group).
 
     Every paying member puts ``pool_share`` of its farm income (village total) into
-    the pool, and the pool is shared among all members in proportion to their
-    households: equal per household. A member hit harder than the group after a
-    shock gets more than it paid in (the surplus of the others covers its deficit);
-    a free-rider pays nothing and still draws its share. Without ``households``
-    every member counts as one household.
+    the pool, and the pool is shared among the paying members in proportion to their
+    ``weights`` (in the model: expected farm income, so that no member expects to pay
+    in more than it draws: insurance, not redistribution). A member hit harder than the group after a
+    shock gets more than it paid in (the surplus of the others covers its deficit). A
+    member that free-rides keeps its share of income and forfeits its claim for the
+    year: it is uninsured, and pays what it would have received (the temptation is
+    for members that would pay in more than they draw). Without ``weights`` every
+    member counts as one.
     """
-    weight = np.ones_like(income) if households is None else households
+    weight = np.where(pays, 1.0 if weights is None else weights, 0.0)
     paid = np.where(pays, pool_share * income, 0.0)
     pool = group_sum(labels, paid, n_groups)
-    member_weight = group_sum(labels, weight, n_groups)
-    return pool[labels] * weight / member_weight[labels] - paid
+    paying_weight = group_sum(labels, weight, n_groups)
+    return np.where(pays, pool[labels] * weight / np.maximum(paying_weight[labels], 1e-300), 0.0) - paid
 
 
 @jitable
@@ -123,6 +126,27 @@ def crra_money_gain(
     return (u1 - u0) * np.maximum(reference, 1e-6) ** rho
 
 
+def free_ride_gain(
+    income: np.ndarray,
+    labels: np.ndarray,
+    n_groups: int,
+    pays: np.ndarray,
+    member: np.ndarray,
+    pool_share: float,
+    weights: np.ndarray,
+) -> np.ndarray:
+    """What each member that free-rode on its risk pool kept back (money per village):
+    the pay-in it owed, net of the share of the pool it forfeited by not paying (the pool
+    with its pay-in, shared with it too, by ``weights`` as risk_pool_transfers shares it);
+    0 for a member whose claim was worth more. The base of its fine."""
+    owed = pool_share * income
+    paid = np.where(pays & member, owed, 0.0)
+    pool = group_sum(labels, paid, n_groups)[labels]
+    weight = group_sum(labels, np.where(pays & member, weights, 0.0), n_groups)[labels]
+    forfeited = (pool + owed) * weights / (weight + weights)
+    return np.where(member & ~pays, np.maximum(owed - forfeited, 0.0), 0.0)
+
+
 @dataclass(frozen=True)
 class Farming:
     """One year of farming, per village (money per household unless said otherwise)."""
@@ -156,11 +180,12 @@ def farm_year(s, year, shocks, protection: np.ndarray, irrigation: np.ndarray, p
     lab, ng = year.labels[AGRICULTURE]
     in_pool = year.member[:, AGRICULTURE]
     pays = year.pays[:, AGRICULTURE]
-    transfer = risk_pool_transfers(sold * h, lab, ng, pays & in_pool, a["pool_share"], h) / h
+    expected = s.income_mean * h  # each member's claim is in proportion to its expected farm income: a fair pool
+    transfer = risk_pool_transfers(sold * h, lab, ng, pays & in_pool, a["pool_share"], expected) / h
     imbalance = float(np.max(np.abs(group_sum(lab, transfer * h, ng)))) if s.n else 0.0
     markets = in_pool & pays
     volume = group_sum(lab, np.where(markets, h, 0.0), ng)  # farm households marketing together
     rate = marketing_rate(a["marketing_premium"], a["marketing_cost"], a["marketing_scale"], volume)
     marketing = np.where(markets, rate[lab] * a["marketing_share"] * sold, 0.0)
-    withheld = np.where(in_pool & ~pays, a["pool_share"] * sold * h, 0.0)
+    withheld = free_ride_gain(sold * h, lab, ng, pays, in_pool, a["pool_share"], expected)
     return Farming(revenue, stored, sold, transfer, marketing, fire_loss, irrigation, withheld, imbalance)
