@@ -70,6 +70,7 @@ def draw_villages(params: dict, n_forms: int, n_services: int, rng: np.random.Ge
     s.wealth = rng.exponential(1.0, size=n) * land_p["initial_wealth"]
     s.food = np.full(n, land_p["initial_food_stock"])
     s.expertise = np.clip(rng.normal(land_p["expertise_mean"], land_p["expertise_sd"], size=(n, 3)), 0.0, 1.0)
+    s.local_knowledge = s.expertise.copy()
     s.threshold = np.clip(rng.normal(beh["threshold_mean"], beh["threshold_sd"], size=n), 0.0, 1.0)
     s.risk_aversion = np.maximum(rng.normal(beh["risk_aversion_mean"], 0.25 * beh["risk_aversion_mean"], size=n), 0.0)
     s.budget = land_p["budget_transfer"] + land_p["budget_per_household"] * s.households

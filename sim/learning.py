@@ -130,12 +130,15 @@ def learn_on_partner_ties(s: VillageState, ties: Ties, year: Year, rates: FormRa
 
 
 def partner_diversity(s: VillageState, year: Year, domain: int) -> np.ndarray:
-    """Standard deviation of expertise in ``domain`` across the members of each village's
-    group who contributed this year: the know-how that was exchanged. 0 alone, and 0 for
-    a free-rider (it took no part in the exchange)."""
+    """Standard deviation, across the members of each village's group who contributed
+    this year, of the expertise in ``domain`` each brought (its expertise at the start:
+    local knowledge, which learning from partners does not erase). 0 alone, and 0 for a
+    free-rider (it took no part in the exchange). Measured on the learned expertise
+    instead, capacity spill-over would by construction erase the diversity innovation
+    draws on (at the defaults that made capacity lower welfare: issue 12, finding 6)."""
     lab, ng = year.labels[domain]
     shares = (year.member[:, domain] & year.contributes[:, domain]).astype(float)
-    e = s.expertise[:, domain]
+    e = s.local_knowledge[:, domain]
     k = np.maximum(group_sum(lab, shares, ng), 1.0)
     mean = group_sum(lab, e * shares, ng) / k
     var = np.maximum(group_sum(lab, e * e * shares, ng) / k - mean**2, 0.0)

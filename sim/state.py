@@ -84,6 +84,7 @@ class VillageState:
     wealth: np.ndarray = field(default=None)  # savings, money per household
     food: np.ndarray = field(default=None)  # food stock, money-equivalent per household
     expertise: np.ndarray = field(default=None)  # (n, 3), [0, 1]
+    local_knowledge: np.ndarray = field(default=None)  # (n, 3): expertise at the start, what each village brings (innovation)
     threshold: np.ndarray = field(default=None)  # conditional-cooperation threshold
     risk_aversion: np.ndarray = field(default=None)
     service_efficiency: np.ndarray = field(default=None)  # multiplier on per-household service cost
