@@ -5,8 +5,9 @@ partnerships cost (running costs, set-up and search costs and exit penalties owe
 this year's decisions, fines net of fines received); what is left is paid to households
 as a dividend (a negative rest is a local tax). Households add farm income (after the
 risk pool and joint marketing) and non-farm income; they save part of what is above the
-poverty line, and below it draw down food stocks, then savings, to defend it; with
-``economy.allow_debt`` they borrow to reach subsistence.
+poverty line, and when income falls below their usual consumption (``economy.smoothing``
+of it, and at least the poverty line) draw down food stocks, then savings, to defend
+that; with ``economy.allow_debt`` they borrow to reach subsistence.
 """
 
 from __future__ import annotations
@@ -36,8 +37,11 @@ def spend_and_consume(s: VillageState, economy: Economy, fines: Fines, region: R
     income = farm_income + p["landscape"]["nonfarm_income"] + dividend
     s.wealth = s.wealth * (1.0 - farming.fire_loss)
     line = POVERTY_LINE
+    floor = np.maximum(line, econ["smoothing"] * s.reference_consumption)  # what households defend
     saving = np.where(income > line, econ["save_rate"] * (income - line), 0.0)
-    shortfall = np.where(income < line, line - income, 0.0)
+    shortfall = np.maximum(floor - (income - saving), 0.0)
+    saving_cut = np.minimum(saving, shortfall)  # first save less, then draw on stocks
+    saving, shortfall = saving - saving_cut, shortfall - saving_cut
     from_food = np.minimum(np.maximum(s.food, 0.0), shortfall)
     from_wealth = np.minimum(np.maximum(s.wealth, 0.0), shortfall - from_food)
     consumption = income - saving + from_food + from_wealth

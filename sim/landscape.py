@@ -95,6 +95,8 @@ def _start_alone(s: VillageState, n_forms: int, n_services: int) -> None:
     s.fund = np.zeros(n)
     s.served_until = np.zeros(n, dtype=np.int64)
     s.upkeep_due = np.zeros(n)
+    s.project_value = np.zeros(n)
+    s.asset_damage = np.zeros(n)
     s.partnership = np.full((n, 3), -1, dtype=np.int64)
     s.contributed = np.ones((n, 3), dtype=bool)
     s.tenure = np.zeros((n, 3), dtype=np.int64)

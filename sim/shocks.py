@@ -32,6 +32,7 @@ class Shocks:
     crop: np.ndarray  # drought/flood intensity per village, [0, 1]: share of farm output lost without adaptation
     fire: np.ndarray  # did a fire hit the village? (bool)
     price: float  # farm price relative to normal (1.0)
+    lasting: np.ndarray | None = None  # the part of ``crop`` from scheduled droughts and floods, which also destroys assets
 
 
 def smooth_field(x: np.ndarray, y: np.ndarray, length_km: float, rng: np.random.Generator) -> np.ndarray:
@@ -138,6 +139,7 @@ class Environment:
                     del self.draws[old]  # keep the last two steps
             district_z, field, own_z, fire_u, price_z, scheduled_u = self.draws[step]
         crop = np.zeros(n)
+        lasting = np.zeros(n)
         fire = np.zeros(n, dtype=bool)
         price = 1.0
         if p["background"]:
@@ -156,8 +158,9 @@ class Environment:
             hit = np.ones(n, dtype=bool) if event["district"] < 0 else self.district == event["district"]
             if event["kind"] in ("drought", "flood"):
                 crop = np.where(hit, np.clip(crop + event["intensity"], 0.0, 1.0), crop)
+                lasting = np.where(hit, np.clip(lasting + event["intensity"], 0.0, 1.0), lasting)
             elif event["kind"] == "fire":  # each village hit burns with probability `intensity`
                 fire = fire | (hit & (scheduled_u < event["intensity"]))
             else:  # price
                 price *= 1.0 - event["intensity"]
-        return Shocks(crop=crop, fire=fire, price=price)
+        return Shocks(crop=crop, fire=fire, price=price, lasting=lasting)

@@ -80,6 +80,7 @@ class VillageState:
     households: np.ndarray = field(default=None)
     land: np.ndarray = field(default=None)  # ha per household
     productivity: np.ndarray = field(default=None)  # money per household per ha^alpha
+    asset_damage: np.ndarray = field(default=None)  # share of farm output lost to assets a scheduled shock destroyed, [0, 1)
     budget: np.ndarray = field(default=None)  # money per village per step
     wealth: np.ndarray = field(default=None)  # savings, money per household
     food: np.ndarray = field(default=None)  # food stock, money-equivalent per household
@@ -91,6 +92,7 @@ class VillageState:
     fund: np.ndarray = field(default=None)  # own infrastructure fund, money
     served_until: np.ndarray = field(default=None)  # step until which a built project serves the village
     upkeep_due: np.ndarray = field(default=None)  # money per step for the project serving it
+    project_value: np.ndarray = field(default=None)  # money: its share of the build cost of the project serving it
     partnership: np.ndarray = field(default=None)  # (n, 3) partnership id per domain, -1 = alone
     contributed: np.ndarray = field(default=None)  # (n, 3) bool, did it contribute last step
     tenure: np.ndarray = field(default=None)  # (n, 3) steps spent in its current partnership

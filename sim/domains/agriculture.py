@@ -43,6 +43,18 @@ def marketing_rate(premium: float, cost: float, scale: float, contributing_house
     return premium * np.minimum(contributing_households / scale, 1.0) - cost
 
 
+def lasting_damage(damage: np.ndarray, lasting, expertise: np.ndarray, adaptation_max: float, d: dict) -> np.ndarray:
+    """Asset damage after this year (share of farm output lost, [0, 1)): last year's,
+    ``recovery_rate`` of it repaired, then ``asset_loss`` x the output a scheduled drought
+    or flood destroyed this year (``lasting``: its intensity; adaptation through expertise
+    avoids part of it, as for the crop). Output is lower by that share until repaired."""
+    repaired = damage * (1.0 - d["recovery_rate"])
+    if lasting is None or not lasting.any():
+        return repaired
+    new = d["asset_loss"] * lasting * (1.0 - adaptation_max * expertise)
+    return 1.0 - (1.0 - repaired) * (1.0 - new)
+
+
 def risk_pool_transfers(
     income: np.ndarray,
     labels: np.ndarray,
@@ -169,10 +181,13 @@ def farm_year(s, year, shocks, protection: np.ndarray, irrigation: np.ndarray, p
     ``infrastructure.irrigation``; ``year.pays``: who paid into its pool)."""
     a = params["agriculture"]
     h = s.households
-    output = farm_output(
+    output = (1.0 - s.asset_damage) * farm_output(
         s.productivity, s.land, a["alpha"], irrigation, a["irrigation_bonus"], shocks.crop, s.expertise[:, 0],
         a["adaptation_max"],
     )  # fmt: skip
+    s.asset_damage = lasting_damage(
+        s.asset_damage, shocks.lasting, s.expertise[:, 0], a["adaptation_max"], params["shocks"]["damage"]
+    )
     fire_loss = np.where(shocks.fire, params["shocks"]["fire"]["damage"] * (1.0 - np.minimum(protection, 1.0)), 0.0)
     revenue = output * (1.0 - fire_loss) * shocks.price
     stored = a["food_store_share"] * revenue

@@ -67,6 +67,9 @@ _DECLARED: tuple[Parameter, ...] = (
       0.0, None, money=True),
     P("economy.within_village_sd", 0.35, "1", "log-standard deviation of household consumption inside a village",
       0.0, 3.0),
+    P("economy.smoothing", 0.9, "share",
+      "households draw food stocks and savings to keep consumption at this share of their usual (reference) "
+      "consumption, and at least at the poverty line", 0.0, 1.0),
     P("economy.allow_debt", False, "yes/no", "may households borrow (negative savings) to reach subsistence?"),
     # [landscape]
     P("landscape.n_villages", 200, "villages", "number of villages", 1, 10_000_000, sweep=(10, 500), label="Villages"),
@@ -255,6 +258,11 @@ _DECLARED: tuple[Parameter, ...] = (
     P("shocks.fire.probability", 0.03, "probability per village per step", "probability of a fire", 0.0, 1.0),
     P("shocks.fire.damage", 0.3, "share", "share of savings and of farm output lost to an unprotected fire", 0.0, 1.0),
     P("shocks.price.volatility", 0.1, "1", "log-standard deviation of the region-wide farm price per step", 0.0, 3.0),
+    P("shocks.damage.asset_loss", 0.5, "share",
+      "scheduled droughts and floods: share of the farm output they destroy (after adaptation) that is also lost "
+      "as productive assets (livestock, seed, soil), lowering output until repaired", 0.0, 1.0),
+    P("shocks.damage.recovery_rate", 0.2, "share per step", "share of the remaining asset damage repaired per step",
+      0.0, 1.0),
     # [[shocks.scheduled]]: shocks at a given step
     P("shocks.scheduled.*.kind", {"0": "drought"}, "shock kind", "what hits", choices=SHOCK_KINDS),
     P("shocks.scheduled.*.step", {"0": 20}, "step", "when it starts", 1, MAX_STEPS),
