@@ -95,6 +95,7 @@ MEASURES: tuple[Measure, ...] = (
     _m(None,                                       "shock_intensity",            "mean crop-shock intensity",            "share of output lost",                  None,     SHARE, None),
     _m(None,                                       "fires",                      "fires",                                "villages",                              None,     COUNT, None),
     _m(None,                                       "price",                      "crop price",                           "relative to normal",                    None,     INDEX, None),
+    _m("welfare.terminal_stocks",                  None,                         "stocks left at the end",               H,                                       "higher", MONEY, "run"),
     _m("cooperation.ended.total",                  None,                         "partnerships ended",                   "partnerships",                          None,     COUNT, "run"),
     _m("cooperation.ended.{reason}",               None,                         "partnerships ended: {reason}",         "partnerships",                          None,     COUNT, "run"),
     _m("cooperation.duration.all",                 None,                         "partnership duration",                 "economic years",                        None,     STEPS, "run"),
@@ -303,9 +304,24 @@ def summary(model: VillageModel) -> dict[str, Any]:
     for m in measures(model.form_names, model.service_names):
         if m.summary == "mean":
             out[m.key] = float(after[m.column].mean())
+    out["welfare.terminal_stocks"] = terminal_stocks(model)
     out.update(_endings(model))
     out.update(_resilience(model, df, burn))
     return out
+
+
+def terminal_stocks(model: VillageModel) -> float:
+    """What the run leaves behind, money per household (mean over households): savings and
+    food stocks, the village's infrastructure funds (its own, and its pledges in a common
+    fund), and the remaining life of the project serving it at its share of the build cost
+    (straight-line). A run that ends with stocks consumed is not better off for having
+    consumed them: this is the terminal value its mean consumption leaves out."""
+    s, now = model.state, int(model.steps)
+    lifetime = model.params["infrastructure"]["lifetime"]
+    remaining = np.clip(s.served_until - now, 0, lifetime) / lifetime
+    village = s.fund + s.pledged + remaining * s.project_value  # money per village
+    per_household = s.wealth + s.food + village / s.households
+    return float(np.sum(per_household * s.households) / s.households.sum())
 
 
 def _endings(model: VillageModel) -> dict[str, Any]:

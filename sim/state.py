@@ -30,7 +30,7 @@ Villages = namedtuple(
     "Villages",
     "x y district households budget income_mean income_var reference_consumption risk_aversion expertise "
     "partnership contributed tenure expected_gain experience pending_cost fund pledged served_until upkeep_due "
-    "host_distance",
+    "project_value host_distance",
 )
 Table = namedtuple(
     "Table",

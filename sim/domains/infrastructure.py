@@ -90,7 +90,7 @@ def pool_infrastructure(V, T, P, expertise, households, pledge_paid):
     built when the fund reaches its cost for the members' households (lower with their
     mean expertise) and then serves every member for its lifetime, upkeep split by households."""
     domains, fund, size, members_table = T.domains, T.fund, T.size, T.members
-    pledged, served_until, upkeep_due = V.pledged, V.served_until, V.upkeep_due
+    pledged, served_until, upkeep_due, project_value = V.pledged, V.served_until, V.upkeep_due, V.project_value
     for pid in np.flatnonzero(T.alive[: T.next_pid[0]]):
         if not domains[pid, INFRASTRUCTURE]:
             continue
@@ -117,6 +117,7 @@ def pool_infrastructure(V, T, P, expertise, households, pledge_paid):
                 pledged[members[a]] = fund[pid] * share[a]
                 served_until[members[a]] = P.now + P.lifetime
                 upkeep_due[members[a]] = upkeep * share[a]
+                project_value[members[a]] = cost * share[a]
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,7 @@ def infrastructure_year(s, year, running: np.ndarray, table, constants, spillove
     own_built = ~in_infra & ~served & is_built(s.fund, built_cost)
     s.fund = np.where(own_built, s.fund - built_cost, s.fund)
     s.served_until = np.where(own_built, now + q["lifetime"], s.served_until)
+    s.project_value = np.where(own_built, built_cost, s.project_value)
     s.upkeep_due = np.where(own_built, project_cost(q["upkeep"], q["upkeep_per_household"], s.households), s.upkeep_due)
     # in a partnership: into the common fund, which builds when it reaches the cost
     pool_infrastructure(
