@@ -150,15 +150,19 @@ def test_farm_year_of_a_hand_built_pool_with_and_without_a_free_rider():
     """Land 4 ha per household (x 4^0.5 = 2), productivity 1, price 1.5. Village 1 loses
     half its harvest to drought, village 2 a fire (damage 0.5, protection 0.4: 30 %
     lost): revenue 3.0, 1.5, 2.1; a fifth is stored. Villages 0 (100 households) and 1
-    (300) pool half their sales; village 2 (50) is alone. Both paying: the pool of 120 +
-    180 is 0.75 per household, so village 0 pays 0.45 per household to village 1, and each
-    earns the marketing premium 0.1 x 0.5 of its sales. If village 1 free-rides, the 120
-    village 0 paid in is 0.3 per household for both; village 1 withholds 180."""
+    (300) pool half their sales; village 2 (50) is alone. Both expect the same farm income
+    per household, so their claims on the pool are in proportion to households. Both
+    paying: the pool of 120 + 180 is 0.75 per household, so village 0 pays 0.45 per
+    household to village 1; marketing together 400 households (the full scale), each earns
+    the premium 0.1 less the cost 0.02 on half its sales. If village 1 free-rides, the pool
+    is village 0's alone (no transfer), village 1 is uninsured and keeps back nothing net
+    (its claim, 300 x 3/4 = 225, was worth more than the 180 it owed), and village 0 markets
+    100 households alone: a quarter of the premium, 0.025 - 0.02."""
     params = {
         "agriculture": {"alpha": 0.5, "irrigation_bonus": 0.2, "adaptation_max": 0.5, "food_store_share": 0.2,
-                        "pool_share": 0.5, "marketing_premium": 0.1, "marketing_share": 0.5},
-        "infrastructure": {"irrigates": True},
-        "shocks": {"fire": {"damage": 0.5}},
+                        "pool_share": 0.5, "marketing_premium": 0.1, "marketing_cost": 0.02,
+                        "marketing_scale": 400.0, "marketing_share": 0.5},
+        "shocks": {"fire": {"damage": 0.5}, "damage": {"asset_loss": 0.5, "recovery_rate": 0.2}},
     }  # fmt: skip
     s = VillageState(
         3,
@@ -166,23 +170,29 @@ def test_farm_year_of_a_hand_built_pool_with_and_without_a_free_rider():
         productivity=np.ones(3),
         land=np.full(3, 4.0),
         expertise=np.zeros((3, 3)),
-        served_until=np.zeros(3, dtype=np.int64),  # no irrigation project serves anybody
+        income_mean=np.full(3, 2.0),
+        asset_damage=np.zeros(3),
     )
     shocks = Shocks(crop=np.array([0.0, 0.5, 0.0]), fire=np.array([False, False, True]), price=1.5)
     protection = np.array([0.0, 0.0, 0.4])
+    no_irrigation = np.zeros(3)
     partnership = np.full((3, 3), -1)
     partnership[[0, 1], AGRICULTURE] = 0
-    both = agriculture.farm_year(s, hand_year(partnership), shocks, protection, params)
+    both = agriculture.farm_year(s, hand_year(partnership), shocks, protection, no_irrigation, params)
     np.testing.assert_allclose(both.revenue, [3.0, 1.5, 2.1])
     np.testing.assert_allclose(both.stored, [0.6, 0.3, 0.42])
     np.testing.assert_allclose(both.sold, [2.4, 1.2, 1.68])
     np.testing.assert_allclose(both.fire_loss, [0.0, 0.0, 0.3])
     np.testing.assert_allclose(both.transfer, [-0.45, 0.15, 0.0], atol=1e-12)
-    np.testing.assert_allclose(both.marketing, [0.12, 0.06, 0.0])
-    assert not both.withheld.any() and not both.irrigated.any() and both.pool_imbalance < 1e-12
+    np.testing.assert_allclose(both.marketing, [0.096, 0.048, 0.0])
+    assert not both.withheld.any() and not both.irrigation.any() and both.pool_imbalance < 1e-12
     contributes = np.ones((3, 3), bool)
     contributes[1, AGRICULTURE] = False
-    one = agriculture.farm_year(s, hand_year(partnership, contributes=contributes), shocks, protection, params)
-    np.testing.assert_allclose(one.transfer, [-0.9, 0.3, 0.0], atol=1e-12)
-    np.testing.assert_allclose(one.marketing, [0.12, 0.0, 0.0])
-    np.testing.assert_allclose(one.withheld, [0.0, 180.0, 0.0])
+    one = agriculture.farm_year(s, hand_year(partnership, contributes=contributes), shocks, protection, no_irrigation, params)
+    np.testing.assert_allclose(one.transfer, [0.0, 0.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(one.marketing, [0.006, 0.0, 0.0])
+    np.testing.assert_allclose(one.withheld, [0.0, 0.0, 0.0], atol=1e-12)
+    village_1_lucky = Shocks(crop=np.array([0.5, 0.0, 0.0]), fire=shocks.fire, price=1.5)
+    lucky = agriculture.farm_year(s, hand_year(partnership, contributes=contributes), village_1_lucky, protection, no_irrigation, params)
+    # now village 1 owes 0.5 x 2.4 x 300 = 360 and forfeits (60 + 360) x 3/4 = 315: it kept back 45
+    np.testing.assert_allclose(lucky.withheld, [0.0, 45.0, 0.0])

@@ -49,7 +49,11 @@ def _reference_gains(m: VillageModel, form, covered, members) -> np.ndarray:
             consumption,
             s.risk_aversion[idx],
             a["marketing_premium"],
+            a["marketing_cost"],
+            a["marketing_scale"],
             a["marketing_share"],
+            h,
+            h.sum(),
             compliance,
         )
     if SERVICES in covered:
@@ -71,9 +75,11 @@ def _reference_gains(m: VillageModel, form, covered, members) -> np.ndarray:
         if q["irrigates"]:
             benefit = benefit + p["agriculture"]["irrigation_bonus"] * s.income_mean[idx]
         gains += infra.expected_gain(
-            q["build_cost"],
+            q["build_cost"] + q["build_cost_per_household"] * h,
+            q["build_cost"] + q["build_cost_per_household"] * h.sum(),
             q["lifetime"],
-            q["upkeep"],
+            q["upkeep"] + q["upkeep_per_household"] * h,
+            q["upkeep"] + q["upkeep_per_household"] * h.sum(),
             pledges,
             pledges.sum(),
             h / h.sum(),

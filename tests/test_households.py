@@ -158,7 +158,7 @@ def test_no_negative_stocks_balanced_pools_no_nan(overrides, rule, seed, debt):
 
 # --- spend_and_consume on hand-built villages (money per household unless said "per village") ---
 PARAMS = {
-    "economy": {"save_rate": 0.25, "allow_debt": False, "subsistence": 0.8},
+    "economy": {"save_rate": 0.25, "allow_debt": False, "subsistence": 0.8, "smoothing": 0.9},
     "landscape": {"nonfarm_income": 0.5},
     "agriculture": {"food_spoilage": 0.1},
     "services": {"fire": {"utility_weight": 0.3}},
@@ -172,11 +172,12 @@ def _spend(n: int = 1, allow_debt: bool = False, spoilage: float = 0.1, **given)
     Returns the villages after the year, and the inputs."""
     v = {"households": 100.0, "budget": 0.0, "wealth": 0.0, "food": 0.0, "quality": 0.0, "bill": 0.0,
          "building_paid": 0.0, "building_utility": 0.0, "sold": 0.0, "transfer": 0.0, "marketing": 0.0,
-         "stored": 0.0, "fire_loss": 0.0}  # fmt: skip
+         "stored": 0.0, "fire_loss": 0.0, "reference_consumption": 0.0}  # fmt: skip
     v = {k: np.broadcast_to(np.asarray(given.get(k, d), dtype=float), (n,)).copy() for k, d in v.items()}
     v.update({k: np.broadcast_to(np.asarray(given.get(k, 0.0), dtype=float), (n, 3)).copy() for k in PER_DOMAIN})
     s = VillageState(n, households=v["households"], budget=v["budget"], wealth=v["wealth"].copy(),
-                     food=v["food"].copy(), quality=v["quality"][:, None], pending_cost=v["pending_cost"].copy())  # fmt: skip
+                     food=v["food"].copy(), quality=v["quality"][:, None], pending_cost=v["pending_cost"].copy(),
+                     reference_consumption=v["reference_consumption"])  # fmt: skip
     zeros, no = np.zeros(n), np.zeros(n, bool)
     farming = Farming(zeros, v["stored"], v["sold"], v["transfer"], v["marketing"], v["fire_loss"], no, zeros, 0.0)
     servicing = Servicing(v["bill"], v["bill"], zeros, zeros, 0.0, 0.0)
@@ -227,6 +228,15 @@ def test_below_the_line_food_then_savings_are_drawn_to_defend_it():
     np.testing.assert_allclose(s.consumption, [1.0, 0.7, 1.0, 0.7])
     np.testing.assert_allclose(s.wealth, [0.7, 0.0, 1.0, 0.0], atol=1e-15)
     np.testing.assert_allclose(s.food, [0.0, 0.0, 0.5 * 0.9, 0.0], atol=1e-15)
+
+
+def test_households_defend_most_of_their_usual_consumption_not_only_the_poverty_line():
+    """Usual consumption 2.0 (smoothing 0.9: they defend 1.8). (a) Income 2.5: nothing to
+    defend, a quarter of the 1.5 above the line saved (2.125, as anywhere). (b) Income 1.5: the saving of 0.125 is given up first, then 0.3 of
+    savings is drawn: consumption 1.8. (c) The same without savings: 1.5, nothing saved."""
+    s, _ = _spend(3, sold=[2.0, 1.0, 1.0], wealth=[1.0, 1.0, 0.0], reference_consumption=2.0)
+    np.testing.assert_allclose(s.consumption, [2.125, 1.8, 1.5])
+    np.testing.assert_allclose(s.wealth, [1.375, 0.7, 0.0], atol=1e-15)
 
 
 def test_with_debt_allowed_households_borrow_up_to_subsistence_and_without_it_do_not():

@@ -9,7 +9,7 @@ from sim import landscape
 from sim.domains import INFRASTRUCTURE
 from sim.domains import infrastructure as infra
 from sim.state import PartnershipTable
-from tests.conftest import hand_year, isolated_model
+from tests.conftest import hand_year, isolated_model, tied_group
 
 COOPERATE = {"behaviour.rule": "always_cooperate", "behaviour.error_rate": 0.0, "forms.formal.term": 0}
 
@@ -25,7 +25,8 @@ def test_project_is_built_exactly_when_pledges_reach_the_cost():
     m = isolated_model(**COOPERATE, **{"infrastructure.expertise_cost_saving": 0.0})
     members = [0, 1, 2, 3]
     p = m.form_partnership(m.forms["formal"], (INFRASTRUCTURE,), members)
-    cost = m.params["infrastructure"]["build_cost"]
+    q = m.params["infrastructure"]
+    cost = q["build_cost"] + q["build_cost_per_household"] * m.state.households[members].sum()
     built = False
     for _ in range(25):
         m.step()
@@ -61,25 +62,32 @@ def test_groups_build_sooner_than_villages_alone():
     assert max(together) < np.median(alone)
 
 
-def test_free_riders_enjoy_a_built_project_and_neighbours_get_a_spillover():
+def test_a_free_rider_enjoys_a_built_project_and_neighbours_get_a_spillover():
+    """Four partners (an informal group: no enforcement), three of which always contribute
+    and one never does (thresholds 0 and above 1, no mistakes). Once their project is built
+    the free-rider is served too, paying nothing toward it; a village outside, near the
+    project, gets the spill-over share of its irrigation and of its utility."""
     m = isolated_model(
-        **COOPERATE, **{"infrastructure.spillover_radius_km": 1000.0, "infrastructure.pledge_share": 0.5}
-    )
-    m.form_partnership(m.forms["formal"], (INFRASTRUCTURE,), [0, 1, 2, 3])
-    while not (m.state.served_until[[0, 1, 2, 3]] > m.steps).all():
+        **{"behaviour.error_rate": 0.0, "forms.informal.term": 0, "infrastructure.pledge_share": 0.5,
+           "infrastructure.utility_weight": 0.3, "infrastructure.spillover_radius_km": 1000.0}
+    )  # fmt: skip
+    members = tied_group(m, 4)
+    free_rider = members[3]
+    m.state.threshold[:] = 0.0
+    m.state.threshold[free_rider] = 1.5
+    m.form_partnership(m.forms["informal"], (INFRASTRUCTURE,), members)
+    while not (m.state.served_until[members] > m.steps).all():
         m.step()
-    u_member = m.state.utility[0] - np.log(m.state.consumption[0])
-    outsiders = [i for i in range(4, 30) if m.state.served_until[i] <= m.steps and m.ties.degree()[i] > 0]
-    assert outsiders
-    spill = m.params["infrastructure"]["spillover_share"] * m.params["infrastructure"]["utility_weight"]
-    neighbour_of_served = [i for i in outsiders if (m.state.served_until[m.ties.neighbours(i)] > m.steps).any()]
-    assert neighbour_of_served
-    i = neighbour_of_served[0]
-    service_part = sum(
-        m.params["services"][s]["utility_weight"] * m.state.quality[i, k] for k, s in enumerate(m.service_names)
-    )
-    assert m.state.utility[i] - np.log(m.state.consumption[i]) - service_part == pytest.approx(spill)
-    assert u_member > spill
+        assert not m.last_year.contributes[free_rider, INFRASTRUCTURE]
+    m.step()  # a year with the project up
+    building, farming = m.last_economy.building, m.last_economy.farming
+    assert building.served_before[free_rider] and building.paid[free_rider] == 0.0
+    assert farming.irrigation[free_rider] == 1.0 and building.utility[free_rider] == pytest.approx(0.3)
+    q = m.params["infrastructure"]
+    outsiders = [i for i in range(m.state.n) if not (building.served_before[i] or building.served_now[i])]
+    assert outsiders, "some village is served by no project"
+    assert np.allclose(farming.irrigation[outsiders], q["spillover_share"])  # radius 1000 km: all near one
+    assert np.allclose(building.utility[outsiders], q["spillover_share"] * 0.3)
 
 
 def test_infrastructure_year_of_hand_built_villages():
@@ -100,9 +108,13 @@ def test_infrastructure_year_of_hand_built_villages():
     params = {
         **m.params,
         "infrastructure": {**m.params["infrastructure"], "build_cost": 100.0, "pledge_share": 0.1, "lifetime": 20,
-                           "upkeep": 2.0, "utility_weight": 0.3, "spillover_share": 0.5},
+                           "upkeep": 2.0, "utility_weight": 0.3, "spillover_share": 0.5,
+                           "build_cost_per_household": 0.0, "upkeep_per_household": 0.0},
     }  # fmt: skip
-    constants = m.constants()._replace(now=1, build_cost=100.0, pledge_share=0.1, lifetime=20, upkeep=2.0)
+    constants = m.constants()._replace(
+        now=1, build_cost=100.0, pledge_share=0.1, lifetime=20, upkeep=2.0, build_cost_per_household=0.0,
+        upkeep_per_household=0.0,
+    )  # fmt: skip
     table = PartnershipTable(max_members=4)
     table.next_pid[0], table.alive[0], table.size[0], table.fund[0] = 1, True, 2, 85.0
     table.members[0, :2], table.domains[0, INFRASTRUCTURE] = [2, 3], True
