@@ -33,6 +33,11 @@ def test_strong_enforcement_raises_contributions():
 
 
 def test_without_enforcement_or_trust_informal_contributions_decay():
+    """No trust and no enforcement: villages that open in good faith stop contributing
+    after the first year (a hand-built case); at the defaults, where new members open on
+    trust (behaviour.opening = "trust"), informal groups without trust see contributions
+    only by mistake (about the error rate), while enforcement keeps the formal agreement's
+    members contributing."""
     from sim.domains import AGRICULTURE
     from tests.conftest import isolated_model
 
@@ -41,6 +46,7 @@ def test_without_enforcement_or_trust_informal_contributions_decay():
             "cooperation.forms": ["informal"],
             "behaviour.initial_trust": 0.0,
             "behaviour.initial_trust_sd": 0.0,
+            "behaviour.opening": "good_faith",
             "forms.informal.term": 0,
         }
     )
@@ -52,47 +58,18 @@ def test_without_enforcement_or_trust_informal_contributions_decay():
         rates.append(m.timeseries()["contribution_rate"].iloc[-1])
     assert rates[0] > 0.9  # everybody opens with good faith...
     assert rates[1] < 0.1  # ...and without trust or enforcement nobody keeps contributing
-    # with some trust but no enforcement, contributions still fall away over time. One
-    # run can go either way (groups of low-threshold villages may keep contributing while
-    # new groups open in good faith), so compare means over seeds
-    runs = [
-        _contribution(
-            seed,
-            **{"cooperation.forms": ["informal"], "behaviour.initial_trust": 0.3, "behaviour.initial_trust_sd": 0.0},
-        )
+    no_trust = {"behaviour.initial_trust": 0.0, "shocks.scheduled": []}
+    informal = [
+        run_small(seed, n_villages=100, steps=20, **{**no_trust, "cooperation.forms": ["informal"]}).summary()
         for seed in range(21, 29)
     ]
-    early, late = np.mean([r[1] for r in runs]), np.mean([r[2] for r in runs])
-    assert late < early - 0.02
-
-
-def _welfare_and_contribution(form: str, trust: float, **extra) -> tuple[float, float]:
-    values = []
-    for seed in (1, 2, 3):
-        m = run_small(
-            seed,
-            n_villages=100,
-            steps=30,
-            **{"shocks.scheduled": [], "cooperation.forms": [form], "behaviour.initial_trust": trust, **extra},
-        )
-        s = m.summary()
-        values.append((s["welfare.mean_utility"], s["cooperation.contribution_rate"]))
-    return tuple(np.mean(values, axis=0))
-
-
-def test_neither_form_wins_everywhere():
-    """Low trust: the formal agreement sustains more contributions. High trust and
-    costly set-up: the informal group does better for welfare."""
-    _, formal_low = _welfare_and_contribution("formal", 0.1)
-    _, informal_low = _welfare_and_contribution("informal", 0.1)
-    assert formal_low > informal_low + 0.3
-    costly = {"forms.formal.setup_cost": 15.0}  # set-up costs that matter: over a third of a yearly budget
-    formal_high, _ = _welfare_and_contribution("formal", 0.9, **costly)
-    informal_high, _ = _welfare_and_contribution("informal", 0.9, **costly)
-    assert informal_high > formal_high
-    formal_low_w, _ = _welfare_and_contribution("formal", 0.1, **costly)
-    informal_low_w, _ = _welfare_and_contribution("informal", 0.1, **costly)
-    assert formal_low_w > informal_low_w  # ...but not when trust is low
+    formal = [
+        run_small(seed, n_villages=100, steps=20, **{**no_trust, "cooperation.forms": ["formal"]}).summary()
+        for seed in range(21, 29)
+    ]
+    error_rate = 0.02  # behaviour.error_rate in scenarios/default.toml
+    assert np.mean([s["cooperation.contribution_rate"] for s in informal]) < 2 * error_rate
+    assert np.mean([s["cooperation.contribution_rate"] for s in formal]) > 0.9
 
 
 def test_rules_do_what_they_say():

@@ -45,14 +45,16 @@ def test_innovation_rate_rises_with_partners_diversity():
         "steps": 40,
     }
     m = isolated_model(**overrides)
-    m.state.expertise[:, AGRICULTURE] = 0.5
+    m.state.local_knowledge[:, AGRICULTURE] = 0.5
     for start in range(0, 20, 4):  # five diverse groups
-        m.state.expertise[start : start + 4, AGRICULTURE] = [0.05, 0.35, 0.65, 0.95]
+        m.state.local_knowledge[start : start + 4, AGRICULTURE] = [0.05, 0.35, 0.65, 0.95]
         m.form_partnership(m.forms["formal"], (AGRICULTURE,), list(range(start, start + 4)))
     for start in range(20, 40, 4):  # five groups of equals
         m.form_partnership(m.forms["formal"], (AGRICULTURE,), list(range(start, start + 4)))
     start_productivity = m.state.productivity.copy()
-    diversity = learning.partner_diversity(m.state, m.fix_year(), AGRICULTURE)
+    year = m.fix_year()
+    year.contributes = np.ones((m.state.n, 3), bool)
+    diversity = learning.partner_diversity(m.state, year, AGRICULTURE)
     assert diversity[:20].min() > 0.3 and diversity[20:].max() == 0.0
     for _ in range(30):
         m.step()
@@ -88,13 +90,21 @@ def _pair_in_agriculture(extra_villages: int = 0):
     return partnership
 
 
-def test_partner_diversity_is_the_spread_of_expertise_in_the_group_and_0_alone():
-    partnership = np.full((5, 3), ALONE)
-    partnership[[0, 1], AGRICULTURE] = 0  # expertise 0.2 and 0.6: mean 0.4, standard deviation 0.2
-    partnership[[2, 3], AGRICULTURE] = 1  # equals: no diversity
-    s = VillageState(5, expertise=np.array([[0.2, 0, 0], [0.6, 0, 0], [0.5, 0, 0], [0.5, 0, 0], [0.9, 0, 0]]))
-    diversity = learning.partner_diversity(s, hand_year(partnership), AGRICULTURE)
-    np.testing.assert_allclose(diversity, [0.2, 0.2, 0.0, 0.0, 0.0], atol=1e-12)
+def test_partner_diversity_is_the_spread_of_what_contributing_partners_bring_and_0_alone():
+    """The local knowledge (expertise at the start) of the members who contributed: a pair
+    bringing 0.2 and 0.6 (standard deviation 0.2); equals (0); a village alone (0); a trio
+    bringing 0.1, 0.5 and 0.9 of which the last free-rides: the two contributors exchange
+    0.1 and 0.5 (0.2), the free-rider takes no part (0). Learned expertise does not count."""
+    partnership = np.full((8, 3), ALONE)
+    partnership[[0, 1], AGRICULTURE] = 0
+    partnership[[2, 3], AGRICULTURE] = 1
+    partnership[[5, 6, 7], AGRICULTURE] = 2
+    contributes = np.ones((8, 3), bool)
+    contributes[7, AGRICULTURE] = False
+    brought = np.array([0.2, 0.6, 0.5, 0.5, 0.9, 0.1, 0.5, 0.9])
+    s = VillageState(8, local_knowledge=np.column_stack([brought, brought, brought]), expertise=np.full((8, 3), 0.7))
+    diversity = learning.partner_diversity(s, hand_year(partnership, contributes=contributes), AGRICULTURE)
+    np.testing.assert_allclose(diversity, [0.2, 0.2, 0.0, 0.0, 0.0, 0.2, 0.2, 0.0], atol=1e-12)
 
 
 def test_new_practices_raise_productivity_and_lower_service_costs():
@@ -106,7 +116,7 @@ def test_new_practices_raise_productivity_and_lower_service_costs():
     partnership[[0, 1], SERVICES] = 1
     s = VillageState(
         3,
-        expertise=np.array([[0.2, 0.2, 0], [0.6, 0.6, 0], [0.9, 0.9, 0]]),
+        local_knowledge=np.array([[0.2, 0.2, 0], [0.6, 0.6, 0], [0.9, 0.9, 0]]),
         productivity=np.array([1.0, 2.0, 3.0]),
         service_efficiency=np.array([1.0, 0.21, 1.0]),
     )

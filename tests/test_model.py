@@ -152,17 +152,21 @@ def test_batch_run_unmodified():
 
 
 def test_cooperation_off_equals_autarky_and_forms_change_nothing():
-    off = run_small(5, **{"cooperation.forms": []})
+    """The forms allowed and their parameters, with no domain open to cooperation, give
+    every village the trajectory of the autarky scenario (no forms at all); so do other
+    parameters of the forms (tests/test_mechanisms.py switches cooperation off in two more ways)."""
     autarky = run_small(5, "autarky")
+    off = run_small(5, **{"cooperation.domains": []})
     tweaked = run_small(
         5,
         **{
-            "cooperation.forms": [],
+            "cooperation.domains": [],
             "forms.formal.enforcement": 0.1,
             "forms.informal.running_cost": 9.0,
             "forms.temporary.term": 1,
         },
     )
+    assert off.form_list and len(autarky.form_list) == 0
     for other in (autarky, tweaked):
         assert np.array_equal(off.state.consumption, other.state.consumption)
         assert np.array_equal(off.state.wealth, other.state.wealth)
