@@ -335,20 +335,21 @@ def test_the_sections_that_edit_code_are_the_ones_checked_below():
     ]
 
 
-def test_a_perfectly_rational_village_never_seeks_partners(workdir, tmp_path):
-    """Section 5: after the edit, kerjasama run prints participation 0.000 in every domain
-    (it was not before), the welfare line equals autarky's, and the explorer's page shows
-    no tie and no participation (it did before)."""
+def test_perfectly_rational_villages_still_cooperate_where_a_partner_offers_a_gain(workdir, tmp_path):
+    """Section 5: after the edit, kerjasama run prints a participation line that moved but
+    is not zero (rational villages value untried forms at their best prospect), a welfare
+    line that is not autarky's, and the explorer's page shows ties and participation, as it
+    did before the edit."""
     before, after, explore = run_section(EDIT_SECTIONS[0], workdir, tmp_path)
     assert before.copy is None and after.copy is not None and explore.copy is after.copy
     (unedited,) = summaries(before.stdout)
     rational, autarky = summaries(after.stdout)
     assert max(participation(unedited)) > 0.2, unedited
-    assert participation(rational) == (0.0, 0.0, 0.0), rational
-    assert "participation: agriculture 0.000, services 0.000, infrastructure 0.000" in rational
-    assert welfare_line(rational) == welfare_line(autarky)
-    assert welfare_line(rational) != welfare_line(unedited)
-    assert explorer_after_ten_years(after.copy, env_for(after.copy)) == (0.0, 0)
+    assert participation(rational) != participation(unedited), rational
+    assert max(participation(rational)) > 0.2, rational
+    assert welfare_line(rational) != welfare_line(autarky)
+    most, ties = explorer_after_ten_years(after.copy, env_for(after.copy))
+    assert most > 0.2 and ties > 0
     most, ties = explorer_after_ten_years(workdir, BASE_ENV)
     assert most > 0.2 and ties > 0
 
@@ -356,7 +357,7 @@ def test_a_perfectly_rational_village_never_seeks_partners(workdir, tmp_path):
 def test_the_rule_it_asks_to_try_is_there():
     """Section 5's "Try yourself" quotes a line of sim/behaviour.py and a part to delete."""
     line = "return first_step | deterred | (signal >= threshold * (1.0 - threshold_discount * identity))"
-    assert f"`{line}`" in TEXT and "Delete `first_step | `" in TEXT
+    assert f"`{line}`" in TEXT and "--set behaviour.opening=good_faith" in TEXT
     source = (ROOT / "sim" / "behaviour.py").read_text(encoding="utf-8")
     assert source.count(line) == 1
     assert "def conditional_cooperation(" in source[: source.index(line)]
