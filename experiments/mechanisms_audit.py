@@ -39,7 +39,18 @@ sys.path.insert(0, str(ROOT))  # the model of this checkout, whatever is install
 FORMS = ("formal", "informal", "long_term", "temporary")
 AUTARKY = {"cooperation.forms": []}
 NO_DROUGHT = {"shocks.scheduled": []}
-NO_BONUSES = {"agriculture.irrigation_bonus": 0.0, "agriculture.marketing_premium": 0.0}
+def _no_marketing() -> dict:
+    """Joint marketing off: no premium, and (where the model prices it) no marketing cost."""
+    from sim.scenario.schema import PARAMETERS
+
+    off = {"agriculture.marketing_premium": 0.0}
+    if "agriculture.marketing_cost" in PARAMETERS:
+        off["agriculture.marketing_cost"] = 0.0
+    return off
+
+
+NO_MARKETING = _no_marketing()
+NO_BONUSES = {"agriculture.irrigation_bonus": 0.0, **NO_MARKETING}
 ZERO_COSTS = {f"forms.{f}.{k}": 0.0 for f in FORMS for k in ("setup_cost", "running_cost")}
 NO_BUFFERS = {  # households cannot draw food or savings to hold the poverty line
     "landscape.initial_wealth": 0.0,
@@ -236,7 +247,7 @@ def finding_1(runner: Runner, seeds: list[int]) -> None:
         "(~0.025 of it the marketing premium), services +0.004; both bonuses 0: +0.016 (1.4 %); the consumption "
         "gain is ~0.26 x the gain in households served by a project.",
     )
-    irr0, mkt0 = {"agriculture.irrigation_bonus": 0.0}, {"agriculture.marketing_premium": 0.0}
+    irr0, mkt0 = {"agriculture.irrigation_bonus": 0.0}, dict(NO_MARKETING)
     only = {d: {"cooperation.domains": [d]} for d in ("infrastructure", "agriculture", "services")}
     rows = [
         Row("all forms", ALL),
@@ -560,8 +571,8 @@ def finding_4(runner: Runner, seeds: list[int]) -> None:
         ),
         Row(  # is it the premium, paid only in years a member contributes?
             "agriculture only, marketing premium 0",
-            {**ALL, **NO_DROUGHT, "cooperation.domains": ["agriculture"], "agriculture.marketing_premium": 0.0},
-            {**AUTARKY, **NO_DROUGHT, "agriculture.marketing_premium": 0.0},
+            {**ALL, **NO_DROUGHT, "cooperation.domains": ["agriculture"], **NO_MARKETING},
+            {**AUTARKY, **NO_DROUGHT, **NO_MARKETING},
             "autarky, marketing premium 0",
         ),
         Row(  # is it free-riding (a free-rider keeps its pool share)?
