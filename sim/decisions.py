@@ -189,8 +189,8 @@ def nearby_partnerships(V, T, E, F, i, domain, form):
 def prospect(g, partnership, indptr, cols, trust, corr, loss, reverse, services, P, form, covered, i):
     """The best expected gain (money per household per step, net of running and amortised
     set-up costs) that village i could have from a new pair under ``form`` with one of its
-    neighbours free in all ``covered`` domains who would gain too (mutual consent);
-    -inf when there is none."""
+    neighbours free in all ``covered`` domains, where both would gain (mutual consent);
+    -inf when there is no such pair."""
     best = -np.inf
     for e in range(indptr[i], indptr[i + 1]):
         j = cols[e]
@@ -204,7 +204,7 @@ def prospect(g, partnership, indptr, cols, trust, corr, loss, reverse, services,
         gain_i = gain_from_sums(
             g, services, P, form, covered, 2, i, trust[e], corr[e], loss[e] if j_hosts else 0.0, households, pledges
         )  # fmt: skip
-        if gain_i <= best:
+        if gain_i <= best or gain_i < 0.0:
             continue
         back = reverse[e]
         gain_j = gain_from_sums(
