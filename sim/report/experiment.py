@@ -94,6 +94,7 @@ def _facts(ctx: Context, design: str) -> list[str]:
         label("fact.design", value=design),
         label("fact.scenario", value=scenario if scenario else missing),
         label("fact.runs", value=len(ctx.runs)),
+        label("fact.variant_quick" if manifest.get("quick") else "fact.variant_full"),
         label("fact.replicates", value=exp.get("replicates", missing)),
         label("fact.seed", value=exp.get("seed", missing)),
         label("fact.steps", value=exp["steps"]) if exp.get("steps") is not None else label("fact.steps_of_scenario"),

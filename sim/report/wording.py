@@ -181,6 +181,11 @@ LABELS: dict[str, str] = {
     "fact.scenario": N_("base scenario: {value}"),
     "fact.runs": N_("runs stored: {value}"),
     "fact.replicates": N_("replicates per design point: {value}"),
+    "fact.variant_quick": N_(
+        "variant: quick (the experiment file's [quick] table: fewer replicates, steps or villages than the full "
+        "experiment; run it without --quick for the full one)"
+    ),
+    "fact.variant_full": N_("variant: full (the experiment file as written, not its [quick] table)"),
     "fact.seed": N_("master seed: {value}"),
     "fact.steps": N_("steps: {value}"),
     "fact.steps_of_scenario": N_("steps: as in the base scenario"),
