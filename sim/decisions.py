@@ -79,7 +79,9 @@ def consider_joining(V, T, E, F, P, g, i, domain, u):
         if not allowed(rule, domain) or not free_for(partnership, i, rule, domain):
             continue
         covered = covered_domains(rule, domain)
-        best = prospect(g, partnership, E.indptr, E.cols, E.trust, E.corr, E.loss, E.reverse, P.services, P, rule, covered, i)
+        best = prospect(
+            g, partnership, E.indptr, E.cols, E.trust, E.corr, E.loss, E.reverse, P.services, P, rule, covered, i
+        )
         joinable = has_joinable(V, T, E, F, i, domain, form)
         if best == -np.inf and not joinable:
             continue

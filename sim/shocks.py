@@ -32,7 +32,9 @@ class Shocks:
     crop: np.ndarray  # drought/flood intensity per village, [0, 1]: share of farm output lost without adaptation
     fire: np.ndarray  # did a fire hit the village? (bool)
     price: float  # farm price relative to normal (1.0)
-    lasting: np.ndarray | None = None  # the part of ``crop`` from scheduled droughts and floods, which also destroys assets
+    lasting: np.ndarray | None = (
+        None  # the part of ``crop`` from scheduled droughts and floods, which also destroys assets
+    )
 
 
 def smooth_field(x: np.ndarray, y: np.ndarray, length_km: float, rng: np.random.Generator) -> np.ndarray:

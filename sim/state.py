@@ -80,12 +80,16 @@ class VillageState:
     households: np.ndarray = field(default=None)
     land: np.ndarray = field(default=None)  # ha per household
     productivity: np.ndarray = field(default=None)  # money per household per ha^alpha
-    asset_damage: np.ndarray = field(default=None)  # share of farm output lost to assets a scheduled shock destroyed, [0, 1)
+    asset_damage: np.ndarray = field(
+        default=None
+    )  # share of farm output lost to assets a scheduled shock destroyed, [0, 1)
     budget: np.ndarray = field(default=None)  # money per village per step
     wealth: np.ndarray = field(default=None)  # savings, money per household
     food: np.ndarray = field(default=None)  # food stock, money-equivalent per household
     expertise: np.ndarray = field(default=None)  # (n, 3), [0, 1]
-    local_knowledge: np.ndarray = field(default=None)  # (n, 3): expertise at the start, what each village brings (innovation)
+    local_knowledge: np.ndarray = field(
+        default=None
+    )  # (n, 3): expertise at the start, what each village brings (innovation)
     threshold: np.ndarray = field(default=None)  # conditional-cooperation threshold
     risk_aversion: np.ndarray = field(default=None)
     service_efficiency: np.ndarray = field(default=None)  # multiplier on per-household service cost

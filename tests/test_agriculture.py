@@ -191,11 +191,15 @@ def test_farm_year_of_a_hand_built_pool_with_and_without_a_free_rider():
     assert not both.withheld.any() and not both.irrigation.any() and both.pool_imbalance < 1e-12
     contributes = np.ones((3, 3), bool)
     contributes[1, AGRICULTURE] = False
-    one = agriculture.farm_year(s, hand_year(partnership, contributes=contributes), shocks, protection, no_irrigation, params)
+    one = agriculture.farm_year(
+        s, hand_year(partnership, contributes=contributes), shocks, protection, no_irrigation, params
+    )
     np.testing.assert_allclose(one.transfer, [0.0, 0.0, 0.0], atol=1e-12)
     np.testing.assert_allclose(one.marketing, [0.006, 0.0, 0.0])
     np.testing.assert_allclose(one.withheld, [0.0, 0.0, 0.0], atol=1e-12)
     village_1_lucky = Shocks(crop=np.array([0.5, 0.0, 0.0]), fire=shocks.fire, price=1.5)
-    lucky = agriculture.farm_year(s, hand_year(partnership, contributes=contributes), village_1_lucky, protection, no_irrigation, params)
+    lucky = agriculture.farm_year(
+        s, hand_year(partnership, contributes=contributes), village_1_lucky, protection, no_irrigation, params
+    )
     # now village 1 owes 0.5 x 2.4 x 300 = 360 and forfeits (60 + 360) x 3/4 = 315: it kept back 45
     np.testing.assert_allclose(lucky.withheld, [0.0, 45.0, 0.0])

@@ -135,11 +135,23 @@ def test_neither_form_wins_everywhere():
     household are four times the default's): the informal group does better; with the
     same small villages and low trust, the formal agreement still wins."""
     formal, informal = {"cooperation.forms": ["formal"]}, {"cooperation.forms": ["informal"]}
-    low, high, small = {"behaviour.initial_trust": 0.2}, {"behaviour.initial_trust": 0.9}, {"landscape.households_mean": 100.0}
-    assert_above(paired({**formal, **low}, {**informal, **low}, "cooperation.contribution_rate"), "low trust, contribution")
+    low, high, small = (
+        {"behaviour.initial_trust": 0.2},
+        {"behaviour.initial_trust": 0.9},
+        {"landscape.households_mean": 100.0},
+    )
+    assert_above(
+        paired({**formal, **low}, {**informal, **low}, "cooperation.contribution_rate"), "low trust, contribution"
+    )
     assert_above(paired({**formal, **low}, {**informal, **low}, "welfare.mean_utility"), "low trust, utility")
-    assert_above(paired({**informal, **high, **small}, {**formal, **high, **small}, "welfare.mean_utility"), "high trust, small villages")
-    assert_above(paired({**formal, **low, **small}, {**informal, **low, **small}, "welfare.mean_utility"), "low trust, small villages")
+    assert_above(
+        paired({**informal, **high, **small}, {**formal, **high, **small}, "welfare.mean_utility"),
+        "high trust, small villages",
+    )
+    assert_above(
+        paired({**formal, **low, **small}, {**informal, **low, **small}, "welfare.mean_utility"),
+        "low trust, small villages",
+    )
 
 
 def test_a_temporary_partnership_does_not_gain_by_ending():
@@ -204,7 +216,9 @@ def test_a_risk_pool_lowers_members_consumption_risk():
 
 
 def test_cooperation_raises_the_worst_years_consumption():
-    assert_above(paired(AGRICULTURE_ONLY, {**AUTARKY, **NO_DROUGHT}, "resilience.cvar5"), "CVaR 5 %, agriculture vs autarky")
+    assert_above(
+        paired(AGRICULTURE_ONLY, {**AUTARKY, **NO_DROUGHT}, "resilience.cvar5"), "CVaR 5 %, agriculture vs autarky"
+    )
 
 
 def test_a_risk_pool_insures_more_against_independent_than_correlated_shocks():

@@ -169,7 +169,9 @@ class Farming:
     transfer: np.ndarray  # net transfer from the risk pool
     marketing: np.ndarray  # joint-marketing premium earned
     fire_loss: np.ndarray  # share of output (and savings) a fire destroyed
-    irrigation: np.ndarray  # share of the irrigation bonus its land got, [0, 1]: 1 served by a project, the spill-over share near one
+    irrigation: (
+        np.ndarray
+    )  # share of the irrigation bonus its land got, [0, 1]: 1 served by a project, the spill-over share near one
     withheld: np.ndarray  # money per village a free-rider kept back from the pool
     pool_imbalance: float  # largest |sum| of transfers within a pool (0 up to rounding)
 

@@ -183,7 +183,9 @@ class ResultStore:
             return False
         if (self.folder / "manifest.json").exists():
             return True
-        return any(p.is_file() and not p.name.endswith(".tmp") and not p.name.startswith(LOCK) for p in self.folder.rglob("*"))
+        return any(
+            p.is_file() and not p.name.endswith(".tmp") and not p.name.startswith(LOCK) for p in self.folder.rglob("*")
+        )
 
     def manifest(self) -> dict[str, Any] | None:
         return read_manifest(self.folder)
