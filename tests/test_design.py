@@ -176,3 +176,16 @@ def test_a_scenario_file_is_not_an_experiment(tmp_path):
     for path in (SCENARIO_DIR / "autarky.toml", SCENARIO_DIR / "classic" / "ohtsuki_cycle.toml"):
         with pytest.raises(ScenarioError, match="this is a scenario file: use `kerjasama run"):
             load_experiment(path)
+
+
+def test_an_arm_may_name_the_arm_it_changes(tmp_path):
+    arms = (
+        '[[arms]]\nname = "a"\nset = { "forms.formal.term" = 5 }\n'
+        '[[arms]]\nname = "b"\nset = { "forms.formal.term" = 0 }\ncompare_with = "a"\n'
+    )
+    exp = load_experiment(write(tmp_path, BASE + 'design = "arms"\nreplicates = 1\n' + arms))
+    assert [a.get("compare_with") for a in exp.describe()["arms"]] == [None, "a"]
+    for bad in ('"c"', '"b"', "3"):
+        text = BASE + 'design = "arms"\nreplicates = 1\n' + arms.replace('compare_with = "a"', f"compare_with = {bad}")
+        with pytest.raises(ScenarioError, match=r"arms\.1\.compare_with: must name another arm \(a\)"):
+            load_experiment(write(tmp_path, text))

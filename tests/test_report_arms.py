@@ -50,3 +50,23 @@ def test_arms_report_without_conditions_or_timeseries(tmp_path):
     assert [p.name for p in written if p.suffix == ".png"] == ["forest.png"]
     assert "Condition:" not in md
     assert len([line for line in md.splitlines() if line.startswith("| Formal agreement | ")]) == 4
+
+
+def test_an_arm_compared_with_the_arm_it_changes_gets_a_components_section(tmp_path):
+    """An arm naming the arm it changes one thing of (``compare_with``) is also read against
+    that arm, paired by replicate: the decomposition of form_decomposition.toml. Without any
+    such arm the section is absent (test_arms_report)."""
+    folder = make_arms(tmp_path / "arms")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for arm in manifest["experiment"]["arms"]:
+        if arm["name"] == "informal":
+            arm["compare_with"] = "formal"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    md, _ = check_common(folder, write_report(folder))
+    assert "## Components: each change against the arm it changes" in md
+    rows = [line for line in md.splitlines() if line.startswith("| Informal | Formal agreement | ")]
+    assert len(rows) == len(CONDITIONS) * 4  # per condition and metric
+    assert re.search(
+        r"- Informal (lowers|raises) mean consumption by [\d.]+ % \[[\d.]+, [\d.]+\] relative to Formal agreement", md
+    )
+    assert "Components:" not in check_common(make_arms(tmp_path / "plain"), write_report(tmp_path / "plain"))[0]

@@ -107,6 +107,49 @@ def arms_section(ctx: Context) -> None:
         _forest(ctx, compared.tables[ctx.metrics[0]], ctx.metrics[0], arms, conditions)
     for condition in conditions.names:
         _condition_part(ctx, _part(ctx.runs, ts, condition, conditions), compared)
+    _components(ctx, compared)
+
+
+def _components(ctx: Context, compared: Comparisons) -> None:
+    """Arms that name the arm they change one thing of (``compare_with``): how much each such
+    change moves each measure, paired with that arm, per condition (a decomposition)."""
+    arms = [a for a in ctx.exp.get("arms") or [] if a.get("compare_with") in compared.arms.names]
+    arms = [a for a in arms if a["name"] in compared.arms.names]
+    if not arms or not ctx.metrics:
+        return
+    doc, labels = ctx.doc, compared.arms.labels
+    group_cols = ("condition",) if compared.conditions.declared else ()
+    doc.heading(2, label("components"))
+    doc.para(say("components"))
+    for metric in ctx.metrics:
+        rows, readings = [], []
+        for base in dict.fromkeys(a["compare_with"] for a in arms):
+            table = analysis.paired_comparison(
+                ctx.runs, metric, base, group_cols=group_cols, confidence=CONFIDENCE, arm_labels=labels
+            )
+            changed = {a["name"] for a in arms if a["compare_with"] == base}
+            for condition in compared.conditions.names:
+                part = table if condition is None else table[table["condition"].astype(str) == condition]
+                for row in part.to_dict("records"):
+                    if str(row["arm"]) not in changed or not row["scale"]:
+                        continue
+                    against = compared.arms.label(base)
+                    factor, unit = (100.0, "pp") if row["scale"] == "points" else (1.0, "")
+                    diff = interval(row["diff"], row["diff_low"], row["diff_high"], factor, unit, 3 if not unit else 1)
+                    rel = (
+                        LABELS["not_relative"]
+                        if row["scale"] == "absolute"
+                        else interval(row["rel"], row["rel_low"], row["rel_high"], 1.0, "percent", 1)
+                    )
+                    where = "" if condition is None else compared.conditions.label(condition)
+                    rows.append([row["label"], against, where, str(int(row["n_pairs"])), diff, rel])
+                    readings.append(reading(difference(row, metric, against)))
+        if rows:
+            doc.heading(3, measures.title(metric))
+            header = [label("col.arm"), label("col.against"), label("col.condition"), label("col.pairs"),
+                      label("col.difference_against"), label("col.relative")]  # fmt: skip
+            doc.table(header, rows)
+            doc.bullets(readings)
 
 
 def differences(ctx: Context) -> list[Difference]:

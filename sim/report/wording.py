@@ -42,6 +42,12 @@ SENTENCES: dict[str, str] = {
         "experiment were repeated with fresh replicates, intervals built this way would contain the "
         "true mean in 95 % of the repetitions."
     ),
+    "components": N_(
+        "Each arm below changes one thing of another arm (the experiment file's compare_with): its "
+        "difference from that arm, paired by replicate, is how much that one thing moves the measure. "
+        "These are the components of the arms' effects; the tables above compare every arm with the "
+        "reference instead."
+    ),
     "pairing": N_(
         "Comparisons between arms are paired by replicate: replicate r of every arm uses the same seed, "
         "so it faces the same villages and the same shocks; the difference is taken within each "
@@ -211,6 +217,11 @@ LABELS: dict[str, str] = {
     "overview": N_("Overview: {measure}"),
     "arm_in_condition": N_("{arm} - {condition}"),
     "pairs_of_runs": N_("{arm} ({pairs} of {runs})"),
+    "components": N_("Components: each change against the arm it changes"),
+    "col.against": N_("changes"),
+    "col.condition": N_("condition"),
+    "col.pairs": N_("pairs"),
+    "col.difference_against": N_("difference vs that arm [95 % CI]"),
     "col.arm": N_("arm"),
     "col.n": N_("n"),
     "col.mean": N_("mean [95 % CI]"),

@@ -70,9 +70,10 @@ def _labelled(entries: Any, key: str, source: str) -> list[dict[str, Any]]:
         where = f"{key}.{i}"
         if not isinstance(entry, dict):
             raise _fail(source, where, "must be a table")
-        unknown = set(entry) - {"name", "label", "set"}
+        allowed = ("name", "label", "set", "compare_with") if key == "arms" else ("name", "label", "set")
+        unknown = set(entry) - set(allowed)
         if unknown:
-            raise _fail(source, f"{where}.{sorted(unknown)[0]}", "unknown key; allowed: name, label, set")
+            raise _fail(source, f"{where}.{sorted(unknown)[0]}", f"unknown key; allowed: {', '.join(allowed)}")
         name = entry.get("name")
         if not isinstance(name, str) or not name:
             raise _fail(source, f"{where}.name", "required: a non-empty string")
@@ -85,7 +86,15 @@ def _labelled(entries: Any, key: str, source: str) -> list[dict[str, Any]]:
         label = entry.get("label", name)
         if not isinstance(label, str):
             raise _fail(source, f"{where}.label", f"must be a string, got {label!r}")
-        out.append({"name": name, "label": label, "set": dict(overrides)})
+        item = {"name": name, "label": label, "set": dict(overrides)}
+        if "compare_with" in entry:
+            item["compare_with"] = entry["compare_with"]
+        out.append(item)
+    for i, item in enumerate(out):  # an arm may also be compared with the arm it changes one thing of
+        other = item.get("compare_with")
+        if other is not None and (not isinstance(other, str) or other not in seen or other == item["name"]):
+            names = ", ".join(sorted(seen - {item["name"]}))
+            raise _fail(source, f"{key}.{i}.compare_with", f"must name another arm ({names}), got {other!r}")
     return out
 
 

@@ -116,7 +116,11 @@ class Experiment:
             "steps": self.steps,
             "quick": self.quick,
             "set": self.common,
-            "arms": [{"name": a["name"], "label": a["label"], "set": a["set"]} for a in self.arms],
+            "arms": [
+                {"name": a["name"], "label": a["label"], "set": a["set"]}
+                | ({"compare_with": a["compare_with"]} if "compare_with" in a else {})
+                for a in self.arms
+            ],
             "conditions": [{"name": c["name"], "label": c["label"], "set": c["set"]} for c in self.conditions],
             "factors": self.factors,
             "ranges": self.ranges,
