@@ -198,10 +198,7 @@ def prospect(g, partnership, indptr, cols, trust, corr, loss, reverse, services,
         j = cols[e]
         if not is_free(partnership, j, covered):
             continue
-        households = 0.0 + g[i, HOUSEHOLDS]
-        households += g[j, HOUSEHOLDS]
-        pledges = 0.0 + P.pledge_share * g[i, BUDGET]
-        pledges += P.pledge_share * g[j, BUDGET]
+        households, pledges = pair_totals(g, P, i, j)
         j_hosts = g[j, HOUSEHOLDS] > g[i, HOUSEHOLDS]
         gain_i = gain_from_sums(
             g, services, P, form, covered, 2, i, trust[e], corr[e], loss[e] if j_hosts else 0.0, households, pledges
@@ -216,6 +213,17 @@ def prospect(g, partnership, indptr, cols, trust, corr, loss, reverse, services,
         if gain_j >= 0.0:
             best = gain_i
     return best
+
+
+@njit(cache=True, inline="always")
+def pair_totals(g, P, i, j):
+    """The households and yearly infrastructure pledges of the pair {i, j}, added up as
+    group_totals adds them for the group [i, j]."""
+    households = 0.0 + g[i, HOUSEHOLDS]
+    households += g[j, HOUSEHOLDS]
+    pledges = 0.0 + P.pledge_share * g[i, BUDGET]
+    pledges += P.pledge_share * g[j, BUDGET]
+    return households, pledges
 
 
 @njit(cache=True, inline="always")
@@ -244,11 +252,7 @@ def candidates(g, partnership, indptr, cols, distance, trust, corr, loss, servic
         j = cols[e]
         if not is_free(partnership, j, covered):
             continue
-        # the pair's totals as group_totals adds them up; j hosts if it has more households
-        households = 0.0 + g[i, HOUSEHOLDS]
-        households += g[j, HOUSEHOLDS]
-        pledges = 0.0 + P.pledge_share * g[i, BUDGET]
-        pledges += P.pledge_share * g[j, BUDGET]
+        households, pledges = pair_totals(g, P, i, j)  # j hosts if it has more households
         to_host = loss[e] if g[j, HOUSEHOLDS] > g[i, HOUSEHOLDS] else 0.0
         gain = gain_from_sums(g, services, P, form, covered, 2, i, trust[e], corr[e], to_host, households, pledges)
         found[count] = j
