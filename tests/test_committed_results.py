@@ -51,6 +51,7 @@ from sim.report.wording import label
 REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "results" / "partnership_forms"
 DEFAULT = REPO / "results" / "default"
+DECOMPOSITION = REPO / "results" / "form_decomposition"
 RTOL, ATOL = 1e-9, 1e-12
 # manifest fields that must differ between two makings of the same results
 MUST_DIFFER = {
@@ -68,7 +69,14 @@ MUST_DIFFER = {
 REGENERATE = {
     DEMO: "regenerate it with `make demo` and commit it with the change",
     DEFAULT: "regenerate it with `kerjasama run default --out results/default` and commit it with the change",
+    DECOMPOSITION: (
+        "regenerate it with `kerjasama sweep experiments/form_decomposition.toml` (about 6 minutes on 2 cores) "
+        "and commit its manifest.json, runs.parquet, report.md, report.html and figures/ with the change"
+    ),
 }
+# the committed decomposition's runs made again (1,440 are too many): replicate 0 of the
+# formal arm, the component that moves it most, and the reference, in both conditions
+DECOMPOSITION_RERUN = ("autarky", "formal", "formal_no_enforcement")
 # report.md lines that repeat manifest fields which must differ (the commit and the times)
 PROVENANCE = tuple(f"- {label(f'fact.{key}', value='')}" for key in ("git_commit", "started", "finished"))
 ABSENT = "(absent)"
@@ -79,7 +87,17 @@ NUMBER = re.compile(r"[−-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 def fresh_demo(tmp_path_factory) -> Path:
     from sim.sweep.orchestrate import run_demo
 
-    return run_demo(tmp_path_factory.mktemp("demo") / "partnership_forms", workers=2)
+    parent = tmp_path_factory.mktemp("demo")
+    _copy_decomposition(parent / DECOMPOSITION.name)  # the demo's report reads it beside its own folder
+    return run_demo(parent / "partnership_forms", workers=2)
+
+
+def _copy_decomposition(folder: Path) -> Path:
+    """What a report reads of the committed decomposition (its manifest and runs), copied to ``folder``."""
+    folder.mkdir(parents=True)
+    for name in ("manifest.json", "runs.parquet"):
+        (folder / name).write_bytes((DECOMPOSITION / name).read_bytes())
+    return folder
 
 
 @pytest.fixture(scope="module")
@@ -191,16 +209,74 @@ def test_demo_runs_have_the_committed_metrics(fresh_demo):
         _same_table(DEMO, name, pd.read_parquet(fresh_demo / name), pd.read_parquet(DEMO / name))
 
 
-def test_demo_report_has_the_committed_numbers(fresh_demo):
-    want, got = _report_lines(DEMO), _report_lines(fresh_demo)
+def _same_lines(committed: Path, want: list[str], got: list[str]) -> None:
+    """The same lines of report.md: the same text around every number, the numbers within the tolerance."""
     if len(want) != len(got):
-        _fail(DEMO, "report.md", [f"{len(want)} lines != {len(got)} lines"])
+        _fail(committed, "report.md", [f"{len(want)} lines != {len(got)} lines"])
     differences = []
     for number, (w, g) in enumerate(zip(want, got, strict=True), start=1):
         (w_text, w_numbers), (g_text, g_numbers) = _numbers(w), _numbers(g)
         if w_text != g_text or len(w_numbers) != len(g_numbers) or not all(map(_close, g_numbers, w_numbers)):
             differences.append(f"line {number}:\n  {w}\n  {g}")
-    _fail(DEMO, "report.md", differences)
+    _fail(committed, "report.md", differences)
+
+
+def test_demo_report_has_the_committed_numbers(fresh_demo):
+    _same_lines(DEMO, _report_lines(DEMO), _report_lines(fresh_demo))
+
+
+def test_demo_report_explains_its_forms_by_the_committed_decomposition(fresh_demo):
+    """The main job's report says what each form's effect rests on, from the decomposition
+    (one sentence per form and condition, naming the component that moves it most)."""
+    lines = _report_lines(fresh_demo)
+    heading = label("explained_by_heading", name="form_decomposition")
+    assert f"## {heading}" in lines
+    section = lines[lines.index(f"## {heading}") :]
+    section = section[: next(i for i, line in enumerate(section[1:], 1) if line.startswith("## "))]
+    explained = [line for line in section if line.startswith("- ")]
+    assert len(explained) == 8, section  # four forms x two conditions
+    assert any(line.startswith("- Formal agreements:") and "Formal, no enforcement" in line for line in explained)
+
+
+def test_committed_decomposition_is_of_the_experiment_file_as_it_is():
+    made = _manifest(DECOMPOSITION)
+    text = (REPO / made["experiment_file"]).read_text()
+    if text != made["experiment_text"]:
+        _fail(DECOMPOSITION, "manifest.json", [f"{made['experiment_file']} changed since the decomposition was run"])
+    assert not made["quick"] and made["status"] == "complete"
+    assert len(pd.read_parquet(DECOMPOSITION / "runs.parquet")) == made["experiment"]["runs"]
+
+
+def test_committed_decomposition_runs_are_what_the_code_makes_now():
+    from sim.sweep.design import load_experiment
+    from sim.sweep.runner import execute
+
+    made = _manifest(DECOMPOSITION)
+    specs = [
+        s
+        for s in load_experiment(REPO / made["experiment_file"]).runs()
+        if s.replicate == 0 and s.arm in DECOMPOSITION_RERUN
+    ]
+    assert len(specs) == 2 * len(DECOMPOSITION_RERUN)
+    committed = pd.read_parquet(DECOMPOSITION / "runs.parquet").set_index("run_id")
+    got = pd.DataFrame([execute(s)[0] for s in specs]).set_index("run_id")
+    want = committed.loc[got.index].reset_index()
+    _same_table(DECOMPOSITION, "runs.parquet", got.reset_index()[want.columns], want)
+
+
+def test_committed_decomposition_report_reads_its_runs(tmp_path):
+    """Its Components section (the explanations and the tables) is what the report makes now of its runs."""
+    from sim.report import write_report
+
+    fresh = _copy_decomposition(tmp_path / DECOMPOSITION.name)
+    write_report(fresh)
+    start = f"## {label('components')}"
+
+    def components(folder: Path) -> list[str]:
+        lines = _report_lines(folder)
+        return lines[lines.index(start) :]
+
+    _same_lines(DECOMPOSITION, components(DECOMPOSITION), components(fresh))
 
 
 def test_demo_figures_are_the_committed_ones(fresh_demo):

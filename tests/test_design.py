@@ -189,3 +189,16 @@ def test_an_arm_may_name_the_arm_it_changes(tmp_path):
         text = BASE + 'design = "arms"\nreplicates = 1\n' + arms.replace('compare_with = "a"', f"compare_with = {bad}")
         with pytest.raises(ScenarioError, match=r"arms\.1\.compare_with: must name another arm \(a\)"):
             load_experiment(write(tmp_path, text))
+
+
+def test_an_arms_experiment_may_name_the_experiment_that_explains_it(tmp_path):
+    arms = '[[arms]]\nname = "a"\nset = {}\n'
+    text = BASE + 'design = "arms"\nreplicates = 1\nexplained_by = "decomp"\n' + arms
+    assert load_experiment(write(tmp_path, text)).describe()["explained_by"] == "decomp"
+    assert "explained_by" not in load_experiment(write(tmp_path, BASE + 'design = "arms"\n' + arms)).describe()
+    bad = text.replace('"decomp"', '"../x y"')
+    with pytest.raises(ScenarioError, match=r"explained_by: must name an experiment"):
+        load_experiment(write(tmp_path, bad))
+    grid = BASE + 'design = "grid"\nexplained_by = "decomp"\n[factors]\n"forms.formal.term" = [0, 5]\n'
+    with pytest.raises(ScenarioError, match=r"explained_by: not used by design 'grid'"):
+        load_experiment(write(tmp_path, grid))

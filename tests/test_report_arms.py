@@ -70,3 +70,51 @@ def test_an_arm_compared_with_the_arm_it_changes_gets_a_components_section(tmp_p
         r"- Informal (lowers|raises) mean consumption by [\d.]+ % \[[\d.]+, [\d.]+\] relative to Formal agreement", md
     )
     assert "Components:" not in check_common(make_arms(tmp_path / "plain"), write_report(tmp_path / "plain"))[0]
+
+
+def _decomposed(folder):
+    """The arms folder with Informal marked as a change of Formal agreement."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    for arm in manifest["experiment"]["arms"]:
+        if arm["name"] == "informal":
+            arm["compare_with"] = "formal"
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+def test_the_components_section_says_what_each_arms_effect_rests_on(tmp_path):
+    """One sentence per base arm and condition: its effect against the reference, the change
+    that moves it most, and the changed arm's own effect against the reference."""
+    md, _ = check_common(folder := _decomposed(make_arms(tmp_path / "arms")), write_report(folder))
+    sentences = [line for line in md.splitlines() if line.startswith("- Formal agreement: mean consumption ")]
+    assert len(sentences) == len(CONDITIONS)
+    pattern = (
+        r"- Formal agreement: mean consumption −?[\d.]+ % \[−?[\d.]+, −?[\d.]+\] against No cooperation\. Of the "
+        r"changes tried one at a time, Informal moves it most: −?[\d.]+ % \[.+\] against Formal agreement, to "
+        r"−?[\d.]+ % \[.+\] against No cooperation\."
+    )
+    assert all(re.fullmatch(pattern, s) for s in sentences), sentences
+
+
+def test_an_experiment_explained_by_another_reads_its_results_beside_it(tmp_path):
+    """``explained_by`` names the decomposition: its sentences appear in this report, read
+    from the folder of that name beside this one; missing or damaged, the report says so and stands."""
+    decomposition = _decomposed(make_arms(tmp_path / "decomp"))
+    manifest = json.loads((decomposition / "manifest.json").read_text())
+    manifest["experiment"]["name"] = "decomp"
+    (decomposition / "manifest.json").write_text(json.dumps(manifest))
+    main = make_arms(tmp_path / "main")
+    manifest = json.loads((main / "manifest.json").read_text())
+    manifest["experiment"]["explained_by"] = "decomp"
+    (main / "manifest.json").write_text(json.dumps(manifest))
+    md, _ = check_common(main, write_report(main))
+    assert "## What the effects rest on (from the experiment decomp)" in md
+    assert "another experiment, 'decomp' (../decomp: " in md
+    assert len([line for line in md.splitlines() if line.startswith("- Formal agreement: mean consumption ")]) == 2
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    md, _ = check_common(main, write_report(main, beside=elsewhere))  # the demo's staging folder: told where
+    assert "but ../decomp holds no results of it: run `kerjasama sweep experiments/decomp.toml`" in md
+    (decomposition / "runs.parquet").write_bytes(b"not parquet")
+    md, _ = check_common(main, write_report(main))
+    assert "its results in ../decomp cannot be read: " in md and "runs.parquet: cannot read" in md

@@ -8,13 +8,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.report import measures
+from sim.report import components, measures
 from sim.report.document import Document, slug
 from sim.report.results import CONFIDENCE, Context, load_timeseries
 from sim.report.wording import (
@@ -29,6 +30,7 @@ from sim.report.wording import (
     reading,
     say,
 )
+from sim.scenario import ScenarioError
 from sim.sweep import analysis
 from sim.sweep.analysis import as_float
 
@@ -105,6 +107,7 @@ def arms_section(ctx: Context) -> None:
     ts = load_timeseries(ctx.results_dir, ctx.runs)
     if ctx.metrics:
         _forest(ctx, compared.tables[ctx.metrics[0]], ctx.metrics[0], arms, conditions)
+    _explained_by(ctx)
     for condition in conditions.names:
         _condition_part(ctx, _part(ctx.runs, ts, condition, conditions), compared)
     _components(ctx, compared)
@@ -121,6 +124,12 @@ def _components(ctx: Context, compared: Comparisons) -> None:
     group_cols = ("condition",) if compared.conditions.declared else ()
     doc.heading(2, label("components"))
     doc.para(say("components"))
+    found = components.explanations(ctx.runs, ctx.exp, ctx.metrics[0])
+    if found:
+        reference = compared.arms.reference_label
+        doc.heading(3, label("explained_heading"))
+        doc.para(say("explained_intro", measure=measures.label(ctx.metrics[0]), reference=reference))
+        _explanation_bullets(doc, found, compared.conditions.labels, reference, ctx.metrics[0])
     for metric in ctx.metrics:
         rows, readings = [], []
         for base in dict.fromkeys(a["compare_with"] for a in arms):
@@ -150,6 +159,42 @@ def _components(ctx: Context, compared: Comparisons) -> None:
                       label("col.difference_against"), label("col.relative")]  # fmt: skip
             doc.table(header, rows)
             doc.bullets(readings)
+
+
+def _explanation_bullets(doc: Document, found: list, condition_labels: dict, reference: str, metric: str) -> None:
+    """The explanations' sentences, under the label of their condition when there are conditions."""
+    for condition, items in components.by_condition(found, condition_labels):
+        if condition is not None:
+            doc.para(label("condition", condition=condition))
+        doc.bullets(components.explanation_bullets(items, reference, metric))
+
+
+def _explained_by(ctx: Context) -> None:
+    """What the arms' effects rest on, from the decomposition experiment the experiment
+    names (``explained_by``), read from its results folder beside this one."""
+    name = ctx.exp.get("explained_by")
+    if not name:
+        return
+    doc = ctx.doc
+    doc.heading(2, label("explained_by_heading", name=name))
+    shown = Path("..") / str(name)  # relative to this folder: the report reads the same wherever it lies
+    try:
+        stored = components.decomposition_of(ctx.beside or ctx.results_dir.parent, str(name))
+    except ScenarioError as error:  # damaged: this report still stands, and says why that part is missing
+        doc.para(say("explained_by.unreadable", name=quoted(name), folder=shown, error=str(error)))
+        return
+    if stored is None:
+        doc.para(say("explained_by.missing", name=quoted(name), experiment=name, folder=shown))
+        return
+    _, manifest, runs = stored
+    exp = manifest.get("experiment") or {}
+    declared = [m for m in exp.get("metrics") or [] if m in runs.columns]
+    metric = ctx.metrics[0] if ctx.metrics and ctx.metrics[0] in declared else (declared or [None])[0]
+    found = components.explanations(runs, exp, metric) if metric else []
+    doc.para(say("explained_by", name=quoted(name), folder=shown, **components.facts(manifest, runs)))
+    if found:
+        reference = _labels(exp.get("arms")).get(str(exp.get("reference")), str(exp.get("reference")))
+        _explanation_bullets(doc, found, _labels(exp.get("conditions")), reference, metric)
 
 
 def differences(ctx: Context) -> list[Difference]:

@@ -24,11 +24,15 @@ SECTIONS = {
 }
 
 
-def write_report(results_dir: str | Path) -> list[Path]:
+def write_report(results_dir: str | Path, beside: Path | None = None) -> list[Path]:
     """Write ``report.md``, ``report.html`` and ``figures/*.png`` into ``results_dir``;
-    returns the files written (figures first)."""
+    returns the files written (figures first). ``beside``: the folder that holds the results
+    of the experiment this one names in ``explained_by`` (default: ``results_dir``'s parent;
+    the demo builds its results elsewhere before moving them into place)."""
     results_dir = Path(results_dir)
     ctx = read_context(results_dir)
+    if beside is not None:
+        ctx.beside = Path(beside)
     runs, doc, design = ctx.runs, ctx.doc, _design(ctx.exp)
     _header(ctx, design, [m for m in _declared(ctx.exp) if m not in runs.columns])
     if runs.empty:

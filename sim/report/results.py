@@ -104,6 +104,7 @@ class Context:
     metrics: list[str]
     doc: Document
     written: list[Path] = field(default_factory=list)
+    beside: Path | None = None  # where results of other experiments lie (default: the folder's parent)
 
     @property
     def figures(self) -> Path:

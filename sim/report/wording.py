@@ -48,6 +48,36 @@ SENTENCES: dict[str, str] = {
         "These are the components of the arms' effects; the tables above compare every arm with the "
         "reference instead."
     ),
+    "explained_intro": N_(
+        "What each arm's effect on {measure} rests on, per condition: its effect against {reference}, the "
+        "change tried one at a time that moves it most, and what is left of the effect without that component."
+    ),
+    "explained": N_(
+        "{arm}: {measure} {effect} against {reference}. Of the changes tried one at a time, {component} moves "
+        "it most: {change} against {arm}, to {rest} against {reference}."
+    ),
+    "explained.others": N_(
+        "{arm}: {measure} {effect} against {reference}. Of the changes tried one at a time, {component} moves "
+        "it most: {change} against {arm}, to {rest} against {reference}. Other changes that move it "
+        "clearly: {others}."
+    ),
+    "explained.none": N_(
+        "{arm}: {measure} {effect} against {reference}; none of the changes tried one at a time moves it clearly."
+    ),
+    "explained_by": N_(
+        "Which component of each arm carries its effect is measured by another experiment, {name} ({folder}: "
+        "{variant}, {replicates} replicates per arm, {steps} steps, {villages} villages, commit {commit}). It "
+        "switches off one component of an arm at a time, with its own settings, so its sizes differ from this "
+        "report's: read it for what each effect rests on."
+    ),
+    "explained_by.missing": N_(
+        "What each arm's effect rests on is measured by the experiment {name}, but {folder} holds no results "
+        "of it: run `kerjasama sweep experiments/{experiment}.toml`, then `kerjasama report` on this folder."
+    ),
+    "explained_by.unreadable": N_(
+        "What each arm's effect rests on is measured by the experiment {name}, but its results in {folder} "
+        "cannot be read: {error}"
+    ),
     "pairing": N_(
         "Comparisons between arms are paired by replicate: replicate r of every arm uses the same seed, "
         "so it faces the same villages and the same shocks; the difference is taken within each "
@@ -218,6 +248,11 @@ LABELS: dict[str, str] = {
     "arm_in_condition": N_("{arm} - {condition}"),
     "pairs_of_runs": N_("{arm} ({pairs} of {runs})"),
     "components": N_("Components: each change against the arm it changes"),
+    "explained_heading": N_("What the effects rest on"),
+    "explained_by_heading": N_("What the effects rest on (from the experiment {name})"),
+    "component_change": N_("{component} {change}"),
+    "variant.quick": N_("quick variant"),
+    "variant.full": N_("full variant"),
     "col.against": N_("changes"),
     "col.condition": N_("condition"),
     "col.pairs": N_("pairs"),

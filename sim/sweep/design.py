@@ -33,6 +33,7 @@ TOP_KEYS = {
     "steps": int,
     "metrics": list,
     "reference": str,
+    "explained_by": str,
     "samples": int,
     "calc_second_order": bool,
     "num_levels": int,
@@ -196,6 +197,12 @@ def _experiment(data: dict, source: str, text: str, quick: bool) -> Experiment:
     design = data["design"]
     if not NAME.fullmatch(data["name"]):
         raise _fail(source, "name", f"must be a folder name (letters, digits, _ - .), got {data['name']!r}")
+    if "explained_by" in data and design != "arms":
+        raise _fail(source, "explained_by", f"not used by design {design!r} (only arms are decomposed)")
+    if "explained_by" in data and not NAME.fullmatch(data["explained_by"]):
+        raise _fail(
+            source, "explained_by", f"must name an experiment (letters, digits, _ - .), got {data['explained_by']!r}"
+        )
     if "reference" in data and design != "arms":
         raise _fail(source, "reference", f"not used by design {design!r} (only arms are compared with a reference)")
     if design not in DESIGNS:
@@ -236,6 +243,7 @@ def _experiment(data: dict, source: str, text: str, quick: bool) -> Experiment:
         steps=steps,
         metrics=list(metrics),
         reference=data.get("reference"),
+        explained_by=data.get("explained_by"),
         common=common,
         samples=data.get("samples", 0),
         calc_second_order=data.get("calc_second_order", False),

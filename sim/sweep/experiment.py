@@ -52,6 +52,7 @@ class Experiment:
     metrics: list[str]
     reference: str | None
     common: dict[str, Any]  # [set]: overrides for every run
+    explained_by: str | None = None  # the experiment that decomposes this one's arms (its results lie beside)
     arms: list[dict[str, Any]] = field(default_factory=list)
     conditions: list[dict[str, Any]] = field(default_factory=list)
     factors: dict[str, list] = field(default_factory=dict)
@@ -110,6 +111,7 @@ class Experiment:
             "scenario": Path(self.scenario).stem,
             "scenario_file": self.scenario,
             "reference": self.reference,
+            **({"explained_by": self.explained_by} if self.explained_by else {}),
             "metrics": self.metrics,
             "replicates": self.replicates,
             "seed": self.seed,

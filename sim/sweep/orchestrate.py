@@ -54,10 +54,13 @@ def run_sweep(
     quick: bool = False,
     report: bool = True,
     progress: bool = True,
+    beside: Path | None = None,
 ) -> Path:
     """Run (or resume) an experiment where ``execution`` says (default: all local cores);
     every finished run is stored at once. Returns the folder. The folder is locked for the
-    whole sweep (another sweep on it is refused) and unlocked however the sweep ends."""
+    whole sweep (another sweep on it is refused) and unlocked however the sweep ends.
+    ``beside``: where the report looks for the results of the experiment that explains
+    this one (``explained_by``); default the folder's parent."""
     exp = load_experiment(experiment, quick=quick)
     folder = Path(out) if out else default_out(exp)
     store = ResultStore(folder)
@@ -74,7 +77,7 @@ def run_sweep(
                 print(f"Writing the report ({folder}/report.md, report.html, figures/)...", file=sys.stderr, flush=True)
             from sim.report import write_report
 
-            write_report(folder)
+            write_report(folder, beside=beside)
     return folder
 
 
@@ -124,7 +127,13 @@ def run_demo(out: str | Path = "results/partnership_forms", workers: int | None 
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
     os.chmod(staging, io.file_mode() | 0o111)  # a normal folder once renamed into place
     try:
-        run_sweep("partnership_forms", execution=Execution(workers=workers), out=staging / "r", quick=True)
+        run_sweep(
+            "partnership_forms",
+            execution=Execution(workers=workers),
+            out=staging / "r",
+            quick=True,
+            beside=target.parent,
+        )
         io.replace_directory(staging / "r", target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
