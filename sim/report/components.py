@@ -75,12 +75,18 @@ def explanations(runs: pd.DataFrame, exp: dict, metric: str) -> list[Explanation
     conditions = [str(c["name"]) for c in exp.get("conditions") or []] or [None]
     group_cols = ("condition",) if conditions != [None] else ()
 
-    def compare(against: str) -> pd.DataFrame:
+    def compare(against: str) -> dict[tuple[str, str | None], dict]:
+        """The compared rows against ``against``, by (arm, condition)."""
         table = analysis.paired_comparison(
             runs, metric, against, group_cols=group_cols, confidence=CONFIDENCE, arm_labels=labels
         )
-        table["arm"] = table["arm"].astype(str)
-        return table
+        return {
+            (str(r["arm"]), None if condition_free else str(r["condition"])): r
+            for r in table.to_dict("records")
+            if r.get("scale")
+        }
+
+    condition_free = conditions == [None]
 
     vs_reference = compare(reference)
     found = []
@@ -88,25 +94,17 @@ def explanations(runs: pd.DataFrame, exp: dict, metric: str) -> list[Explanation
         vs_base = compare(base)
         changed = [str(a["name"]) for a in parts if a["compare_with"] == base]
         for condition in conditions:
-            effect = _compared(vs_reference, base, condition)
-            if not effect:
+            effect = vs_reference.get((base, condition))
+            if effect is None:
                 continue
             pairs = [
-                (_change(a[0], metric), _change(r[0], metric))
+                (_change(a, metric), _change(r, metric))
                 for arm in changed
-                if (a := _compared(vs_base, arm, condition)) and (r := _compared(vs_reference, arm, condition))
+                if (a := vs_base.get((arm, condition))) and (r := vs_reference.get((arm, condition)))
             ]
             pairs.sort(key=lambda p: (not p[0].clear, -p[0].size))
-            found.append(Explanation(labels.get(base, base), condition, _change(effect[0], metric), pairs))
+            found.append(Explanation(labels.get(base, base), condition, _change(effect, metric), pairs))
     return found
-
-
-def _compared(table: pd.DataFrame, arm: str, condition: str | None) -> list[dict]:
-    """An arm's compared row of a paired-comparison table in one condition (none: it is the table's reference)."""
-    pick = table["arm"] == arm
-    if condition is not None:
-        pick &= table["condition"].astype(str) == condition
-    return [r for r in table[pick].to_dict("records") if r.get("scale")]
 
 
 def explanation_bullets(found: list[Explanation], reference: str, metric: str) -> list[str]:

@@ -18,6 +18,7 @@ Conventions:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -46,6 +47,8 @@ def is_share(metric: str) -> bool:
 
 def as_float(values: Any) -> np.ndarray:
     """Values as a float array: None/NA -> NaN, booleans -> 0/1."""
+    if isinstance(values, np.ndarray) and values.dtype.kind == "f":
+        return values.astype(float, copy=False)
     series = pd.Series(values) if not isinstance(values, pd.Series) else values
     if series.dtype == object or str(series.dtype) in ("boolean", "bool"):
         series = series.map(_to_float)
@@ -61,10 +64,21 @@ def _to_float(value: Any) -> float:
         return math.nan
 
 
+@functools.cache
+def _t_quantile(confidence: float, df: int) -> float:
+    """The two-sided Student-t critical value (``scipy.stats.t.ppf``), computed once per size."""
+    return float(stats.t.ppf(0.5 + confidence / 2.0, df))
+
+
+def _sem(x: np.ndarray) -> float:
+    """The standard error of the mean, as ``scipy.stats.sem`` computes it (ddof 1), without its per-call overhead."""
+    return float(np.std(x, ddof=1) / math.sqrt(x.size))
+
+
 def _t_interval(mean: float, sem: float, n: int, confidence: float) -> tuple[float, float]:
     if n < 2 or not math.isfinite(sem):
         return (math.nan, math.nan)
-    half = float(stats.t.ppf(0.5 + confidence / 2.0, n - 1)) * sem
+    half = _t_quantile(confidence, n - 1) * sem
     return (mean - half, mean + half)
 
 
@@ -81,7 +95,7 @@ def mean_ci(values: Any, confidence: float = 0.95) -> tuple[int, float, float, f
     mean = float(x.mean())
     if n < 2:
         return (n, mean, math.nan, math.nan)
-    low, high = _t_interval(mean, float(stats.sem(x)), n, confidence)
+    low, high = _t_interval(mean, _sem(x), n, confidence)
     return (n, mean, low, high)
 
 
@@ -202,25 +216,29 @@ def paired_comparison(
     for key, group in groups:
         key = key if isinstance(key, tuple) else (key,)
         base = dict(zip(group_cols, key, strict=True))
-        ref_values = _by_pair(group[group[arm_col] == reference], reference, base, columns.pair)
+        by_arm = {arm: sub for arm, sub in group.groupby(arm_col, sort=False, dropna=False)}
+        ref_pairs, ref_values = _by_pair(by_arm.get(reference, group.iloc[:0]), reference, base, columns.pair)
         for arm in pd.unique(group[arm_col]):
-            sub = group[group[arm_col] == arm]
-            n, mean, low, high = mean_ci(sub["_value"], confidence)
+            sub = by_arm[arm]
+            n, mean, low, high = mean_ci(sub["_value"].to_numpy(), confidence)
             row = {**base, "arm": arm, "label": labels.get(arm, str(arm)), "n": n, "mean": mean}
             row.update(ci_low=low, ci_high=high, **_UNPAIRED)
             if arm != reference and len(ref_values):
-                values = _by_pair(sub, arm, base, columns.pair)
-                joined = pd.concat([values.rename("x"), ref_values.rename("r")], axis=1, join="inner").dropna()
-                row.update(_paired(joined["x"].to_numpy(), joined["r"].to_numpy(), metric, confidence))
+                pairs, values = _by_pair(sub, arm, base, columns.pair)
+                _, mine, theirs = np.intersect1d(pairs, ref_pairs, assume_unique=True, return_indices=True)
+                x, r = values[mine], ref_values[theirs]
+                keep = ~(np.isnan(x) | np.isnan(r))  # a pair with a missing value on either side is dropped
+                row.update(_paired(x[keep], r[keep], metric, confidence))
             rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _by_pair(runs: pd.DataFrame, arm: str, group: dict[str, Any], pair_col: str) -> pd.Series:
-    """One arm's values in one group, indexed by pair; a ValueError when two runs share a pair."""
-    if runs[pair_col].duplicated().any():
+def _by_pair(runs: pd.DataFrame, arm: str, group: dict[str, Any], pair_col: str) -> tuple[np.ndarray, np.ndarray]:
+    """One arm's pairs and values in one group; a ValueError when two runs share a pair."""
+    pairs = runs[pair_col].to_numpy()
+    if len(np.unique(pairs)) != len(pairs):
         raise ValueError(f"paired_comparison: several {arm!r} runs share a {pair_col} value in group {group}")
-    return runs.set_index(pair_col)["_value"]
+    return pairs, runs["_value"].to_numpy(dtype=float)
 
 
 def _paired(x: np.ndarray, r: np.ndarray, metric: str, confidence: float) -> dict[str, Any]:
@@ -231,11 +249,13 @@ def _paired(x: np.ndarray, r: np.ndarray, metric: str, confidence: float) -> dic
         out["scale"] = difference_scale(metric, math.nan)
         return out
     diff = float(d.mean())
-    low, high = _t_interval(diff, float(stats.sem(d)) if n >= 2 else math.nan, n, confidence)
+    sem = _sem(d) if n >= 2 else math.nan
+    low, high = _t_interval(diff, sem, n, confidence)
     ref_mean = float(r.mean())
     out.update(diff=diff, diff_low=low, diff_high=high)
     if n >= 2 and np.ptp(d) > 1e-12 * (1.0 + float(np.max(np.abs(d)))):
-        out["p_value"] = float(stats.ttest_rel(x, r).pvalue)
+        # the paired t-test (scipy.stats.ttest_rel: t = mean / sem on n - 1 degrees of freedom)
+        out["p_value"] = float(2.0 * stats.t.sf(abs(diff / sem), n - 1))
     both = np.concatenate([x, r])
     out["scale"] = difference_scale(metric, ref_mean, both)
     if not near_zero(ref_mean, both):
