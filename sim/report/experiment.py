@@ -41,6 +41,7 @@ def write_report(results_dir: str | Path, beside: Path | None = None) -> list[Pa
         doc.para(say("unknown_design", design=quoted(design)))
     else:
         SECTIONS[design](ctx)
+    ctx.save_figures()
     md_path, html_path = results_dir / "report.md", results_dir / "report.html"
     write_text(md_path, doc.markdown())
     write_text(html_path, doc.html())

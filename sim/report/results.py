@@ -6,10 +6,11 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from sim.report.document import Document, save_figure
+from sim.report.document import Document, save_figures
 from sim.report.wording import say
 from sim.scenario import ScenarioError
 from sim.sweep.store import read_manifest
@@ -104,6 +105,7 @@ class Context:
     metrics: list[str]
     doc: Document
     written: list[Path] = field(default_factory=list)
+    pending: list[tuple[Any, Path]] = field(default_factory=list)  # figures placed, to be saved by save_figures
     beside: Path | None = None  # where results of other experiments lie (default: the folder's parent)
 
     @property
@@ -117,6 +119,15 @@ class Context:
         return int(seed) % (2**32) if seed is not None else None
 
     def save(self, fig, name: str, caption: str) -> None:
-        """Save a figure as ``figures/<name>.png`` and place it, with its caption, in the document."""
-        path = save_figure(fig, self.figures / f"{name}.png", self.written)
+        """Place a figure, with its caption, in the document as ``figures/<name>.png``; it is
+        saved with the others by :meth:`save_figures`."""
+        path = self.figures / f"{name}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.pending.append((fig, path))
+        self.written.append(path)
         self.doc.figure(path, caption)
+
+    def save_figures(self) -> None:
+        """Save every figure placed so far (on all cores, ``document.save_figures``)."""
+        pending, self.pending = self.pending, []
+        save_figures(pending)
