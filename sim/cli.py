@@ -274,8 +274,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     load_experiment(args.file, quick=args.quick)  # a bad file: one line, before the slow imports
     from sim.sweep.orchestrate import run_sweep
-    from sim.sweep.runner import Execution
+    from sim.sweep.runner import Execution, check_execution
 
+    check_execution(args.workers, args.scheduler)
     try:
         folder = run_sweep(
             args.file,
@@ -476,6 +477,15 @@ def _print_warnings() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     warnings.showwarning = _one_line_warning
+    given = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    if given and given[0].startswith("-") and given[0] not in ("-h", "--help", "--version"):
+        # argparse would read the option's value as the command ("invalid choice: 'fr'")
+        print(
+            f"kerjasama: error: {given[0]}: not an option of kerjasama itself; options go after the command "
+            "(kerjasama COMMAND --help lists them)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     args = build_parser().parse_args(argv)
     _WARNINGS.clear()
     try:

@@ -42,6 +42,7 @@ def read_results(results_dir: Path) -> tuple[dict, pd.DataFrame]:
     manifest = read_manifest(results_dir)
     if manifest is None:
         raise ScenarioError(f"{results_dir / 'manifest.json'}: missing; not a sweep results folder")
+    _check_experiment(manifest, results_dir)
     path = results_dir / "runs.parquet"
     try:
         runs = pd.read_parquet(path)
@@ -56,6 +57,42 @@ def read_results(results_dir: Path) -> tuple[dict, pd.DataFrame]:
             + rebuild_advice(results_dir, manifest)
         )
     return manifest, runs.sort_values("run_id", kind="stable").reset_index(drop=True)
+
+
+# what the report reads of the manifest's experiment: key -> (type, what it must be)
+_EXPERIMENT_SHAPE = {
+    "metrics": (list, "a list of metric names"),
+    "arms": (list, "a list of arms (tables with a name)"),
+    "conditions": (list, "a list of conditions (tables with a name)"),
+}
+
+
+_ITEM_OK = {
+    "metrics": lambda v: isinstance(v, str),
+    "arms": lambda v: isinstance(v, dict) and "name" in v,
+    "conditions": lambda v: isinstance(v, dict) and "name" in v,
+}
+
+
+def _check_experiment(manifest: dict, results_dir: Path) -> None:
+    """The manifest's ``experiment`` has the shape the report reads, else one line naming the key."""
+    where = results_dir / "manifest.json"
+    exp = manifest.get("experiment")
+    if exp is None:
+        return
+    problem = None
+    if not isinstance(exp, dict):
+        problem = f"experiment: must be a table of the experiment's settings, got {type(exp).__name__}"
+    else:
+        for key, (kind, meaning) in _EXPERIMENT_SHAPE.items():
+            value = exp.get(key)
+            if value is None:
+                continue
+            if not (isinstance(value, kind) and all(map(_ITEM_OK[key], value))):
+                problem = f"experiment.{key}: must be {meaning}, got {value!r:.60}"
+                break
+    if problem:
+        raise ScenarioError(f"{where}: {problem}; {rebuild_advice(results_dir, {})}")
 
 
 def _read_series(path: Path, results_dir: Path) -> pd.DataFrame:

@@ -106,9 +106,14 @@ def _validate_overrides(base: str, overrides: dict[str, Any], source: str, where
     except ScenarioError as exc:
         text = str(exc).removeprefix("override: ")
         key, _, rest = text.partition(": ")
-        if where.endswith(f".{key}"):  # factors.KEY, ranges.KEY: the key once
+        if where.endswith(f".{key}") or key == f"run.{where}":  # factors.KEY, ranges.KEY, steps: the key once
             text = rest
         raise ScenarioError(f"{source}: {where}: {text}") from None
+
+
+def _is_experiment_file(path: str) -> bool:
+    """Whether the file at ``path`` reads as an experiment (it names a design), not a scenario."""
+    return "design" in read_toml(Path(path))
 
 
 def _integer_keys(base: str, keys: list[str]) -> set[str]:
@@ -128,8 +133,8 @@ def load_experiment(name_or_path: str | Path, quick: bool = False) -> Experiment
     """Read, validate and expand an experiment file (``quick`` applies its [quick] table)."""
     path = experiment_path(name_or_path)
     source = str(path)
+    data = read_toml(path)  # first: it turns an unreadable or non-UTF-8 file into one line
     text = path.read_text(encoding="utf-8")
-    data = read_toml(path)
     refuse_scenario_file(data, path, TOP_KEYS)
     for key in data:
         if key not in TOP_KEYS:
@@ -197,6 +202,8 @@ def _experiment(data: dict, source: str, text: str, quick: bool) -> Experiment:
     design = data["design"]
     if not NAME.fullmatch(data["name"]):
         raise _fail(source, "name", f"must be a folder name (letters, digits, _ - .), got {data['name']!r}")
+    if design not in DESIGNS:
+        raise _fail(source, "design", f"{design!r} is not allowed; allowed: one of {', '.join(DESIGNS)}")
     if "explained_by" in data and design != "arms":
         raise _fail(source, "explained_by", f"not used by design {design!r} (only arms are decomposed)")
     if "explained_by" in data and not NAME.fullmatch(data["explained_by"]):
@@ -205,13 +212,18 @@ def _experiment(data: dict, source: str, text: str, quick: bool) -> Experiment:
         )
     if "reference" in data and design != "arms":
         raise _fail(source, "reference", f"not used by design {design!r} (only arms are compared with a reference)")
-    if design not in DESIGNS:
-        raise _fail(source, "design", f"{design!r} is not allowed; allowed: one of {', '.join(DESIGNS)}")
     try:
         base = str(scenario_path(data["scenario"]))
     except ScenarioError:
         hint = did_you_mean(data["scenario"].removesuffix(".toml"), available_scenarios())
         raise _fail(source, "scenario", f"no scenario named {data['scenario']!r}{hint}") from None
+    if _is_experiment_file(base):
+        raise _fail(
+            source,
+            "scenario",
+            f"{data['scenario']!r} is an experiment file, not a scenario (run it with `kerjasama sweep`): name a "
+            f"scenario, one of {', '.join(n for n in available_scenarios() if not n.startswith('classic/'))}",
+        )
     if is_classic_game(base):
         raise _fail(
             source,
@@ -232,7 +244,9 @@ def _experiment(data: dict, source: str, text: str, quick: bool) -> Experiment:
     if not metrics or not all(isinstance(m, str) for m in metrics):
         raise _fail(source, "metrics", "must be a non-empty list of summary keys")
     common = dict(data.get("set", {}))
-    _validate_overrides(base, {**common, **({"steps": steps} if steps else {})}, source, "set")
+    _validate_overrides(base, common, source, "set")
+    if steps:
+        _validate_overrides(base, {**common, "steps": steps}, source, "steps")
     return Experiment(
         name=data["name"],
         description=data.get("description", ""),
@@ -361,6 +375,8 @@ def _schema_range(base: str, key: str, source: str) -> list[float]:
     from sim.scenario.schema import parameter
 
     declared = parameter(key)
+    if declared is None:  # an unknown key: the scenario's own message, with its "did you mean"
+        _validate_overrides(base, {key: "schema"}, source, f"ranges.{key}")
     found = declared.sweep_range() if declared is not None else None
     if found is None:
         raise _fail(source, f"ranges.{key}", "the schema declares no range for it: give [low, high]")

@@ -14,7 +14,7 @@ from sim import io
 from sim.scenario import load_scenario
 from sim.sweep.design import load_experiment
 from sim.sweep.experiment import Experiment
-from sim.sweep.runner import Execution, Progress, make_executor, terminate_as_interrupt
+from sim.sweep.runner import Execution, Progress, check_execution, make_executor, terminate_as_interrupt
 from sim.sweep.store import ResultStore
 
 
@@ -120,8 +120,9 @@ def run_demo(out: str | Path = "results/partnership_forms", workers: int | None 
     """The main job: the quick partnership-forms comparison with its report. It is
     built in a temporary folder that then replaces ``out``, so an interrupted demo
     leaves the previous results intact."""
+    check_execution(workers, None)  # refuse early, before any work or folder
     target = Path(out).resolve()
-    io.check_replaceable(target)  # refuse early, before any work
+    io.check_replaceable(target)
     io.check_writable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))

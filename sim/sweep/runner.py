@@ -362,13 +362,32 @@ class Execution:
     scheduler: str | None = None
 
 
+SCHEDULER_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")  # Dask's network protocols
+
+
+def check_execution(workers: int | None, scheduler: str | None) -> None:
+    """A one-line error for a bad ``--workers`` or ``--scheduler``, before any work or file."""
+    if workers is not None and workers < 1:
+        raise ScenarioError(f"--workers: must be >= 1, got {workers}")
+    if scheduler is None:
+        return
+    scheme, sep, rest = scheduler.partition("://")
+    host, colon, port = rest.rpartition(":")
+    allowed = (
+        f"allowed: SCHEME://HOST:PORT, a scheme of {', '.join(SCHEDULER_SCHEMES)}, a host and a port number 1-65535"
+    )
+    if not sep or scheme not in SCHEDULER_SCHEMES or not colon or not host:
+        raise ScenarioError(f"--scheduler: {scheduler!r} is not a scheduler address; {allowed} (e.g. tcp://host:8786)")
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ScenarioError(f"--scheduler: port {port!r} of {scheduler!r} is not a port number; {allowed}")
+
+
 def make_executor(workers: int | None, scheduler: str | None):
     """The executor for ``--workers`` / ``--scheduler`` (default: all local cores)."""
-    if scheduler:
+    check_execution(workers, scheduler)
+    if scheduler is not None:
         return DaskCluster(scheduler)
     count = workers if workers is not None else (os.cpu_count() or 1)
-    if count < 1:
-        raise ScenarioError(f"--workers: must be >= 1, got {count}")
     return InProcess() if count == 1 else LocalPool(count)
 
 
