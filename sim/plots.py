@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from sim import render  # noqa: E402
 from sim.domains import DOMAIN_NAMES  # noqa: E402
 from sim.village_map import CONSUMPTION, FORM_COLOURS, Look, village_map  # noqa: E402
 
@@ -36,7 +37,7 @@ def _shade_shocks(ax, scheduled: list[dict]) -> None:
         ax.axvspan(event["step"] - 0.5, event["step"] + event["duration"] - 0.5, color="red", alpha=0.12, lw=0)
 
 
-def welfare_figure(df, title: str, scheduled: list[dict], path: Path) -> None:
+def welfare_figure(df, title: str, scheduled: list[dict]):
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
     ax = axes[0]
     ax.plot(df["step"], df["mean_consumption"], label="mean consumption", color="k")
@@ -56,11 +57,10 @@ def welfare_figure(df, title: str, scheduled: list[dict], path: Path) -> None:
     ax.legend(loc="upper right", fontsize=8)
     _shade_shocks(ax, scheduled)
     fig.suptitle(f"Welfare - {title}")
-    save_png(fig, path)
-    plt.close(fig)
+    return fig
 
 
-def cooperation_figure(df, title: str, scheduled: list[dict], path: Path) -> None:
+def cooperation_figure(df, title: str, scheduled: list[dict]):
     fig, axes = plt.subplots(1, 3, figsize=(14, 4), constrained_layout=True)
     ax = axes[0]
     for name in DOMAIN_NAMES:
@@ -86,11 +86,10 @@ def cooperation_figure(df, title: str, scheduled: list[dict], path: Path) -> Non
         ax.set_xlabel("step (year)")
         _shade_shocks(ax, scheduled)
     fig.suptitle(f"Cooperation - {title}")
-    save_png(fig, path)
-    plt.close(fig)
+    return fig
 
 
-def resilience_figure(df, title: str, summary: dict, shock_step: int, path: Path) -> None:
+def resilience_figure(df, title: str, summary: dict, shock_step: int):
     fig, ax = plt.subplots(figsize=(8, 4.2), constrained_layout=True)
     w = df["affected_mean_consumption"].to_numpy()
     c = df["counterfactual_affected_mean_consumption"].to_numpy()
@@ -112,8 +111,7 @@ def resilience_figure(df, title: str, summary: dict, shock_step: int, path: Path
     ax.set_ylabel("consumption per household, villages hit")
     ax.legend(fontsize=8)
     fig.suptitle(f"Resilience to the scheduled shock - {title}")
-    save_png(fig, path)
-    plt.close(fig)
+    return fig
 
 
 CLI_MAP = Look(
@@ -126,7 +124,7 @@ CLI_MAP = Look(
 )
 
 
-def map_figure(model, title: str, path: Path) -> None:
+def map_figure(model, title: str):
     """Villages at their positions, sized by households, coloured by consumption,
     with partnership ties coloured by form (``sim/village_map.py``)."""
     fig, ax = plt.subplots(figsize=(7, 6.2), constrained_layout=True)
@@ -134,8 +132,7 @@ def map_figure(model, title: str, path: Path) -> None:
     ax.set_xlabel("km")
     ax.set_ylabel("km")
     ax.set_title(f"Villages and partnerships at step {model.steps} - {title}", fontsize=10)
-    save_png(fig, path)
-    plt.close(fig)
+    return fig
 
 
 def run_figures(model, summary: dict, folder: Path) -> list[Path]:
@@ -144,11 +141,12 @@ def run_figures(model, summary: dict, folder: Path) -> list[Path]:
     df = model.timeseries()
     title = model.scenario.name
     scheduled = model.params["shocks"]["scheduled"]
-    written = [folder / "welfare.png", folder / "cooperation.png", folder / "map.png"]
-    welfare_figure(df, title, scheduled, written[0])
-    cooperation_figure(df, title, scheduled, written[1])
-    map_figure(model, title, written[2])
+    pending = [
+        (welfare_figure(df, title, scheduled), folder / "welfare.png"),
+        (cooperation_figure(df, title, scheduled), folder / "cooperation.png"),
+        (map_figure(model, title), folder / "map.png"),
+    ]
     if summary.get("resilience.resistance") is not None:
-        written.append(folder / "resilience.png")
-        resilience_figure(df, title, summary, model.shock_step, written[-1])
-    return written
+        pending.append((resilience_figure(df, title, summary, model.shock_step), folder / "resilience.png"))
+    render.save_all(pending, save_png)  # on all cores: rendering is most of a run's figure time
+    return [path for _, path in pending]

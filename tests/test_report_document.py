@@ -8,6 +8,7 @@ import time
 import matplotlib.pyplot as plt
 import pytest
 
+from sim import render
 from sim.report import document
 from sim.report.document import Document, save_figure, save_figures, slug
 
@@ -57,14 +58,14 @@ def test_figures_saved_on_several_cores_are_the_bytes_of_one_core(tmp_path, monk
     """Forked copies render their share of the figures; the files are byte for byte those
     one process writes, every figure is closed, and no temporary file is left."""
     save_figures(_figures(tmp_path / "many", 5))
-    monkeypatch.setattr(document, "_render_workers", lambda figures: 1)
+    monkeypatch.setattr(render, "_render_workers", lambda figures: 1)
     save_figures(_figures(tmp_path / "one", 5))
     for k in range(5):
         assert (tmp_path / "many" / f"f{k}.png").read_bytes() == (tmp_path / "one" / f"f{k}.png").read_bytes()
     assert not plt.get_fignums() and not list(tmp_path.rglob("*.tmp"))
 
 
-@pytest.mark.skipif(document._render_workers(2) < 2, reason="figures are rendered by one process here")
+@pytest.mark.skipif(render._render_workers(2) < 2, reason="figures are rendered by one process here")
 @pytest.mark.parametrize("copy_fails", ["error", "hangs"])
 def test_a_share_whose_copy_fails_or_hangs_is_rendered_by_the_report_itself(tmp_path, monkeypatch, copy_fails):
     parent, save = os.getpid(), document.save_figure
@@ -77,7 +78,7 @@ def test_a_share_whose_copy_fails_or_hangs_is_rendered_by_the_report_itself(tmp_
         return save(fig, path)
 
     monkeypatch.setattr(document, "save_figure", in_copy_fails)
-    monkeypatch.setattr(document, "RENDER_DEADLINE_S", 1.0)
+    monkeypatch.setattr(render, "RENDER_DEADLINE_S", 1.0)
     started = time.monotonic()
     save_figures(_figures(tmp_path, 4))
     assert sorted(p.name for p in tmp_path.glob("*.png")) == [f"f{k}.png" for k in range(4)]
