@@ -90,5 +90,5 @@ def test_national_scale_draws_small_dots_as_an_image(model, monkeypatch):
 
 def test_the_run_figure_writes_the_map(model, tmp_path):
     path = tmp_path / "map.png"
-    plots.map_figure(model, "indonesia", path)
+    plots.save_png(plots.map_figure(model, "indonesia"), path)
     assert path.stat().st_size > 20_000
