@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from sim.scenario.files import CLASSIC_MODEL, DEFAULT_NAME, SCENARIO_DIR, available_scenarios, read_toml, scenario_path
 from sim.scenario.parameter import Parameter, ScenarioError, ScenarioWarning, did_you_mean
-from sim.scenario.schema import OPEN_TABLES, parameter
-from sim.scenario.validate import check_value, unknown_key, validate
+from sim.scenario.schema import OPEN_TABLES, PARAMETERS, parameter
+from sim.scenario.validate import check_own_keys, check_value, unknown_key, validate
 
 if TYPE_CHECKING:
     from sim.scenario.loaded import VillageScenario
@@ -146,42 +146,44 @@ def parse_value(text: str) -> Any:
 
 def apply_override(tree: dict[str, Any], path: str, value: Any, source: str) -> None:
     """Set the dotted key ``path`` in ``tree``; the key must already exist there
-    (or name a field of a new form/service built with ``based_on``)."""
+    (or name a field of a new form/service built with ``based_on``). A part that is a digit
+    indexes a list (``shocks.scheduled.0.step``)."""
     parts = path.split(".")
     node: Any = tree
-    for depth, part in enumerate(parts[:-1]):
+    for depth, part in enumerate(parts):
         where = ".".join(parts[: depth + 1])
+        last = depth == len(parts) - 1
         if isinstance(node, list):
             if not part.isdigit() or int(part) >= len(node):
-                raise ScenarioError(f"{source}: {path}: index {part!r} out of range at {where}")
-            node = node[int(part)]
-        elif isinstance(node, dict) and part in node and isinstance(node[part], (dict, list)):
-            node = node[part]
-        else:
-            tables = (
-                [key for key, value in node.items() if isinstance(value, (dict, list))]
-                if isinstance(node, dict)
-                else []
-            )
+                at = "" if last else f" at {where}"
+                allowed = f"0 to {len(node) - 1}" if len(node) > 1 else ("0" if node else "none, the list is empty")
+                raise ScenarioError(f"{source}: {path}: index {part!r} out of range{at}; allowed: {allowed}")
+            if last:
+                node[int(part)] = value
+                return
+        elif part not in node:
+            if last and parts[:-1] == ["policy", "mandate"]:  # mandates name a domain of the caller's choice
+                node[part] = value
+                return
+            if last:
+                raise ScenarioError(
+                    f"{source}: {path}: unknown key {part!r}; allowed: {', '.join(node)}{did_you_mean(part, node)}"
+                )
+            tables = [key for key, item in node.items() if isinstance(item, (dict, list))]
+            allowed = ", ".join(tables) or (f"{', '.join(node)} (values, with no sub-keys)" if node else "none")
             raise ScenarioError(
-                f"{source}: {path}: unknown key {where!r}; allowed there: {', '.join(tables)}{did_you_mean(part, tables)}"
+                f"{source}: {path}: unknown key {where!r}; allowed there: {allowed}{did_you_mean(part, tables or node)}"
             )
-    last = parts[-1]
-    if isinstance(node, list):
-        if not last.isdigit() or int(last) >= len(node):
-            raise ScenarioError(f"{source}: {path}: index {last!r} out of range")
-        node[int(last)] = value
-        return
-    if last not in node:
-        if parts[:-1] == ["policy", "mandate"]:  # mandates name a domain of the caller's choice
-            node[last] = value
+        elif last:
+            if isinstance(node[part], dict):
+                raise ScenarioError(f"{source}: {path}: is a table; set one of its keys instead")
+            node[part] = value
             return
-        raise ScenarioError(
-            f"{source}: {path}: unknown key {last!r}; allowed: {', '.join(node)}{did_you_mean(last, node)}"
-        )
-    if isinstance(node[last], dict):
-        raise ScenarioError(f"{source}: {path}: is a table; set one of its keys instead")
-    node[last] = value
+        node = node[int(part)] if isinstance(node, list) else node[part]
+        if not isinstance(node, (dict, list)):
+            raise ScenarioError(
+                f"{source}: {path}: {where} is a value, not a table (it has no sub-keys); set {where} itself"
+            )
 
 
 def set_declared(tree: dict[str, Any], path: str, value: Any, source: str, schema: Mapping[str, Parameter]) -> None:
@@ -227,9 +229,15 @@ def _village_parent(path: Path, data: dict[str, Any]) -> Path | None:
 
 
 def _village_combine(parent: dict[str, Any], data: dict[str, Any], path: Path) -> dict[str, Any]:
-    """A village file on its parent: its money in poverty lines, its new forms and services
+    """A village file on its parent: its own keys checked (in its own currency, so an error names
+    this file and the value as written), its money in poverty lines, its new forms and services
     filled, and its own name (a file without ``name`` is named after itself, never after its parent)."""
-    line = data.get("economy", {}).get("poverty_line", parent["economy"]["poverty_line"])
+    economy = data.get("economy")
+    line = parent["economy"]["poverty_line"]
+    if isinstance(economy, dict):
+        line = economy.get("poverty_line", line)
+    _check_line(line, str(path))
+    check_own_keys(data, str(path), line, parent)
     data = _in_poverty_lines(data, line, str(path))
     merged = merge_tables(parent, _prepare_open_tables(data, parent, path))
     merged["name"] = data.get("name", Path(path).stem)
@@ -244,12 +252,17 @@ def _resolve_extends(path: Path, seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     return resolve_extends(path, VILLAGE_CHAIN, seen)
 
 
+def _check_line(line: Any, source: str) -> None:
+    """A file's poverty line, which its money values are divided by, must be a number > 0."""
+    if not isinstance(line, (int, float)) or isinstance(line, bool) or not line > 0:
+        raise ScenarioError(f"{source}: economy.poverty_line: must be a number > 0, got {line!r}")
+
+
 def _in_poverty_lines(tree: dict[str, Any], line: Any, source: str) -> dict[str, Any]:
     """Money values written in a file's own currency, converted to poverty-line
     units (what the model uses). Inherited values are already converted, so a
     child file's currency applies to the values it writes, and only to those."""
-    if not isinstance(line, (int, float)) or isinstance(line, bool) or not line > 0:
-        raise ScenarioError(f"{source}: economy.poverty_line: must be a number > 0, got {line!r}")
+    _check_line(line, source)
     if line == 1.0:
         return tree
     tree = copy.deepcopy(tree)
@@ -269,24 +282,34 @@ def _prepare_open_tables(data: dict[str, Any], parent: dict[str, Any], path: Pat
     data = copy.deepcopy(data)
     for table in OPEN_TABLES:
         entries = data.get(table)
-        if not isinstance(entries, dict):
-            continue
+        if not isinstance(entries, dict) or f"{table}.*.based_on" not in PARAMETERS:
+            continue  # only tables whose entries declare based_on (forms; a service has none)
         known = parent.get(table, {})
         for name, entry in entries.items():
             if not isinstance(entry, dict) or name in known:
                 continue
             base_name = entry.get("based_on", "")
             if base_name:
-                if base_name not in known or not isinstance(known[base_name], dict):
+                bases = [k for k, v in known.items() if isinstance(v, dict)]
+                if base_name not in bases:
                     raise ScenarioError(
                         f"{path}: {table}.{name}.based_on: no {table[:-1]} named {base_name!r}; "
-                        f"allowed: {', '.join(k for k, v in known.items() if isinstance(v, dict))}"
+                        f"allowed: {', '.join(bases)}{did_you_mean(base_name, bases)}"
                     )
                 entries[name] = merge_tables(known[base_name], entry)
     return data
 
 
 SHORTCUTS = {"n_villages": "landscape.n_villages", "steps": "run.steps"}  # short names of two overrides
+
+
+def _parents_first(overrides: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The overrides in the order they are applied: fewer key parts first, so a key comes before
+    every key that extends it (``shocks.scheduled`` before ``shocks.scheduled.0.step``), and a
+    shortcut after its full key; otherwise as given (such keys set different values)."""
+    return sorted(
+        overrides.items(), key=lambda item: (SHORTCUTS.get(item[0], item[0]).count("."), item[0] in SHORTCUTS)
+    )
 
 
 def _is_number(value: Any) -> bool:
@@ -301,6 +324,7 @@ def _overrides_in_poverty_lines(raw: dict[str, Any], money: dict[str, float], ap
     declared = parameter("economy.poverty_line")
     line = check_value(raw["economy"]["poverty_line"], declared, "override: economy.poverty_line")
     for target, value in money.items():
+        check_value(value, parameter(target), f"override: {target}", line)  # in the currency it is given in
         apply_override(raw, target, value / line, "override")
         applied[target] = value / line
 
@@ -339,17 +363,24 @@ def load_scenario(
     ``overrides`` maps dotted key paths of the scenario file (``"forms.formal.enforcement"``)
     to values; the shortcuts ``n_villages`` and ``steps`` set ``landscape.n_villages``
     and ``run.steps``. Money overrides are in the scenario's own currency.
+
+    Overrides are applied parents before children, whatever the order given: a key before any
+    key that extends it with ``.index`` or ``.subkey`` (``shocks.scheduled`` before
+    ``shocks.scheduled.0.step``, which then sets a step of the list just given), and a shortcut
+    after the key it stands for (``steps`` wins over ``run.steps``). Keys that neither extend nor
+    repeat each other set different values, so the outcome is the same in every order. The
+    caller's ``overrides`` (and any list or table in it) are never changed.
     """
     raw, source, applied = starting_tree(scenario, VILLAGE_SCENARIO, VILLAGE_CHAIN)
     money: dict[str, float] = {}  # money overrides, in the scenario's currency until every override is set
-    for key, value in dict(overrides or {}).items():
+    for key, value in _parents_first(copy.deepcopy(dict(overrides or {}))):
         target = SHORTCUTS.get(key, key)
         if value is None and key in SHORTCUTS:
             continue
         if target in ("extends", "model"):
             raise ScenarioError(f"override: {target}: a file's own choice; write a scenario file that sets it")
         apply_override(raw, target, value, "override")
-        applied[target] = value
+        applied[target] = copy.deepcopy(value)  # as given, whatever a later (child) override sets in it
         declared = parameter(target)
         if declared is not None and declared.money and _is_number(value):
             money[target] = value

@@ -4,23 +4,30 @@
 checks a tree of top-level keys and one level of tables against any flat schema (the
 classic games'); :func:`validate` checks a village scenario against
 ``sim.scenario.schema`` (open tables of forms and services, scheduled shocks, mandates)
-and the rules across its keys. Every error is one line naming the file and the key.
+and the rules across its keys; :func:`check_own_keys` checks the keys one file of a chain
+writes itself, in its own currency, so that an error names that file. Every error is one
+line naming the file and the key; a mistyped key or name gets "did you mean".
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sim.scenario.parameter import Parameter, Rule, ScenarioError, did_you_mean
 from sim.scenario.schema import DOMAINS, OPEN_TABLES, SCHEDULED_SHOCK_KEYS, default_tree, parameter
 
 
-def check_value(value: Any, declared: Parameter, where: str) -> Any:
+def check_value(value: Any, declared: Parameter, where: str, line: float = 1.0) -> Any:
     """Check one value against its declaration (type, bounds, choices); return it (ints as
-    ints, floats as floats). ``where`` starts the one-line error ("file: key.path")."""
-    return _check_typed(value, declared.kind, declared, where)
+    ints, floats as floats). ``where`` starts the one-line error ("file: key.path").
+
+    ``line`` is the poverty line of the currency ``value`` is written in: a money value is
+    checked as ``value / line`` against the bounds (which are in poverty lines), and an error
+    shows the value as written and the bounds in that currency."""
+    return _check_typed(value, declared.kind, declared, where, line)
 
 
 def _check_value(value: Any, default: Any, rule: Rule | Parameter | None, where: str) -> Any:
@@ -29,8 +36,38 @@ def _check_value(value: Any, default: Any, rule: Rule | Parameter | None, where:
     return _check_typed(value, type(default), rule, where)
 
 
-def _check_typed(value: Any, kind: type, rule: Rule | Parameter | None, where: str) -> Any:
-    """Check one value against a type (bool, int, float, str, list of strings) and a rule."""
+# Relative: a money value at a bound in its own currency may fall an ulp short of it in poverty lines.
+MONEY_SLACK = 1e-12
+
+
+def _in_currency(rule: Rule | Parameter, line: float) -> str:
+    """What a money rule allows in a currency whose poverty line is ``line``: "a number >= 3e-08
+    (1e-09 poverty lines at poverty_line 30)"; the rule's own words when the currency changes nothing."""
+    lo, hi = rule.lo, rule.hi
+    if not rule.money or line == 1.0 or not (lo or hi):
+        return rule.describe()
+    if lo is not None and hi is not None:
+        scaled, own = f"a number in [{lo * line:.12g}, {hi * line:.12g}]", f"[{lo:g}, {hi:g}]"
+    elif lo is not None:
+        scaled, own = f"a number >= {lo * line:.12g}", f"{lo:g}"
+    else:
+        scaled, own = f"a number <= {hi * line:.12g}", f"<= {hi:g}"
+    return f"{scaled} ({own} poverty lines at poverty_line {line:g})"
+
+
+def _outside(value: float, rule: Rule | Parameter, line: float) -> bool:
+    """Whether ``value`` breaks the bounds of ``rule``; a money value is compared in poverty lines
+    (``value / line``), with a relative slack of MONEY_SLACK for the rounding of that division."""
+    slack = MONEY_SLACK if rule.money else 0.0
+    scaled = value / line if rule.money else value
+    return (rule.lo is not None and scaled < rule.lo - abs(rule.lo) * slack) or (
+        rule.hi is not None and scaled > rule.hi + abs(rule.hi) * slack
+    )
+
+
+def _check_typed(value: Any, kind: type, rule: Rule | Parameter | None, where: str, line: float = 1.0) -> Any:
+    """Check one value against a type (bool, int, float, str, list of strings) and a rule
+    (a money value written in a currency of poverty line ``line``: see :func:`check_value`)."""
     if kind is bool:
         if not isinstance(value, bool):
             raise ScenarioError(f"{where}: must be true or false, got {value!r}")
@@ -43,14 +80,16 @@ def _check_typed(value: Any, kind: type, rule: Rule | Parameter | None, where: s
         if not math.isfinite(value):
             raise ScenarioError(f"{where}: must be finite, got {value!r}")
         if rule is not None:
-            if (rule.lo is not None and value < rule.lo) or (rule.hi is not None and value > rule.hi):
-                raise ScenarioError(f"{where}: {value!r} is out of range; allowed: {rule.describe()}")
+            if _outside(value, rule, line):
+                raise ScenarioError(f"{where}: {value!r} is out of range; allowed: {_in_currency(rule, line)}")
         return int(value) if kind is int else float(value)
     if kind is str:
         if not isinstance(value, str):
             raise ScenarioError(f"{where}: must be a string, got {value!r}")
         if rule is not None and rule.choices and value not in rule.choices:
-            raise ScenarioError(f"{where}: {value!r} is not allowed; allowed: {rule.describe()}")
+            raise ScenarioError(
+                f"{where}: {value!r} is not allowed; allowed: {rule.describe()}{did_you_mean(value, rule.choices)}"
+            )
         return value
     if kind is list:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -58,7 +97,10 @@ def _check_typed(value: Any, kind: type, rule: Rule | Parameter | None, where: s
         if rule is not None and rule.item_choices:
             bad = [v for v in value if v not in rule.item_choices]
             if bad:
-                raise ScenarioError(f"{where}: {bad[0]!r} is not allowed; allowed: {rule.describe()}")
+                raise ScenarioError(
+                    f"{where}: {bad[0]!r} is not allowed; allowed: {rule.describe()}"
+                    f"{did_you_mean(bad[0], rule.item_choices)}"
+                )
         if len(set(value)) != len(value):
             raise ScenarioError(f"{where}: has duplicates: {value!r}")
         return list(value)
@@ -76,9 +118,12 @@ def unknown_key(path: str, source: str, schema: Mapping[str, Parameter]) -> Scen
     if head in tables and "." in path:
         keys = [k for k in schema if k.startswith(head + ".")]
         hint = did_you_mean(path.split(".", 1)[1], [k.split(".", 1)[1] for k in keys], head + ".")
+    elif "." in path:  # a mistyped table: "lattcie.size" -> "lattice.size"
+        keys = [*(k for k in schema if "." not in k), *(f"[{t}]" for t in tables)]
+        hint = did_you_mean(path, [f"{t}.{path.split('.', 1)[1]}" for t in tables])
     else:
         keys = [*(k for k in schema if "." not in k), *(f"[{t}]" for t in tables)]
-        hint = did_you_mean(path, [k for k in schema if "." not in k])
+        hint = did_you_mean(path, [*(k for k in schema if "." not in k), *tables])
     return ScenarioError(f"{source}: {path}: unknown key; allowed: {', '.join(keys)}{hint}")
 
 
@@ -114,8 +159,20 @@ def check_flat_tree(raw: dict[str, Any], schema: Mapping[str, Parameter], source
 # ----------------------------------------------------------------------------- village scenarios
 
 
-def _check_table(data: Any, template: dict[str, Any], prefix: str, source: str, out: dict) -> None:
+@dataclass(frozen=True)
+class _Reading:
+    """How a village tree is checked: ``source`` names it in errors; ``whole`` (a merged tree)
+    needs every required key, one file's own keys need not; ``line`` is the poverty line of the
+    currency its money values are written in (1.0: poverty lines, as in a merged tree)."""
+
+    source: str
+    whole: bool = True
+    line: float = 1.0
+
+
+def _check_table(data: Any, template: dict[str, Any], prefix: str, reading: _Reading, out: dict) -> None:
     """Check ``data`` against ``template`` (the default's table of the same kind)."""
+    source = reading.source
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: {prefix.rstrip('.')}: must be a table")
     for key, value in data.items():
@@ -131,21 +188,22 @@ def _check_table(data: Any, template: dict[str, Any], prefix: str, source: str, 
             if path == "shocks.scheduled":
                 raise ScenarioError(f"{source}: {path}: must be a list of tables")
             if prefix == "" and key in OPEN_TABLES:
-                out[key] = _check_open_table(value, default, key, source)
+                out[key] = _check_open_table(value, default, key, reading)
                 continue
             out[key] = {}
-            _check_table(value, default, path + ".", source, out[key])
+            _check_table(value, default, path + ".", reading, out[key])
         elif path == "shocks.scheduled":
-            out[key] = _check_scheduled(value, source)
+            out[key] = _check_scheduled(value, reading)
         else:
-            out[key] = check_value(value, parameter(path), f"{source}: {path}")
+            out[key] = check_value(value, parameter(path), f"{source}: {path}", reading.line)
     missing = [k for k in template if k not in data]
-    if missing:
+    if missing and reading.whole:
         raise ScenarioError(f"{source}: {prefix}{missing[0]}: missing (required key)")
 
 
-def _check_open_table(data: Any, default: dict, table: str, source: str) -> dict:
+def _check_open_table(data: Any, default: dict, table: str, reading: _Reading) -> dict:
     """Forms and services: every entry must have exactly the keys of the default's entries."""
+    source = reading.source
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: {table}: must be a table")
     entry_template = next(v for v in default.values() if isinstance(v, dict))
@@ -154,7 +212,7 @@ def _check_open_table(data: Any, default: dict, table: str, source: str) -> dict
     for name, value in data.items():
         path = f"{table}.{name}"
         if name in scalar_template:
-            out[name] = check_value(value, parameter(path), f"{source}: {path}")
+            out[name] = check_value(value, parameter(path), f"{source}: {path}", reading.line)
             continue
         if not isinstance(value, dict) and name in default:
             raise ScenarioError(f"{source}: {path}: must be a table ([{path}])")
@@ -164,10 +222,15 @@ def _check_open_table(data: Any, default: dict, table: str, source: str) -> dict
                 f"{source}: {path}: unknown key; allowed: {keys}or a table [{path}] for a new {table[:-1]}"
                 f"{did_you_mean(name, scalar_template)}"
             )
+        if "based_on" in value and "based_on" not in entry_template:  # forms have it, services do not
+            raise ScenarioError(
+                f"{source}: {path}.based_on: no {table[:-1]} is based on another (unknown key; only a form "
+                f"has based_on): give every key; allowed: {', '.join(sorted(entry_template))}"
+            )
         out[name] = {}
-        _check_table(value, entry_template, path + ".", source, out[name])
+        _check_table(value, entry_template, path + ".", reading, out[name])
     for name in scalar_template:
-        if name not in data:
+        if name not in data and reading.whole:
             raise ScenarioError(f"{source}: {table}.{name}: missing (required key)")
     return out
 
@@ -177,13 +240,19 @@ def _check_mandate(data: Any, source: str) -> dict:
         raise ScenarioError(f'{source}: policy.mandate: must be a table of domain = "form"')
     for domain, form in data.items():
         if domain not in DOMAINS:
-            raise ScenarioError(f"{source}: policy.mandate.{domain}: unknown domain; allowed: {', '.join(DOMAINS)}")
+            raise ScenarioError(
+                f"{source}: policy.mandate.{domain}: unknown domain; allowed: {', '.join(DOMAINS)}"
+                f"{did_you_mean(domain, DOMAINS)}"
+            )
         if not isinstance(form, str):
             raise ScenarioError(f"{source}: policy.mandate.{domain}: must be a form name (a string)")
     return dict(data)
 
 
-def _check_scheduled(data: Any, source: str) -> list[dict]:
+def _check_scheduled(data: Any, reading: _Reading) -> list[dict]:
+    """The scheduled shocks: a list that a file writes whole (a file's list replaces its parent's),
+    so each of its tables needs every key even in one file's own keys."""
+    source = reading.source
     if not isinstance(data, list):
         raise ScenarioError(f"{source}: shocks.scheduled: must be a list of tables ([[shocks.scheduled]])")
     out = []
@@ -198,7 +267,7 @@ def _check_scheduled(data: Any, source: str) -> list[dict]:
                     f"{source}: {where}.{key}: unknown key; allowed: {', '.join(SCHEDULED_SHOCK_KEYS)}"
                     f"{did_you_mean(key, SCHEDULED_SHOCK_KEYS)}"
                 )
-            checked[key] = check_value(value, SCHEDULED_SHOCK_KEYS[key], f"{source}: {where}.{key}")
+            checked[key] = check_value(value, SCHEDULED_SHOCK_KEYS[key], f"{source}: {where}.{key}", reading.line)
         for key in SCHEDULED_SHOCK_KEYS:
             if key not in checked:
                 raise ScenarioError(f"{source}: {where}.{key}: missing (required key)")
@@ -206,14 +275,38 @@ def _check_scheduled(data: Any, source: str) -> list[dict]:
     return out
 
 
+def _village_template() -> dict[str, Any]:
+    template = default_tree()
+    template["shocks"]["scheduled"] = []  # a list of tables, checked on its own
+    return template
+
+
+def check_own_keys(data: dict[str, Any], source: str, line: float, parent: dict[str, Any]) -> None:
+    """Check the keys that one file of a chain writes itself (``data``, its tree as read, before
+    ``extends``), on the merged tree of the files it extends (``parent``): every key known, each
+    value of its kind, range and choices, money in the file's own currency (poverty line
+    ``line``), and a new form or service (one ``parent`` lacks) with every key unless it is
+    ``based_on`` another. Other keys come from its parents and rules across keys are left to
+    :func:`validate` of the merged tree: an error here names this file, the one to fix."""
+    template = _village_template()
+    _check_table(data, template, "", _Reading(source, whole=False, line=line), {})
+    for table in OPEN_TABLES:
+        entry_template = next(v for v in template[table].values() if isinstance(v, dict))
+        known = parent.get(table, {})
+        for name, entry in data.get(table, {}).items():
+            if not isinstance(entry, dict) or name in known or (entry.get("based_on") and "based_on" in entry_template):
+                continue
+            missing = [key for key in entry_template if key not in entry]
+            if missing:
+                raise ScenarioError(f"{source}: {table}.{name}.{missing[0]}: missing (required key)")
+
+
 def validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
     """Check a merged scenario tree (money already in poverty-line units) against
     the schema (the default's shape, types, ranges, choices) and the rules across keys;
     return the checked parameter tree."""
-    template = default_tree()
-    template["shocks"]["scheduled"] = []  # a list of tables, checked on its own
     out: dict[str, Any] = {}
-    _check_table(raw, template, "", source, out)
+    _check_table(raw, _village_template(), "", _Reading(source), out)
     _check_form_names(out, source)
     _grow_region(out["landscape"])
     _check_across_keys(out, source)
@@ -225,11 +318,15 @@ def _check_form_names(out: dict[str, Any], source: str) -> None:
     forms = out["forms"]
     for name in out["cooperation"]["forms"]:
         if name not in forms:
-            raise ScenarioError(f"{source}: cooperation.forms: unknown form {name!r}; defined: {', '.join(forms)}")
+            raise ScenarioError(
+                f"{source}: cooperation.forms: unknown form {name!r}; defined: {', '.join(forms)}"
+                f"{did_you_mean(name, forms)}"
+            )
     for domain, form in out["policy"]["mandate"].items():
         if form not in forms:
             raise ScenarioError(
                 f"{source}: policy.mandate.{domain}: unknown form {form!r}; defined: {', '.join(forms)}"
+                f"{did_you_mean(form, forms)}"
             )
 
 
