@@ -342,9 +342,6 @@ SCENARIO_CASES = [
         "{file}",
         "behaviour.rule",
         "did you mean 'conditional'",
-        marks=bug(
-            "a mistyped rule name gets the list of rules but no 'did you mean' (README: a mistyped key or name gets one)"
-        ),
     ),
     scen("behaviour-rule-number", "[behaviour]", 'rule = "always_defect"', "rule = 3", *STRING, "behaviour.rule"),
     scen(
@@ -444,7 +441,6 @@ SCENARIO_CASES = [
         "{file}",
         "cooperation.forms",
         "did you mean 'formal'",
-        marks=bug("a mistyped form name in cooperation.forms gets the defined forms but no 'did you mean'"),
     ),
     scen(
         "cooperation-domains-enum",
@@ -731,10 +727,6 @@ SCENARIO_CASES = [
         NEW_SERVICE + '\nbased_on = "clinic"',
         *UNKNOWN,
         "services.hall.based_on",
-        marks=bug(
-            "based_on in a new [services.NAME] says \"no service named 'clinic'; allowed: fire, social, library\", "
-            "but based_on = \"fire\" is then refused as an unknown key: the 'allowed' it names is not allowed"
-        ),
     ),
     # --- [infrastructure]
     scen(
@@ -872,7 +864,6 @@ SCENARIO_CASES = [
         "{file}",
         "shocks.scheduled.0.kind",
         "did you mean 'flood'",
-        marks=bug("a mistyped shock kind gets the list of kinds but no 'did you mean'"),
     ),
     scen(
         "scheduled-kind-number",
@@ -1068,11 +1059,6 @@ SCENARIO_CASES = [
         "{file}",
         "behaviour.temperature",
         "1e-08",
-        marks=bug(
-            "money in a file's currency (poverty_line 30): temperature 1e-08 is refused as '3.33e-10 is out of "
-            "range; allowed: a number >= 1e-09', a bound the value written satisfies (value and bound are in "
-            "poverty lines, not the file's currency)"
-        ),
     ),
     # --- the file itself
     scen("toml-unclosed-table", "", "[run]\nsteps = 30", "[run\nsteps = 30", "{file}", "malformed TOML"),
@@ -1261,9 +1247,6 @@ CHAIN_CASES = [
         {"a.toml": 'extends = "b"\n', "b.toml": "[run]\nstepz = 30\n"},
         "{b}",
         "run.stepz",
-        marks=bug(
-            "an unknown key in the extended file is blamed on the file that extends it (names a.toml, not b.toml)"
-        ),
     ),
     chain(
         "parent-out-of-range",
@@ -1271,9 +1254,6 @@ CHAIN_CASES = [
         {"a.toml": 'extends = "b"\n', "b.toml": "[forms.formal]\nenforcement = 1.5\n"},
         "{b}",
         "forms.formal.enforcement",
-        marks=bug(
-            "an out-of-range value in the extended file is blamed on the file that extends it (names a.toml, not b.toml)"
-        ),
     ),
 ]
 
@@ -1345,9 +1325,6 @@ CLASSIC_CASES = [
         *UNKNOWN,
         "lattcie",
         "did you mean 'lattice'",
-        marks=bug(
-            "a mistyped table of a classic file ([lattcie]) gets the allowed keys but no 'did you mean' (village files do get one)"
-        ),
     ),
     classic("table-as-number", "", "[lattice]\nsize = 50", "lattice = 50", "{file}", "lattice", "must be a table"),
     classic("lattice-unknown", "[lattice]", "size = 50", "sise = 50", *UNKNOWN, "lattice.sise", "did you mean"),
@@ -1698,9 +1675,6 @@ SET_CASES = [
         ["run.steps.x=30"],
         OV,
         "run.steps",
-        marks=bug(
-            "--set run.steps.x=1 says \"unknown key 'run.steps'; allowed there: \" with an empty list (run.steps is a value, not a table)"
-        ),
     ),
     override(
         "value-word-for-number",
@@ -1787,7 +1761,6 @@ SET_CASES = [
         OV,
         "behaviour.rule",
         "did you mean 'conditional'",
-        marks=bug("--set behaviour.rule=conditionl: the rules are listed but there is no 'did you mean'"),
     ),
     override(
         "value-out-of-range",
@@ -1916,10 +1889,6 @@ SET_CASES = [
         OV,
         "behaviour.temperature",
         "1e-08",
-        marks=bug(
-            "--set behaviour.temperature=1e-08 on a scenario in IDR million (poverty line 30) says '3.33e-10 is out "
-            "of range; allowed: a number >= 1e-09': neither the value nor the bound is in the currency the user wrote"
-        ),
     ),
     # classic games
     override(
@@ -2109,15 +2078,10 @@ ORDER_BUGS = [
     pytest.param(
         ["shocks.scheduled=[]", "shocks.scheduled.0.step=3"],
         id="replace-list-then-index",
-        marks=bug(
-            "--set shocks.scheduled=[] --set shocks.scheduled.0.step=3 is refused (index out of range); the "
-            "reverse order runs and writes its results"
-        ),
     ),
     pytest.param(
         ["cooperation.forms=[]", 'cooperation.forms.0="formal"'],
         id="replace-forms-then-index",
-        marks=bug("--set cooperation.forms=[] --set cooperation.forms.0=formal is refused; the reverse order runs"),
     ),
 ]
 
@@ -2135,10 +2099,6 @@ def test_override_order_never_changes_the_outcome(items, work, capsys):
     assert outcomes[0] == outcomes[1]
 
 
-@bug(
-    "--set shocks.scheduled=[{...step = 5...}] --set shocks.scheduled.0.step=7 gives a shock at step 7; the "
-    "reverse order gives step 5 (both run without a word)"
-)
 def test_replaced_list_then_index_gives_one_scenario_in_both_orders():
     shock = '[{kind = "flood", step = 5, duration = 1, intensity = 0.5, district = 1}]'
     items = [f"shocks.scheduled={shock}", "shocks.scheduled.0.step=7"]
