@@ -76,7 +76,8 @@ def test_a_folder_in_use_is_refused_in_one_line_and_left_untouched(tmp_path, fin
 
 
 def test_a_sweep_in_progress_refuses_a_second_one_and_unlocks_on_ctrl_c(tmp_path):
-    path = slow_experiment(tmp_path, replicates=20, steps=12, villages=60)
+    # 600 runs: far more than one worker finishes while the second sweep starts up (~3 s)
+    path = slow_experiment(tmp_path, replicates=300, steps=12, villages=60)
     out = tmp_path / "out"
     first = start_sweep(path, out, "--workers", "1")
     wait_for_parts(first, out, 1)
@@ -86,6 +87,7 @@ def test_a_sweep_in_progress_refuses_a_second_one_and_unlocks_on_ctrl_c(tmp_path
     assert second.returncode == 2 and f"in use by another sweep (pid {first.pid} on host" in second.stderr
     assert len(second.stderr.strip().splitlines()) == 1
     assert json.loads((out / LOCK).read_text()) == holder, "the second sweep left the first one's lock alone"
+    assert first.poll() is None, "the first sweep finished before it could be interrupted"
     os.killpg(first.pid, signal.SIGINT)  # Ctrl-C
     _, err = first.communicate(timeout=60)
     assert first.returncode == 130, err
