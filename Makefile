@@ -18,9 +18,9 @@ $(CORE): pyproject.toml
 	$(BIN)/python -m sim.warmup
 	@touch $(CORE)
 
-# the test extras add SALib, Dask, DuckDB, the explorer (Solara) and Playwright
+# the test extras add SALib, Dask, DuckDB, the EMA Workbench, the explorer (Solara) and Playwright
 $(TESTS): $(CORE)
-	@echo "Installing the test extras (SALib, Dask, DuckDB, Solara, Playwright; once; a minute or two)..."
+	@echo "Installing the test extras (SALib, Dask, DuckDB, EMA Workbench, Solara, Playwright; once; a minute or two)..."
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(TESTS)
 

@@ -23,7 +23,7 @@ PARAMETERS_PAGE = ROOT / "docs" / "parameters.md"
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 POINTED = [
     ROOT / "README.md",
-    *(ROOT / "docs" / f"{name}.md" for name in ("ODD", "tutorial", "experiments", "validation")),
+    *(ROOT / "docs" / f"{name}.md" for name in ("ODD", "tutorial", "experiments", "validation", "robustness")),
 ]
 
 HEADER = """\
@@ -60,7 +60,7 @@ NAMES = {
     "VillageState": "sim.state.VillageState",
 }  # fmt: skip
 # names of other packages the docs use (``mesa.DataCollector``), not pointers into sim/
-OTHERS = ("mesa", "numpy", "np", "pd", "scipy", "solara", "SALib", "datacollector")
+OTHERS = ("mesa", "numpy", "np", "pd", "scipy", "solara", "SALib", "datacollector", "ema_workbench")
 # the classic games' summary keys (``classic.cooperator_fraction_mean``), made per game
 CLASSIC_SUMMARY = "classic."
 FILE_NAME = re.compile(r".*\.(py|png|json|csv|md|toml|parquet|html)$")
