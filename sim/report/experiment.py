@@ -12,6 +12,7 @@ from sim.report.document import Document
 from sim.report.grid import grid_section, lhs_section
 from sim.report.measures import DEFAULT_METRICS
 from sim.report.results import Context, read_results
+from sim.report.robustness import robustness_section
 from sim.report.sensitivity import morris_section, sobol_section
 from sim.report.wording import LABELS, Difference, label, listing, quoted, say
 
@@ -21,6 +22,7 @@ SECTIONS = {
     "lhs": lhs_section,
     "sobol": sobol_section,
     "morris": morris_section,
+    "robustness": robustness_section,
 }
 
 
@@ -106,6 +108,8 @@ def _facts(ctx: Context, design: str) -> list[str]:
     ]
     if design in ("lhs", "sobol", "morris"):
         facts.append(label("fact.samples", value=exp.get("samples", missing)))
+    if design == "robustness":
+        facts.append(label("fact.worlds", value=exp.get("samples", missing)))
     for key in ("git_commit", "started", "finished"):
         if manifest.get(key):
             facts.append(label(f"fact.{key}", value=manifest[key]))

@@ -207,6 +207,80 @@ SENTENCES: dict[str, str] = {
     "morris_caption": N_("Morris μ* (whiskers: 95 % bootstrap CI) and σ of {measure}."),
     "points_missing": N_("{count} design points have no value for this metric; indices not computed."),
     "constant": N_("The metric takes the same value at every design point: no parameter influences it here."),
+    # ------------------------------------------------------------------ robustness
+    "robust.intro": N_(
+        "{policies} policies were each run in the same {worlds} worlds (a Latin hypercube sample of "
+        "{uncertainties} uncertainties, listed at the end), {replicates} replicates per policy and world, "
+        "replicate r with the same seed under every policy. In each world a policy's value is its mean over "
+        "the replicates. A policy fails in a world where it does not beat {reference} on {measure}."
+    ),
+    "robust.basis": N_(
+        "What these figures rest on: the model's parameters are illustrative, not calibrated, and the worlds are "
+        "a sample of ranges someone chose, not a probability distribution of the future. A share of worlds is a "
+        "share of this sample; its 95 % interval (Wilson) says how much it could move with another sample of "
+        "the same size, not how likely a world is. Replicate noise inside a world is averaged, not shown."
+    ),
+    "robust.choice": N_(
+        "The minimax-regret choice is {minimax}: in no world does it fall more than {maximum} {unit} of "
+        "{measure} short of the best policy of that world. The 90th-percentile-regret choice is {percentile} "
+        "(in 90 % of the worlds it is within {p90} {unit} of the best). Regret is the shortfall from the best "
+        "policy of each world (Savage's regret; 0 for the best)."
+    ),
+    "robust.choice.same": N_(
+        "{minimax} is the robust choice by both rules: in no world does it fall more than {maximum} {unit} of "
+        "{measure} short of the best policy of that world (minimax regret), and in 90 % of the worlds it is "
+        "within {p90} {unit} of the best (90th-percentile regret). Regret is the shortfall from the best "
+        "policy of each world (Savage's regret; 0 for the best)."
+    ),
+    "robust.failures_intro": N_(
+        "Where each policy fails (does not beat {reference} on {measure}): PRIM (the EMA Workbench's patient "
+        "rule induction) looks for the box of uncertainty values that holds most of a policy's failures. "
+        "Coverage: the share of its failures inside the box; density: the share of the worlds inside the "
+        "box where it fails. The box kept is the densest that covers at least half of the failures and "
+        "restricts at most three uncertainties."
+    ),
+    "robust.box": N_(
+        "{policy} falls behind {reference} in {failing} of {worlds} worlds; {coverage} % of them lie where "
+        "{where} (in {inside} worlds there, it fails in {density} %)."
+    ),
+    "robust.box.plural": N_(
+        "{policy} fall behind {reference} in {failing} of {worlds} worlds; {coverage} % of them lie where "
+        "{where} (in {inside} worlds there, they fail in {density} %)."
+    ),
+    "robust.box.none": N_("{policy} beats {reference} in every one of the {worlds} worlds sampled."),
+    "robust.box.none.plural": N_("{policy} beat {reference} in every one of the {worlds} worlds sampled."),
+    "robust.box.all": N_("{policy} falls behind {reference} in every one of the {worlds} worlds sampled."),
+    "robust.box.all.plural": N_("{policy} fall behind {reference} in every one of the {worlds} worlds sampled."),
+    "robust.box.few": N_(
+        "{policy} falls behind {reference} in {failing} of {worlds} worlds: too few, or too scattered, "
+        "for a box of at most three uncertainties to describe where."
+    ),
+    "robust.box.few.plural": N_(
+        "{policy} fall behind {reference} in {failing} of {worlds} worlds: too few, or too scattered, "
+        "for a box of at most three uncertainties to describe where."
+    ),
+    "robust.box_caption": N_(
+        "The worlds where each policy falls behind {reference} (crosses) or beats it (dots), on the two "
+        "uncertainties its PRIM box restricts first; dashed: the box."
+    ),
+    "robust.regret_caption": N_(
+        "Regret on {measure} over the worlds: how far each policy falls short of the best policy of each "
+        "world (box: quartiles and median; whiskers: minimum and maximum)."
+    ),
+    "robust.metrics_intro": N_(
+        "The share of worlds in which each policy beats {reference} on each measure (better means higher or "
+        "lower as the measure says), with its 95 % Wilson interval over the sample of worlds."
+    ),
+    "robust.pairwise_intro": N_(
+        "How often the policy of each row beats the policy of each column on {measure}: the share of worlds "
+        "in which its value is the better one (ties count for neither)."
+    ),
+    "robust.worlds_note.one": N_("Shares of {count} world."),
+    "robust.worlds_note.other": N_("Shares of {count} worlds."),
+    "robust.unreadable": N_(
+        "This robustness experiment's results cannot be read as such (missing uncertainty columns: "
+        "{missing}, or its reference, objective or policies are not in the stored runs)."
+    ),
 }
 
 LABELS: dict[str, str] = {
@@ -226,6 +300,7 @@ LABELS: dict[str, str] = {
     "fact.steps": N_("steps: {value}"),
     "fact.steps_of_scenario": N_("steps: as in the base scenario"),
     "fact.samples": N_("samples: {value}"),
+    "fact.worlds": N_("worlds sampled: {value}"),
     "fact.git_commit": N_("git commit: {value}"),
     "fact.started": N_("started: {value}"),
     "fact.finished": N_("finished: {value}"),
@@ -306,6 +381,32 @@ LABELS: dict[str, str] = {
     "variance_share": N_("share of variance"),
     "effect_axis": N_("elementary effect ({unit})"),
     "metric_units": N_("metric units"),
+    # robustness
+    "and_list": N_(" and "),  # between the conditions of a box ("a >= 1 and b <= 2")
+    "col.policy": N_("policy"),
+    "robust.answer_heading": N_("The answer"),
+    "robust.col_beats": N_("beats {reference} in (share of worlds [95 % CI])"),
+    "robust.col_median": N_("regret: median"),
+    "robust.col_p90": N_("regret: 90th percentile"),
+    "robust.col_max": N_("regret: largest"),
+    "robust.col_fails": N_("fails mostly when"),
+    "robust.col_row_beats": N_("row beats column in"),
+    "robust.col_meaning": N_("meaning"),
+    "robust.is_reference": N_("(reference)"),
+    "robust.between": N_("{name} is between {low} and {high}"),
+    "robust.at_least": N_("{name} ≥ {value}"),
+    "robust.at_most": N_("{name} ≤ {value}"),
+    "robust.fails_nowhere": N_("never (beats it in every world)"),
+    "robust.fails_everywhere": N_("always (in every world)"),
+    "robust.fails_scattered": N_("no clear region ({failing} of {worlds} worlds)"),
+    "robust.failures_heading": N_("Where each policy fails"),
+    "robust.metrics_heading": N_("Every measure: how often each policy beats {reference}"),
+    "robust.pairwise_heading": N_("The policies compared with each other"),
+    "robust.ranges_heading": N_("The uncertainties sampled"),
+    "robust.legend_beats": N_("beats the reference"),
+    "robust.legend_fails": N_("falls behind"),
+    "robust.regret_axis": N_("regret: shortfall of {measure} from the best policy ({unit})"),
+    "robust.regret_title": N_("Regret on {measure} across the worlds"),
 }
 
 
