@@ -207,6 +207,67 @@ SENTENCES: dict[str, str] = {
     "morris_caption": N_("Morris μ* (whiskers: 95 % bootstrap CI) and σ of {measure}."),
     "points_missing": N_("{count} design points have no value for this metric; indices not computed."),
     "constant": N_("The metric takes the same value at every design point: no parameter influences it here."),
+    "morris_intervals": N_(
+        "Intervals on σ and μ are 95 % percentile bootstrap intervals over the trajectories (the trajectories "
+        "resampled 1,000 times, seeded by the experiment's seed)."
+    ),
+    "morris_caption.intervals": N_("Morris μ* and σ of {measure}; whiskers: 95 % bootstrap CIs."),
+    "ranges_quantiles": N_(
+        "For a normal or lognormal parameter, low and high are its distribution's 0.1 % and 99.9 % quantiles "
+        "(a large design draws a few values beyond them)."
+    ),
+    # the warnings when a sample is too small (sim.sweep.analysis.sensitivity_warnings), one paragraph a measure
+    "warning.sobol": N_(
+        "Caution: these Sobol indices rest on too small a sample (N = {samples}) to be read as results."
+    ),
+    "warning.morris": N_(
+        "Caution: this Morris screening rests on too few trajectories ({samples}) to be read as a result."
+    ),
+    "warning.s1_sum": N_(
+        "The shares of the variance explained by each parameter alone (S1) add up to {total}, more than the "
+        "whole variance, which true shares cannot do (the interval is a bootstrap of the sum)."
+    ),
+    "warning.s1_sum.half_widths": N_(
+        "The shares of the variance explained by each parameter alone (S1) add up to {total}, more than the "
+        "whole variance, which true shares cannot do (the interval adds up the indices' half-widths, a "
+        "conservative bound)."
+    ),
+    "warning.s1_above_st": N_(
+        "For {parameters}, the share explained alone (S1) is larger than the share explained with all "
+        "interactions (ST), beyond both intervals: true indices cannot do that."
+    ),
+    "warning.outside_unit": N_(
+        "Some indices lie outside 0 to 1, where a share of the variance must lie, even allowing for their "
+        "intervals: {indices}."
+    ),
+    "warning.wide": N_(
+        "For the most influential parameters ({parameters}), the interval of ST is wider than ST itself: "
+        "neither how much they matter nor their order is settled."
+    ),
+    "warning.few_trajectories": N_(
+        "Morris screening needs at least {minimum} trajectories to rank parameters; this one has {trajectories}."
+    ),
+    "warning.wide_mu_star": N_(
+        "For the most influential parameters ({parameters}), the interval of μ* is wider than μ* itself: "
+        "neither how much they matter nor their order is settled."
+    ),
+    "warning.wide_sigma": N_(
+        "For the most influential parameters ({parameters}), the interval of σ is wider than σ itself: "
+        "whether they act through interactions or non-linear effects is not settled."
+    ),
+    "warning.advice": N_(
+        "What to do: raise samples in the experiment file to {needed} and run the sweep again. Intervals "
+        "shrink roughly as 1/√N, so N = {needed} should make the most influential parameters' intervals "
+        "narrower than their indices; read this warning again then."
+    ),
+    "warning.advice.rough": N_(
+        "What to do: raise samples in the experiment file and run the sweep again. Intervals shrink roughly "
+        "as 1/√N, which from a sample this small gives only a rough estimate, N = {needed}: try N = {first} "
+        "first and read this warning again."
+    ),
+    "warning.advice.unknown": N_(
+        "What to do: raise samples in the experiment file (at least double it) and run the sweep again."
+    ),
     # ------------------------------------------------------------------ robustness
     "robust.intro": N_(
         "{policies} policies were each run in the same {worlds} worlds (a Latin hypercube sample of "
@@ -378,6 +439,16 @@ LABELS: dict[str, str] = {
     "legend.sigma": N_("σ"),
     "sobol_title": N_("{Measure}: Sobol indices (whiskers: 95 % CI)"),
     "morris_title": N_("{Measure}: Morris screening (whiskers: 95 % CI)"),
+    "col.distribution": N_("distribution"),
+    "col.sigma_ci": N_("σ [95 % CI]"),
+    "col.mu_ci": N_("μ [95 % CI]"),
+    "dist.uniform": N_("uniform"),
+    "dist.normal": N_("normal (mean {mean}, sd {sd})"),
+    "dist.truncnormal": N_("normal (mean {mean}, sd {sd}) cut to [{low}, {high}]"),
+    "dist.triangular": N_("triangular (mode {mode})"),
+    "dist.lognormal": N_("lognormal (mean {mean}, sd {sd})"),
+    "dist.discrete": N_("one of {values}, equally likely"),
+    "index_value": N_("{index} of {parameter} {value}"),
     "variance_share": N_("share of variance"),
     "effect_axis": N_("elementary effect ({unit})"),
     "metric_units": N_("metric units"),
