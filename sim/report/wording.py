@@ -256,14 +256,14 @@ SENTENCES: dict[str, str] = {
         "whether they act through interactions or non-linear effects is not settled."
     ),
     "warning.advice": N_(
-        "What to do: raise samples in the experiment file to {needed} and run the sweep again. Intervals "
-        "shrink roughly as 1/√N, so N = {needed} should make the most influential parameters' intervals "
-        "narrower than their indices; read this warning again then."
+        "What to do: set samples = {needed} in the experiment file and run the sweep again. Intervals shrink "
+        "roughly as one over the square root of the sample size, so samples = {needed} should make the most "
+        "influential parameters' intervals narrower than their indices; read this warning again then."
     ),
     "warning.advice.rough": N_(
         "What to do: raise samples in the experiment file and run the sweep again. Intervals shrink roughly "
-        "as 1/√N, which from a sample this small gives only a rough estimate, N = {needed}: try N = {first} "
-        "first and read this warning again."
+        "as one over the square root of the sample size, which from a sample this small gives only a rough "
+        "estimate, samples = {needed}: try samples = {first} first and read this warning again."
     ),
     "warning.advice.unknown": N_(
         "What to do: raise samples in the experiment file (at least double it) and run the sweep again."
