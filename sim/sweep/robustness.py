@@ -162,7 +162,8 @@ class Box:
     mass: float = math.nan  # share of all worlds inside the box
     failing: int = 0  # failing worlds in all
     worlds: int = 0
-    reason: str = ""  # why there is no box: "none", "all", "few" or "" (a box was found)
+    reason: str = ""  # why there is no box: "none" (never fails), "all" (always), "few" (too few
+    # failures, or no box of few restrictions that could not be chance); "" when a box was found
 
 
 MIN_FAILING = 3  # fewer failing worlds than this: no box is sought
@@ -213,6 +214,8 @@ def failure_box(x: pd.DataFrame, failing: pd.Series, mass_min: float = 0.05) -> 
         raised, lowered = low > frame[key].min(), high < frame[key].max()
         if raised or lowered:
             limits.append(Limit(key, low if raised else None, high if lowered else None))
+    if not limits:  # every restriction could be chance
+        return Box(failing=k, worlds=n, reason="few")
     row = trajectory.loc[best]
     return Box(limits, float(row["coverage"]), float(row["density"]), float(row["mass"]), k, n)
 
