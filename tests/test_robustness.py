@@ -93,6 +93,7 @@ def test_every_policy_runs_in_every_world_with_common_random_numbers(tmp_path):
     ("extra", "message"),
     [
         ('objective = "welfare.gini"', r"objective: must be one of the metrics"),
+
         ("[[conditions]]\nname = 'x'\nset = {}", r"conditions: not used by design 'robustness'"),
         ("[factors]\n'behaviour.initial_trust' = [0.1]", r"factors: not used by design 'robustness'"),
     ],
@@ -101,6 +102,13 @@ def test_bad_robustness_files_get_one_line(tmp_path, extra, message):
     with pytest.raises(ScenarioError, match=message) as raised:
         load_experiment(tiny(tmp_path, extra=extra))
     assert "\n" not in str(raised.value)
+
+
+def test_the_objective_needs_a_better_direction(tmp_path):
+    path = tmp_path / "goal.toml"
+    path.write_text(tiny(tmp_path).read_text().replace('metrics = ["welfare.mean_utility"', 'metrics = ["cooperation.partnerships.formal"'))
+    with pytest.raises(ScenarioError, match=r"metrics.0: 'cooperation.partnerships.formal' is neither better higher"):
+        load_experiment(path)
 
 
 def test_a_policy_may_not_set_an_uncertainty(tmp_path):

@@ -242,7 +242,7 @@ def _pairwise(ctx, table, policies, labels, objective, better) -> None:
     for p in policies:
         row = [labels[p]]
         for q in policies:
-            row.append("—" if p == q else interval(shares.loc[(p, q), "share"], math.nan, math.nan, 100.0, "percent", 0))
+            row.append("—" if p == q else _share(shares.loc[(p, q)]))
         rows.append(row)
     doc.table([label("robust.col_row_beats"), *(labels[q] for q in policies)], rows)
     doc.para(count("robust.worlds_note", int(table[rb.WORLD].nunique())))

@@ -334,7 +334,7 @@ SENTENCES: dict[str, str] = {
     ),
     "robust.pairwise_intro": N_(
         "How often the policy of each row beats the policy of each column on {measure}: the share of worlds "
-        "in which its value is the better one (ties count for neither)."
+        "in which its value is the better one (ties count for neither), with its 95 % Wilson interval."
     ),
     "robust.worlds_note.one": N_("Shares of {count} world."),
     "robust.worlds_note.other": N_("Shares of {count} worlds."),
