@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.scenario.files import CLASSIC_MODEL, DEFAULT_NAME, SCENARIO_DIR, available_scenarios, read_toml, scenario_path
-from sim.scenario.parameter import Parameter, ScenarioError, ScenarioWarning, did_you_mean
+from sim.scenario.parameter import Parameter, ScenarioError, ScenarioWarning, did_you_mean, python_value
 from sim.scenario.schema import OPEN_TABLES, PARAMETERS, parameter
 from sim.scenario.validate import check_own_keys, check_value, unknown_key, validate
 
@@ -197,7 +197,7 @@ def set_declared(tree: dict[str, Any], path: str, value: Any, source: str, schem
     node = tree
     for part in parts[:-1]:
         node = node.setdefault(part, {})
-    node[parts[-1]] = value
+    node[parts[-1]] = python_value(value)  # a numpy number as Python's (see python_value)
 
 
 # ----------------------------------------------------------------------------- village scenarios
@@ -362,7 +362,9 @@ def load_scenario(
 
     ``overrides`` maps dotted key paths of the scenario file (``"forms.formal.enforcement"``)
     to values; the shortcuts ``n_villages`` and ``steps`` set ``landscape.n_villages``
-    and ``run.steps``. Money overrides are in the scenario's own currency.
+    and ``run.steps``. Money overrides are in the scenario's own currency. A value may be a
+    numpy number (``np.int64(20)``, as ``mesa.batch_run`` passes the items of an array): it is
+    checked and kept as the Python number of the same value, and so is a numpy integer ``rng``.
 
     Overrides are applied parents before children, whatever the order given: a key before any
     key that extends it with ``.index`` or ``.subkey`` (``shocks.scheduled`` before
@@ -373,7 +375,8 @@ def load_scenario(
     """
     raw, source, applied = starting_tree(scenario, VILLAGE_SCENARIO, VILLAGE_CHAIN)
     money: dict[str, float] = {}  # money overrides, in the scenario's currency until every override is set
-    for key, value in _parents_first(copy.deepcopy(dict(overrides or {}))):
+    # numpy numbers as Python's before anything keeps them (raw tree, overrides: manifests, hashes)
+    for key, value in _parents_first(python_value(copy.deepcopy(dict(overrides or {})))):
         target = SHORTCUTS.get(key, key)
         if value is None and key in SHORTCUTS:
             continue
@@ -397,7 +400,7 @@ def load_scenario(
     from sim.scenario.loaded import VillageScenario  # Mesa, once the file is known to be good
 
     return VillageScenario(
-        rng=rng,
+        rng=python_value(rng),
         name=raw.get("name", Path(source).stem),
         source=source,
         params=params,

@@ -9,6 +9,7 @@ them by dotted key path; the checks of ``sim.scenario.validate`` read them.
 from __future__ import annotations
 
 import difflib
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,35 @@ class ScenarioError(ValueError):
 class ScenarioWarning(UserWarning):
     """An input that can be used but does not do all it says (e.g. ``--steps`` ends the run
     before a scheduled shock); the command line prints it as one line."""
+
+
+def python_value(value: Any) -> Any:
+    """``value`` with every numpy boolean, integer, float or string (a scalar such as
+    ``np.int32(2)``, or a 0-d array of one) as the Python ``bool``, ``int``, ``float`` or ``str``
+    of the same value (a longdouble: the nearest float), inside lists and tables too; anything
+    else as it is.
+
+    What a scenario stores is then plain Python whatever the caller passed (``mesa.batch_run``
+    iterates numpy arrays of values; numpy's numbers are not Python's), so that it is checked by
+    the same rules, written to JSON and TOML, hashed, and run exactly as the Python number would
+    be. numpy is not imported here: until something has imported it, no value can be numpy's."""
+    np = sys.modules.get("numpy")
+    return value if np is None else _plain(value, np)
+
+
+def _plain(value: Any, np: Any) -> Any:
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "biufU":
+        value = value[()]  # the numpy scalar it holds
+    if isinstance(value, np.generic):
+        for numpy_kind, kind in ((np.bool_, bool), (np.integer, int), (np.floating, float), (np.str_, str)):
+            if isinstance(value, numpy_kind):
+                return kind(value)
+        return value  # complex, dates, ...: refused by the check as they are
+    if isinstance(value, list):
+        return [_plain(item, np) for item in value]
+    if isinstance(value, dict):
+        return {_plain(key, np): _plain(item, np) for key, item in value.items()}
+    return value
 
 
 def did_you_mean(word: str, choices: Iterable, prefix: str = "") -> str:

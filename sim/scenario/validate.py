@@ -16,13 +16,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sim.scenario.parameter import Parameter, Rule, ScenarioError, did_you_mean
+from sim.scenario.parameter import Parameter, Rule, ScenarioError, did_you_mean, python_value
 from sim.scenario.schema import DOMAINS, OPEN_TABLES, SCHEDULED_SHOCK_KEYS, default_tree, parameter
 
 
 def check_value(value: Any, declared: Parameter, where: str, line: float = 1.0) -> Any:
     """Check one value against its declaration (type, bounds, choices); return it (ints as
-    ints, floats as floats). ``where`` starts the one-line error ("file: key.path").
+    ints, floats as floats; a numpy number as the Python number). ``where`` starts the one-line
+    error ("file: key.path").
 
     ``line`` is the poverty line of the currency ``value`` is written in: a money value is
     checked as ``value / line`` against the bounds (which are in poverty lines), and an error
@@ -67,7 +68,10 @@ def _outside(value: float, rule: Rule | Parameter, line: float) -> bool:
 
 def _check_typed(value: Any, kind: type, rule: Rule | Parameter | None, where: str, line: float = 1.0) -> Any:
     """Check one value against a type (bool, int, float, str, list of strings) and a rule
-    (a money value written in a currency of poverty line ``line``: see :func:`check_value`)."""
+    (a money value written in a currency of poverty line ``line``: see :func:`check_value`).
+    numpy's booleans, integers, floats and strings count as Python's (``np.int32(2)`` is the
+    whole number 2, ``np.True_`` a boolean and never a number) and come back as Python's."""
+    value = python_value(value)
     if kind is bool:
         if not isinstance(value, bool):
             raise ScenarioError(f"{where}: must be true or false, got {value!r}")
