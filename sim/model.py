@@ -26,6 +26,7 @@ from typing import Any
 
 import mesa
 import numpy as np
+import pandas as pd
 
 from sim import (
     behaviour,
@@ -46,6 +47,7 @@ from sim.agents import Partnership, Village
 from sim.domains import DOMAIN_NAMES, SERVICES
 from sim.forms import Form, form_records, forms_for, load_forms
 from sim.scenario import VillageScenario, load_scenario
+from sim.scenario.parameter import python_value
 from sim.shocks import Environment
 from sim.ties import Ties
 from sim.year import Year
@@ -57,10 +59,21 @@ class VillageModel(mesa.Model):
     Args:
         scenario: a scenario name from ``scenarios/``, a path to a TOML file, or a
             loaded :class:`~sim.scenario.VillageScenario`.
-        rng: seed (Mesa 3.5 convention); one seed reproduces a run exactly.
+        rng: seed (Mesa 3.5 convention); one seed reproduces a run exactly. A numpy
+            integer seeds as the Python int of the same value.
         n_villages, steps: shortcuts for ``landscape.n_villages`` and ``run.steps``.
         **overrides: dotted key paths of the scenario file, e.g.
-            ``**{"forms.formal.enforcement": 0.9}``.
+            ``**{"forms.formal.enforcement": 0.9}``. Values may be numpy numbers
+            (``np.int64(20)``): they run exactly as the Python number of the same value.
+
+    With ``mesa.batch_run``, give the horizon as the ``steps`` parameter and the seeds as
+    ``rng=[...]`` (``iterations=`` is deprecated in Mesa 3.5: it means ``rng=[None] * n``,
+    runs that cannot be repeated); each run's row at its last step carries its summary
+    measures (``summary()`` without the keys naming the run)::
+
+        rows = mesa.batch_run(VillageModel, parameters={"n_villages": [20, 40], "steps": 30},
+                              rng=[1, 2, 3], number_processes=1, data_collection_period=-1)
+        rows[0]["welfare.mean_utility"], rows[0]["resilience.loss"]
     """
 
     FORK_TWIN = True  # start the counterfactual twin at the shock (False: step it from the start; same run)
@@ -79,6 +92,7 @@ class VillageModel(mesa.Model):
     ):
         if rng is None and isinstance(scenario, VillageScenario):
             rng = scenario.rng  # a loaded scenario may carry the run's seed
+        rng = python_value(rng)  # np.int64(3) seeds as 3 (Mesa's stdlib generator refuses numpy integers)
         loaded = load_scenario(scenario, {"n_villages": n_villages, "steps": steps, **overrides})
         super().__init__(scenario=loaded.with_rng(rng))
         self.params: dict = self.scenario.params
@@ -188,6 +202,8 @@ class VillageModel(mesa.Model):
             )
             reporters.update(zip((c.column for c in outputs.SHOCK_COLUMNS), shock_reporters, strict=True))
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
+        self._table_columns = list(reporters)  # the per-step table's (timeseries()) columns
+        self._summary: tuple[int, dict[str, Any]] | None = None  # (step, summary) recorded at the end
         self.measure(contributed=None)
 
     def constants(self) -> state.Constants:
@@ -196,6 +212,7 @@ class VillageModel(mesa.Model):
 
     def records(self) -> tuple:
         """(villages, partnerships, ties, forms, constants): the records the compiled rules take (sim/state.py)."""
+        self._summary = None  # whoever takes them may change the run: a recorded summary may no longer hold
         self._ties = self._ties._replace(trust=self.ties.trust)
         return state.villages_record(self.state), self.table.arrays(), self._ties, self.form_rules, self.constants()
 
@@ -312,11 +329,37 @@ class VillageModel(mesa.Model):
     # --- measurement --------------------------------------------------------------
     def measure(self, contributed: np.ndarray | None) -> None:
         """This step's row of the per-step table (``outputs.measure``), collected (a twin
-        is read through its model's reporters)."""
+        is read through its model's reporters); at the horizon, with the run's summary."""
         self._village_consumption.append(self.state.consumption.copy())
         self._stats = outputs.measure(self, contributed)
         if not self.is_counterfactual:
             self.datacollector.collect(self)
+            if self.steps >= self.horizon:
+                self.record_summary()
+
+    def record_summary(self) -> None:
+        """Put the run's summary measures (``outputs.summary``, every key but those naming the
+        run: scenario, seed, steps, n_villages) in the DataCollector's last row, so that the
+        rows ``mesa.batch_run`` makes of it carry welfare and resilience.
+
+        A summary measure describes the whole run, so it exists once the run has ended: its
+        column holds None (not measured) in every earlier row, as ``summary()`` says None for a
+        measure that does not apply. Mesa keeps one list per column, one value per collection,
+        all of the same length (``batch_run`` reads every column at the row it reports), hence
+        the filled-in earlier rows. The columns are added at the end, not collected at every
+        step: a run pays for one summary (which ``summary()`` then returns) and no more.
+        ``timeseries()`` keeps the per-step columns only."""
+        found = outputs.summary(self)
+        collector = self.datacollector
+        rows = len(collector.model_vars["step"])
+        for key, value in found.items():
+            if key in outputs.RUN_KEYS:  # a batch_run row names its run already (its parameters, rng)
+                continue
+            if key not in collector.model_reporters:
+                collector.model_reporters[key] = _not_measured  # a step after the horizon: filled in again
+                collector.model_vars[key] = [None] * rows
+            collector.model_vars[key][-1] = value
+        self._summary = (self.steps, found)
 
     def affected_welfare(self, model: VillageModel) -> float:
         """Mean consumption per household in the villages hit by the first scheduled
@@ -325,11 +368,18 @@ class VillageModel(mesa.Model):
         return float(np.sum(model.state.consumption[self.affected] * h) / h.sum())
 
     def timeseries(self):
-        """The per-step table (pandas DataFrame, one row per step, step 0 first)."""
-        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        """The per-step table (pandas DataFrame, one row per step, step 0 first): the columns of
+        the output registry, without the summary measures that the last row also carries."""
+        values = self.datacollector.model_vars
+        return pd.DataFrame({column: values[column] for column in self._table_columns})
 
     def summary(self) -> dict[str, Any]:
-        """The run in one flat dict with dotted keys (``sim.outputs.summary``; README, "Outputs")."""
+        """The run in one flat dict with dotted keys (``sim.outputs.summary``; README, "Outputs").
+        At the horizon it is the summary recorded by the last step (``record_summary``), unless
+        the run was changed since through the model (``records()``: by-hand partnerships,
+        a village's decisions); changing its arrays directly is not seen."""
+        if self._summary is not None and self._summary[0] == self.steps:
+            return dict(self._summary[1])
         return outputs.summary(self)
 
     # --- the partnerships, as views -----------------------------------------------
@@ -412,6 +462,11 @@ class VillageModel(mesa.Model):
         """``partnership`` ends; ``reason`` is one of ``membership.REASONS``."""
         V, T, _, _, P = self.records()
         membership.dissolve(V, T, P, partnership.pid, membership.REASONS.index(reason))
+
+
+def _not_measured(model: VillageModel) -> None:
+    """The reporter of a summary measure: not measured while the run goes on (see ``record_summary``)."""
+    return None
 
 
 def _domain_mask(domains: tuple[int, ...]) -> np.ndarray:
