@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pytest
 
 from sim import ScenarioError
@@ -202,3 +205,142 @@ def test_an_arms_experiment_may_name_the_experiment_that_explains_it(tmp_path):
     grid = BASE + 'design = "grid"\nexplained_by = "decomp"\n[factors]\n"forms.formal.term" = [0, 5]\n'
     with pytest.raises(ScenarioError, match=r"explained_by: not used by design 'grid'"):
         load_experiment(write(tmp_path, grid))
+
+
+# ----------------------------------------------------------------------------- distributions in [ranges]
+
+SOBOL = BASE + 'design = "sobol"\nsamples = 16\nreplicates = 1\n[ranges]\n'
+
+
+def test_ranges_may_be_distributions(tmp_path):
+    """Each distribution samples what it says (Sobol, N = 16: 128 points); the manifest
+    records them; lognormal's mean and sd are the value's own."""
+    text = SOBOL + (
+        '"behaviour.temperature" = { dist = "lognormal", mean = 0.002, sd = 0.001 }\n'
+        '"behaviour.initial_trust" = { dist = "triangular", low = 0.2, mode = 0.3, high = 0.9 }\n'
+        '"shocks.drought.severity" = { dist = "normal", mean = 0.35, sd = 0.05 }\n'
+        '"forms.formal.enforcement" = { dist = "truncnormal", low = 0.5, high = 1.0, mean = 0.6, sd = 0.3 }\n'
+        '"forms.temporary.term" = { dist = "discrete", values = [1, 4, 9] }\n'
+        '"agriculture.pool_share" = { dist = "uniform", low = 0.1, high = 0.3 }\n'
+    )
+    exp = load_experiment(write(tmp_path, text))
+    drawn = {key: np.array([p["factors"][key] for p in exp.points]) for key in exp.ranges}
+    assert len(exp.points) == 16 * (6 + 2)
+    assert drawn["behaviour.temperature"].min() > 0
+    assert np.mean(drawn["behaviour.temperature"]) == pytest.approx(0.002, rel=0.1)
+    mu, sigma = exp.problem["bounds"][0]  # SALib's lognormal: mean and sd of ln(value)
+    assert math.exp(mu + sigma**2 / 2) == pytest.approx(0.002)
+    assert math.sqrt(math.expm1(sigma**2)) * math.exp(mu + sigma**2 / 2) == pytest.approx(0.001)
+    trust = drawn["behaviour.initial_trust"]
+    assert (
+        trust.min() >= 0.2 and trust.max() <= 0.9 and np.mean(trust) == pytest.approx((0.2 + 0.3 + 0.9) / 3, abs=0.02)
+    )
+    assert np.mean(drawn["shocks.drought.severity"]) == pytest.approx(0.35, abs=0.01)
+    assert np.std(drawn["shocks.drought.severity"]) == pytest.approx(0.05, rel=0.15)
+    enforcement = drawn["forms.formal.enforcement"]
+    assert enforcement.min() >= 0.5 and enforcement.max() <= 1.0
+    term = drawn["forms.temporary.term"]
+    assert set(term) == {1, 4, 9} and all(isinstance(p["factors"]["forms.temporary.term"], int) for p in exp.points)
+    assert min(np.mean(term == v) for v in (1, 4, 9)) > 0.25  # equally likely
+    assert drawn["agriculture.pool_share"].min() >= 0.1 and drawn["agriculture.pool_share"].max() <= 0.3
+    ranges = exp.describe()["ranges"]
+    assert ranges["behaviour.temperature"] == {"dist": "lognormal", "mean": 0.002, "sd": 0.001}
+    assert ranges["forms.temporary.term"] == {"dist": "discrete", "values": [1, 4, 9]}
+    assert ranges["agriculture.pool_share"] == [0.1, 0.3]  # a uniform table is a [low, high] range
+    assert exp.problem["dists"] == ["lognorm", "triang", "norm", "truncnorm", "unif", "unif"]
+
+
+def test_uniform_ranges_sample_as_before(tmp_path):
+    """No ``dists`` in the SALib problem when every range is uniform: the same design as SALib's own."""
+    from SALib.sample import sobol
+
+    exp = load_experiment(write(tmp_path, SOBOL + '"behaviour.initial_trust" = [0.1, 0.9]\n'))
+    assert "dists" not in exp.problem
+    x = sobol.sample({"num_vars": 1, "names": ["t"], "bounds": [[0.1, 0.9]]}, 16, calc_second_order=False, seed=5)
+    assert [p["factors"]["behaviour.initial_trust"] for p in exp.points] == list(x[:, 0])
+
+
+@pytest.mark.parametrize(
+    ("spec", "fragment"),
+    [
+        (
+            '{ dist = "gaussian", mean = 0.5, sd = 0.1 }',
+            "ranges.behaviour.initial_trust.dist: got 'gaussian'; allowed: ",
+        ),
+        ('{ dist = "normall", mean = 0.5, sd = 0.1 }', "did you mean 'normal'"),
+        ("{ mean = 0.5, sd = 0.1 }", "ranges.behaviour.initial_trust.dist: missing; allowed: one of uniform, normal"),
+        (
+            '{ dist = "normal", mean = 0.5 }',
+            "ranges.behaviour.initial_trust.sd: missing: dist = 'normal' needs mean, sd",
+        ),
+        (
+            '{ dist = "normal", mean = 0.5, sd = 0.1, low = 0 }',
+            "ranges.behaviour.initial_trust.low: unknown key; allowed for dist = 'normal': dist, mean, sd",
+        ),
+        ('{ dist = "normal", mean = "half", sd = 0.1 }', "ranges.behaviour.initial_trust.mean: must be a number"),
+        ('{ dist = "normal", mean = 0.5, sd = 0 }', "ranges.behaviour.initial_trust.sd: must be > 0"),
+        ('{ dist = "truncnormal", low = 0.8, high = 0.2, mean = 0.5, sd = 0.1 }', "needs low < high"),
+        ('{ dist = "triangular", low = 0.1, mode = 0.9, high = 0.9 }', "initial_trust.mode: must be in [low, high)"),
+        ('{ dist = "lognormal", mean = -0.5, sd = 0.1 }', "initial_trust.mean: must be > 0"),
+        ('{ dist = "discrete", values = [0.5] }', "initial_trust.values: must be a list of at least two different"),
+        ('{ dist = "discrete", values = [0.5, "high"] }', "initial_trust.values: must be values of one kind"),
+        # the values a distribution can take must be allowed by the schema (trust: 0 to 1)
+        ('{ dist = "discrete", values = [0.5, 1.5] }', "ranges.behaviour.initial_trust: 1.5 is out of range"),
+        ('{ dist = "truncnormal", low = 0.5, high = 1.2, mean = 0.7, sd = 0.1 }', "1.2 is out of range"),
+        ('{ dist = "triangular", low = -0.1, mode = 0.5, high = 0.9 }', "-0.1 is out of range"),
+        ('{ dist = "normal", mean = 0.5, sd = 0.2 }', "(the 0.1 % quantile of that normal distribution"),
+        ('{ dist = "lognormal", mean = 0.5, sd = 0.3 }', "(the 99.9 % quantile of that lognormal distribution"),
+        ('"wide"', 'must be [low, high] with low < high, "schema", or a distribution table'),
+    ],
+)
+def test_bad_distributions_name_file_and_key(tmp_path, spec, fragment):
+    path = write(tmp_path, BASE + f'design = "lhs"\nsamples = 4\n[ranges]\n"behaviour.initial_trust" = {spec}\n')
+    with pytest.raises(ScenarioError) as info:
+        load_experiment(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ranges.behaviour.initial_trust") and fragment in message
+    assert "\n" not in message
+
+
+def test_an_integer_parameter_takes_whole_values_from_a_distribution(tmp_path):
+    text = (
+        BASE
+        + 'design = "lhs"\nsamples = 20\n[ranges]\n"forms.temporary.term" = { dist = "normal", mean = 5, sd = 1 }\n'
+    )
+    exp = load_experiment(write(tmp_path, text))
+    assert all(isinstance(p["factors"]["forms.temporary.term"], int) for p in exp.points)
+    bad = text.replace('{ dist = "normal", mean = 5, sd = 1 }', '{ dist = "discrete", values = [2, 3.5] }')
+    with pytest.raises(ScenarioError, match=r"ranges\.forms\.temporary\.term: must be a whole number, got 3\.5"):
+        load_experiment(write(tmp_path, bad))
+
+
+def test_morris_refuses_distributions_but_not_uniform_tables(tmp_path):
+    morris = BASE + 'design = "morris"\nsamples = 2\n[ranges]\n"behaviour.initial_trust" = '
+    for spec in ('{ dist = "normal", mean = 0.5, sd = 0.1 }', '{ dist = "discrete", values = [0.2, 0.8] }'):
+        with pytest.raises(
+            ScenarioError, match=r"exp\.toml: ranges\.behaviour\.initial_trust: Morris samples only uni"
+        ):
+            load_experiment(write(tmp_path, morris + spec + "\n"))
+    exp = load_experiment(write(tmp_path, morris + '{ dist = "uniform", low = 0.2, high = 0.8 }\n'))
+    assert exp.ranges["behaviour.initial_trust"] == [0.2, 0.8] and len(exp.points) == 2 * 2
+
+
+def test_a_normal_draw_beyond_what_the_schema_allows_is_refused():
+    """Beyond its 0.1 % and 99.9 % quantiles a large design still draws a few values: the
+    draws are checked too, with a message that says where the value came from."""
+    from sim.scenario import scenario_path
+    from sim.sweep.design import _check_draws
+    from sim.sweep.experiment import Experiment
+
+    exp = Experiment(
+        name="t", description="", scenario=str(scenario_path("default")), design="lhs", replicates=1, seed=1,
+        steps=None, metrics=[], reference=None, common={}, source="exp.toml",
+        ranges={"behaviour.initial_trust": {"dist": "normal", "mean": 0.5, "sd": 0.16}},
+    )  # fmt: skip
+    exp.points = [{"factors": {"behaviour.initial_trust": value}} for value in (0.2, 0.5, 1.01)]
+    with pytest.raises(
+        ScenarioError, match=r"exp\.toml: ranges\.behaviour\.initial_trust: 1\.01 is out of range.*drawn"
+    ):
+        _check_draws(exp, exp.scenario, "exp.toml")
+    exp.points[-1]["factors"]["behaviour.initial_trust"] = 0.99
+    _check_draws(exp, exp.scenario, "exp.toml")

@@ -337,9 +337,17 @@ def rank_correlations(runs: pd.DataFrame, metrics: Sequence[str], factors: Seque
 
 # ----------------------------------------------------------------------------- sensitivity (SALib)
 
+BOOTSTRAP_RESAMPLES = 1000  # resamples of the trajectory bootstrap (Morris μ and σ)
+MIN_TRAJECTORIES = 10  # fewer Morris trajectories rank nothing reliably (Saltelli et al. 2008: r = 10 to 20)
+LEADING = 3  # a warning reads the (up to) three parameters with the largest index ...
+LEADING_SHARE = 0.1  # ... whose index is at least a tenth of the largest
+MAX_STEP = 16  # the advice raises a sample at most this many times at once (then check again)
 
-def _problem(names: Sequence[str], bounds: Sequence[Sequence[float]]) -> dict[str, Any]:
+
+def _problem(names: Sequence[str], bounds: Sequence[Sequence[float]] | None) -> dict[str, Any]:
     names = list(names)
+    if bounds is None:  # Sobol's estimators read only the outputs; SALib still wants bounds
+        bounds = [[0.0, 1.0]] * len(names)
     bounds = [[float(lo), float(hi)] for lo, hi in bounds]
     if len(names) != len(bounds):
         raise ValueError(f"{len(names)} names but {len(bounds)} bounds")
@@ -348,21 +356,29 @@ def _problem(names: Sequence[str], bounds: Sequence[Sequence[float]]) -> dict[st
 
 def sobol_indices(
     names: Sequence[str],
-    bounds: Sequence[Sequence[float]],
+    bounds: Sequence[Sequence[float]] | None,
     Y: Any,
     calc_second_order: bool,
     seed: int | None = None,
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """First-order and total Sobol indices (``SALib.analyze.sobol.analyze``) from outputs
-    ``Y`` in the order of ``SALib.sample.sobol.sample``. Columns: parameter, S1,
-    S1_conf, ST, ST_conf (``*_conf``: half-width of the bootstrap interval)."""
+    ``Y`` in the order of ``SALib.sample.sobol.sample`` (whatever the parameters'
+    distributions: the estimators read only the outputs, so ``bounds`` may be None).
+    Columns: parameter, S1, S1_conf, ST, ST_conf (``*_conf``: half-width of SALib's
+    bootstrap interval, z times the standard deviation of the index over 100 resamples of
+    the N base rows). ``table.attrs``: ``design`` ("sobol"), ``samples`` (N), ``S1_sum``
+    and ``S1_sum_conf``: the sum of the first-order indices and the half-width of its
+    interval, from the same resamples (each resample's S1 summed, then z times their
+    standard deviation: a bootstrap of the sum, which keeps the indices' correlation)."""
     from SALib.analyze import sobol
 
     problem = _problem(names, bounds)
     y = np.asarray(as_float(np.asarray(Y).ravel()), dtype=float)
-    result = sobol.analyze(problem, y, calc_second_order=calc_second_order, conf_level=confidence, seed=seed)
-    return pd.DataFrame(
+    result = sobol.analyze(
+        problem, y, calc_second_order=calc_second_order, conf_level=confidence, seed=seed, keep_resamples=True
+    )
+    table = pd.DataFrame(
         {
             "parameter": problem["names"],
             "S1": result["S1"],
@@ -371,6 +387,38 @@ def sobol_indices(
             "ST_conf": result["ST_conf"],
         }
     )
+    resampled_sums = np.asarray(result["S1_conf_all"], dtype=float).sum(axis=1)
+    z = float(stats.norm.ppf(0.5 + confidence / 2.0))
+    table.attrs.update(
+        design="sobol",
+        samples=y.size // (problem["num_vars"] * (2 if calc_second_order else 1) + 2),
+        S1_sum=float(np.sum(result["S1"])),
+        S1_sum_conf=z * float(np.std(resampled_sums, ddof=1)),
+    )
+    return table
+
+
+def elementary_effects(X: Any, Y: Any, num_levels: int = 4) -> np.ndarray:
+    """The elementary effects of a Morris design: one row per trajectory, one column per
+    parameter, as ``SALib.analyze.morris`` computes them. A trajectory is D + 1
+    consecutive points, each differing from the one before in one parameter; that
+    parameter's effect is the change in the output divided by the design's step in the
+    unit cube, ``delta = L / (2 (L - 1))`` for L levels, with the sign of the parameter's
+    move (only the direction of each step is read from ``X``)."""
+    x = np.asarray(X, dtype=float)
+    y = np.asarray(as_float(np.asarray(Y).ravel()), dtype=float)
+    dims = x.shape[1]
+    trajectories = y.size // (dims + 1)
+    if trajectories < 1 or trajectories * (dims + 1) != y.size or len(x) != y.size:
+        raise ValueError(f"{y.size} outputs do not make whole trajectories of {dims + 1} points")
+    moves = np.diff(x.reshape(trajectories, dims + 1, dims), axis=1)  # trajectory, step, parameter
+    changes = np.diff(y.reshape(trajectories, dims + 1), axis=1)  # trajectory, step
+    moved = np.argmax(np.abs(moves), axis=2)  # the parameter each step moves
+    direction = np.sign(np.take_along_axis(moves, moved[..., None], axis=2)[..., 0])
+    delta = num_levels / (2.0 * (num_levels - 1))
+    effects = np.full((trajectories, dims), np.nan)
+    effects[np.arange(trajectories)[:, None], moved] = direction * changes / delta
+    return effects
 
 
 def morris_indices(
@@ -383,19 +431,165 @@ def morris_indices(
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Morris elementary effects (``SALib.analyze.morris.analyze``) from the trajectories
-    ``X`` and outputs ``Y``. Columns: parameter, mu, mu_star, mu_star_conf, sigma."""
+    ``X`` and outputs ``Y``. Columns: parameter, mu, mu_low, mu_high, mu_star,
+    mu_star_conf, sigma, sigma_low, sigma_high.
+
+    μ* and ``mu_star_conf`` (its interval's half-width) are SALib's: a bootstrap of each
+    parameter's effects, z times the standard deviation of μ* over the resamples. SALib
+    gives μ and σ no interval; theirs (``*_low``, ``*_high``) is a percentile bootstrap over
+    trajectories: the trajectories are resampled with replacement
+    (:data:`BOOTSTRAP_RESAMPLES` times, by a numpy Generator seeded with ``seed``), μ and σ
+    are recomputed on each resample, and the interval runs between the resamples'
+    (1 - confidence) / 2 and (1 + confidence) / 2 quantiles (σ's is NaN below two
+    trajectories). ``table.attrs``: ``design`` ("morris"), ``samples`` (trajectories)."""
     from SALib.analyze import morris
 
     problem = _problem(names, bounds)
     x = np.asarray(X, dtype=float)
     y = np.asarray(as_float(np.asarray(Y).ravel()), dtype=float)
     result = morris.analyze(problem, x, y, conf_level=confidence, num_levels=num_levels, seed=seed)
-    return pd.DataFrame(
+    effects = elementary_effects(x, y, num_levels)
+    rng = np.random.default_rng(seed)
+    resampled = effects[rng.integers(len(effects), size=(BOOTSTRAP_RESAMPLES, len(effects)))]
+    tails = [(1.0 - confidence) / 2.0, (1.0 + confidence) / 2.0]
+    mu_low, mu_high = np.quantile(resampled.mean(axis=1), tails, axis=0)
+    if len(effects) >= 2:
+        sigma_low, sigma_high = np.quantile(resampled.std(axis=1, ddof=1), tails, axis=0)
+    else:
+        sigma_low = sigma_high = np.full(len(problem["names"]), np.nan)
+    table = pd.DataFrame(
         {
             "parameter": problem["names"],
             "mu": np.asarray(result["mu"], dtype=float),
+            "mu_low": mu_low,
+            "mu_high": mu_high,
             "mu_star": np.asarray(result["mu_star"], dtype=float),
             "mu_star_conf": np.asarray(result["mu_star_conf"], dtype=float),
             "sigma": np.asarray(result["sigma"], dtype=float),
+            "sigma_low": sigma_low,
+            "sigma_high": sigma_high,
         }
     )
+    table.attrs.update(design="morris", samples=len(effects))
+    return table
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A check of :func:`sensitivity_warnings` that fired: ``key`` names the check (and the
+    report's sentence for it), ``values`` hold what that sentence shows."""
+
+    key: str
+    values: dict[str, Any]
+
+
+def sensitivity_warnings(table: pd.DataFrame) -> list[Finding]:
+    """Signs that a Sobol or Morris sample is too small for its indices to mean anything,
+    from a table of :func:`sobol_indices` or :func:`morris_indices` (design and sample size
+    read from ``table.attrs``, the design else from the columns). Empty when none fired;
+    otherwise the findings, then ``advice``: the present sample size (``samples``) and
+    the size it should be raised to (``needed``; None when the size is not known).
+
+    Sobol: ``s1_sum`` (the first-order indices add up to more than 1 beyond the interval of
+    their sum: from the bootstrap of the sum, ``attrs["S1_sum_conf"]``, else the
+    conservative sum of the half-widths; ``method`` says which), ``s1_above_st`` (a
+    parameter's S1 interval lies wholly above its ST interval), ``outside_unit`` (an
+    index's interval lies wholly outside [0, 1]), ``wide`` (a leading parameter's ST
+    interval is wider than ST itself). Morris: ``few_trajectories`` (fewer than
+    :data:`MIN_TRAJECTORIES`), ``wide_mu_star`` and ``wide_sigma`` (a leading parameter's
+    μ* or σ interval is wider than the index itself). Leading parameters: the
+    :data:`LEADING` with the largest ST (Morris: μ*), of at least :data:`LEADING_SHARE` of
+    the largest.
+
+    ``needed`` assumes interval widths shrink as 1/√N and the indices stay put: the N at
+    which the leading parameters' intervals would be no wider than their indices, at least
+    twice the present N (Sobol: a power of 2; Morris: at least :data:`MIN_TRAJECTORIES`).
+    From a tiny sample the intervals, and so this estimate, are rough: ``first`` is the size
+    to try next, ``needed`` but at most :data:`MAX_STEP` times the present N."""
+    design = table.attrs.get("design") or ("sobol" if "S1" in table.columns else "morris")
+    if design == "sobol":
+        findings, ratio = _sobol_findings(table)
+    else:
+        findings, ratio = _morris_findings(table)
+    if not findings:
+        return []
+    samples = table.attrs.get("samples")
+    needed = _needed(samples, ratio, design)
+    first = min(needed, _needed(samples, math.sqrt(MAX_STEP), design)) if needed else None
+    return [*findings, Finding("advice", {"samples": samples, "needed": needed, "first": first})]
+
+
+def _leading(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """The rows of the leading parameters by ``column`` (see :func:`sensitivity_warnings`)."""
+    ranked = table[np.isfinite(table[column].to_numpy(dtype=float))].sort_values(column, ascending=False)
+    if ranked.empty or ranked[column].iloc[0] <= 0:
+        return ranked.iloc[:0]
+    return ranked[ranked[column] >= LEADING_SHARE * ranked[column].iloc[0]].head(LEADING)
+
+
+def _widths(rows: pd.DataFrame, index: str, low: str, high: str) -> tuple[list[str], float]:
+    """Leading parameters whose interval of ``index`` is wider than the index, and the
+    largest ratio width / index (NaN when there is none to read)."""
+    ratios = (rows[high] - rows[low]).to_numpy(dtype=float) / rows[index].to_numpy(dtype=float)
+    wide = [name for name, ratio in zip(rows["parameter"], ratios, strict=True) if ratio > 1.0]
+    finite = ratios[np.isfinite(ratios)]
+    return wide, float(finite.max()) if finite.size else math.nan
+
+
+def _sobol_findings(table: pd.DataFrame) -> tuple[list[Finding], float]:
+    s1, s1_conf = table["S1"].to_numpy(dtype=float), table["S1_conf"].to_numpy(dtype=float)
+    st, st_conf = table["ST"].to_numpy(dtype=float), table["ST_conf"].to_numpy(dtype=float)
+    names = list(table["parameter"])
+    findings = []
+    total = float(table.attrs.get("S1_sum", np.sum(s1)))
+    if "S1_sum_conf" in table.attrs:
+        half, method = float(table.attrs["S1_sum_conf"]), "bootstrap"
+    else:
+        half, method = float(np.sum(s1_conf)), "half_widths"
+    if total - half > 1.0:
+        findings.append(Finding("s1_sum", {"sum": total, "low": total - half, "high": total + half, "method": method}))
+    above = [n for n, a, ac, b, bc in zip(names, s1, s1_conf, st, st_conf, strict=True) if a - ac > b + bc]
+    if above:
+        findings.append(Finding("s1_above_st", {"parameters": above}))
+    outside = []
+    for name, a, a_conf, b, b_conf in zip(names, s1, s1_conf, st, st_conf, strict=True):
+        for key, value, half in (("S1", a, a_conf), ("ST", b, b_conf)):
+            if value - half > 1.0 or value + half < 0.0:
+                outside.append(
+                    {"parameter": name, "index": key, "value": value, "low": value - half, "high": value + half}
+                )
+    if outside:
+        findings.append(Finding("outside_unit", {"indices": outside}))
+    rows = _leading(table, "ST").assign(_low=lambda t: t["ST"] - t["ST_conf"], _high=lambda t: t["ST"] + t["ST_conf"])
+    wide, ratio = _widths(rows, "ST", "_low", "_high")
+    if wide:
+        findings.append(Finding("wide", {"parameters": wide}))
+    return findings, ratio
+
+
+def _morris_findings(table: pd.DataFrame) -> tuple[list[Finding], float]:
+    findings = []
+    trajectories = table.attrs.get("samples")
+    if trajectories is not None and trajectories < MIN_TRAJECTORIES:
+        findings.append(Finding("few_trajectories", {"trajectories": trajectories, "minimum": MIN_TRAJECTORIES}))
+    rows = _leading(table, "mu_star").assign(
+        _low=lambda t: t["mu_star"] - t["mu_star_conf"], _high=lambda t: t["mu_star"] + t["mu_star_conf"]
+    )
+    wide_mu_star, ratio_mu_star = _widths(rows, "mu_star", "_low", "_high")
+    if wide_mu_star:
+        findings.append(Finding("wide_mu_star", {"parameters": wide_mu_star}))
+    wide_sigma, ratio_sigma = _widths(rows, "sigma", "sigma_low", "sigma_high") if "sigma_low" in rows else ([], 0.0)
+    if wide_sigma:
+        findings.append(Finding("wide_sigma", {"parameters": wide_sigma}))
+    return findings, float(np.nanmax([ratio_mu_star, ratio_sigma, 0.0]))
+
+
+def _needed(samples: int | None, ratio: float, design: str) -> int | None:
+    """The sample size at which intervals ``ratio`` times as wide as their index would be
+    no wider than it (widths ~ 1/√N), at least twice ``samples``."""
+    if not samples:
+        return None
+    needed = max(2.0 * samples, samples * ratio**2 if math.isfinite(ratio) else 0.0)
+    if design == "sobol":
+        return int(2 ** math.ceil(math.log2(needed)))
+    return max(MIN_TRAJECTORIES, math.ceil(needed))

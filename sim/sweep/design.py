@@ -20,7 +20,17 @@ from typing import Any
 from sim.scenario import ScenarioError, available_scenarios, load_scenario, read_toml, scenario_path
 from sim.scenario.files import EXPERIMENT_DIR, experiment_path, is_classic_game, refuse_scenario_file
 from sim.scenario.parameter import did_you_mean
-from sim.sweep.experiment import Experiment, RunSpec, expected_points, replicate_seed, sample_design, sizes
+from sim.sweep.experiment import (
+    DISTRIBUTIONS,
+    Experiment,
+    RunSpec,
+    expected_points,
+    quantile,
+    replicate_seed,
+    sample_design,
+    sampled_value,
+    sizes,
+)
 
 DESIGNS = ("arms", "grid", "lhs", "sobol", "morris")
 TOP_KEYS = {
@@ -340,18 +350,8 @@ def _sampled_points(exp: Experiment, data: dict, base: str, source: str) -> None
     ranges = data["ranges"]
     if len(ranges) < 1:
         raise _fail(source, "ranges", "needs at least one parameter")
-    ranges = {key: _schema_range(base, key, source) if bounds == "schema" else bounds for key, bounds in ranges.items()}
-    for key, bounds in ranges.items():
-        if (
-            not isinstance(bounds, list)
-            or len(bounds) != 2
-            or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in bounds)
-            or not bounds[0] < bounds[1]
-        ):
-            raise _fail(source, f"ranges.{key}", 'must be [low, high] with low < high, or "schema"')
-        for value in bounds:
-            _validate_overrides(base, {**exp.common, key: value}, source, f"ranges.{key}")
-    exp.ranges = {k: [float(v[0]), float(v[1])] for k, v in ranges.items()}
+    integers = _integer_keys(base, list(ranges))
+    exp.ranges = {key: _range(exp, base, key, spec, key in integers, source) for key, spec in ranges.items()}
     if exp.samples < 1:
         raise _fail(source, "samples", f"design {exp.design!r} needs samples >= 1")
     if exp.design == "morris" and exp.num_levels < 2:
@@ -361,12 +361,135 @@ def _sampled_points(exp: Experiment, data: dict, base: str, source: str) -> None
     if exp.design == "sobol" and exp.samples & (exp.samples - 1):
         raise _fail(source, "samples", f"Sobol needs a power of 2 (N), got {exp.samples}")
     x = sample_design(exp)
-    integers = _integer_keys(base, list(exp.ranges))
     for row in x:
         chosen = {}
         for key, value in zip(exp.ranges, row, strict=True):
-            chosen[key] = int(round(value)) if key in integers else float(value)
+            value = sampled_value(exp.ranges[key], value)
+            if isinstance(value, float):
+                value = int(round(value)) if key in integers else float(value)
+            chosen[key] = value
         exp.points.append({"arm": "", "condition": "", "factors": chosen, "overrides": {**exp.common, **chosen}})
+    _check_draws(exp, base, source)
+
+
+RANGE_FORMS = (
+    'must be [low, high] with low < high, "schema", or a distribution table { dist = ... } '
+    f"(dist one of {', '.join(DISTRIBUTIONS)}; docs/experiments.md)"
+)
+UNBOUNDED = ("normal", "lognormal")  # checked against the schema at their 0.1 % and 99.9 % quantiles
+TAILS = (0.001, 0.999)
+
+
+def _range(exp: Experiment, base: str, key: str, spec: Any, integer: bool, source: str) -> Any:
+    """One entry of [ranges], checked: [low, high] (uniform), or a distribution table
+    (``DISTRIBUTIONS``); the values it can take must be allowed by the scenario schema."""
+    where = f"ranges.{key}"
+    if spec == "schema":
+        spec = _schema_range(base, key, source)
+    if isinstance(spec, dict):
+        spec = _distribution(spec, where, source)
+        if exp.design == "morris" and spec["dist"] != "uniform":
+            raise _fail(
+                source,
+                where,
+                f'Morris samples only uniform ranges ([low, high] or dist = "uniform"), got dist = {spec["dist"]!r}: '
+                'use design = "sobol" or "lhs" for other distributions',
+            )
+        if spec["dist"] == "uniform":
+            spec = [spec["low"], spec["high"]]
+    elif not isinstance(spec, list) or len(spec) != 2 or not all(_is_number(b) for b in spec) or not spec[0] < spec[1]:
+        raise _fail(source, where, RANGE_FORMS)
+    for value, note in _extremes(spec, integer):
+        try:
+            _validate_overrides(base, {**exp.common, key: value}, source, where)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{exc}{note}") from None
+    return [float(spec[0]), float(spec[1])] if isinstance(spec, list) else spec
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _distribution(spec: dict, where: str, source: str) -> dict[str, Any]:
+    """A distribution table, checked: a known ``dist``, exactly its keys, numbers where numbers
+    go, and parameters SALib can sample (sd > 0, low < high, low <= mode < high, mean > 0)."""
+    dist = spec.get("dist")
+    if dist not in DISTRIBUTIONS:
+        hint = did_you_mean(dist, DISTRIBUTIONS) if isinstance(dist, str) else ""
+        got = "missing" if dist is None else f"got {dist!r}"
+        raise _fail(source, f"{where}.dist", f"{got}; allowed: one of {', '.join(DISTRIBUTIONS)}{hint}")
+    keys = DISTRIBUTIONS[dist]
+    for name in spec:
+        if name != "dist" and name not in keys:
+            raise _fail(source, f"{where}.{name}", f"unknown key; allowed for dist = {dist!r}: dist, {', '.join(keys)}")
+    for name in keys:
+        if name not in spec:
+            raise _fail(source, f"{where}.{name}", f"missing: dist = {dist!r} needs {', '.join(keys)}")
+    if dist == "discrete":
+        return {"dist": dist, "values": _discrete_values(spec["values"], f"{where}.values", source)}
+    for name in keys:
+        if not _is_number(spec[name]):
+            raise _fail(source, f"{where}.{name}", f"must be a number, got {spec[name]!r}")
+    out = {"dist": dist, **{name: float(spec[name]) for name in keys}}
+    if "sd" in out and not out["sd"] > 0:
+        raise _fail(source, f"{where}.sd", f"must be > 0, got {spec['sd']!r}")
+    if "low" in out and not out["low"] < out["high"]:
+        raise _fail(source, where, f"needs low < high, got low = {spec['low']!r}, high = {spec['high']!r}")
+    if dist == "triangular" and not out["low"] <= out["mode"] < out["high"]:
+        raise _fail(source, f"{where}.mode", f"must be in [low, high) (SALib's triangular), got {spec['mode']!r}")
+    if dist == "lognormal" and not out["mean"] > 0:
+        raise _fail(source, f"{where}.mean", f"must be > 0 (a lognormal value is positive), got {spec['mean']!r}")
+    return out
+
+
+def _discrete_values(values: Any, where: str, source: str) -> list[Any]:
+    if not isinstance(values, list) or len({repr(v) for v in values}) < 2:
+        raise _fail(source, where, f"must be a list of at least two different values, got {values!r}")
+    if len({type(v) is bool for v in values}) > 1 or len({isinstance(v, str) for v in values}) > 1:
+        raise _fail(source, where, f"must be values of one kind (numbers, strings or true/false), got {values!r}")
+    return list(values)
+
+
+def _extremes(spec: Any, integer: bool) -> list[tuple[Any, str]]:
+    """The values to check against the scenario schema, each with what to add to its error:
+    a uniform, triangular or truncated normal range's bounds, a discrete range's values,
+    and a normal or lognormal range's 0.1 % and 99.9 % quantiles (rounded for an integer
+    key, as its draws are); the design's actual draws are checked too (``_check_draws``)."""
+    if isinstance(spec, list):
+        return [(value, "") for value in spec]
+    if spec["dist"] == "discrete":
+        return [(value, "") for value in spec["values"]]
+    if spec["dist"] not in UNBOUNDED:
+        return [(spec["low"], ""), (spec["high"], "")]
+    out = []
+    for q in TAILS:
+        value = quantile(spec, q)
+        out.append(
+            (
+                int(round(value)) if integer else value,
+                f" (the {100 * q:g} % quantile of that {spec['dist']} distribution: its 0.1 % to 99.9 % quantiles "
+                "must be allowed; narrow it, or use truncnormal with low and high inside the allowed range)",
+            )
+        )
+    return out
+
+
+def _check_draws(exp: Experiment, base: str, source: str) -> None:
+    """A normal or lognormal range's extreme draws must be allowed too (beyond its 0.1 % and
+    99.9 % quantiles, a large design draws a few values)."""
+    for key, spec in exp.ranges.items():
+        if not isinstance(spec, dict) or spec["dist"] not in UNBOUNDED:
+            continue
+        drawn = [point["factors"][key] for point in exp.points]
+        for value in (min(drawn), max(drawn)):
+            try:
+                _validate_overrides(base, {**exp.common, key: value}, source, f"ranges.{key}")
+            except ScenarioError as exc:
+                raise ScenarioError(
+                    f"{exc} (drawn by the design from that {spec['dist']} distribution, among "
+                    f"{len(drawn)} points: narrow it, or use truncnormal with low and high inside the allowed range)"
+                ) from None
 
 
 def _schema_range(base: str, key: str, source: str) -> list[float]:

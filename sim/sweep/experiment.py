@@ -16,6 +16,17 @@ import numpy as np
 
 from sim.scenario import ScenarioError, load_scenario
 
+# A sampled parameter's distribution, as an experiment file's [ranges] writes it: [low, high]
+# (uniform), or a table { dist = NAME, ... } with these keys (docs/experiments.md).
+DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
+    "uniform": ("low", "high"),
+    "normal": ("mean", "sd"),
+    "truncnormal": ("low", "high", "mean", "sd"),
+    "triangular": ("low", "mode", "high"),
+    "lognormal": ("mean", "sd"),  # mean and sd of the value itself, not of its logarithm
+    "discrete": ("values",),  # equally likely values
+}
+
 
 def replicate_seed(master_seed: int, replicate: int) -> int:
     """The seed of replicate ``r``: from the master seed and ``r`` only, so replicate
@@ -56,7 +67,7 @@ class Experiment:
     arms: list[dict[str, Any]] = field(default_factory=list)
     conditions: list[dict[str, Any]] = field(default_factory=list)
     factors: dict[str, list] = field(default_factory=dict)
-    ranges: dict[str, list[float]] = field(default_factory=dict)
+    ranges: dict[str, Any] = field(default_factory=dict)  # [low, high], or a distribution table (DISTRIBUTIONS)
     samples: int = 0
     calc_second_order: bool = False
     num_levels: int = 4
@@ -75,9 +86,13 @@ class Experiment:
 
     @property
     def problem(self) -> dict[str, Any]:
-        """The SALib problem of a sampled design."""
+        """The SALib problem of a sampled design (its ``dists`` only when a range is not uniform)."""
         names = list(self.ranges)
-        return {"num_vars": len(names), "names": names, "bounds": [self.ranges[k] for k in names]}
+        specs = [salib_distribution(self.ranges[k]) for k in names]
+        problem = {"num_vars": len(names), "names": names, "bounds": [bounds for _, bounds in specs]}
+        if any(dist != "unif" for dist, _ in specs):
+            problem["dists"] = [dist for dist, _ in specs]
+        return problem
 
     def runs(self) -> list[RunSpec]:
         """Every run, in a fixed order: design point, then replicate."""
@@ -134,8 +149,63 @@ class Experiment:
         }
 
 
+def salib_distribution(spec: Any) -> tuple[str, list[float]]:
+    """SALib's name and ``bounds`` entry for a range (``SALib.util.scale_samples``): unif
+    [low, high]; norm [mean, sd]; truncnorm [low, high, mean, sd]; triang [low, high,
+    (mode - low) / (high - low)]; lognorm [mean, sd] of the value's natural logarithm,
+    from the mean m and sd s of the value (σ² = ln(1 + s²/m²), μ = ln m − σ²/2). A discrete
+    range samples its values' index uniformly on [0, k) (see :func:`sampled_value`)."""
+    if not isinstance(spec, dict):
+        return "unif", [float(spec[0]), float(spec[1])]
+    dist = spec["dist"]
+    if dist == "uniform":
+        return "unif", [float(spec["low"]), float(spec["high"])]
+    if dist == "normal":
+        return "norm", [float(spec["mean"]), float(spec["sd"])]
+    if dist == "truncnormal":
+        return "truncnorm", [float(spec[k]) for k in ("low", "high", "mean", "sd")]
+    if dist == "triangular":
+        low, mode, high = (float(spec[k]) for k in ("low", "mode", "high"))
+        return "triang", [low, high, (mode - low) / (high - low)]
+    if dist == "lognormal":
+        mean, sd = float(spec["mean"]), float(spec["sd"])
+        log_var = float(np.log1p((sd / mean) ** 2))
+        return "lognorm", [float(np.log(mean)) - log_var / 2.0, float(np.sqrt(log_var))]
+    if dist == "discrete":
+        return "unif", [0.0, float(len(spec["values"]))]
+    raise ValueError(f"unknown distribution {dist!r}")
+
+
+def sampled_value(spec: Any, x: float) -> Any:
+    """The value a design point gives a parameter: ``x`` itself, or for a discrete range the
+    value at index floor(x) (``x`` is uniform on [0, k): each value equally likely)."""
+    if isinstance(spec, dict) and spec["dist"] == "discrete":
+        values = spec["values"]
+        return values[min(int(np.floor(x)), len(values) - 1)]
+    return x
+
+
+def quantile(spec: Any, q: float) -> float:
+    """The ``q`` quantile of a continuous range's distribution (scipy.stats, as SALib samples it)."""
+    from scipy import stats
+
+    dist, b = salib_distribution(spec)
+    if dist == "unif":
+        return b[0] + q * (b[1] - b[0])
+    if dist == "norm":
+        return float(stats.norm.ppf(q, loc=b[0], scale=b[1]))
+    if dist == "truncnorm":
+        return float(stats.truncnorm.ppf(q, (b[0] - b[2]) / b[3], (b[1] - b[2]) / b[3], loc=b[2], scale=b[3]))
+    if dist == "triang":
+        return float(stats.triang.ppf(q, c=b[2], loc=b[0], scale=b[1] - b[0]))
+    return float(np.exp(stats.norm.ppf(q, loc=b[0], scale=b[1])))  # lognorm
+
+
 def sample_design(exp: Experiment) -> np.ndarray:
-    """The sampled design matrix (points x parameters), seeded by the master seed."""
+    """The sampled design matrix (points x parameters), seeded by the master seed. A
+    discrete range's column holds its values' index on [0, k) (:func:`sampled_value`)."""
+    if exp.design == "morris" and "dists" in exp.problem:
+        raise ValueError("Morris samples only uniform ranges")  # sim.sweep.design refuses it first, by key
     try:
         if exp.design == "lhs":
             from SALib.sample import latin
