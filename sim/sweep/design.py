@@ -32,7 +32,7 @@ from sim.sweep.experiment import (
     sizes,
 )
 
-DESIGNS = ("arms", "grid", "lhs", "sobol", "morris")
+DESIGNS = ("arms", "grid", "lhs", "sobol", "morris", "robustness")
 TOP_KEYS = {
     "name": str,
     "description": str,
@@ -43,6 +43,7 @@ TOP_KEYS = {
     "steps": int,
     "metrics": list,
     "reference": str,
+    "objective": str,
     "explained_by": str,
     "samples": int,
     "calc_second_order": bool,
@@ -220,8 +221,12 @@ def _experiment(data: dict, source: str, text: str, quick: bool) -> Experiment:
         raise _fail(
             source, "explained_by", f"must name an experiment (letters, digits, _ - .), got {data['explained_by']!r}"
         )
-    if "reference" in data and design != "arms":
-        raise _fail(source, "reference", f"not used by design {design!r} (only arms are compared with a reference)")
+    if "reference" in data and design not in ("arms", "robustness"):
+        raise _fail(
+            source, "reference", f"not used by design {design!r} (only arms and policies are compared with a reference)"
+        )
+    if "objective" in data and design != "robustness":
+        raise _fail(source, "objective", f"not used by design {design!r} (only a robustness design computes regret)")
     try:
         base = str(scenario_path(data["scenario"]))
     except ScenarioError:
@@ -242,7 +247,7 @@ def _experiment(data: dict, source: str, text: str, quick: bool) -> Experiment:
             f"(run a classic game with `kerjasama run {data['scenario']}`)",
         )
     sampled = design in ("sobol", "morris")
-    replicates = data.get("replicates", 1 if sampled else 10)
+    replicates = data.get("replicates", 1 if sampled else 3 if design == "robustness" else 10)
     if replicates < 1:
         raise _fail(source, "replicates", "must be >= 1")
     if data["seed"] < 0:
@@ -267,6 +272,7 @@ def _experiment(data: dict, source: str, text: str, quick: bool) -> Experiment:
         steps=steps,
         metrics=list(metrics),
         reference=data.get("reference"),
+        objective=data.get("objective"),
         explained_by=data.get("explained_by"),
         common=common,
         samples=data.get("samples", 0),
@@ -281,13 +287,17 @@ def _experiment(data: dict, source: str, text: str, quick: bool) -> Experiment:
 
 def _expand(exp: Experiment, data: dict, source: str) -> None:
     """The design's points: arms x conditions, the grid's combinations, or the sampled design."""
-    needs = {"arms": "arms", "grid": "factors"}.get(exp.design, "ranges")
-    for key in ("arms", "factors", "ranges"):
-        if key in data and key != needs:
-            raise _fail(source, key, f"not used by design {exp.design!r} (it uses [{needs}])")
-    if needs not in data:
-        raise _fail(source, needs, f"missing: design {exp.design!r} needs it")
-    if exp.design == "arms":
+    needs = {"arms": ["arms"], "grid": ["factors"], "robustness": ["arms", "ranges"]}.get(exp.design, ["ranges"])
+    for key in ("arms", "factors", "ranges", *(("conditions",) if exp.design == "robustness" else ())):
+        if key in data and key not in needs:
+            uses = " and ".join(f"[{n}]" for n in needs)
+            raise _fail(source, key, f"not used by design {exp.design!r} (it uses {uses})")
+    for key in needs:
+        if key not in data:
+            raise _fail(source, key, f"missing: design {exp.design!r} needs it")
+    if exp.design == "robustness":
+        _robustness_points(exp, data, exp.scenario, source)
+    elif exp.design == "arms":
         _arms_points(exp, data, exp.scenario, source)
     elif exp.design == "grid":
         _grid_points(exp, data, exp.scenario, source)
@@ -302,17 +312,20 @@ def _validate_points(exp: Experiment, base: str, source: str) -> None:
     for p, point in enumerate(exp.points):
         if exp.design == "arms":
             where = f"arms.{point['arm']}" + (f" x conditions.{point['condition']}" if point["condition"] else "")
+        elif exp.design == "robustness":
+            values = ", ".join(f"{k}={v!r}" for k, v in point["factors"].items())
+            where = f"arms.{point['arm']} x world {point['condition']} ({values})"
         else:
             values = ", ".join(f"{k}={v!r}" for k, v in point["factors"].items())
             where = f"{'factors' if exp.design == 'grid' else 'ranges'} (design point {p}: {values})"
         _validate_overrides(base, {**point["overrides"], **steps}, source, where)
 
 
-def _arms_points(exp: Experiment, data: dict, base: str, source: str) -> None:
+def _read_arms(exp: Experiment, data: dict, base: str, source: str, fewest: int, fewest_text: str) -> None:
+    """The arms (an arms design's, or a robustness design's policies), their reference and overrides, checked."""
     exp.arms = _labelled(data["arms"], "arms", source)
-    exp.conditions = _labelled(data.get("conditions", []), "conditions", source)
-    if not exp.arms:
-        raise _fail(source, "arms", "needs at least one arm")
+    if len(exp.arms) < fewest:
+        raise _fail(source, "arms", fewest_text)
     names = [a["name"] for a in exp.arms]
     if exp.reference is None:
         exp.reference = names[0]
@@ -320,6 +333,11 @@ def _arms_points(exp: Experiment, data: dict, base: str, source: str) -> None:
         raise _fail(source, "reference", f"no arm named {exp.reference!r}; arms: {', '.join(names)}")
     for i, arm in enumerate(exp.arms):
         _validate_overrides(base, {**exp.common, **arm["set"]}, source, f"arms.{i}.set")
+
+
+def _arms_points(exp: Experiment, data: dict, base: str, source: str) -> None:
+    _read_arms(exp, data, base, source, 1, "needs at least one arm")
+    exp.conditions = _labelled(data.get("conditions", []), "conditions", source)
     for i, condition in enumerate(exp.conditions):
         _validate_overrides(base, {**exp.common, **condition["set"]}, source, f"conditions.{i}.set")
     for arm in exp.arms:
@@ -328,6 +346,44 @@ def _arms_points(exp: Experiment, data: dict, base: str, source: str) -> None:
             exp.points.append(
                 {"arm": arm["name"], "condition": condition["name"], "factors": {}, "overrides": overrides}
             )
+
+
+def _robustness_points(exp: Experiment, data: dict, base: str, source: str) -> None:
+    """Policies (the arms) crossed with worlds (a Latin hypercube sample of the ranges, drawn
+    as an lhs design draws it): every policy in every world, world by world."""
+    from sim.sweep.robustness import world_name
+
+    _read_arms(exp, data, base, source, 2, "a robustness design compares at least two policies (arms)")
+    for i, arm in enumerate(exp.arms):
+        both = sorted(set(arm["set"]) & set(data["ranges"]))
+        if both:
+            raise _fail(source, f"arms.{i}.set.{both[0]}", "is also an uncertainty in [ranges]: a policy may not set it")
+    if exp.samples < 1:
+        raise _fail(source, "samples", "design 'robustness' needs samples >= 1 (the number of worlds)")
+    exp.design = "lhs"  # the worlds: the ranges sampled exactly as an lhs design samples them
+    try:
+        _sampled_points(exp, data, base, source)
+    finally:
+        exp.design = "robustness"
+    worlds, exp.points = exp.points, []
+    for w, world in enumerate(worlds):
+        for arm in exp.arms:
+            overrides = {**world["overrides"], **arm["set"]}
+            exp.points.append(
+                {"arm": arm["name"], "condition": world_name(w), "factors": dict(world["factors"]), "overrides": overrides}
+            )
+    if exp.objective is None:
+        exp.objective = exp.metrics[0]
+    elif exp.objective not in exp.metrics:
+        raise _fail(source, "objective", f"must be one of the metrics ({', '.join(exp.metrics)}), got {exp.objective!r}")
+    from sim.outputs import measure_info
+
+    info = measure_info(exp.objective)
+    if info is not None and info.better is None:
+        where = "objective" if "objective" in data else "metrics.0"
+        raise _fail(
+            source, where, f"{exp.objective!r} is neither better higher nor lower: regret needs a measure with a goal"
+        )
 
 
 def _grid_points(exp: Experiment, data: dict, base: str, source: str) -> None:

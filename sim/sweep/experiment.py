@@ -63,6 +63,7 @@ class Experiment:
     metrics: list[str]
     reference: str | None
     common: dict[str, Any]  # [set]: overrides for every run
+    objective: str | None = None  # robustness: the metric whose regret chooses the robust policy
     explained_by: str | None = None  # the experiment that decomposes this one's arms (its results lie beside)
     arms: list[dict[str, Any]] = field(default_factory=list)
     conditions: list[dict[str, Any]] = field(default_factory=list)
@@ -126,6 +127,7 @@ class Experiment:
             "scenario": Path(self.scenario).stem,
             "scenario_file": self.scenario,
             "reference": self.reference,
+            **({"objective": self.objective} if self.objective else {}),
             **({"explained_by": self.explained_by} if self.explained_by else {}),
             "metrics": self.metrics,
             "replicates": self.replicates,
