@@ -15,6 +15,7 @@ import pandas as pd
 
 from sim.report import measures
 from sim.report.results import CONFIDENCE, Context
+from sim.report.sensitivity import Ranges
 from sim.report.wording import count, interval, label, listing, number, plural_subject, say, tick
 from sim.sweep import robustness as rb
 from sim.sweep.robustness import Box
@@ -88,7 +89,7 @@ def robustness_section(ctx: Context) -> None:
     _every_metric(ctx, table, policies, labels, reference)
     _pairwise(ctx, table, policies, labels, objective, better)
     doc.heading(2, label("robust.ranges_heading"))
-    _ranges_table(ctx, uncertainties, x)
+    _ranges_table(ctx)
 
 
 def _answer(ctx, policies, labels, reference, wins, choice, boxes, objective) -> None:
@@ -248,13 +249,5 @@ def _pairwise(ctx, table, policies, labels, objective, better) -> None:
     doc.para(count("robust.worlds_note", int(table[rb.WORLD].nunique())))
 
 
-def _ranges_table(ctx, uncertainties, x) -> None:
-    from sim.scenario.schema import parameter
-
-    ranges = ctx.exp.get("ranges") or {}
-    rows = []
-    for key in uncertainties:
-        declared = parameter(key)
-        low, high = ranges[key]
-        rows.append([key, declared.meaning if declared else "", tick(float(low)), tick(float(high))])
-    ctx.doc.table([label("col.parameter"), label("robust.col_meaning"), label("col.low"), label("col.high")], rows)
+def _ranges_table(ctx) -> None:
+    Ranges.of(ctx.exp).table(ctx.doc, meanings=True)

@@ -42,9 +42,20 @@ class Ranges:
             return None
         return [[s["low"], s["high"]] if isinstance(s, dict) else list(s) for s in self.specs]
 
-    def table(self, doc: Document) -> None:
-        rows = [[name, *_distribution_cells(spec)] for name, spec in zip(self.names, self.specs, strict=True)]
-        doc.table([label("col.parameter"), label("col.distribution"), label("col.low"), label("col.high")], rows)
+    def table(self, doc: Document, meanings: bool = False) -> None:
+        """The ranges as a table; ``meanings``: with each key's meaning from the scenario schema."""
+        from sim.scenario.schema import parameter
+
+        def meaning(name: str) -> list[str]:
+            declared = parameter(name)
+            return [declared.meaning if declared else ""] if meanings else []
+
+        rows = [
+            [name, *meaning(name), *_distribution_cells(spec)]
+            for name, spec in zip(self.names, self.specs, strict=True)
+        ]
+        extra = [label("col.meaning")] if meanings else []
+        doc.table([label("col.parameter"), *extra, label("col.distribution"), label("col.low"), label("col.high")], rows)
         if any(isinstance(s, dict) and s.get("dist") in UNBOUNDED for s in self.specs):
             doc.para(say("ranges_quantiles"))
 

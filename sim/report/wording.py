@@ -426,6 +426,7 @@ LABELS: dict[str, str] = {
     "lhs_title": N_("{Measure} against each factor (one dot per run)"),
     # sobol and morris
     "col.parameter": N_("parameter"),
+    "col.meaning": N_("meaning"),
     "col.low": N_("low"),
     "col.high": N_("high"),
     "col.S1": N_("S1 [95 % CI]"),
@@ -462,7 +463,6 @@ LABELS: dict[str, str] = {
     "robust.col_max": N_("regret: largest"),
     "robust.col_fails": N_("fails mostly when"),
     "robust.col_row_beats": N_("row beats column in"),
-    "robust.col_meaning": N_("meaning"),
     "robust.is_reference": N_("(reference)"),
     "robust.between": N_("{name} is between {low} and {high}"),
     "robust.at_least": N_("{name} ≥ {value}"),
