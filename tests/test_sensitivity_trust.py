@@ -145,7 +145,7 @@ def test_indices_outside_zero_to_one_beyond_their_intervals():
 def test_intervals_wider_than_the_leading_indices_and_the_sample_they_need():
     """Leading: the three largest ST of at least a tenth of the largest. N to ask for: the
     widest leading interval (width / ST = 2) shrinks as 1/sqrt(N): 64 x 2^2 = 256."""
-    rows = [("a", 0.3, 0.1, 0.4, 0.4), ("b", 0.1, 0.05, 0.3, 0.1), ("tiny", 0.0, 0.02, 0.02, 0.03)]
+    rows = [("a", 0.3, 0.1, 0.4, 0.4), ("b", 0.1, 0.04, 0.3, 0.1), ("tiny", 0.0, 0.02, 0.02, 0.03)]
     findings = sensitivity_warnings(sobol_table(rows, samples=64))
     assert keys(findings) == ["wide", "advice"]
     assert findings[0].values == {"parameters": ["a"]}  # tiny's wide interval is not a leading one
@@ -159,6 +159,16 @@ def test_intervals_wider_than_the_leading_indices_and_the_sample_they_need():
         "first": 1024,
     }
     assert sensitivity_warnings(sobol_table(rows, samples=None))[-1].values["needed"] is None
+
+
+def test_first_order_intervals_wider_than_the_leading_first_order_indices():
+    """Leading by S1 this time: a parameter acting only through interactions (S1 about 0,
+    its interval wider than that) is not one of them."""
+    rows = [("a", 0.4, 0.1, 0.5, 0.05), ("b", 0.2, 0.15, 0.3, 0.05), ("pure interaction", 0.0, 0.1, 0.2, 0.05)]
+    findings = sensitivity_warnings(sobol_table(rows, samples=128))
+    assert keys(findings) == ["wide_s1", "advice"]
+    assert findings[0].values == {"parameters": ["b"]}
+    assert findings[1].values["needed"] == 512  # 128 x (0.3 / 0.2)^2 = 288 -> a power of 2
 
 
 def morris_table(rows, trajectories=40) -> pd.DataFrame:

@@ -244,6 +244,10 @@ SENTENCES: dict[str, str] = {
         "For the most influential parameters ({parameters}), the interval of ST is wider than ST itself: "
         "neither how much they matter nor their order is settled."
     ),
+    "warning.wide_s1": N_(
+        "For the parameters that explain most alone ({parameters}), the interval of S1 is wider than S1 itself: "
+        "how much each explains alone is not settled."
+    ),
     "warning.few_trajectories": N_(
         "Morris screening needs at least {minimum} trajectories to rank parameters; this one has {trajectories}."
     ),

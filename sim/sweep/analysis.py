@@ -494,12 +494,12 @@ def sensitivity_warnings(table: pd.DataFrame) -> list[Finding]:
     their sum: from the bootstrap of the sum, ``attrs["S1_sum_conf"]``, else the
     conservative sum of the half-widths; ``method`` says which), ``s1_above_st`` (a
     parameter's S1 interval lies wholly above its ST interval), ``outside_unit`` (an
-    index's interval lies wholly outside [0, 1]), ``wide`` (a leading parameter's ST
-    interval is wider than ST itself). Morris: ``few_trajectories`` (fewer than
-    :data:`MIN_TRAJECTORIES`), ``wide_mu_star`` and ``wide_sigma`` (a leading parameter's
-    μ* or σ interval is wider than the index itself). Leading parameters: the
-    :data:`LEADING` with the largest ST (Morris: μ*), of at least :data:`LEADING_SHARE` of
-    the largest.
+    index's interval lies wholly outside [0, 1]), ``wide`` and ``wide_s1`` (the ST, or S1,
+    interval of a parameter leading by that index is wider than the index itself). Morris:
+    ``few_trajectories`` (fewer than :data:`MIN_TRAJECTORIES`), ``wide_mu_star`` and
+    ``wide_sigma`` (a leading parameter's μ* or σ interval is wider than the index itself).
+    Leading parameters: the :data:`LEADING` with the largest index (ST, S1; Morris: μ*),
+    of at least :data:`LEADING_SHARE` of the largest.
 
     ``needed`` assumes interval widths shrink as 1/√N and the indices stay put: the N at
     which the leading parameters' intervals would be no wider than their indices, at least
@@ -560,11 +560,16 @@ def _sobol_findings(table: pd.DataFrame) -> tuple[list[Finding], float]:
                 )
     if outside:
         findings.append(Finding("outside_unit", {"indices": outside}))
-    rows = _leading(table, "ST").assign(_low=lambda t: t["ST"] - t["ST_conf"], _high=lambda t: t["ST"] + t["ST_conf"])
-    wide, ratio = _widths(rows, "ST", "_low", "_high")
-    if wide:
-        findings.append(Finding("wide", {"parameters": wide}))
-    return findings, ratio
+    ratios = []
+    for index, key in (("ST", "wide"), ("S1", "wide_s1")):
+        rows = _leading(table, index).assign(
+            _low=lambda t, i=index: t[i] - t[f"{i}_conf"], _high=lambda t, i=index: t[i] + t[f"{i}_conf"]
+        )
+        wide, ratio = _widths(rows, index, "_low", "_high")
+        ratios.append(ratio)
+        if wide:
+            findings.append(Finding(key, {"parameters": wide}))
+    return findings, float(np.nanmax([*ratios, 0.0]))
 
 
 def _morris_findings(table: pd.DataFrame) -> tuple[list[Finding], float]:
