@@ -17,6 +17,16 @@ def test_same_seed_same_run_different_seed_different_run():
     assert not a.equals(c)
 
 
+def test_a_numpy_seed_and_numpy_values_run_as_the_python_numbers():
+    import numpy as np
+
+    kw = {"steps": 5, "lattice.size": 12}
+    plain = SpatialGame("classic/nowak_may", rng=3, **kw).run().timeseries()
+    numpy = SpatialGame("classic/nowak_may", rng=np.int64(3), steps=np.int32(5), **{"lattice.size": np.int64(12)})
+    pd.testing.assert_frame_equal(numpy.run().timeseries(), plain)
+    assert type(numpy.seed) is int
+
+
 def test_mesa_conventions():
     import mesa
 

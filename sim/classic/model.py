@@ -18,6 +18,7 @@ from sim.classic.lattice import LatticeGame
 from sim.classic.public_goods import PublicGoodsGame
 from sim.classic.scenario import MODEL_NAME, ROOT, load_classic
 from sim.scenario.loaded import LoadedScenario
+from sim.scenario.parameter import python_value
 
 # Random streams (numpy SeedSequence spawn keys under the run's seed), one per purpose.
 STREAM_INIT, STREAM_UPDATE = range(2)
@@ -58,7 +59,7 @@ class SpatialGame(mesa.Model):
 
     def __init__(self, scenario: str | Path | ClassicScenario = ROOT, *, rng: Any = None, steps=None, **overrides):
         loaded = load_classic(scenario, {"steps": steps, **overrides})
-        super().__init__(scenario=loaded.with_rng(rng))
+        super().__init__(scenario=loaded.with_rng(python_value(rng)))  # a numpy integer seeds as the int
         self.params: dict = self.scenario.params
         self.seed = int(self._seed) if isinstance(self._seed, (int, np.integer)) else self._seed
         self._root = np.random.SeedSequence(self.seed)
