@@ -6,7 +6,7 @@ Public API::
     m = VillageModel(scenario="default", rng=42, n_villages=60, steps=40)
     m.run()
     m.summary()
-    m.datacollector.get_model_vars_dataframe()
+    m.timeseries()  # per step; m.datacollector holds the same rows, and the summary in its last row
 """
 
 from sim.compile_cache import invalidate_if_stale
