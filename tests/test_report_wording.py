@@ -205,3 +205,20 @@ def test_measure_title_leaves_out_a_unit_already_in_the_label():
     )
     assert wording.measure_title("share of runs that recovered", "share of runs") == "Share of runs that recovered"
     assert wording.measure_title("x.count", "") == "X.count"
+
+
+@pytest.mark.parametrize(
+    ("arm", "plural"),
+    [
+        ("Formal agreements", True),
+        ("All four forms", True),
+        ("No cooperation", False),
+        ("All forms, setup half subsidised", True),
+        ("Formal agreement (enforced)", False),
+        ("Long-term partnerships (no bundle)", True),
+    ],
+)
+def test_the_head_noun_of_an_arm_label_decides_its_verb(arm, plural):
+    from sim.report.wording import plural_subject
+
+    assert plural_subject(arm) is plural

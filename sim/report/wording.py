@@ -292,7 +292,7 @@ SENTENCES: dict[str, str] = {
         "policy of each world (Savage's regret; 0 for the best)."
     ),
     "robust.choice.same": N_(
-        "{minimax} is the robust choice by both rules: in no world does it fall more than {maximum} {unit} of "
+        "The robust choice by both rules is {minimax}: in no world does it fall more than {maximum} {unit} of "
         "{measure} short of the best policy of that world (minimax regret), and in 90 % of the worlds it is "
         "within {p90} {unit} of the best (90th-percentile regret). Regret is the shortfall from the best "
         "policy of each world (Savage's regret; 0 for the best)."
@@ -588,8 +588,9 @@ def reading(difference: Difference) -> str:
 
 
 def plural_subject(arm: str) -> bool:
-    """Is an arm label's head noun plural ("Formal agreements", "All four forms")? (English.)"""
-    words = arm.split()
+    """Is an arm label's head noun plural ("Formal agreements", "All four forms", "All forms,
+    setup half subsidised": the last word before a comma or a bracket)? (English.)"""
+    words = arm.split(",")[0].split("(")[0].split()
     last = words[-1].lower() if words else ""
     return last.endswith("s") and not last.endswith("ss")
 
