@@ -125,9 +125,15 @@ def varied(spec: ParameterSpec, scenario) -> Varied:
             raise ScenarioError(f"{key}: free text; give its categories: ({key!r}, [value, ...])")
         return Varied(key, "categorical", categories=categories)
     if declared.kind not in (int, float):
-        raise ScenarioError(f"{key}: a {declared.kind.__name__} value cannot be varied; vary a number, a choice or a yes/no key")
+        raise ScenarioError(
+            f"{key}: a {declared.kind.__name__} value cannot be varied; vary a number, a choice or a yes/no key"
+        )
     if rest:
-        if len(rest) != 2 or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in rest) or rest[0] >= rest[1]:
+        if (
+            len(rest) != 2
+            or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in rest)
+            or rest[0] >= rest[1]
+        ):
             raise ScenarioError(f"{key}: give (key, low, high) with low < high, got {spec!r}")
         low, high = float(rest[0]), float(rest[1])
     else:

@@ -60,7 +60,13 @@ def test_parameters_take_kind_and_range_from_the_schema():
     assert isinstance(term, ema_workbench.IntegerParameter)
     rule = by_name["behaviour__rule"]
     assert isinstance(rule, ema_workbench.CategoricalParameter)
-    assert [c.value for c in rule.categories] == ["conditional", "always_cooperate", "always_defect", "reinforcement", "imitate_best"]
+    assert [c.value for c in rule.categories] == [
+        "conditional",
+        "always_cooperate",
+        "always_defect",
+        "reinforcement",
+        "imitate_best",
+    ]
     assert isinstance(by_name["economy__allow_debt"], ema_workbench.BooleanParameter)
     enforcement = by_name["forms__formal__enforcement"]
     assert (enforcement.lower_bound, enforcement.upper_bound) == (0.2, 0.9)
@@ -118,7 +124,10 @@ def test_replications_have_recorded_seeds_that_remake_their_runs():
         made = []
         for seed in model.seeds:
             run = VillageModel(
-                "default", rng=seed, steps=6, n_villages=16,
+                "default",
+                rng=seed,
+                steps=6,
+                n_villages=16,
                 **{k: row[k] for k in ("behaviour.initial_trust", "forms.formal.enforcement")},
             )
             run.run()
@@ -136,5 +145,7 @@ def test_the_documented_example_runs_and_prim_names_boxes():
     limits = scope["box"].inspect(style="data")[0][1]
     assert set(limits.index) <= {u.name for u in scope["model"].uncertainties} and len(limits.index) >= 1
     assert list(scope["as_scenario_keys"](scope["experiments"]).columns[:3]) == [
-        "shocks.drought.severity", "behaviour.initial_trust", "cooperation.search_radius_km"
+        "shocks.drought.severity",
+        "behaviour.initial_trust",
+        "cooperation.search_radius_km",
     ]

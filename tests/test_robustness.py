@@ -93,7 +93,6 @@ def test_every_policy_runs_in_every_world_with_common_random_numbers(tmp_path):
     ("extra", "message"),
     [
         ('objective = "welfare.gini"', r"objective: must be one of the metrics"),
-
         ("[[conditions]]\nname = 'x'\nset = {}", r"conditions: not used by design 'robustness'"),
         ("[factors]\n'behaviour.initial_trust' = [0.1]", r"factors: not used by design 'robustness'"),
     ],
@@ -106,15 +105,23 @@ def test_bad_robustness_files_get_one_line(tmp_path, extra, message):
 
 def test_the_objective_needs_a_better_direction(tmp_path):
     path = tmp_path / "goal.toml"
-    path.write_text(tiny(tmp_path).read_text().replace('metrics = ["welfare.mean_utility"', 'metrics = ["cooperation.partnerships.formal"'))
+    path.write_text(
+        tiny(tmp_path)
+        .read_text()
+        .replace('metrics = ["welfare.mean_utility"', 'metrics = ["cooperation.partnerships.formal"')
+    )
     with pytest.raises(ScenarioError, match=r"metrics.0: 'cooperation.partnerships.formal' is neither better higher"):
         load_experiment(path)
 
 
 def test_a_policy_may_not_set_an_uncertainty(tmp_path):
-    text = tiny(tmp_path).read_text().replace(
-        'set = { "cooperation.forms" = ["formal"] }',
-        'set = { "cooperation.forms" = ["formal"], "behaviour.initial_trust" = 0.9 }',
+    text = (
+        tiny(tmp_path)
+        .read_text()
+        .replace(
+            'set = { "cooperation.forms" = ["formal"] }',
+            'set = { "cooperation.forms" = ["formal"], "behaviour.initial_trust" = 0.9 }',
+        )
     )
     path = tmp_path / "clash.toml"
     path.write_text(text)
@@ -222,7 +229,10 @@ def test_the_same_results_on_two_workers_and_on_dask(tmp_path, one_worker):
         n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None, processes=True
     ) as cluster:
         dask = run_sweep(
-            path, execution=Execution(scheduler=cluster.scheduler_address), out=tmp_path / "dask", progress=False,
+            path,
+            execution=Execution(scheduler=cluster.scheduler_address),
+            out=tmp_path / "dask",
+            progress=False,
             report=False,
         )
     pd.testing.assert_frame_equal(pd.read_parquet(dask / "runs.parquet"), reference)
@@ -233,10 +243,14 @@ def test_kill_9_then_resume_gives_exactly_the_uninterrupted_results(tmp_path, on
     out = tmp_path / "killed"
     process = subprocess.Popen(
         [sys.executable, "-m", "sim", "sweep", str(path), "--workers", "1", "--out", str(out)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list((out / "parts").glob("*.parquet")) if (out / "parts").exists() else []) < 3:
+    while (
+        time.monotonic() < deadline
+        and len(list((out / "parts").glob("*.parquet")) if (out / "parts").exists() else []) < 3
+    ):
         time.sleep(0.02)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
@@ -244,7 +258,8 @@ def test_kill_9_then_resume_gives_exactly_the_uninterrupted_results(tmp_path, on
     assert 3 <= stored < 36
     result = subprocess.run(
         [sys.executable, "-m", "sim", "sweep", str(path), "--workers", "1", "--out", str(out), "--resume"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     pd.testing.assert_frame_equal(pd.read_parquet(out / "runs.parquet"), pd.read_parquet(folder / "runs.parquet"))

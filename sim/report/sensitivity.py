@@ -55,7 +55,9 @@ class Ranges:
             for name, spec in zip(self.names, self.specs, strict=True)
         ]
         extra = [label("col.meaning")] if meanings else []
-        doc.table([label("col.parameter"), *extra, label("col.distribution"), label("col.low"), label("col.high")], rows)
+        doc.table(
+            [label("col.parameter"), *extra, label("col.distribution"), label("col.low"), label("col.high")], rows
+        )
         if any(isinstance(s, dict) and s.get("dist") in UNBOUNDED for s in self.specs):
             doc.para(say("ranges_quantiles"))
 

@@ -357,7 +357,9 @@ def _robustness_points(exp: Experiment, data: dict, base: str, source: str) -> N
     for i, arm in enumerate(exp.arms):
         both = sorted(set(arm["set"]) & set(data["ranges"]))
         if both:
-            raise _fail(source, f"arms.{i}.set.{both[0]}", "is also an uncertainty in [ranges]: a policy may not set it")
+            raise _fail(
+                source, f"arms.{i}.set.{both[0]}", "is also an uncertainty in [ranges]: a policy may not set it"
+            )
     if exp.samples < 1:
         raise _fail(source, "samples", "design 'robustness' needs samples >= 1 (the number of worlds)")
     exp.design = "lhs"  # the worlds: the ranges sampled exactly as an lhs design samples them
@@ -370,12 +372,19 @@ def _robustness_points(exp: Experiment, data: dict, base: str, source: str) -> N
         for arm in exp.arms:
             overrides = {**world["overrides"], **arm["set"]}
             exp.points.append(
-                {"arm": arm["name"], "condition": world_name(w), "factors": dict(world["factors"]), "overrides": overrides}
+                {
+                    "arm": arm["name"],
+                    "condition": world_name(w),
+                    "factors": dict(world["factors"]),
+                    "overrides": overrides,
+                }
             )
     if exp.objective is None:
         exp.objective = exp.metrics[0]
     elif exp.objective not in exp.metrics:
-        raise _fail(source, "objective", f"must be one of the metrics ({', '.join(exp.metrics)}), got {exp.objective!r}")
+        raise _fail(
+            source, "objective", f"must be one of the metrics ({', '.join(exp.metrics)}), got {exp.objective!r}"
+        )
     from sim.outputs import measure_info
 
     info = measure_info(exp.objective)
