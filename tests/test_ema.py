@@ -149,3 +149,21 @@ def test_the_documented_example_runs_and_prim_names_boxes():
         "behaviour.initial_trust",
         "cooperation.search_radius_km",
     ]
+
+
+def test_a_list_key_is_a_lever_over_the_lists_given():
+    model = ema_model(
+        "default",
+        uncertainties=[("behaviour.initial_trust", 0.3, 0.7)],
+        levers=[("cooperation.forms", [[], ["formal"]])],
+        outcomes=["cooperation.partnerships.formal"],
+        replications=1,
+        steps=6,
+        n_villages=16,
+    )
+    with ema_workbench.SequentialEvaluator(model) as evaluator:
+        experiments, outcomes = evaluator.perform_experiments(scenarios=2, policies=2)
+    formal = outcomes["cooperation__partnerships__formal"]
+    chosen = [tuple(v) for v in experiments["cooperation__forms"]]
+    assert set(chosen) == {(), ("formal",)}
+    assert all((f > 0) == (c == ("formal",)) for f, c in zip(formal, chosen, strict=True))
