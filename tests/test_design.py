@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from sim import ScenarioError
-from sim.sweep.design import expected_points, load_experiment
+from sim.scenario import read_toml
+from sim.sweep.design import EXPERIMENT_DIR, expected_points, load_experiment
 
 BASE = 'name = "t"\nscenario = "default"\nseed = 5\nsteps = 3\n'
 
@@ -25,10 +26,14 @@ def test_shipped_experiments_load_with_the_documented_sizes():
     assert forms.reference == "autarky"
     grid = load_experiment("enforcement_trust")
     assert len(grid.points) == 6 * 5
-    sobol = load_experiment("sensitivity")
+    # the full sensitivity design (N = 1024: 17,408 points) takes a minute to check point by point:
+    # its [quick] variant is loaded here, over the same ranges, and the full file's size is read
+    sobol = load_experiment("sensitivity", quick=True)
     assert 6 <= len(sobol.ranges) <= 16
     assert len(sobol.points) == expected_points("sobol", sobol.samples, len(sobol.ranges), sobol.calc_second_order)
     assert len(sobol.points) == sobol.samples * (len(sobol.ranges) + 2)
+    full = read_toml(EXPERIMENT_DIR / "sensitivity.toml")
+    assert expected_points("sobol", full["samples"], len(full["ranges"])) == 17408  # as its comment says
     quick = load_experiment("partnership_forms", quick=True)
     assert quick.replicates < forms.replicates and quick.sha256 == forms.sha256 and quick.quick
 

@@ -340,8 +340,13 @@ def rank_correlations(runs: pd.DataFrame, metrics: Sequence[str], factors: Seque
 BOOTSTRAP_RESAMPLES = 1000  # resamples of the trajectory bootstrap (Morris μ and σ)
 MIN_TRAJECTORIES = 10  # fewer Morris trajectories rank nothing reliably (Saltelli et al. 2008: r = 10 to 20)
 LEADING = 3  # a warning reads the (up to) three parameters with the largest index ...
-LEADING_SHARE = 0.1  # ... whose index is at least a tenth of the largest
+MAIN_SHARE = 0.1  # ... Sobol: that explain at least a tenth of the variance (S1 or ST >= 0.1)
+LEADING_SHARE = 0.1  # ... Morris (μ* has units): whose μ* is at least a tenth of the largest
 MAX_STEP = 16  # the advice raises a sample at most this many times at once (then check again)
+# An impossible value (S1 summing above 1, S1 above ST, an index outside [0, 1]) counts only when
+# its interval clears the bound by more than this share of the variance: with 2 D intervals per
+# measure a few near-zero indices miss 0 by a little by chance, at any N, and that matters to no one.
+MARGIN = 0.05
 
 
 def _problem(names: Sequence[str], bounds: Sequence[Sequence[float]] | None) -> dict[str, Any]:
@@ -494,12 +499,15 @@ def sensitivity_warnings(table: pd.DataFrame) -> list[Finding]:
     their sum: from the bootstrap of the sum, ``attrs["S1_sum_conf"]``, else the
     conservative sum of the half-widths; ``method`` says which), ``s1_above_st`` (a
     parameter's S1 interval lies wholly above its ST interval), ``outside_unit`` (an
-    index's interval lies wholly outside [0, 1]), ``wide`` and ``wide_s1`` (the ST, or S1,
+    index's interval lies wholly outside [0, 1]) -- each by more than :data:`MARGIN` --,
+    ``wide`` and ``wide_s1`` (the ST, or S1,
     interval of a parameter leading by that index is wider than the index itself). Morris:
     ``few_trajectories`` (fewer than :data:`MIN_TRAJECTORIES`), ``wide_mu_star`` and
     ``wide_sigma`` (a leading parameter's μ* or σ interval is wider than the index itself).
     Leading parameters: the :data:`LEADING` with the largest index (ST, S1; Morris: μ*),
-    of at least :data:`LEADING_SHARE` of the largest.
+    of at least :data:`MAIN_SHARE` (Sobol: a tenth of the variance; an index of 0.03 whose
+    interval is wider than it is no main parameter, and would need a vast N to settle) or,
+    Morris, of at least :data:`LEADING_SHARE` of the largest μ*.
 
     ``needed`` assumes interval widths shrink as 1/√N and the indices stay put: the N at
     which the leading parameters' intervals would be no wider than their indices, at least
@@ -519,12 +527,14 @@ def sensitivity_warnings(table: pd.DataFrame) -> list[Finding]:
     return [*findings, Finding("advice", {"samples": samples, "needed": needed, "first": first})]
 
 
-def _leading(table: pd.DataFrame, column: str) -> pd.DataFrame:
-    """The rows of the leading parameters by ``column`` (see :func:`sensitivity_warnings`)."""
+def _leading(table: pd.DataFrame, column: str, floor: float | None = None) -> pd.DataFrame:
+    """The rows of the leading parameters by ``column``: the :data:`LEADING` largest of at
+    least ``floor`` (default: :data:`LEADING_SHARE` of the largest)."""
     ranked = table[np.isfinite(table[column].to_numpy(dtype=float))].sort_values(column, ascending=False)
     if ranked.empty or ranked[column].iloc[0] <= 0:
         return ranked.iloc[:0]
-    return ranked[ranked[column] >= LEADING_SHARE * ranked[column].iloc[0]].head(LEADING)
+    floor = LEADING_SHARE * ranked[column].iloc[0] if floor is None else floor
+    return ranked[ranked[column] >= floor].head(LEADING)
 
 
 def _widths(rows: pd.DataFrame, index: str, low: str, high: str) -> tuple[list[str], float]:
@@ -546,15 +556,15 @@ def _sobol_findings(table: pd.DataFrame) -> tuple[list[Finding], float]:
         half, method = float(table.attrs["S1_sum_conf"]), "bootstrap"
     else:
         half, method = float(np.sum(s1_conf)), "half_widths"
-    if total - half > 1.0:
+    if total - half > 1.0 + MARGIN:
         findings.append(Finding("s1_sum", {"sum": total, "low": total - half, "high": total + half, "method": method}))
-    above = [n for n, a, ac, b, bc in zip(names, s1, s1_conf, st, st_conf, strict=True) if a - ac > b + bc]
+    above = [n for n, a, ac, b, bc in zip(names, s1, s1_conf, st, st_conf, strict=True) if a - ac > b + bc + MARGIN]
     if above:
         findings.append(Finding("s1_above_st", {"parameters": above}))
     outside = []
     for name, a, a_conf, b, b_conf in zip(names, s1, s1_conf, st, st_conf, strict=True):
         for key, value, half in (("S1", a, a_conf), ("ST", b, b_conf)):
-            if value - half > 1.0 or value + half < 0.0:
+            if value - half > 1.0 + MARGIN or value + half < -MARGIN:
                 outside.append(
                     {"parameter": name, "index": key, "value": value, "low": value - half, "high": value + half}
                 )
@@ -562,7 +572,7 @@ def _sobol_findings(table: pd.DataFrame) -> tuple[list[Finding], float]:
         findings.append(Finding("outside_unit", {"indices": outside}))
     ratios = []
     for index, key in (("ST", "wide"), ("S1", "wide_s1")):
-        rows = _leading(table, index).assign(
+        rows = _leading(table, index, MAIN_SHARE).assign(
             _low=lambda t, i=index: t[i] - t[f"{i}_conf"], _high=lambda t, i=index: t[i] + t[f"{i}_conf"]
         )
         wide, ratio = _widths(rows, index, "_low", "_high")
