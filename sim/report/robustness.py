@@ -212,7 +212,7 @@ def _span(limit: rb.Limit | None, values: np.ndarray) -> tuple[float, float]:
 def _regret_figure(ctx, regrets: pd.DataFrame, labels, objective) -> None:
     measure = measures.label(objective)
     fig, ax = plt.subplots(figsize=(7.0, 1.2 + 0.45 * regrets.shape[1]), constrained_layout=True)
-    ax.boxplot([regrets[p].to_numpy() for p in regrets.columns][::-1], vert=False, whis=(0, 100))
+    ax.boxplot([regrets[p].to_numpy() for p in regrets.columns][::-1], orientation="horizontal", whis=(0, 100))
     ax.set_yticks(range(1, regrets.shape[1] + 1), [labels[p] for p in regrets.columns][::-1], fontsize=8)
     ax.set_xlabel(label("robust.regret_axis", measure=measure, unit=measures.unit(objective) or label("metric_units")))
     ax.set_title(label("robust.regret_title", measure=measure), fontsize=10)
