@@ -137,11 +137,10 @@ def varied(spec: ParameterSpec, scenario) -> Varied:
             raise ScenarioError(f"{key}: give (key, low, high) with low < high, got {spec!r}")
         low, high = float(rest[0]), float(rest[1])
     else:
-        found = declared.sweep_range()
+        found = declared.sweep_range_in(scenario.params["economy"]["poverty_line"])
         if found is None:
             raise ScenarioError(f"{key}: the schema declares no range for it: give ({key!r}, low, high)")
-        line = scenario.params["economy"]["poverty_line"] if declared.money else 1.0
-        low, high = found[0] * line, found[1] * line
+        low, high = found
     return Varied(key, "integer" if declared.kind is int else "real", low, high)
 
 

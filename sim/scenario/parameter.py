@@ -175,6 +175,13 @@ class Parameter:
             return (self.lo, self.hi)
         return None
 
+    def sweep_range_in(self, poverty_line: float) -> tuple[float, float] | None:
+        """``sweep_range`` in a file's own currency: money bounds times its poverty line."""
+        found = self.sweep_range()
+        if found is None or not self.money:
+            return found
+        return (found[0] * poverty_line, found[1] * poverty_line)
+
     @staticmethod
     def file_value(value: Any) -> Any:
         """A schema value as a scenario file writes it (tuples as lists)."""

@@ -565,11 +565,11 @@ def _schema_range(base: str, key: str, source: str) -> list[float]:
     declared = parameter(key)
     if declared is None:  # an unknown key: the scenario's own message, with its "did you mean"
         _validate_overrides(base, {key: "schema"}, source, f"ranges.{key}")
-    found = declared.sweep_range() if declared is not None else None
+    line = load_scenario(base).params["economy"]["poverty_line"] if declared is not None and declared.money else 1.0
+    found = declared.sweep_range_in(line) if declared is not None else None
     if found is None:
         raise _fail(source, f"ranges.{key}", "the schema declares no range for it: give [low, high]")
-    line = load_scenario(base).params["economy"]["poverty_line"] if declared.money else 1.0
-    return [found[0] * line, found[1] * line]
+    return [found[0], found[1]]
 
 
 def _validate_metrics(exp: Experiment, source: str) -> None:
