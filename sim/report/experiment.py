@@ -9,6 +9,7 @@ from sim.io import write_text
 from sim.report.arms import arms_section
 from sim.report.arms import differences as arm_differences
 from sim.report.document import Document
+from sim.report.exports import write_exports
 from sim.report.grid import grid_section, lhs_section
 from sim.report.measures import DEFAULT_METRICS
 from sim.report.results import Context, read_results
@@ -27,8 +28,9 @@ SECTIONS = {
 
 
 def write_report(results_dir: str | Path, beside: Path | None = None) -> list[Path]:
-    """Write ``report.md``, ``report.html`` and ``figures/*.png`` into ``results_dir``;
-    returns the files written (figures first). ``beside``: the folder that holds the results
+    """Write ``report.md``, ``report.html``, ``figures/*.png`` and the exports (``estimates.csv``,
+    ``estimates.parquet``, ``tables.xlsx``: ``sim/report/exports.py``) into ``results_dir``;
+    returns the files written (figures first, the reports last). ``beside``: the folder that holds the results
     of the experiment this one names in ``explained_by`` (default: ``results_dir``'s parent;
     the demo builds its results elsewhere before moving them into place)."""
     results_dir = Path(results_dir)
@@ -44,13 +46,14 @@ def write_report(results_dir: str | Path, beside: Path | None = None) -> list[Pa
     else:
         SECTIONS[design](ctx)
     ctx.save_figures()
+    exported = write_exports(ctx, design)  # estimates.csv, estimates.parquet, tables.xlsx (sim/report/exports.py)
     md_path, html_path = results_dir / "report.md", results_dir / "report.html"
     write_text(md_path, doc.markdown())
     write_text(html_path, doc.html())
     for stale in (results_dir / "figures").glob("*.png"):  # figures of an earlier report no longer used
         if stale not in ctx.written:
             stale.unlink(missing_ok=True)
-    return [*ctx.written, md_path, html_path]
+    return [*ctx.written, *exported, md_path, html_path]
 
 
 def read_context(results_dir: Path) -> Context:
