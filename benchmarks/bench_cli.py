@@ -7,7 +7,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/bench_cli.py --sizes 1000 10000 75000 --save cli.json
     .venv/bin/python benchmarks/bench_cli.py --startup                # start-up of whole commands
 
-For each size N it runs ``kerjasama run SCENARIO --villages N --steps 50 --out <tmpdir>/run --quiet``
+For each size N it runs ``kerjasama run SCENARIO --villages N --steps 50 --out <tmpdir>/run --figures --quiet``
 (the default scenario, whose scheduled drought makes the run step a counterfactual twin) as a
 subprocess under ``/usr/bin/time -v`` and reports the wall time and the command's peak resident set
 size, which include start-up, imports, set-up, the run, the figures and the output files. Without
@@ -110,6 +110,7 @@ def measure(
             *(arg for kv in sets for arg in ("--set", kv)),
             "--out",
             str(out_dir),
+            "--figures",
             "--quiet",
         ]
         if use_time:
@@ -187,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"kerjasama run benchmark: {machine_line(info)}")
     print(
         f"Command: {' '.join(kerjasama_command())} run {args.scenario} --villages N --steps {args.steps} "
-        f"--seed {args.seed}{''.join(f' --set {kv}' for kv in args.sets)} --out <tmpdir>/run --quiet"
+        f"--seed {args.seed}{''.join(f' --set {kv}' for kv in args.sets)} --out <tmpdir>/run --figures --quiet"
     )
     print(f"Peak RSS from {TIME + ' -v' if use_time else 'getrusage(RUSAGE_CHILDREN) in a wrapper process'}.\n")
 

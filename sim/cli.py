@@ -17,13 +17,25 @@ key and what is allowed, exit code 2, and nothing written.
 from __future__ import annotations
 
 import argparse
+import atexit
 import math
+import os
 import sys
+import threading
 import warnings
 from pathlib import Path
+from typing import NoReturn
 
 from sim.classic.scenario import is_spatial_game
-from sim.scenario import ScenarioError, available_scenarios, load_scenario, parse_value, read_toml, scenario_path
+from sim.scenario import (
+    ScenarioError,
+    available_scenarios,
+    check_scenario,
+    load_scenario,
+    parse_value,
+    read_toml,
+    scenario_path,
+)
 
 EXIT_USAGE = 2
 _SHOW_WARNING = warnings.showwarning  # Python's own, for every other warning
@@ -126,9 +138,9 @@ def _named(key: str, summary: dict) -> str:
     return f"{_name(key)} {_fmt(summary[key])}"
 
 
-def print_summary(summary: dict, out: Path | None = None, burn_in: int | None = None) -> None:
+def print_summary(summary: dict, out: Path | None = None, burn_in: int | None = None, figures: bool = True) -> None:
     """A short, readable summary of one run (``burn_in``: the scenario's, to say which steps
-    the means average over)."""
+    the means average over; ``figures``: whether the folder ``out`` holds figures/)."""
     from sim.domains import DOMAIN_NAMES
 
     welfare = ("welfare.poverty_rate", "welfare.food_insecurity_rate", "welfare.gini")
@@ -161,7 +173,9 @@ def print_summary(summary: dict, out: Path | None = None, burn_in: int | None = 
 
         lines.append(f"  ({averaging_note(summary['steps'], burn_in)})")
     if out is not None:
-        lines.append(f"Wrote {out}/summary.json, timeseries.csv, manifest.json and figures/")
+        from sim.io import wrote_run_folder
+
+        lines += wrote_run_folder(out, figures)
     print("\n".join(lines))
 
 
@@ -186,7 +200,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, overrides)  # validates everything before any work
     out = Path(args.out) if args.out else default_run_folder(scenario, args.seed)
     _check_writable(out)
-    write_run(scenario, args.seed, out, quiet=args.quiet)
+    write_run(scenario, args.seed, out, quiet=args.quiet, figures=args.figures)
     return 0
 
 
@@ -215,7 +229,7 @@ def _run_classic(args: argparse.Namespace, overrides: dict) -> int:
     scenario = classic.load_classic(args.scenario, overrides)  # validates everything before any work
     out = Path(args.out) if args.out else default_run_folder(scenario, args.seed)
     _check_writable(out)
-    classic.write_run(scenario, args.seed, out, quiet=args.quiet)
+    classic.write_run(scenario, args.seed, out, quiet=args.quiet, figures=args.figures)
     return 0
 
 
@@ -226,9 +240,10 @@ def _check_writable(out: Path) -> None:
     io.check_writable(out)
 
 
-def write_run(scenario, seed: int, out: Path, quiet: bool = False) -> dict:
-    """Run a scenario and write its results folder atomically."""
-    from sim import io, plots
+def write_run(scenario, seed: int, out: Path, quiet: bool = False, figures: bool = False) -> dict:
+    """Run a scenario and write its results folder atomically, with its figures when ``figures``
+    (drawing them costs more than a default run, and imports matplotlib: hence opt-in)."""
+    from sim import io
     from sim.model import VillageModel
 
     started = io.now()
@@ -236,9 +251,14 @@ def write_run(scenario, seed: int, out: Path, quiet: bool = False) -> dict:
     model.run()
     summary = model.summary()
     finished = io.now()
-    io.write_run_folder(model, summary, out, started, finished, plots.run_figures)
+    draw = None
+    if figures:
+        from sim import plots
+
+        draw = plots.run_figures
+    io.write_run_folder(model, summary, out, started, finished, draw)
     if not quiet:
-        print_summary(summary, out, burn_in=scenario.params["run"]["burn_in"])
+        print_summary(summary, out, burn_in=scenario.params["run"]["burn_in"], figures=figures)
     return summary
 
 
@@ -346,7 +366,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
         print(classic.describe(classic.load_classic(args.file)))
         return 0
-    scenario = load_scenario(args.file)
+    scenario = check_scenario(args.file)
     p = scenario.params
     print(
         f"{scenario.source}: OK - scenario {scenario.name!r}: {p['landscape']['n_villages']} villages, "
@@ -366,7 +386,7 @@ def _listen_advice(error: OSError) -> str:
 
 
 def cmd_explore(args: argparse.Namespace) -> int:
-    load_scenario(args.scenario)  # a bad name or file: one line, exit 2, before the slow imports
+    check_scenario(args.scenario)  # a bad name or file: one line, exit 2, before the slow imports
     if args.port:
         import socket
 
@@ -401,7 +421,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kerjasama", description="Simulate cooperation between villages.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    run = sub.add_parser("run", help="run one scenario and write its results and figures")
+    run = sub.add_parser("run", help="run one scenario and write its results (and, with --figures, its figures)")
     run.add_argument("scenario", help="scenario name (see `kerjasama scenarios`) or path to a .toml file")
     run.add_argument("--seed", type=_seed, default=DEFAULT_SEED, help=f"random seed, >= 0 (default {DEFAULT_SEED})")
     run.add_argument("--steps", type=_count("run.steps"), help="horizon in steps (overrides run.steps)")
@@ -412,6 +432,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--set", action="append", metavar="KEY=VALUE", help="override a scenario key, e.g. forms.formal.enforcement=0.9"
     )
     run.add_argument("--out", type=_folder, help="results folder (default results/SCENARIO-seedN; see README, Outputs)")
+    run.add_argument(
+        "--figures", action="store_true", help="also draw the run's figures into OUT/figures/ (about 1 s more)"
+    )
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="the main job: the quick partnership-forms comparison, with its report")
@@ -503,5 +526,26 @@ def main(argv: list[str] | None = None) -> int:
     return status
 
 
+def entry(argv: list[str] | None = None) -> NoReturn:
+    """The ``kerjasama`` command (and ``python -m sim``): :func:`main`, then the end of the process.
+
+    Python's own teardown of NumPy, numba, Mesa and pandas takes 0.2-0.5 s after every command
+    (measured on the machine of ``benchmarks/bench_cli.py --startup``) and does nothing a
+    finished command needs: every result is already written and closed (atomically). So once
+    ``main`` has returned, the exit handlers run (worker pools, Dask, logging), the output is
+    flushed, and the process ends at once with ``main``'s status. While another thread is still
+    running, or when ``main`` raised, Python ends the process its usual way."""
+    status = main(argv)
+    if threading.active_count() > 1:
+        raise SystemExit(status)
+    atexit._run_exitfuncs()  # what a normal exit runs first
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):  # output piped into e.g. `head`, or already closed
+        pass
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    entry()

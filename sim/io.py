@@ -121,12 +121,21 @@ def write_run_folder(
     model, summary: dict, out: Path, started: datetime, finished: datetime, figures, manifest_extra: dict | None = None
 ) -> None:
     """One run's results folder, written atomically: summary.json, timeseries.csv,
-    manifest.json (plus the keys of ``manifest_extra``) and ``figures(model, summary, folder)``."""
+    manifest.json (plus the keys of ``manifest_extra``) and, unless ``figures`` is None,
+    ``figures(model, summary, folder)``."""
     with atomic_directory(out) as staging:
         write_json(staging / "summary.json", summary)
         model.timeseries().to_csv(staging / "timeseries.csv", index=False)
         write_json(staging / "manifest.json", {**run_manifest(model, started, finished), **(manifest_extra or {})})
-        figures(model, summary, staging / "figures")
+        if figures is not None:
+            figures(model, summary, staging / "figures")
+
+
+def wrote_run_folder(out: Path, figures: bool) -> list[str]:
+    """What ``kerjasama run`` says it wrote into ``out`` (and how to get the figures it did not draw)."""
+    if figures:
+        return [f"Wrote {out}/summary.json, timeseries.csv, manifest.json and figures/"]
+    return [f"Wrote {out}/summary.json, timeseries.csv and manifest.json (add --figures for figures/)"]
 
 
 def check_replaceable(target: Path) -> None:

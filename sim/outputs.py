@@ -18,8 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim import membership, metrics
 from sim.domains import DOMAIN_NAMES
+
+# The registry (everything above ``measure``) is read by reports, the command line and experiment
+# checks, which need no model; the measurements import the model's modules (numba kernels, SciPy)
+# inside the functions that take a model, which has imported them already.
 
 if TYPE_CHECKING:
     from sim.model import VillageModel
@@ -123,9 +126,12 @@ def _placeholder(measure: Measure) -> str | None:
     return next((name for name in ("form", "service", "domain", "reason") if "{" + name + "}" in text), None)
 
 
-def measures(form_names, service_names, reasons=membership.REASONS) -> list[Measure]:
+def measures(form_names, service_names, reasons=None) -> list[Measure]:
     """The registry expanded for a model: one measure per form, service, domain or reason
-    where the declaration has a placeholder, in the registry's order."""
+    (default: every reason a partnership ends, ``sim.membership.REASONS``) where the
+    declaration has a placeholder, in the registry's order."""
+    if reasons is None:
+        from sim.membership import REASONS as reasons
     values = {
         "form": list(form_names),
         "service": list(service_names),
@@ -186,6 +192,8 @@ def scenario_summary_keys(params: dict) -> list[str]:
 def measure(model: VillageModel, contributed: np.ndarray | None) -> dict[str, float]:
     """Model-level measures of the current step (a row of the per-step table);
     ``contributed``: who contributed this step (None before the first step)."""
+    from sim import metrics
+
     s, p = model.state, model.params
     h = s.households
     stats: dict[str, float] = {"step": model.steps}
@@ -264,6 +272,8 @@ def _cooperation(model: VillageModel, contributed: np.ndarray | None) -> dict[st
 def partner_network(model: VillageModel) -> tuple[float, int]:
     """Mean number of distinct partners per village, and the number of groups of two or
     more villages linked by partnerships (``metrics.partner_network``)."""
+    from sim import metrics
+
     table = model.table
     made = int(table.next_pid[0])
     degree, components = metrics.partner_network(model.state.partnership, table.members[:made], table.size[:made])
@@ -326,6 +336,8 @@ def terminal_stocks(model: VillageModel) -> float:
 
 def _endings(model: VillageModel) -> dict[str, Any]:
     """How many partnerships ended, why, and how long partnerships ran (economic years)."""
+    from sim import membership
+
     t = model.table
     made = int(t.next_pid[0])
     done = ~t.alive[:made]
@@ -343,6 +355,8 @@ def _endings(model: VillageModel) -> dict[str, Any]:
 def _resilience(model: VillageModel, df, burn: int) -> dict[str, Any]:
     """Downside risk under background shocks, and resilience to the first scheduled shock
     against the same run without it (None without a scheduled shock)."""
+    from sim import metrics
+
     village_c = np.array(model._village_consumption)
     # downside risk under background shocks: with a scheduled shock, read it off the
     # same run without that shock

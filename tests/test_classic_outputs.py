@@ -17,7 +17,9 @@ def kerjasama(*args: str) -> subprocess.CompletedProcess:
 
 def test_run_writes_the_same_outputs(tmp_path):
     out = tmp_path / "nm"
-    result = kerjasama("run", "classic/nowak_may", "--steps", "30", "--set", "lattice.size=40", "--out", str(out))
+    result = kerjasama(
+        "run", "classic/nowak_may", "--steps", "30", "--set", "lattice.size=40", "--out", str(out), "--figures"
+    )
     assert result.returncode == 0, result.stderr
     assert "cooperators" in result.stdout
     summary = json.loads((out / "summary.json").read_text())
@@ -31,7 +33,9 @@ def test_run_writes_the_same_outputs(tmp_path):
     for name in ("cooperators", "lattice"):
         assert (out / "figures" / f"{name}.png").stat().st_size > 1000
     db = tmp_path / "db"
-    result = kerjasama("run", "classic/ohtsuki_cycle", "--set", "death_birth.replicas=500", "--out", str(db), "--quiet")
+    result = kerjasama(
+        "run", "classic/ohtsuki_cycle", "--set", "death_birth.replicas=500", "--out", str(db), "--quiet", "--figures"
+    )
     assert result.returncode == 0, result.stderr
     assert (db / "figures" / "fixation.png").exists()
 

@@ -35,9 +35,11 @@ def test_run_writes_summary_timeseries_manifest_and_figures(tmp_path):
         "forms.formal.enforcement=0.9",
         "--out",
         str(out),
+        "--figures",
     )
     assert result.returncode == 0, result.stderr
     assert "mean consumption" in result.stdout and "resilience" in result.stdout
+    assert "and figures/" in result.stdout
     summary = json.loads((out / "summary.json").read_text())
     assert summary["seed"] == 3 and summary["steps"] == 8
     assert summary["resilience.resistance"] is not None
@@ -52,6 +54,17 @@ def test_run_writes_summary_timeseries_manifest_and_figures(tmp_path):
     for name in ("welfare", "cooperation", "resilience", "map"):
         assert (out / "figures" / f"{name}.png").stat().st_size > 1000
     assert not list(tmp_path.glob(".*partial*"))
+
+
+def test_run_draws_no_figures_unless_asked(tmp_path):
+    """Figures cost more than a default run (and import matplotlib): `run` draws them only with
+    --figures, and says how to get them."""
+    out = tmp_path / "run"
+    result = kerjasama("run", "autarky", "--steps", "3", "--villages", "20", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert not (out / "figures").exists()
+    assert "(add --figures for figures/)" in result.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "summary.json", "timeseries.csv"]
 
 
 def test_rerun_replaces_the_folder_atomically(tmp_path):

@@ -1,14 +1,14 @@
 """The committed results are what the code produces now.
 
 ``results/partnership_forms/`` (``make demo``) and ``results/default/`` (``kerjasama run
-default --out results/default``) are committed so that a visitor sees findings without
+default --out results/default --figures``) are committed so that a visitor sees findings without
 running anything. These tests make them again, into a temporary folder, and require the
 same numbers: every run's metrics in ``runs.parquet``, every step of every run in
 ``timeseries.parquet``, every number of ``report.md`` (its tables and its readings),
 ``summary.json`` and ``timeseries.csv`` of the default run, and every manifest field but
 those that must differ (``MUST_DIFFER``). A change to the model, a scenario or an
 experiment that moves a number therefore fails here until the committed results are
-regenerated (``make demo`` and ``kerjasama run default --out results/default``, committed
+regenerated (``make demo`` and ``kerjasama run default --out results/default --figures``, committed
 with the change).
 
 Numbers are compared, not bytes, within a relative 1e-9 (absolute 1e-12 near zero):
@@ -68,7 +68,7 @@ MUST_DIFFER = {
 }
 REGENERATE = {
     DEMO: "regenerate it with `make demo` and commit it with the change",
-    DEFAULT: "regenerate it with `kerjasama run default --out results/default` and commit it with the change",
+    DEFAULT: "regenerate it with `kerjasama run default --out results/default --figures` and commit it with the change",
     DECOMPOSITION: (
         "regenerate it with `kerjasama sweep experiments/form_decomposition.toml` (about 6 minutes on 2 cores) "
         "and commit its manifest.json, runs.parquet, report.md, report.html and figures/ with the change"
@@ -108,7 +108,9 @@ def fresh_default(tmp_path_factory) -> Path:
 
     made = _manifest(DEFAULT)
     out = tmp_path_factory.mktemp("run") / "default"
-    write_run(load_scenario(REPO / made["scenario_file"], made["overrides"]), made["seed"], out, quiet=True)
+    write_run(
+        load_scenario(REPO / made["scenario_file"], made["overrides"]), made["seed"], out, quiet=True, figures=True
+    )
     return out
 
 

@@ -180,3 +180,30 @@ def test_cli_resume_on_a_damaged_manifest_is_one_line_and_exit_2(tmp_path, clean
     assert main(["sweep", str(path), "--out", str(folder), "--resume", "--workers", "1"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "manifest.json: damaged" in err[0] and "restore it" in err[0], err
+
+
+def _stacked_by_pandas(files: list[Path]) -> pd.DataFrame:
+    return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+
+
+def test_stacked_parts_are_what_pandas_concat_gives(tmp_path):
+    """`read_stacked` (one Arrow table, converted once) is `pd.concat` of the parts: columns a
+    part lacks are null there, nullable types stay nullable, text stays text; and parts whose
+    types Arrow cannot unify still stack, as pandas stacks them."""
+    from sim.sweep.store import read_stacked, typed_row
+
+    rows = [
+        {"run_id": "a", "arm": "x", "value": 1.5, "count": None, "flag": True},
+        {"run_id": "b", "arm": "y", "value": None, "extra": 2.0, "flag": None},
+        {"run_id": "c", "arm": "z", "value": 3.0, "count": None, "flag": False},
+    ]
+    files = []
+    for k, row in enumerate(rows):
+        files.append(tmp_path / f"{k}.parquet")
+        typed_row(row).to_parquet(files[-1], index=False)
+    got, want = read_stacked(files), _stacked_by_pandas(files)
+    pd.testing.assert_frame_equal(got, want)
+    assert list(got.columns) == ["run_id", "arm", "value", "count", "flag", "extra"]
+    clash = tmp_path / "clash.parquet"
+    pd.DataFrame({"run_id": ["d"], "value": ["text"]}).to_parquet(clash, index=False)  # text where numbers were
+    pd.testing.assert_frame_equal(read_stacked([*files, clash]), _stacked_by_pandas([*files, clash]))

@@ -12,7 +12,7 @@ from sim.classic.model import ClassicScenario, SpatialGame
 from sim.classic.scenario import MODEL_NAME
 
 
-def figures(model: SpatialGame, summary: dict, folder: Path) -> list[Path]:
+def draw_figures(model: SpatialGame, summary: dict, folder: Path) -> list[Path]:
     """The run's figures: ``cooperators.png`` (cooperator fraction per step, the summary
     window shaded) and ``lattice.png`` (lattice games: the last step in Nowak & May's
     colours) or ``fixation.png`` (death-birth: replicas fixed per generation)."""
@@ -94,7 +94,7 @@ def _fmt(value: Any) -> str:
     return format_value(value, 4)
 
 
-def print_summary(summary: dict, out: Path | None = None) -> None:
+def print_summary(summary: dict, out: Path | None = None, figures: bool = True) -> None:
     """A short, readable summary of one classic run."""
     s = summary
     lines = [
@@ -132,13 +132,15 @@ def print_summary(summary: dict, out: Path | None = None) -> None:
             f"mean payoff {_fmt(s['classic.mean_payoff'])}"
         )
     if out is not None:
-        lines.append(f"Wrote {out}/summary.json, timeseries.csv, manifest.json and figures/")
+        from sim.io import wrote_run_folder
+
+        lines += wrote_run_folder(out, figures)
     print("\n".join(lines))
 
 
-def write_run(scenario: ClassicScenario, seed: int, out: Path, quiet: bool = False) -> dict:
+def write_run(scenario: ClassicScenario, seed: int, out: Path, quiet: bool = False, figures: bool = False) -> dict:
     """Run a classic scenario and write its results folder atomically (like ``kerjasama run``
-    for villages: summary.json, timeseries.csv, manifest.json, figures/)."""
+    for villages: summary.json, timeseries.csv, manifest.json and, when ``figures``, figures/)."""
     from sim import io
 
     started = io.now()
@@ -146,9 +148,11 @@ def write_run(scenario: ClassicScenario, seed: int, out: Path, quiet: bool = Fal
     model.run()
     summary = model.summary()
     finished = io.now()
-    io.write_run_folder(model, summary, out, started, finished, figures, {"model": MODEL_NAME})
+    io.write_run_folder(
+        model, summary, out, started, finished, draw_figures if figures else None, {"model": MODEL_NAME}
+    )
     if not quiet:
-        print_summary(summary, out)
+        print_summary(summary, out, figures=figures)
     return summary
 
 

@@ -6,11 +6,16 @@ is a group of one, so the same formulas give autarky when k = 1.
 """
 
 import numpy as np
-from numba.extending import register_jitable
 
-# A rule marked @jitable is plain Python when called from Python, and is compiled
-# into the compiled rules (sim/decisions.py, sim/gains.py ...) that call it: one definition for both.
-jitable = register_jitable
+
+def jitable(rule):
+    """Mark a rule as plain Python when called from Python, and compiled into the compiled
+    rules (sim/decisions.py, sim/gains.py ...) that call it: one definition for both
+    (numba's ``register_jitable``, imported here so that reading DOMAIN_NAMES needs no numba)."""
+    from numba.extending import register_jitable
+
+    return register_jitable(rule)
+
 
 AGRICULTURE, SERVICES, INFRASTRUCTURE = 0, 1, 2
 DOMAIN_NAMES = ("agriculture", "services", "infrastructure")

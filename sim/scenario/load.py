@@ -352,13 +352,61 @@ def _check_horizon(params: dict[str, Any], source: str, cut_by_override: bool) -
     )
 
 
+@dataclass
+class CheckedScenario:
+    """A village scenario after loading and checking, without Mesa: what checking a file or an
+    experiment, a sweep's manifest and its workers' instructions need (``load_scenario`` makes
+    Mesa's ``Scenario`` of it, for a model). ``name``; ``source`` (the file); ``params`` (the
+    checked parameter tree); ``raw`` (the merged tree before checking); ``overrides`` (applied)."""
+
+    name: str
+    source: str
+    params: dict[str, Any]
+    raw: dict[str, Any]
+    overrides: dict[str, Any]
+
+    def get(self, path: str) -> Any:
+        """The value at a dotted key path, e.g. ``"forms.formal.enforcement"``."""
+        return value_at(self.params, path)
+
+    def flat(self) -> dict[str, Any]:
+        """All parameters as one flat ``{dotted.key: value}`` dict (for manifests)."""
+        return flatten(self.params)
+
+
+def value_at(tree: Any, path: str) -> Any:
+    """The value at a dotted key path of a parameter tree (list items by index: ``shocks.scheduled.0.step``)."""
+    node = tree
+    for part in path.split("."):
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return node
+
+
 def load_scenario(
-    scenario: str | Path | VillageScenario = DEFAULT_NAME,
+    scenario: str | Path | VillageScenario | CheckedScenario = DEFAULT_NAME,
     overrides: dict[str, Any] | None = None,
     rng: Any = None,
 ) -> VillageScenario:
-    """Load a scenario by name, path, or from a loaded one, apply dotted overrides,
-    validate everything, and return a :class:`VillageScenario`.
+    """A :class:`VillageScenario` (Mesa's ``Scenario``, carrying ``rng``) of :func:`check_scenario`'s result."""
+    checked = check_scenario(scenario, overrides)
+    from sim.scenario.loaded import VillageScenario  # Mesa, once the file is known to be good
+
+    return VillageScenario(
+        rng=python_value(rng),
+        name=checked.name,
+        source=checked.source,
+        params=checked.params,
+        raw=checked.raw,
+        overrides=checked.overrides,
+    )
+
+
+def check_scenario(
+    scenario: str | Path | VillageScenario | CheckedScenario = DEFAULT_NAME,
+    overrides: dict[str, Any] | None = None,
+) -> CheckedScenario:
+    """Load a scenario by name, path, or from a loaded or checked one, apply dotted overrides,
+    and validate everything (without importing Mesa).
 
     ``overrides`` maps dotted key paths of the scenario file (``"forms.formal.enforcement"``)
     to values; the shortcuts ``n_villages`` and ``steps`` set ``landscape.n_villages``
@@ -373,7 +421,10 @@ def load_scenario(
     repeat each other set different values, so the outcome is the same in every order. The
     caller's ``overrides`` (and any list or table in it) are never changed.
     """
-    raw, source, applied = starting_tree(scenario, VILLAGE_SCENARIO, VILLAGE_CHAIN)
+    if isinstance(scenario, CheckedScenario):
+        raw, source, applied = copy.deepcopy(scenario.raw), scenario.source, dict(scenario.overrides)
+    else:
+        raw, source, applied = starting_tree(scenario, VILLAGE_SCENARIO, VILLAGE_CHAIN)
     money: dict[str, float] = {}  # money overrides, in the scenario's currency until every override is set
     # numpy numbers as Python's before anything keeps them (raw tree, overrides: manifests, hashes)
     for key, value in _parents_first(python_value(copy.deepcopy(dict(overrides or {})))):
@@ -395,15 +446,13 @@ def load_scenario(
         if shown is exc:
             raise
         raise shown from None
-    if not is_loaded(scenario, VILLAGE_SCENARIO) or overrides:  # a loaded scenario was checked when it was loaded
+    if not _is_village_scenario(scenario) or overrides:  # a loaded scenario was checked when it was loaded
         _check_horizon(params, source, cut_by_override="run.steps" in applied)
-    from sim.scenario.loaded import VillageScenario  # Mesa, once the file is known to be good
-
-    return VillageScenario(
-        rng=python_value(rng),
-        name=raw.get("name", Path(source).stem),
-        source=source,
-        params=params,
-        raw=raw,
-        overrides=applied,
+    return CheckedScenario(
+        name=raw.get("name", Path(source).stem), source=source, params=params, raw=raw, overrides=applied
     )
+
+
+def _is_village_scenario(scenario: Any) -> bool:
+    """Whether ``scenario`` was loaded or checked already (its tree and overrides are then kept)."""
+    return isinstance(scenario, CheckedScenario) or is_loaded(scenario, VILLAGE_SCENARIO)

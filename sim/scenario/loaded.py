@@ -11,7 +11,7 @@ from typing import Any
 
 from mesa.experimental.scenarios import Scenario
 
-from sim.scenario.load import flatten
+from sim.scenario.load import flatten, value_at
 
 
 class LoadedScenario(Scenario):
@@ -21,10 +21,7 @@ class LoadedScenario(Scenario):
 
     def get(self, path: str) -> Any:
         """The value at a dotted key path, e.g. ``"forms.formal.enforcement"``."""
-        node: Any = self.params
-        for part in path.split("."):
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        return node
+        return value_at(self.params, path)
 
     def flat(self) -> dict[str, Any]:
         """All parameters as one flat ``{dotted.key: value}`` dict (for manifests)."""

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from sim import outputs
 
@@ -66,8 +66,9 @@ def _to_float(value: Any) -> float:
 
 @functools.cache
 def _t_quantile(confidence: float, df: int) -> float:
-    """The two-sided Student-t critical value (``scipy.stats.t.ppf``), computed once per size."""
-    return float(stats.t.ppf(0.5 + confidence / 2.0, df))
+    """The two-sided Student-t critical value, computed once per size (``scipy.special.stdtrit``,
+    the function ``scipy.stats.t.ppf`` evaluates: the same numbers without importing scipy.stats)."""
+    return float(special.stdtrit(df, 0.5 + confidence / 2.0))
 
 
 def _sem(x: np.ndarray) -> float:
@@ -255,7 +256,7 @@ def _paired(x: np.ndarray, r: np.ndarray, metric: str, confidence: float) -> dic
     out.update(diff=diff, diff_low=low, diff_high=high)
     if n >= 2 and np.ptp(d) > 1e-12 * (1.0 + float(np.max(np.abs(d)))):
         # the paired t-test (scipy.stats.ttest_rel: t = mean / sem on n - 1 degrees of freedom)
-        out["p_value"] = float(2.0 * stats.t.sf(abs(diff / sem), n - 1))
+        out["p_value"] = float(2.0 * special.stdtr(n - 1, -abs(diff / sem)))  # = scipy.stats.t.sf(|t|, n - 1)
     both = np.concatenate([x, r])
     out["scale"] = difference_scale(metric, ref_mean, both)
     if not near_zero(ref_mean, both):
@@ -295,7 +296,7 @@ def series_bands(
     sem = out.pop("sd").to_numpy() / np.sqrt(np.maximum(n, 1))  # = scipy.stats.sem (ddof=1)
     half = np.full(len(out), np.nan)
     ok = (n >= 2) & np.isfinite(sem)
-    half[ok] = stats.t.ppf(0.5 + confidence / 2.0, n[ok] - 1) * sem[ok]
+    half[ok] = special.stdtrit(n[ok] - 1, 0.5 + confidence / 2.0) * sem[ok]  # = scipy.stats.t.ppf
     out["low"] = out["mean"] - half
     out["high"] = out["mean"] + half
     return out
@@ -320,6 +321,8 @@ def point_means(runs: pd.DataFrame, columns: Iterable[str], point_col: str = "po
 def rank_correlations(runs: pd.DataFrame, metrics: Sequence[str], factors: Sequence[str]) -> pd.DataFrame:
     """Spearman rank correlation (``scipy.stats.spearmanr``) of each metric with each
     factor: columns metric, factor, n, rho, p_value. Missing values are dropped pairwise."""
+    from scipy import stats
+
     rows = []
     for metric in metrics:
         y = as_float(runs[metric])
@@ -393,7 +396,7 @@ def sobol_indices(
         }
     )
     resampled_sums = np.asarray(result["S1_conf_all"], dtype=float).sum(axis=1)
-    z = float(stats.norm.ppf(0.5 + confidence / 2.0))
+    z = float(special.ndtri(0.5 + confidence / 2.0))  # = scipy.stats.norm.ppf
     table.attrs.update(
         design="sobol",
         samples=y.size // (problem["num_vars"] * (2 if calc_second_order else 1) + 2),

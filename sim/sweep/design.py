@@ -17,7 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from sim.scenario import ScenarioError, available_scenarios, load_scenario, read_toml, scenario_path
+from sim.scenario import ScenarioError, available_scenarios, check_scenario, read_toml, scenario_path
 from sim.scenario.files import EXPERIMENT_DIR, experiment_path, is_classic_game, refuse_scenario_file
 from sim.scenario.parameter import did_you_mean
 from sim.sweep.experiment import (
@@ -113,7 +113,7 @@ def _labelled(entries: Any, key: str, source: str) -> list[dict[str, Any]]:
 def _validate_overrides(base: str, overrides: dict[str, Any], source: str, where: str) -> None:
     """Check overrides against the base scenario; errors name the experiment file and key."""
     try:
-        load_scenario(base, overrides)
+        check_scenario(base, overrides)
     except ScenarioError as exc:
         text = str(exc).removeprefix("override: ")
         key, _, rest = text.partition(": ")
@@ -128,7 +128,7 @@ def _is_experiment_file(path: str) -> bool:
 
 
 def _integer_keys(base: str, keys: list[str]) -> set[str]:
-    scenario = load_scenario(base)
+    scenario = check_scenario(base)
     out = set()
     for key in keys:
         try:
@@ -565,7 +565,7 @@ def _schema_range(base: str, key: str, source: str) -> list[float]:
     declared = parameter(key)
     if declared is None:  # an unknown key: the scenario's own message, with its "did you mean"
         _validate_overrides(base, {key: "schema"}, source, f"ranges.{key}")
-    line = load_scenario(base).params["economy"]["poverty_line"] if declared is not None and declared.money else 1.0
+    line = check_scenario(base).params["economy"]["poverty_line"] if declared is not None and declared.money else 1.0
     found = declared.sweep_range_in(line) if declared is not None else None
     if found is None:
         raise _fail(source, f"ranges.{key}", "the schema declares no range for it: give [low, high]")
@@ -575,9 +575,8 @@ def _schema_range(base: str, key: str, source: str) -> list[float]:
 def _validate_metrics(exp: Experiment, source: str) -> None:
     """Metrics must be summary keys of the model (the output registry, sim/outputs.py)."""
     from sim.outputs import scenario_summary_keys
-    from sim.scenario import load_scenario
 
-    keys = set(scenario_summary_keys(load_scenario(exp.scenario, exp.points[0]["overrides"]).params))
+    keys = set(scenario_summary_keys(check_scenario(exp.scenario, exp.points[0]["overrides"]).params))
     for i, metric in enumerate(exp.metrics):
         if metric not in keys:
             close = sorted(k for k in keys if metric.split(".")[-1] in k)[:4]

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.scenario import ScenarioError, load_scenario
+from sim.scenario import ScenarioError, check_scenario
 
 # A sampled parameter's distribution, as an experiment file's [ranges] writes it: [low, high]
 # (uniform), or a table { dist = NAME, ... } with these keys (docs/experiments.md).
@@ -46,7 +46,7 @@ class RunSpec:
     condition: str
     factors: dict[str, Any]
     overrides: dict[str, Any]
-    scenario: Any  # the loaded base scenario (VillageScenario): workers need no scenario files
+    scenario: Any  # the checked base scenario (CheckedScenario): workers need no scenario files
 
 
 @dataclass
@@ -80,9 +80,9 @@ class Experiment:
 
     @property
     def base(self):
-        """The base scenario, loaded (sent to workers with each run)."""
+        """The base scenario, checked (sent to workers with each run, who load it for the model)."""
         if getattr(self, "_base", None) is None:
-            self._base = load_scenario(self.scenario)
+            self._base = check_scenario(self.scenario)
         return self._base
 
     @property

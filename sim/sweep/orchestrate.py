@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sim import io
-from sim.scenario import load_scenario
+from sim.scenario import check_scenario
 from sim.sweep.design import load_experiment
 from sim.sweep.experiment import Experiment
 from sim.sweep.runner import Execution, Progress, check_execution, make_executor, terminate_as_interrupt
@@ -23,7 +23,7 @@ def default_out(exp: Experiment) -> Path:
 
 
 def _manifest(exp: Experiment, executor_name: str, started: str, previous: dict[str, Any] | None) -> dict[str, Any]:
-    base = load_scenario(exp.scenario, exp.common)
+    base = check_scenario(exp.scenario, exp.common)
     return {
         "kind": "kerjasama sweep",
         "experiment": {**exp.describe(), "scenario_file": io.portable_path(exp.scenario)},
@@ -64,7 +64,7 @@ def run_sweep(
     exp = load_experiment(experiment, quick=quick)
     folder = Path(out) if out else default_out(exp)
     store = ResultStore(folder)
-    base_parameters = load_scenario(exp.scenario, exp.common).flat()
+    base_parameters = check_scenario(exp.scenario, exp.common).flat()
     with terminate_as_interrupt(), store.lock() as lock:
         if lock.note:
             print(f"kerjasama: {lock.note}", file=sys.stderr)

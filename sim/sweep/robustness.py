@@ -28,7 +28,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
-from scipy import stats
 
 from sim.sweep.analysis import as_float
 
@@ -68,6 +67,8 @@ def wilson(successes: int, trials: int, confidence: float = 0.95) -> tuple[float
     """Wilson score interval of a share (scipy.stats.binomtest); it stays inside [0, 1]."""
     if trials == 0:
         return math.nan, math.nan
+    from scipy import stats  # here: every report imports this module, few read a robustness design
+
     ci = stats.binomtest(successes, trials).proportion_ci(confidence_level=confidence, method="wilson")
     return float(ci.low), float(ci.high)
 
