@@ -373,6 +373,11 @@ class VillageModel(mesa.Model):
         values = self.datacollector.model_vars
         return pd.DataFrame({column: values[column] for column in self._table_columns})
 
+    def village_table(self, every_step: bool = False):
+        """One row per village at the end of the run, or per village and step with
+        ``every_step`` (``sim.outputs.village_table``): who gains where."""
+        return outputs.village_table(self, every_step)
+
     def summary(self) -> dict[str, Any]:
         """The run in one flat dict with dotted keys (``sim.outputs.summary``; README, "Outputs").
         At the horizon it is the summary recorded by the last step (``record_summary``), unless

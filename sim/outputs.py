@@ -25,6 +25,8 @@ from sim.domains import DOMAIN_NAMES
 # inside the functions that take a model, which has imported them already.
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from sim.model import VillageModel
 
 STANDARD_FORMS = ("formal", "informal", "long_term", "temporary")  # always reported, 0 when not allowed
@@ -278,6 +280,55 @@ def partner_network(model: VillageModel) -> tuple[float, int]:
     made = int(table.next_pid[0])
     degree, components = metrics.partner_network(model.state.partnership, table.members[:made], table.size[:made])
     return float(degree), int(components)
+
+
+# --- each village ----------------------------------------------------------------------
+# The per-village table of a run (``village_table``): its columns, with unit and meaning.
+VILLAGE_COLUMNS = {
+    "village": ("", "the village's index in the run (the same village in every arm of a replicate)"),
+    "district": ("", "its district"),
+    "x_km": ("km", "its position, east"),
+    "y_km": ("km", "its position, north"),
+    "households": ("households", "its number of households"),
+    "mean_consumption": (MONEY_PER_HOUSEHOLD, "its consumption, averaged over the summary's steps"),
+    "final_consumption": (MONEY_PER_HOUSEHOLD, "its consumption at the last step"),
+    "wealth": (MONEY_PER_HOUSEHOLD, "its savings at the last step"),
+    "domains_shared": ("domains", "in how many of the three domains it was in a partnership at the last step"),
+}
+
+
+def village_table(model: VillageModel, every_step: bool = False) -> pd.DataFrame:
+    """One row per village at the end of the run (the columns of ``VILLAGE_COLUMNS``), or,
+    with ``every_step``, one row per village and step (village, district, step, consumption):
+    who gains where. Consumption is in poverty lines per household, as every money measure."""
+    import pandas as pd
+
+    s = model.state
+    history = np.array(model._village_consumption)  # (steps + 1, villages), step 0 first
+    if every_step:
+        steps, n = history.shape
+        return pd.DataFrame(
+            {
+                "village": np.tile(np.arange(n), steps),
+                "district": np.tile(s.district.astype(np.int64), steps),
+                "step": np.repeat(np.arange(steps), n),
+                "consumption": history.ravel(),
+            }
+        )
+    first, last = averaged_steps(model.steps, model.params["run"]["burn_in"])
+    return pd.DataFrame(
+        {
+            "village": np.arange(s.n),
+            "district": s.district.astype(np.int64),
+            "x_km": s.x,
+            "y_km": s.y,
+            "households": s.households,
+            "mean_consumption": history[first : last + 1].mean(axis=0),
+            "final_consumption": s.consumption,
+            "wealth": s.wealth,
+            "domains_shared": (s.partnership >= 0).sum(axis=1).astype(np.int64),
+        }
+    )
 
 
 # --- the run in one dict -------------------------------------------------------------

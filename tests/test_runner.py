@@ -157,12 +157,12 @@ def test_a_run_that_kills_its_worker_fails_alone_and_the_others_finish(tmp_path,
     poison = specs[1].run_id
     monkeypatch.setenv(POISON_ENV, poison)
     pool = LocalPool(2)
-    results = {row["run_id"]: (row, series) for row, series in pool.run(specs)}
+    results = {row["run_id"]: (row, series) for row, series, _ in pool.run(specs)}
     assert sorted(results) == sorted(spec.run_id for spec in specs if spec.run_id != poison)
     assert list(pool.failed) == [poison] and "died 3 times" in pool.failed[poison]
     err = capfd.readouterr().err
     assert f"run {poison} failed" in err and err.count("; running it again") == 2
-    for row, series in InProcess().run([spec for spec in specs if spec.run_id != poison]):
+    for row, series, _ in InProcess().run([spec for spec in specs if spec.run_id != poison]):
         assert results[row["run_id"]][0] == row
         pd.testing.assert_frame_equal(results[row["run_id"]][1], series)
 

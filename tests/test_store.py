@@ -69,6 +69,16 @@ DAMAGE = {
     ),
     "missing time series": (lambda f: (f / "timeseries" / f"{RUN}.parquet").unlink(), f"parts/{RUN}.parquet"),
     "truncated time series": (lambda f: truncate(f / "timeseries" / f"{RUN}.parquet"), f"timeseries/{RUN}.parquet"),
+    "duplicate village table": (
+        lambda f: shutil.copy(f / "villages" / f"{RUN}.parquet", f / "villages" / "copy.parquet"),
+        "villages/copy.parquet",
+    ),
+    "missing village table": (lambda f: (f / "villages" / f"{RUN}.parquet").unlink(), f"parts/{RUN}.parquet"),
+    "truncated village table": (lambda f: truncate(f / "villages" / f"{RUN}.parquet"), f"villages/{RUN}.parquet"),
+    "village table of another run": (
+        lambda f: shutil.copy(f / "villages" / "p0000-r000.parquet", f / "villages" / f"{RUN}.parquet"),
+        f"villages/{RUN}.parquet",
+    ),
 }
 
 
@@ -86,8 +96,8 @@ def test_resume_sets_damage_aside_and_ends_with_the_runs_of_an_undamaged_sweep(t
     assert sorted(p.name for p in (folder / "parts").iterdir()) == sorted(
         p.name for p in (reference / "parts").iterdir()
     )
-    series = pd.read_parquet(folder / "timeseries.parquet")
-    pd.testing.assert_frame_equal(series, pd.read_parquet(reference / "timeseries.parquet"))
+    for table in ("timeseries.parquet", "villages.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(folder / table), pd.read_parquet(reference / table))
     lines = [line for line in capfd.readouterr().err.splitlines() if line.startswith("kerjasama:")]
     assert len(lines) == 1 and "moved" in lines[0] and f"{folder}/damaged/" in lines[0], lines
     assert ("will be redone" in lines[0]) == (not kind.startswith("duplicate"))

@@ -18,6 +18,7 @@ import pandas as pd
 from sim.report import components, measures
 from sim.report.document import Document, slug
 from sim.report.results import CONFIDENCE, Context, load_timeseries
+from sim.report.villages import villages_part
 from sim.report.wording import (
     LABELS,
     Difference,
@@ -289,6 +290,7 @@ def _condition_part(ctx: Context, part: Part, compared: Comparisons) -> None:
         _arm_table(doc, table, metric, compared.arms.reference_label)
     if not_measured:
         doc.para(say("not_measured", measures=listing(not_measured, "list.long")))
+    villages_part(ctx, part, compared.arms)
     if not part.ts.empty:
         _series_figure(ctx, part, compared.arms)
         _resilience_figure(ctx, part, compared.arms)

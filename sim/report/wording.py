@@ -346,6 +346,16 @@ SENTENCES: dict[str, str] = {
         "This robustness experiment's results cannot be read as such (missing uncertainty columns: "
         "{missing}, or its reference, objective or policies are not in the stored runs)."
     ),
+    "where.intro": N_(
+        "Each village's gain is its mean consumption under the arm minus under {reference} in the "
+        "same replicate (the same villages and weather), averaged over the replicates; a village "
+        "gains or loses when the 95 % interval of that difference lies above or below 0. A "
+        "district's gain is that of its household-weighted mean consumption, in % of {reference}."
+    ),
+    "where.caption": N_(
+        "Paired gain in mean consumption of each village against {reference}, in % (blue: gains, "
+        "red: loses); dots sized by households."
+    ),
 }
 
 LABELS: dict[str, str] = {
@@ -482,6 +492,19 @@ LABELS: dict[str, str] = {
     "robust.legend_fails": N_("falls behind"),
     "robust.regret_axis": N_("regret: shortfall of {measure} from the best policy ({unit})"),
     "robust.regret_title": N_("Regret on {measure} across the worlds"),
+    "where.heading": N_("Who gains, where"),
+    "where.of": N_("{count} of {total}"),
+    "where.district": N_("district {district}: {gain}"),
+    "where.col.arm": N_("Arm"),
+    "where.col.gain": N_("villages gaining"),
+    "where.col.lose": N_("villages losing"),
+    "where.col.households": N_("households in losing villages"),
+    "where.col.most": N_("district gaining most"),
+    "where.col.least": N_("district gaining least"),
+    "where.km_east": N_("km east"),
+    "where.km_north": N_("km north"),
+    "where.colour": N_("gain in mean consumption vs {reference} (%)"),
+    "where.condition": N_("Condition: {condition}."),
 }
 
 

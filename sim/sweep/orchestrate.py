@@ -100,8 +100,8 @@ def _sweep(exp: Experiment, store: ResultStore, executor, resume: bool, progress
         raise
     bar = Progress(len(specs), len(specs) - len(todo)) if progress else None
     try:
-        for row, series in executor.run(todo):
-            store.save(row, series)
+        for result in executor.run(todo):
+            store.save(result)
             if bar is not None:
                 bar.update()
     finally:

@@ -21,14 +21,23 @@ from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing import connection
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 from sim.scenario import ScenarioError
 from sim.sweep.experiment import RunSpec
 
-Result = tuple[dict[str, Any], pd.DataFrame]
+
+class Result(NamedTuple):
+    """What one run gives: its row of the results table, its per-step table and its
+    per-village table (one row per village at the end: ``sim.outputs.village_table``)."""
+
+    row: dict[str, Any]
+    series: pd.DataFrame
+    villages: pd.DataFrame
+
+
 MAX_ATTEMPTS = 3  # a run whose worker dies this often is reported, not retried forever
 
 
@@ -53,7 +62,7 @@ def _fault_injection(run_id: str) -> None:
 
 
 def execute(spec: RunSpec) -> Result:
-    """Run one experiment run through the public API; return its row and per-step table."""
+    """Run one experiment run through the public API; return its row, per-step and per-village tables."""
     from sim.model import VillageModel
 
     _fault_injection(spec.run_id)
@@ -71,7 +80,7 @@ def execute(spec: RunSpec) -> Result:
     summary = model.summary()
     summary.pop("seed", None)
     row.update(summary)
-    return row, model.timeseries()
+    return Result(row, model.timeseries(), model.village_table())
 
 
 def execute_batch(specs: list[RunSpec]) -> list[Result]:

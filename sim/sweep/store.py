@@ -118,22 +118,27 @@ def part_problem(path: Path, specs: dict) -> tuple[str | None, tuple[str, ...]]:
     return (f"its {wrong[0]} is not this run's" if wrong else None), columns
 
 
-def series_problem(path: Path, run_id: str) -> str | None:
-    """Why a run's per-step table cannot be trusted (None: it can)."""
+# A run's tables beside its row: (subfolder, the column that tells its rows apart, what it is).
+RUN_TABLES = (("timeseries", "step", "per-step table"), ("villages", "village", "per-village table"))
+
+
+def series_problem(path: Path, run_id: str, key: str = "step", what: str = "per-step table") -> str | None:
+    """Why one of a run's tables (by default its per-step table; ``RUN_TABLES``) cannot be
+    trusted (None: it can)."""
     import pyarrow.parquet as pq
 
     if not path.exists():
         return "missing"
     try:
         stored = pq.ParquetFile(path)
-        if not {"run_id", "step"} <= set(stored.schema_arrow.names):
-            return "not a per-step table (no run_id and step columns)"
-        series = stored.read(columns=["run_id", "step"])
+        if not {"run_id", key} <= set(stored.schema_arrow.names):
+            return f"not a {what} (no run_id and {key} columns)"
+        table = stored.read(columns=["run_id", key])
     except Exception as exc:  # pyarrow raises several kinds for a damaged file
         return _unreadable(path, exc)
-    if series.num_rows == 0:
-        return "not a per-step table (no rows)"
-    if set(series.column("run_id").to_pylist()) != {run_id}:
+    if table.num_rows == 0:
+        return f"not a {what} (no rows)"
+    if set(table.column("run_id").to_pylist()) != {run_id}:
         return f"holds another run than {run_id}"
     return None
 
@@ -193,6 +198,7 @@ class ResultStore:
         self.folder = Path(folder)
         self.parts = self.folder / "parts"
         self.series = self.folder / "timeseries"
+        self.villages = self.folder / "villages"
 
     def exists(self) -> bool:
         """Does the folder hold results? (A folder left by a sweep that failed before
@@ -257,7 +263,8 @@ class ResultStore:
     def open(self) -> None:
         """Create the subfolders and clear the temporary files a killed sweep left behind."""
         self.parts.mkdir(parents=True, exist_ok=True)
-        self.series.mkdir(parents=True, exist_ok=True)
+        for name, _, _ in RUN_TABLES:
+            (self.folder / name).mkdir(parents=True, exist_ok=True)
         self.clear_temporary()
 
     def clear_temporary(self) -> None:
@@ -287,20 +294,25 @@ class ResultStore:
                 good[path.stem] = columns
         usual = Counter(good.values()).most_common(1)[0][0] if good else ()
         for run_id, columns in good.items():
-            part, series = self.parts / f"{run_id}.parquet", self.series / f"{run_id}.parquet"
+            part = self.parts / f"{run_id}.parquet"
             if columns != usual:
                 notes.append(self._set_aside(part, "its columns differ from the other runs'", run_id))
-            elif problem := series_problem(series, run_id):
-                moved = "it and its run's part" if series.exists() else "its run's part"
-                if series.exists():
-                    self._set_aside(series, problem, None)
-                self._set_aside(part, problem, run_id)
-                notes.append(
-                    f"{series}: {problem}; moved {moved} to {self.folder / DAMAGED}/; run {run_id} will be redone"
-                )
-        for path in sorted(self.series.glob("*.parquet")):
-            if path.stem not in specs:
-                notes.append(self._set_aside(path, "not a run of this sweep", None))
+                continue
+            for name, key, what in RUN_TABLES:
+                table = self.folder / name / f"{run_id}.parquet"
+                if problem := series_problem(table, run_id, key, what):
+                    moved = "it and its run's part" if table.exists() else "its run's part"
+                    if table.exists():
+                        self._set_aside(table, problem, None)
+                    self._set_aside(part, problem, run_id)
+                    notes.append(
+                        f"{table}: {problem}; moved {moved} to {self.folder / DAMAGED}/; run {run_id} will be redone"
+                    )
+                    break
+        for name, _, _ in RUN_TABLES:
+            for path in sorted((self.folder / name).glob("*.parquet")):
+                if path.stem not in specs:
+                    notes.append(self._set_aside(path, "not a run of this sweep", None))
         return notes
 
     def _set_aside(self, path: Path, problem: str, run_id: str | None) -> str:
@@ -319,13 +331,15 @@ class ResultStore:
         """Ids of the runs already stored."""
         return {p.stem for p in self.parts.glob("*.parquet")}
 
-    def save(self, row: dict[str, Any], series: pd.DataFrame) -> None:
-        """Persist one finished run (time series first, then the run's row)."""
-        run_id = row["run_id"]
-        series = series.copy()
-        series.insert(0, "run_id", run_id)
-        _atomic_parquet(series, self.series / f"{run_id}.parquet")
-        _atomic_parquet(typed_row(row), self.parts / f"{run_id}.parquet")
+    def save(self, result) -> None:
+        """Persist one finished run (``runner.Result``): its per-step and per-village tables
+        first, then its row, whose part marks the run as done."""
+        run_id = result.row["run_id"]
+        for (name, _, _), table in zip(RUN_TABLES, (result.series, result.villages), strict=True):
+            table = table.copy()
+            table.insert(0, "run_id", run_id)
+            _atomic_parquet(table, self.folder / name / f"{run_id}.parquet")
+        _atomic_parquet(typed_row(result.row), self.parts / f"{run_id}.parquet")
 
     def consolidate(self) -> pd.DataFrame:
         """Rebuild ``runs.parquet`` from the parts (sorted by run id) and return it."""
@@ -333,9 +347,10 @@ class ResultStore:
         runs = read_stacked(files) if files else pd.DataFrame(columns=list(ID_COLUMNS))
         runs = runs.sort_values("run_id", kind="stable").reset_index(drop=True)
         _atomic_parquet(runs, self.folder / "runs.parquet")
-        if len(runs):  # all runs' per-step tables in one file too (small enough to keep with the report)
-            series = read_stacked([self.series / f"{rid}.parquet" for rid in runs["run_id"]])
-            _atomic_parquet(series, self.folder / "timeseries.parquet")
+        if len(runs):  # all runs' per-step and per-village tables in one file each too
+            for name, _, _ in RUN_TABLES:
+                stacked = read_stacked([self.folder / name / f"{rid}.parquet" for rid in runs["run_id"]])
+                _atomic_parquet(stacked, self.folder / f"{name}.parquet")
         return runs
 
     def write_manifest(self, manifest: dict[str, Any]) -> None:
