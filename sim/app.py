@@ -11,8 +11,9 @@ What is on the page:
   Mesa's network layout), sized by households, coloured by welfare or a chosen
   variable, with partnership ties coloured by form, shared-service hosts and
   villages served by built infrastructure marked;
-* live plots (Mesa's matplotlib plot component) of welfare, participation by
-  domain, partnerships by form, trust and the shock series;
+* live plots of welfare, participation by domain, partnerships by form, trust and
+  the shock series, in years from 0 to the horizon, with the poverty line and the
+  scheduled shocks (shaded) in each legend;
 * controls built from the scenario schema and the scenario's values (Mesa
   ``model_params``: sliders, selects, checkboxes) and Mesa's own Step, Play/Pause and
   Reset; the plots' labels and units are the output registry's (``sim/outputs.py``).
@@ -25,12 +26,19 @@ same seed. The controls depend on the scenario (its forms, services, scheduled s
 each scenario has its own page, ``?scenario=NAME``; the page links to the others. The map
 is ``sim/village_map.py``, the same as the run figures' map.
 
+Why a Step is fast (about 0.2 s in a browser at 200 villages; ``benchmarks/bench_explorer.py``):
+each figure is drawn in full once per run (:class:`LiveFigure`); a Step draws only what
+changed (ties, dots, markers, lines) over the kept image of the rest (axes, legends, colour
+bar), and sends a 256-colour PNG. Mesa's own plot component rebuilt every figure at each
+Step (~1.5 s).
+
 This module imports ``mesa.visualization`` (seconds): nothing on the import path
 of ``sim`` or of the command line imports it.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import warnings
 from dataclasses import dataclass
@@ -39,11 +47,13 @@ from urllib.parse import parse_qs, quote
 
 import markdown
 import numpy as np
+import PIL.Image
+import reacton.ipywidgets as rw
 import solara
 import solara.server.settings
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from mesa.visualization import Slider, SolaraViz, make_plot_component
-from mesa.visualization.components.matplotlib_components import PlotMatplotlib
+from mesa.visualization import Slider, SolaraViz
 from mesa.visualization.utils import update_counter
 
 from sim import outputs
@@ -60,9 +70,30 @@ from sim.domains import DOMAIN_NAMES
 from sim.model import VillageModel
 from sim.plots import DOMAIN_COLOURS
 from sim.scenario import ScenarioError, VillageScenario, load_scenario
-from sim.village_map import CONSUMPTION, Colouring, Look, form_colours, village_map
+from sim.village_map import CONSUMPTION, Colouring, Look, form_colours, update_village_map, village_map
 
 TITLE = "Kerjasama explorer"
+
+# Every short text the page shows (besides ABOUT below, the map's colourings, the plots'
+# titles in PANELS and the output registry's labels), in one place to be translated.
+TEXT = {
+    "colour_by": "Colour villages by",
+    "km": "km",
+    "map_title": "{scenario}: villages and partnerships, {unit} {year}",
+    "status": (
+        "Scenario {scenario} · seed {seed} · {villages} villages · {unit} {year} of {horizon} · "
+        "forms allowed: {forms} · rule: {rule}"
+    ),
+    "status_changed": " · {changed} control(s) changed",
+    "no_forms": "none (autarky)",
+    "poverty_line": "poverty line",
+    "scheduled_shock": "scheduled {kind}",
+    "no_such_scenario": "No scenario {name!r} here; the scenarios are: {names}.",
+    "cannot_open": "Cannot open scenario {name!r}: {problem}.",
+    "showing_default": "{problem} Showing the default scenario instead.",
+    "scenario_links": "**Scenario:** {links} — another scenario opens a fresh page with its own controls.",
+    "controls_details": "The controls: what each sets, its unit, its value in this run",
+}
 
 
 def _pretty(name: str) -> str:
@@ -94,6 +125,9 @@ CSS = """
 .kerjasama-text th, .kerjasama-text td { border-bottom: 1px solid #ddd; padding: 2px 6px; text-align: left; }
 .kerjasama-text code { font-size: 11px; }
 .kerjasama-text strong { font-weight: 700; }
+/* every slider shows its value at all times (Solara shows it only while dragging), with room above */
+.v-slider__thumb-label-container { display: block !important; }
+.v-input__slider { margin-top: 30px; }
 """
 
 
@@ -134,11 +168,11 @@ def _check_scenario(name: str) -> str | None:
     shipped village scenario, or the one the server was started with (which may be a path):
     a page never opens files the person running the server did not choose."""
     if name not in village_scenarios() and name != (os.environ.get(SCENARIO_ENV) or DEFAULT_SCENARIO):
-        return f"No scenario {name!r} here; the scenarios are: {', '.join(village_scenarios())}."
+        return TEXT["no_such_scenario"].format(name=name, names=", ".join(village_scenarios()))
     try:
         load_scenario(name)
     except ScenarioError as exc:
-        return f"Cannot open scenario {name!r}: {exc}."
+        return TEXT["cannot_open"].format(name=name, problem=exc)
     return None
 
 
@@ -169,62 +203,131 @@ EXPLORER_MAP = Look(
     markers=True,
     legend={"fontsize": 7, "loc": "upper left", "bbox_to_anchor": (0.0, -0.09), "ncol": 3, "frameon": False},
 )
+MAP_SIZE, MAP_DPI = (6.4, 5.2), 90  # inches, dots per inch: 576 x 468 pixels
+PLOT_SIZE, PLOT_DPI = (6.4, 3.9), 100  # fits the grid cell Mesa gives each plot
+
+
+class LiveFigure:
+    """A matplotlib figure drawn in full once, then updated cheaply: the artists that change
+    from year to year (``changing``: lines, dots, markers, a title) are drawn over a kept
+    image of everything else (axes, ticks, labels, legends, colour bar), which is what makes
+    a Step fast. ``png(full=True)`` draws everything again, for when something in the kept
+    image changed (an axis range, the colour bar)."""
+
+    def __init__(self, figure: Figure, changing: list, dpi: float):
+        self.figure = figure
+        figure.set_dpi(dpi)
+        self.canvas = FigureCanvasAgg(figure)
+        self.changing = sorted(changing, key=lambda artist: artist.get_zorder())
+        for artist in self.changing:
+            artist.set_animated(True)  # left out of the kept image, drawn over it
+        self.background = None
+
+    def png(self, full: bool = False) -> bytes:
+        """The figure now, as PNG bytes."""
+        if full or self.background is None:
+            self.canvas.draw()
+            self.background = self.canvas.copy_from_bbox(self.figure.bbox)
+        else:
+            self.canvas.restore_region(self.background)
+        for artist in self.changing:
+            self.figure.draw_artist(artist)
+        size = self.canvas.get_width_height()
+        image = PIL.Image.frombuffer("RGBA", size, self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+        # 256 colours: a third of the bytes for the page to receive and decode, and faster to write
+        palette = image.convert("RGB").quantize(256, method=PIL.Image.Quantize.FASTOCTREE)
+        out = io.BytesIO()
+        palette.save(out, format="png", compress_level=1)
+        return out.getvalue()
+
+
+class LiveMap:
+    """The explorer's map of one model, coloured by one variable: villages at their
+    coordinates, sized by households, coloured by ``variable``; ties coloured by form;
+    shared-service hosts (stars) and infrastructure served (rings). Drawn once by
+    ``sim/village_map.py`` (the run figures' map), then moved year by year."""
+
+    def __init__(self, model: VillageModel, variable: str = DEFAULT_VARIABLE):
+        self.model = model
+        self.colouring = MAP_VARIABLES.get(variable, MAP_VARIABLES[DEFAULT_VARIABLE])
+        self.figure = Figure(figsize=MAP_SIZE, layout="constrained")
+        ax = self.figure.add_subplot()
+        self.drawn = village_map(ax, model, self.colouring, EXPLORER_MAP)
+        area = model.params["landscape"]["area_km"]
+        ax.set_xlim(0, area)
+        ax.set_ylim(0, area)
+        ax.set_xlabel(TEXT["km"], fontsize=8)
+        ax.tick_params(labelsize=7)
+        self.title = ax.set_title(self._title(), fontsize=9)
+        self.live = LiveFigure(self.figure, [*self.drawn.changing(), self.title], MAP_DPI)
+        self.year, self.image = None, b""
+
+    def _title(self) -> str:
+        m = self.model
+        return TEXT["map_title"].format(scenario=m.scenario.name, unit=m.params["run"]["step_unit"], year=m.steps)
+
+    def png(self) -> bytes:
+        """The map at the model's year, as PNG bytes (drawn again only when the year changed)."""
+        if self.year != self.model.steps:
+            first = self.year is None
+            widened = first or update_village_map(self.drawn, self.model, self.colouring, EXPLORER_MAP)
+            self.title.set_text(self._title())
+            self.image, self.year = self.live.png(full=first or widened), self.model.steps
+        return self.image
 
 
 def map_figure(model: VillageModel, variable: str = DEFAULT_VARIABLE) -> Figure:
-    """Villages at their coordinates, sized by households, coloured by ``variable``; ties
-    coloured by form; shared-service hosts (stars) and infrastructure served (rings)."""
-    fig = Figure(figsize=(6.4, 5.2), layout="constrained")
-    ax = fig.add_subplot()
-    village_map(ax, model, MAP_VARIABLES.get(variable, MAP_VARIABLES[DEFAULT_VARIABLE]), EXPLORER_MAP)
-    area = model.params["landscape"]["area_km"]
-    ax.set_xlim(0, area)
-    ax.set_ylim(0, area)
-    ax.set_xlabel("km", fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.set_title(f"{model.scenario.name}: villages and partnerships, year {model.steps}", fontsize=9)
-    return fig
+    """The explorer's map of ``model`` now (a matplotlib figure; see :class:`LiveMap`)."""
+    return LiveMap(model, variable).figure
 
 
 def status_line(model: VillageModel) -> str:
     """One line saying which run is on the page."""
-    forms = ", ".join(_pretty(f) for f in model.params["cooperation"]["forms"]) or "none (autarky)"
+    forms = ", ".join(_pretty(f) for f in model.params["cooperation"]["forms"]) or TEXT["no_forms"]
     changed = len(getattr(model, "explorer_overrides", {}))
-    return (
-        f"Scenario {model.scenario.name} · seed {model.seed} · {model.state.n} villages · "
-        f"year {model.steps} of {model.horizon} · forms allowed: {forms} · rule: {model.params['behaviour']['rule']}"
-        + (f" · {changed} control(s) changed" if changed else "")
+    line = TEXT["status"].format(
+        scenario=model.scenario.name,
+        seed=model.seed,
+        villages=model.state.n,
+        unit=model.params["run"]["step_unit"],
+        year=model.steps,
+        horizon=model.horizon,
+        forms=forms,
+        rule=model.params["behaviour"]["rule"],
     )
+    return line + (TEXT["status_changed"].format(changed=changed) if changed else "")
 
 
 @solara.component
 def VillageMap(model):
-    """The map, redrawn whenever Mesa's controls step the model."""
+    """The map, moved on whenever Mesa's controls step the model."""
     update_counter.get()  # Mesa's Step/Play bump this counter after each step
     variable, set_variable = solara.use_state(DEFAULT_VARIABLE)
+    live = solara.use_memo(lambda: LiveMap(model, variable), [model, variable])
     with solara.Column(gap="4px"):
         solara.Select(
-            label="Colour villages by", values=list(MAP_VARIABLES), value=variable, on_value=set_variable, dense=True
+            label=TEXT["colour_by"], values=list(MAP_VARIABLES), value=variable, on_value=set_variable, dense=True
         )
         solara.Text(status_line(model), classes=["kerjasama-status"])
-        solara.FigureMatplotlib(map_figure(model, variable), format="png", dpi=90)
+        rw.Image(value=live.png(), format="png")
 
 
 # --- live plots --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Panel:
     """One live plot: the per-step columns it draws (with their colours), its title (None:
-    the one measure's label), y range, and a reference line (the poverty line). Legend
-    labels and the y axis's unit are the measures' declarations in ``sim/outputs.py``."""
+    the one measure's label), y range (None: fitted to the data, widened when it leaves it),
+    and a reference line (``hline``: its value, and its legend label's key in ``TEXT``).
+    Legend labels and the y axis's unit are the measures' declarations in ``sim/outputs.py``."""
 
     columns: dict[str, str]
     title: str | None = None
     ylim: tuple[float, float] | None = None
-    hline: float | None = None
+    hline: tuple[float, str] | None = None
 
 
 PANELS = (
-    Panel({"mean_consumption": "black", "poverty_rate": "firebrick"}, "Welfare", hline=1.0),
+    Panel({"mean_consumption": "black", "poverty_rate": "firebrick"}, "Welfare", hline=(1.0, "poverty_line")),
     Panel({f"participation_{d}": DOMAIN_COLOURS[d] for d in DOMAIN_NAMES}, "Participation by domain", (0, 1)),
     Panel({"mean_trust": "teal", "contribution_rate": "black"}, "Trust and contributions", (0, 1)),
     Panel({"shock_intensity": "saddlebrown"}),
@@ -244,27 +347,87 @@ def panel_text(panel: Panel) -> tuple[str, dict[str, str], str]:
     return title, labels, " / ".join(units)
 
 
-def _finish(panel: Panel, scheduled=()):
-    """A Mesa ``post_process`` giving a plot its title, legend labels and unit, and shading
-    the scheduled shocks."""
-    title, labels, ylabel = panel_text(panel)
+class LivePlot:
+    """One panel's plot of one model, year on the x axis from 0 to the horizon: a line per
+    column, the reference line and the scheduled shocks (shaded years), each in the legend
+    below the plot. Drawn once, then only its lines are drawn again each year (and all of it
+    when a line leaves the y range, which then widens)."""
 
-    def post_process(ax):
-        for line in ax.get_lines():
-            line.set_label(labels.get(line.get_label(), line.get_label()))
+    def __init__(self, model: VillageModel, panel: Panel, scheduled=()):
+        self.model, self.panel = model, panel
+        title, labels, ylabel = panel_text(panel)
+        self.figure = Figure(figsize=PLOT_SIZE, layout="constrained")
+        ax = self.ax = self.figure.add_subplot()
+        self.lines = {
+            column: ax.plot([], [], color=colour, lw=1.3, label=labels[column])[0]
+            for column, colour in panel.columns.items()
+        }
         if panel.hline is not None:
-            ax.axhline(panel.hline, color="firebrick", lw=0.7, ls=":")
+            value, key = panel.hline
+            ax.axhline(value, color="firebrick", lw=0.8, ls=":", label=TEXT[key])
+        shaded = set()
         for event in scheduled:
-            ax.axvspan(event["step"] - 0.5, event["step"] + event["duration"] - 0.5, color="red", alpha=0.12, lw=0)
-        if panel.ylim is not None:
-            ax.set_ylim(*panel.ylim)
+            label = TEXT["scheduled_shock"].format(kind=event["kind"]) if event["kind"] not in shaded else None
+            shaded.add(event["kind"])
+            start = event["step"] - 0.5
+            ax.axvspan(start, start + event["duration"], color="red", alpha=0.12, lw=0, label=label)
+        ax.set_xlim(0, max(model.horizon, 1))
+        ax.set_ylim(*(panel.ylim or (0.0, 1.0)))
         ax.set_title(title, fontsize=10)
+        ax.set_xlabel(model.params["run"]["step_unit"], fontsize=8)
         ax.set_ylabel(ylabel, fontsize=8)
-        ax.legend(fontsize=7, loc="best")
         ax.tick_params(labelsize=7)
-        ax.figure.set_size_inches(6.4, 3.9)  # fits the grid cell Mesa gives each plot
+        ax.grid(alpha=0.25, lw=0.5)
+        self.figure.legend(loc="outside lower center", ncol=3, fontsize=7, frameon=False)
+        self.live = LiveFigure(self.figure, list(self.lines.values()), PLOT_DPI)
+        self.year, self.image = None, b""
 
-    return post_process
+    def _fit(self, values: list[np.ndarray]) -> bool:
+        """Widen the y range to hold ``values`` (and the reference line), with room above
+        (half again); True when it changed. A panel with a fixed range keeps it."""
+        if self.panel.ylim is not None:
+            return False
+        finite = np.concatenate([v[np.isfinite(v)] for v in values] + [np.zeros(1)])
+        if self.panel.hline is not None:
+            finite = np.append(finite, self.panel.hline[0])
+        lo, hi = self.ax.get_ylim()
+        if finite.min() >= lo and finite.max() <= hi:
+            return False
+        top = finite.max() * 1.5 if finite.max() > 0 else 1.0  # room to grow: few full redraws
+        self.ax.set_ylim(min(0.0, finite.min() * 1.5), top)
+        return True
+
+    def png(self) -> bytes:
+        """The plot up to the model's year, as PNG bytes (drawn again only when the year changed)."""
+        if self.year != self.model.steps:
+            table = self.model.datacollector.model_vars
+            years = np.asarray(table["step"], dtype=float)
+            values = [np.asarray(table[column], dtype=float) for column in self.lines]
+            for line, y in zip(self.lines.values(), values, strict=True):
+                line.set_data(years, y)
+            widened = self._fit(values)
+            self.image = self.live.png(full=self.year is None or widened)
+            self.year = self.model.steps
+        return self.image
+
+
+def plot_component(panel_of, scheduled=()):
+    """A SolaraViz component showing the :class:`LivePlot` of ``panel_of(model)``, moved on
+    after each step (a Solara component, so Mesa does not wrap it anew at each render)."""
+
+    @solara.component
+    def LivePlotView(model):
+        update_counter.get()  # Mesa's Step/Play bump this counter after each step
+        plot = solara.use_memo(lambda: LivePlot(model, panel_of(model), scheduled), [model])
+        return rw.Image(value=plot.png(), format="png")
+
+    return LivePlotView
+
+
+def partnerships_panel(model: VillageModel) -> Panel:
+    """Partnerships by form, for the model's own forms (a form can be switched off with the controls)."""
+    colours = form_colours(model.form_names)
+    return Panel({f"partnerships_{name}": colours[name] for name in model.form_names}, "Partnerships by form")
 
 
 def plot_components(scenario: VillageScenario) -> list:
@@ -274,17 +437,8 @@ def plot_components(scenario: VillageScenario) -> list:
     fixed grid cell, too small for a readable map, so the page shows it above the grid
     (it follows Mesa's Step/Play through the same update counter)."""
     scheduled = scenario.params["shocks"]["scheduled"]
-    welfare, participation, trust, shocks = (
-        make_plot_component(panel.columns, post_process=_finish(panel, scheduled)) for panel in PANELS
-    )
-
-    def PartnershipsByForm(model):
-        # the model's own forms: a form can be switched off with the controls
-        colours = form_colours(model.form_names)
-        panel = Panel({f"partnerships_{name}": colours[name] for name in model.form_names}, "Partnerships by form")
-        return PlotMatplotlib(model, panel.columns, post_process=_finish(panel, scheduled))
-
-    return [welfare, participation, (PartnershipsByForm, 0), trust, shocks]
+    welfare, participation, trust, shocks = (plot_component(lambda m, p=p: p, scheduled) for p in PANELS)
+    return [welfare, participation, (plot_component(partnerships_panel, scheduled), 0), trust, shocks]
 
 
 # --- the page ----------------------------------------------------------------------------
@@ -308,7 +462,7 @@ def scenario_links(current: str) -> str:
     links = [f"**{n}**" if n == current else f"[{n}](?scenario={quote(n)})" for n in village_scenarios()]
     if current not in village_scenarios():
         links.insert(0, f"**{current}**")
-    return "**Scenario:** " + " · ".join(links) + " — another scenario opens a fresh page with its own controls."
+    return TEXT["scenario_links"].format(links=" · ".join(links))
 
 
 @solara.component
@@ -324,14 +478,14 @@ def Page():
     solara.Title(TITLE)
     solara.Style(CSS)
     if problem:
-        solara.Error(f"{problem} Showing the default scenario instead.")
+        solara.Error(TEXT["showing_default"].format(problem=problem))
     with solara.Row(gap="24px", style={"flex-wrap": "wrap", "align-items": "flex-start", "padding": "0 12px"}):
         with solara.Column(style={"flex": "0 1 600px", "min-width": "420px"}):
             VillageMap(model.value)  # Page re-renders when Reset builds a new model
         with solara.Column(style={"flex": "1 1 360px"}):
             Text(ABOUT)
             Text(scenario_links(name))
-    with solara.Details("The controls: what each sets, its unit, its value in this run", expand=False):
+    with solara.Details(TEXT["controls_details"], expand=False):
         ControlsTable(model.value)
     SolaraViz(model, components=components, model_params=params, name=TITLE)
 

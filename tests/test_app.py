@@ -113,9 +113,10 @@ def test_map_draws_villages_ties_and_markers(app):
     for _ in range(6):
         model.step()
     for variable in app.MAP_VARIABLES:
-        fig = app.map_figure(model, variable)
-        fig.savefig(os.devnull, format="png", dpi=90)
-    ax = fig.axes[0]
+        live = app.LiveMap(model, variable)
+        assert live.png()[:4] == b"\x89PNG"
+    ax = live.figure.axes[0]
+    assert ax.get_title().endswith("year 6")
     # ties: one line per form, hub -> member segments separated by NaNs (3 points each)
     drawn = sum(len(line.get_xdata()) // 3 for line in ax.lines if len(line.get_xdata()))
     expected = sum(len(p.members) - 1 for p in model.partnerships.values())
@@ -126,6 +127,51 @@ def test_map_draws_villages_ties_and_markers(app):
     served = int(np.sum(model.state.served_until > model.steps))
     if served:
         assert any(len(c.get_offsets()) == served for c in points[1:])
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    import io
+
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+def test_a_map_moved_year_by_year_looks_like_the_map_drawn_afresh(app):
+    """Each Step draws only what changed over a kept image (LiveMap): the picture must be
+    the one a full drawing of the same year gives."""
+    model = app.ExplorerModel(scenario_name="default", n_villages=120)
+    moved = app.LiveMap(model)
+    first = moved.png()
+    for _ in range(5):
+        model.step()
+        moved.png()
+    assert moved.png() is moved.png()  # the same year is not drawn again
+    assert not np.array_equal(_pixels(first), _pixels(moved.png()))
+    assert np.array_equal(_pixels(moved.png()), _pixels(app.LiveMap(model).png()))
+
+
+def test_plots_say_years_and_have_every_line_band_and_marker_in_the_legend(app):
+    model = app.ExplorerModel(scenario_name="default", n_villages=60)
+    scheduled = model.params["shocks"]["scheduled"]
+    assert scheduled and model.params["run"]["step_unit"] == "year"
+    panels = [*app.PANELS, app.partnerships_panel(model)]
+    plots = [app.LivePlot(model, panel, scheduled) for panel in panels]
+    for _ in range(4):
+        model.step()
+    for panel, plot in zip(panels, plots, strict=True):
+        plot.png()
+        ax = plot.ax
+        assert ax.get_xlabel() == "year" and ax.get_xlim() == (0, model.horizon)
+        _, labels, _ = app.panel_text(panel)
+        legend = [t.get_text() for legend in plot.figure.legends for t in legend.get_texts()]
+        expected = [*labels.values()] + (["poverty line"] if panel.hline else []) + ["scheduled drought"]
+        assert legend == expected
+        for column, line in plot.lines.items():  # one point per year, up to this one
+            assert list(line.get_xdata()) == [0, 1, 2, 3, 4]
+            assert np.allclose(line.get_ydata(), model.timeseries()[column], equal_nan=True)
+            low, high = ax.get_ylim()
+            assert np.nanmin(line.get_ydata()) >= low and np.nanmax(line.get_ydata()) <= high  # range widened
 
 
 def test_the_shock_colouring_shows_this_year_s_shocks(app):
@@ -336,6 +382,14 @@ def test_explorer_in_a_real_browser(explorer_server, tmp_path):
             )
             expect(page.get_by_text("What am I looking at?")).to_be_visible()
             before = _digests(page)  # the map and five plots, once drawn
+
+            # every slider shows its value without being touched (Mesa's two and the scenario's)
+            sliders = page.locator(".v-slider")
+            values = page.locator(".v-slider__thumb-label")
+            assert sliders.count() >= 10 and values.count() == sliders.count()
+            for i in range(values.count()):
+                expect(values.nth(i)).to_be_visible()
+            assert str(default["landscape"]["n_villages"]) in values.all_inner_texts()
 
             # Step: the counter advances, the map and every plot are redrawn
             step.click()

@@ -72,7 +72,7 @@ def test_markers_and_legend_follow_the_look(model):
         assert any(len(c.get_offsets()) == served for c in _points(marked)[1:])
     marked_labels = [t.get_text() for t in marked.get_legend().get_texts()]
     plain_labels = [t.get_text() for t in plain.get_legend().get_texts()]
-    assert marked_labels == [n.replace("_", " ") for n in model.form_names] + [
+    assert marked_labels == ["village (dot area: households)"] + [n.replace("_", " ") for n in model.form_names] + [
         "hosts shared services",
         "served by infrastructure",
     ]
@@ -92,3 +92,31 @@ def test_the_run_figure_writes_the_map(model, tmp_path):
     path = tmp_path / "map.png"
     plots.save_png(plots.map_figure(model, "indonesia"), path)
     assert path.stat().st_size > 20_000
+
+
+def test_a_map_moved_to_a_later_year_is_the_map_drawn_then():
+    """What the explorer does each Step (update_village_map) gives the artists a fresh drawing gives."""
+    m = VillageModel("default", rng=3, n_villages=120)
+    moved = village_map.village_map(Figure().add_subplot(), m, CONSUMPTION, MARKED)
+    for _ in range(7):
+        m.step()
+        assert not village_map.update_village_map(moved, m, CONSUMPTION, MARKED)  # fixed colour range
+    fresh = village_map.village_map(Figure().add_subplot(), m, CONSUMPTION, MARKED)
+    assert set(moved.ties) == set(fresh.ties) == {f.name for f in m.form_list}
+    for name, line in moved.ties.items():
+        assert np.array_equal(line.get_xydata(), fresh.ties[name].get_xydata(), equal_nan=True), name
+    for kind in ("villages", "served", "hosts"):
+        a, b = getattr(moved, kind), getattr(fresh, kind)
+        assert np.array_equal(a.get_offsets(), b.get_offsets()), kind
+        assert np.array_equal(a.get_sizes(), b.get_sizes()), kind
+    assert np.array_equal(moved.villages.get_array(), fresh.villages.get_array())
+    assert len(moved.hosts.get_offsets()) + len(moved.served.get_offsets()) > 0  # markers were moved too
+
+
+def test_a_colour_range_without_limits_widens_as_values_leave_it():
+    m = VillageModel("default", rng=3, n_villages=60)
+    savings = village_map.Colouring("savings", lambda model: model.state.wealth, "viridis", 0.0, None)
+    drawn = village_map.village_map(Figure().add_subplot(), m, savings, MARKED)
+    m.state.wealth[:] = m.state.wealth.max() + 5.0
+    assert village_map.update_village_map(drawn, m, savings, MARKED)
+    assert drawn.villages.get_clim() == (0.0, pytest.approx(m.state.wealth.max()))
