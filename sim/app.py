@@ -113,7 +113,8 @@ partnerships, drawn from their largest member to the others and coloured by form
 a village that hosts services shared with its partners; a blue ring marks a village served by a
 built infrastructure project. One step is one year: villages decide whether to join, stay in or
 leave a partnership, shocks hit (droughts, fires, prices), partners contribute or free-ride, and
-trust rises or falls. **Step** runs one year, **▶** plays, **Reset** starts again with the
+trust rises or falls. The plots below run from year 0 to the horizon; shaded years are the
+scheduled shocks. **Step** runs one year, **▶** plays, **Reset** starts again with the
 controls on the left. Where a village decides: `sim/decisions.py`; a guided first hour:
 `docs/tutorial.md`.
 """
@@ -318,12 +319,15 @@ class Panel:
     """One live plot: the per-step columns it draws (with their colours), its title (None:
     the one measure's label), y range (None: fitted to the data, widened when it leaves it),
     and a reference line (``hline``: its value, and its legend label's key in ``TEXT``).
-    Legend labels and the y axis's unit are the measures' declarations in ``sim/outputs.py``."""
+    ``top_per_village``: a fitted range's top before the first year, per village (a count
+    that will grow, so that the first years need no widening). Legend labels and the y
+    axis's unit are the measures' declarations in ``sim/outputs.py``."""
 
     columns: dict[str, str]
     title: str | None = None
     ylim: tuple[float, float] | None = None
     hline: tuple[float, str] | None = None
+    top_per_village: float | None = None
 
 
 PANELS = (
@@ -372,7 +376,7 @@ class LivePlot:
             start = event["step"] - 0.5
             ax.axvspan(start, start + event["duration"], color="red", alpha=0.12, lw=0, label=label)
         ax.set_xlim(0, max(model.horizon, 1))
-        ax.set_ylim(*(panel.ylim or (0.0, 1.0)))
+        ax.set_ylim(*(panel.ylim or (0.0, panel.top_per_village * model.state.n if panel.top_per_village else 1.0)))
         ax.set_title(title, fontsize=10)
         ax.set_xlabel(model.params["run"]["step_unit"], fontsize=8)
         ax.set_ylabel(ylabel, fontsize=8)
@@ -384,7 +388,8 @@ class LivePlot:
 
     def _fit(self, values: list[np.ndarray]) -> bool:
         """Widen the y range to hold ``values`` (and the reference line), with room above
-        (half again); True when it changed. A panel with a fixed range keeps it."""
+        (half again at the first drawing, as much again later: each widening draws the whole
+        plot); True when it changed. A panel with a fixed range keeps it."""
         if self.panel.ylim is not None:
             return False
         finite = np.concatenate([v[np.isfinite(v)] for v in values] + [np.zeros(1)])
@@ -393,8 +398,9 @@ class LivePlot:
         lo, hi = self.ax.get_ylim()
         if finite.min() >= lo and finite.max() <= hi:
             return False
-        top = finite.max() * 1.5 if finite.max() > 0 else 1.0  # room to grow: few full redraws
-        self.ax.set_ylim(min(0.0, finite.min() * 1.5), top)
+        room = 1.5 if self.year is None else 2.0  # a range that had to widen once will again: more room
+        top = finite.max() * room if finite.max() > 0 else 1.0
+        self.ax.set_ylim(min(0.0, finite.min() * room), top)
         return True
 
     def png(self) -> bytes:
@@ -427,7 +433,8 @@ def plot_component(panel_of, scheduled=()):
 def partnerships_panel(model: VillageModel) -> Panel:
     """Partnerships by form, for the model's own forms (a form can be switched off with the controls)."""
     colours = form_colours(model.form_names)
-    return Panel({f"partnerships_{name}": colours[name] for name in model.form_names}, "Partnerships by form")
+    columns = {f"partnerships_{name}": colours[name] for name in model.form_names}
+    return Panel(columns, "Partnerships by form", top_per_village=0.5)  # two villages or more in each
 
 
 def plot_components(scenario: VillageScenario) -> list:
