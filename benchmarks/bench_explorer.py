@@ -38,16 +38,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(ROOT))
+from tests.test_app import CHROMIUM, CHROMIUM_FLAGS  # noqa: E402  (one list of the browser's flags: the browser test's)
 
 # In the page: click Step, then poll until the counter reads `expected` and every image has
 # been replaced and loaded; returns the milliseconds from the click, or null on timeout.
