@@ -9,9 +9,11 @@ import os
 import platform
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
@@ -85,6 +87,32 @@ def write_atomically(path: Path, write) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def signals_held():
+    """Ctrl-C and SIGTERM wait until the block ends, then take effect as they would have.
+    For writes that a signal must not cut in the middle: a KeyboardInterrupt raised inside
+    pyarrow's Parquet writer can be swallowed by the writer's clean-up ("Exception ignored in
+    ParquetWriter.__del__"), so the sweep would neither stop nor say it was interrupted.
+    Only the main thread receives signals; elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    arrived: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.signal(signum, lambda signum, frame: arrived.append(signum)) for signum in held}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for signum in dict.fromkeys(arrived):  # each signal once, in the order they came
+            handler = previous[signum]
+            if callable(handler):
+                handler(signum, None)  # e.g. signal.default_int_handler raises KeyboardInterrupt
+            elif handler == signal.SIG_DFL:
+                os.kill(os.getpid(), signum)
 
 
 def write_text(path: Path, text: str) -> None:

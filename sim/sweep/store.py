@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.io import check_writable, is_temporary, to_json, write_atomically, write_json
+from sim.io import check_writable, is_temporary, signals_held, to_json, write_atomically, write_json
 from sim.scenario import ScenarioError
 from sim.sweep.lock import LOCK, FolderLock
 
@@ -151,7 +151,8 @@ def _require_parquet() -> None:
 
 
 def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
-    write_atomically(path, lambda tmp: frame.to_parquet(tmp, index=False))
+    with signals_held():  # a signal inside pyarrow's writer can be lost (see signals_held)
+        write_atomically(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
 def read_stacked(files: list[Path]) -> pd.DataFrame:
