@@ -110,7 +110,6 @@ def test_a_sweep_killed_in_its_report_leaves_no_temporary_file_after_resume(tmp_
     assert len(runs_of(out)) == 2
 
 
-
 @pytest.mark.parametrize("signum", ["SIGINT", "SIGTERM"])
 def test_a_signal_during_a_parquet_write_waits_for_the_write_then_takes_effect(tmp_path, monkeypatch, signum):
     """A Ctrl-C inside pyarrow's writer could be swallowed by the writer's clean-up, so a
