@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 CORE   := $(VENV)/.installed-core
 TESTS  := $(VENV)/.installed-test
 
-.PHONY: demo test lint bench explore clean
+.PHONY: demo test lint bench explore clean catalogues
 
 $(CORE): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Kerjasama needs Python >= 3.12 (Mesa 3.4+); run with PYTHON=python3.12")'
@@ -37,6 +37,11 @@ lint: $(TESTS)
 	$(BIN)/python -m pip install --quiet ruff
 	$(BIN)/ruff check sim tests benchmarks
 	$(BIN)/ruff format --check sim tests benchmarks
+
+# refresh the translation catalogues from the sources (sim/i18n.py): the template, then each language's .po
+catalogues: $(TESTS)
+	$(BIN)/python -m sim.i18n extract
+	$(BIN)/python -m sim.i18n update
 
 bench: $(CORE)
 	$(BIN)/python benchmarks/bench_model.py
