@@ -6,7 +6,7 @@
     kerjasama report DIR
     kerjasama scenarios
     kerjasama check FILE
-    kerjasama validate [--quick] [--markdown]
+    kerjasama validate [--quick] [--markdown] [--patterns]
     kerjasama explore [SCENARIO] [--host 127.0.0.1] [--port 8765]   (needs the explore extra)
 
 Input a person can fix (unknown key, wrong type, out-of-range value, missing
@@ -411,6 +411,10 @@ def cmd_explore(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    if args.patterns:  # the empirical pattern suite (docs/validation.md, "Empirical patterns")
+        from sim.validation import patterns
+
+        return patterns.main(quick=args.quick, markdown=args.markdown)
     from sim import validation
 
     rows = validation.run_suite(quick=args.quick, progress=not args.markdown)
@@ -469,6 +473,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     val.add_argument("--quick", action="store_true", help="smaller lattices and fewer replicas (for CI, < 1 minute)")
     val.add_argument("--markdown", action="store_true", help="print the table in Markdown (for docs/validation.md)")
+    val.add_argument(
+        "--patterns", action="store_true", help="run the empirical pattern suite instead (docs/validation.md)"
+    )
     val.set_defaults(func=cmd_validate)
     explore = sub.add_parser(
         "explore", help="serve the interactive explorer; open the address it prints (needs kerjasama[explore])"

@@ -46,6 +46,9 @@ def number_along_space(s: VillageState, extent: float) -> None:
             setattr(s, name, value[order])
 
 
+FREE_RIDER_THRESHOLD = 1e6  # a free rider's threshold: no trust-weighted signal (at most 1) reaches it (finite: no inf in the state)
+
+
 def draw_villages(params: dict, n_forms: int, n_services: int, rng: np.random.Generator) -> VillageState:
     """The villages' positions and endowments, and their state before the first year
     (``rng``: the endowment stream; ``n_forms``, ``n_services``: the scenario's allowed
@@ -85,6 +88,9 @@ def draw_villages(params: dict, n_forms: int, n_services: int, rng: np.random.Ge
     s.reference_consumption = s.consumption.copy()
     s.utility = np.log(s.consumption)
     number_along_space(s, area)
+    if beh["free_rider_share"] > 0:  # drawn last, so that the other endowments do not depend on it
+        free_riders = rng.random(n) < beh["free_rider_share"]
+        s.threshold[free_riders] = FREE_RIDER_THRESHOLD
     return s
 
 

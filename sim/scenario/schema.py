@@ -110,6 +110,10 @@ _DECLARED: tuple[Parameter, ...] = (
       "conditional cooperation in a partnership's first step: trust = the same rule as later steps (partners "
       "trusted and last seen contributing); good_faith = every new member contributes first", choices=OPENINGS),
     P("behaviour.threshold_sd", 0.15, "1", "standard deviation of that threshold across villages", 0.0, 1.0),
+    P("behaviour.free_rider_share", 0.0, "share of villages",
+      "share of villages disposed to free-ride: they never contribute of their own accord (no threshold is low "
+      "enough), only when enforcement deters free-riding or by mistake; drawn at random, after every other "
+      "endowment (0 = none, every village a conditional cooperator)", 0.0, 1.0),
     P("behaviour.risk_aversion_mean", 2.0, "1", "relative risk aversion (CRRA), mean; values the risk pool", 0.0, 20.0),
     P("behaviour.learning_rate", 0.3, "weight per step",
       "weight of the newest realised payoff in an expected payoff", 1e-6, 1.0),

@@ -1,0 +1,406 @@
+"""The empirical patterns: each function runs the model at the settings it states and
+compares the result with the observed figure by the rules of ``rules.py``.
+
+``quick`` runs fewer replicates (and, where said, fewer villages or steps); the rules and
+tolerances are the same. docs/validation.md ("Empirical patterns") describes each one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.domains import AGRICULTURE, INFRASTRUCTURE, SERVICES
+from sim.domains.infrastructure import project_cost
+from sim.validation.patterns.rules import (
+    Verdict,
+    binned_shares,
+    distribution_rule,
+    interval_rule,
+    mean_and_se,
+    monotone_rule,
+    rank_rule,
+    sign_rule,
+)
+from sim.validation.patterns.runs import Pattern, mutually_tied_groups, run_model, seeds
+
+
+def _missing() -> Verdict:
+    """The verdict when there is nothing to compare (no observation): fail."""
+    return Verdict(False, float("nan"))
+
+
+def _parts_text(parts) -> str:
+    return "; ".join(f"{label} {'pass' if verdict.passed else 'FAIL'}" for label, verdict in parts)
+
+
+# --- 1. contribution decay and its cure ------------------------------------------------------------
+LAB_ROUNDS = 10
+LAB_GROUP = 4  # Fehr & Gächter (2000): groups of four
+LAB_FREE_RIDERS = 1 / 3  # Fischbacher et al. (2001): about a third free riders
+
+
+def lab_game(form: str, seed: int, villages: int) -> np.ndarray:
+    """Contribution rate in each of ten rounds (years) of fixed groups of four, all of one
+    form, in the default scenario with a third of the villages free riders; nobody joins or
+    leaves (review probability 0), no scheduled shock, one open-ended term."""
+    overrides = {
+        "n_villages": villages,
+        "steps": LAB_ROUNDS,
+        "behaviour.review_probability": 0.0,
+        "behaviour.free_rider_share": LAB_FREE_RIDERS,
+        "shocks.scheduled": [],
+        "cooperation.forms": [form],
+        f"forms.{form}.term": 0,
+    }
+
+    def prepare(model):
+        for group in mutually_tied_groups(model, LAB_GROUP):
+            model.form_partnership(model.forms[form], (AGRICULTURE,), group)
+
+    model, _ = run_model("default", seed, overrides, prepare=prepare)
+    return model.timeseries()["contribution_rate"].to_numpy()[1:]
+
+
+LAB_SLACK = 0.02  # smallest wrong-way step a monotone series may take (replicate noise may set a larger one)
+
+
+def _step_se(rates: np.ndarray) -> float:
+    """The largest standard error, over replicates (rows), of a round-to-round change of the mean rate."""
+    changes = np.diff(rates, axis=1)
+    return float(changes.std(axis=0, ddof=1).max() / np.sqrt(rates.shape[0])) if rates.shape[0] > 1 else 0.0
+
+
+def contribution_decay(quick: bool) -> Pattern:
+    """Fischbacher, Gächter & Fehr (2001); Fehr & Gächter (2000)."""
+    replicates, villages = (12, 60) if quick else (32, 120)
+    runs = seeds(replicates)
+    informal = np.array([lab_game("informal", s, villages) for s in runs])
+    formal = np.array([lab_game("formal", s, villages) for s in runs])
+    decay, cure = informal.mean(axis=0), formal.mean(axis=0)
+    slack = max(LAB_SLACK, 3.0 * _step_se(informal), 3.0 * _step_se(formal))
+    parts = [
+        ("informal falls every round", monotone_rule(decay, -1, slack=slack, minimum_change=0.5 * decay[0])),
+        ("formal stays up or rises", monotone_rule(cure, +1, slack=slack, minimum_change=-slack)),
+        ("round 10: formal > informal", sign_rule(formal[:, -1] - informal[:, -1], +1, z=3.0)),
+    ]
+    return Pattern(
+        name="Contribution decay without enforcement, and its cure by sanctions",
+        level="decision rule",
+        source="Fischbacher, Gächter & Fehr 2001, Economics Letters 71:397-404; "
+        "Fehr & Gächter 2000, American Economic Review 90:980-994",
+        observed="no sanctions: contributions fall round after round over 10 rounds (to about a quarter "
+        "of round 1); with sanctions they stay up or rise",
+        simulated=f"informal {_series(decay)}; formal {_series(cure)} ({_parts_text(parts)})",
+        rule="monotone shape (informal falling, formal not falling); sign (formal > informal in round 10)",
+        tolerance=f"no round moves the wrong way by more than {slack:.3f} (0.02 or 3 SE of a round-to-round "
+        "change, the larger); informal loses at least half its round-1 rate, formal no more than that slack "
+        "overall; round-10 difference >= 3 SE",
+        passed=all(v.passed for _, v in parts),
+        settings=f"default scenario, {villages} villages in fixed groups of 4 (agriculture), "
+        f"behaviour.free_rider_share = 1/3, review 0, no scheduled shock, term 0, 10 steps, {replicates} seeds",
+        note="Free riders (a third, the new behaviour.free_rider_share) never contribute unless deterred; the "
+        "other villages are conditional cooperators (the 14 % hump-shaped are not a separate type).",
+        parts=parts,
+    )
+
+
+def _series(values) -> str:
+    return " ".join(f"{v:.2f}" for v in values)
+
+
+# --- 2. threshold public goods under collective risk -------------------------------------------------
+def collective_risk(quick: bool) -> Pattern:
+    """Milinski et al. (2008): not reproducible with the model as it is (no runs)."""
+    return Pattern(
+        name="Threshold public goods under collective risk",
+        level="infrastructure (threshold public good)",
+        source="Milinski, Sommerfeld, Krambeck, Reed & Marotzke 2008, PNAS 105:2291-2294",
+        observed="share of groups reaching the threshold rises with the probability of loss: "
+        "5 of 10 groups at 90 %, 1 of 10 at 50 %, 0 of 10 at 10 %",
+        simulated="not reproducible yet (not run)",
+        rule="rank (success rises with risk) and interval (about 0.5 at 90 %)",
+        tolerance="-",
+        passed=False,
+        settings="-",
+        note="The model has no lever for the probability that a project's absence causes a loss, and its "
+        "pledges (infrastructure.pledge_share of the budget, conditional cooperation on partners) do not "
+        "respond to any such risk; a project raises yields, it does not avert a loss. Missing mechanism: "
+        "a loss the project averts, with contributions that weigh its probability.",
+    )
+
+
+# --- 3. savings from sharing services ----------------------------------------------------------------
+def services_observations(seed: int, steps: int, overrides: dict | None = None) -> dict[str, np.ndarray]:
+    """In ``sweden_shared_services`` (with ``overrides``, if given), pooled over the
+    steps after the burn-in: every village's households and solo service cost per household,
+    and for each member of a services partnership its saving (share of its solo cost saved,
+    net of the partnership's running cost), its number of partners and its form."""
+    pooled: dict[str, list[np.ndarray]] = {}
+
+    def observe(model):
+        if model.steps <= model.params["run"]["burn_in"]:
+            return
+        e, s = model.last_economy, model.state
+        members = s.partnership[:, SERVICES] >= 0
+        pid = s.partnership[members, SERVICES]
+        saving = (e.servicing.alone_cost - e.servicing.bill - e.running[:, SERVICES]) / e.servicing.alone_cost
+        found = {
+            "households": s.households,
+            "solo_per_household": e.servicing.alone_cost / s.households,
+            "member_households": s.households[members],
+            "saving": saving[members],
+            "partners": model.table.size[pid] - 1.0,
+        }
+        for key, value in found.items():
+            pooled.setdefault(key, []).append(np.asarray(value, dtype=float))
+
+    run_model("sweden_shared_services", seed, {"steps": steps, **(overrides or {})}, observe=observe)
+    return {key: np.concatenate(values) for key, values in pooled.items()}
+
+
+SERVICE_ARMS = {  # one form allowed at a time; the long-term bundle covers services alone here
+    "temporary": {"cooperation.forms": ["temporary"]},
+    "formal": {"cooperation.forms": ["formal"]},
+    "long_term": {"cooperation.forms": ["long_term"], "forms.long_term.domains": ["services"]},
+}
+
+
+def _slope(x: np.ndarray, y: np.ndarray) -> float:
+    """Least-squares slope of y on x (nan with fewer than 2 distinct x)."""
+    return float(np.polyfit(x, y, 1)[0]) if np.unique(x).size > 1 else float("nan")
+
+
+def service_savings(quick: bool) -> Pattern:
+    """Bel & Sebő (2021); Blåka (2017)."""
+    replicates, steps = (4, 30) if quick else (10, 50)
+    runs = seeds(replicates)
+    obs = [services_observations(s, steps) for s in runs]
+    cat = {k: np.concatenate([o[k] for o in obs]) for k in obs[0]}
+    slopes = {
+        form: np.array(
+            [_slope(o["partners"], o["saving"]) for o in (services_observations(s, steps, arm) for s in runs)]
+        )
+        for form, arm in SERVICE_ARMS.items()
+    }
+    contract_minus_joint = slopes["temporary"] - np.maximum(slopes["formal"], slopes["long_term"])
+    contract_minus_joint = contract_minus_joint[np.isfinite(contract_minus_joint)]
+    parts = [
+        ("solo cost/household falls with size", rank_rule(cat["households"], cat["solo_per_household"], -1, 0.3)),
+        ("saving falls with size", rank_rule(cat["member_households"], cat["saving"], -1, 0.3)),
+        ("saving falls with partners", rank_rule(cat["partners"], cat["saving"], -1, 0.3)),
+        (
+            "falls faster for temporary than formal and long-term",
+            sign_rule(contract_minus_joint, -1, z=2.0) if contract_minus_joint.size > 1 else _missing(),
+        ),
+    ]
+    (_, a), (_, b), (_, c), (_, d) = parts
+    slope_text = ", ".join(f"{form} {np.nanmean(v):+.3f}" for form, v in slopes.items())
+    return Pattern(
+        name="Savings from sharing services shrink with size and with the number of partners",
+        level="services (village and partnership)",
+        source="Bel & Sebő 2021, Urban Affairs Review 57:153-188; Blåka 2017, Public Administration 95 "
+        "(cost benefits of Nordic fire-service cooperation)",
+        observed="solo cost per capita falls with population; savings larger for small municipalities; "
+        "savings fall as partners increase, more for contractual agreements than for joint organisations",
+        simulated=f"Spearman rho: solo cost vs size {-a.statistic:+.2f}, saving vs size {-b.statistic:+.2f}, "
+        f"saving vs partners {-c.statistic:+.2f}; slope of saving per partner: {slope_text} "
+        f"(z = {-d.statistic:+.1f}) ({_parts_text(parts)})",
+        rule="rank (three Spearman correlations); sign (slope difference over paired replicates)",
+        tolerance="each |rho| >= 0.3 with the observed sign; temporary slope below the larger of formal's and "
+        "long-term's by >= 2 SE",
+        passed=all(v.passed for _, v in parts),
+        settings=f"sweden_shared_services as shipped (formal, informal) for the correlations; the same with "
+        f"cooperation.forms = [one form] for each slope (long-term: forms.long_term.domains = [services]); steps 6-{steps} pooled, {replicates} seeds; "
+        "saving = (solo cost - bill - running cost) / solo cost, per member and year",
+        note="A group of k pays F (1 + phi (k - 1)) for a service, so a member's share of the fixed cost falls "
+        "with k: in the model savings rise with the number of partners.",
+        parts=parts,
+    )
+
+
+# --- 4. returns of watershed-type joint investments ----------------------------------------------------
+WANI_EDGES = (0.0, 1.0, 2.0, 3.0, 4.0, 5.0, np.inf)  # B:C bins: <1, 1-2, 2-3, 3-4, 4-5, >5
+WANI_SHARES = (0.006, 0.675, 0.132, 0.122, 0.026, 0.039)  # 636 micro-watersheds
+WANI_THRESHOLD = 0.25  # total variation distance allowed
+
+
+def joint_build_ratios(seed: int, steps: int) -> list[float]:
+    """Benefit-cost ratio of every project a partnership builds in
+    ``india_sustainable_agriculture``: the members' lifetime irrigation gain (the bonus on
+    their no-shock output, undiscounted, as the scenario's calibration) over the build cost
+    paid and the lifetime upkeep of the group's project."""
+
+    def observe(model):
+        s, t = model.state, model.steps
+        q, a = model.params["infrastructure"], model.params["agriculture"]
+        built = (s.served_until == t + q["lifetime"]) & (s.partnership[:, INFRASTRUCTURE] >= 0)
+        ratios = []
+        for pid in np.unique(s.partnership[built, INFRASTRUCTURE]):
+            group = built & (s.partnership[:, INFRASTRUCTURE] == pid)
+            h = s.households[group]
+            output = s.productivity[group] * s.land[group] ** a["alpha"]
+            benefit = a["irrigation_bonus"] * float(np.sum(h * output)) * q["lifetime"]
+            upkeep = project_cost(q["upkeep"], q["upkeep_per_household"], h.sum()) * q["lifetime"]
+            ratios.append(benefit / (float(s.project_value[group].sum()) + upkeep))
+        return ratios
+
+    _, seen = run_model("india_sustainable_agriculture", seed, {"steps": steps}, observe=observe)
+    return [r for step in seen for r in step]
+
+
+def watershed_returns(quick: bool) -> Pattern:
+    """Wani et al. (2009)."""
+    replicates, steps = (4, 30) if quick else (10, 50)
+    ratios = np.array([r for s in seeds(replicates) for r in joint_build_ratios(s, steps)])
+    if ratios.size == 0:
+        shares, verdict = np.zeros(len(WANI_SHARES)), _missing()
+    else:
+        shares = binned_shares(ratios, WANI_EDGES)
+        verdict = distribution_rule(shares, WANI_SHARES, WANI_THRESHOLD)
+    mean = float(ratios.mean()) if ratios.size else float("nan")
+    return Pattern(
+        name="Benefit-cost ratios of joint watershed investments",
+        level="agriculture + infrastructure (project)",
+        source="Wani, Joshi, Sreedevi et al. 2009, in Rainfed Agriculture: Unlocking the Potential, "
+        "CABI/ICRISAT, 636 micro-watersheds (also Joshi et al. 2008, ICRISAT GT-AES Report 46)",
+        observed="B:C <1: 0.6 %, 1-2: 67.5 %, 2-3: 13.2 %, 3-4: 12.2 %, 4-5: 2.6 %, >5: 3.9 %; mean about 2",
+        simulated=f"{ratios.size} joint builds: "
+        + ", ".join(f"{100 * v:.1f} %" for v in shares)
+        + f"; mean {mean:.2f}; distance {verdict.statistic:.2f}",
+        rule="distribution distance (total variation over the six bins)",
+        tolerance=f"<= {WANI_THRESHOLD}",
+        passed=verdict.passed,
+        settings=f"india_sustainable_agriculture, {steps} steps, {replicates} seeds; every project built by a "
+        "partnership, B:C = bonus x members' no-shock output x lifetime / (build cost paid + lifetime upkeep)",
+        note="Undiscounted, as the scenario's calibration (a mean village building alone: B:C 2); spill-overs "
+        "to non-members are not counted.",
+        parts=[("distance", verdict)],
+    )
+
+
+# --- 5. partnerships go dormant after a shock --------------------------------------------------------
+COVID_STEP, COVID_YEARS, COVID_PRICE_DROP = 20, 2, 0.3
+DORMANT_BAND = (0.21, 0.35)
+
+
+def dormancy(seed: int, shocked: bool) -> float:
+    """Share of the BUM Desa Bersama partnerships alive when the COVID-like shock starts that
+    are inactive (ended, or no member contributing in the last year) two years later
+    (the end of step COVID_STEP + 1), in ``indonesia_kerjasama_antar_desa``."""
+    shock = {"kind": "price", "step": COVID_STEP, "duration": COVID_YEARS, "intensity": COVID_PRICE_DROP}
+    overrides = {
+        "steps": COVID_STEP + COVID_YEARS - 1,
+        "shocks.scheduled": [{**shock, "district": -1}] if shocked else [],
+    }
+    alive_at_shock = []
+
+    def observe(model):
+        if model.steps == COVID_STEP - 1:
+            table, index = model.table, model.forms["bum_desa_bersama"].index
+            n = int(table.next_pid[0])
+            alive_at_shock.extend(np.flatnonzero(table.alive[:n] & (table.form[:n] == index)).tolist())
+
+    model, _ = run_model("indonesia_kerjasama_antar_desa", seed, overrides, observe=observe)
+    if not alive_at_shock:
+        return float("nan")
+    pids = np.array(alive_at_shock)
+    inactive = ~model.table.alive[pids] | (model.table.without[pids] > 0)
+    return float(inactive.mean())
+
+
+def shock_dormancy(quick: bool) -> Pattern:
+    """BUM Desa figures for 2021 (Ministry of Villages)."""
+    replicates = 8 if quick else 24
+    runs = seeds(replicates)
+    shocked = np.array([dormancy(s, True) for s in runs])
+    calm = np.array([dormancy(s, False) for s in runs])
+    ok = np.isfinite(shocked) & np.isfinite(calm)
+    mean, se = mean_and_se(shocked[ok]) if ok.any() else (float("nan"), 0.0)
+    verdict = interval_rule(mean, *DORMANT_BAND) if ok.any() else _missing()
+    without, _ = mean_and_se(calm[ok]) if ok.any() else (float("nan"), 0.0)
+    return Pattern(
+        name="Partnerships go dormant after a COVID-like shock",
+        level="partnership persistence",
+        source="Kementerian Desa PDTT, BUM Desa figures for 2021: 57,273 units, 45,233 active",
+        observed="21 % inactive (1 - 45,233/57,273, end of 2021) to about 35 % inactive (reported during COVID)",
+        simulated=f"{100 * mean:.1f} % +- {100 * se:.1f} inactive two years after the shock "
+        f"({100 * without:.1f} % in the same runs without it)",
+        rule="interval",
+        tolerance=f"mean in [{DORMANT_BAND[0]:.2f}, {DORMANT_BAND[1]:.2f}]",
+        passed=verdict.passed,
+        settings=f"indonesia_kerjasama_antar_desa; shock: farm price -{COVID_PRICE_DROP:.0%} in every district "
+        f"in steps {COVID_STEP}-{COVID_STEP + COVID_YEARS - 1} (replacing the scheduled drought); BUM Desa "
+        f"Bersama alive at step {COVID_STEP - 1}, inactive = ended or no member contributing at step "
+        f"{COVID_STEP + COVID_YEARS - 1}; {replicates} seeds",
+        note="Band from both readings of the figure: the counts give 21 % at the end of 2021, the reported "
+        "about 35 % is the share during COVID; the model's measure two years on lies between those times. "
+        "The model has no scheduled shock to non-farm income: the shock is a market (price) shock only.",
+        parts=[("interval", verdict)],
+    )
+
+
+# --- 6. audits cut leakage --------------------------------------------------------------------------
+AUDIT_LOW, AUDIT_HIGH = 0.04, 1.0
+AUDIT_EFFECT_BAND = (-0.12, -0.04)  # about -8 percentage points, +-4
+GRASSROOTS_BAND = (-0.03, 0.03)  # "barely moved"
+
+
+def missing_share(seed: int, steps: int, overrides: dict) -> float:
+    """Share of what infrastructure members owed (pledges and upkeep) that they withheld, over
+    the steps after the burn-in, in ``indonesia_kerjasama_antar_desa`` with infrastructure
+    partnerships mandated to be formal agreements."""
+    owed, missing = [0.0], [0.0]
+
+    def observe(model):
+        if model.steps <= model.params["run"]["burn_in"]:
+            return
+        members = model.state.partnership[:, INFRASTRUCTURE] >= 0
+        b = model.last_economy.building
+        missing[0] += float(b.withheld[members].sum())
+        owed[0] += float(b.withheld[members].sum() + b.paid[members].sum())
+
+    base = {"steps": steps, "policy.mandate.infrastructure": "formal", "shocks.scheduled": []}
+    run_model("indonesia_kerjasama_antar_desa", seed, {**base, **overrides}, observe=observe)
+    return missing[0] / owed[0] if owed[0] > 0 else float("nan")
+
+
+def audits(quick: bool) -> Pattern:
+    """Olken (2007)."""
+    replicates, steps = (8, 30) if quick else (24, 50)
+    runs = seeds(replicates)
+    low = np.array([missing_share(s, steps, {"forms.formal.enforcement": AUDIT_LOW}) for s in runs])
+    high = np.array([missing_share(s, steps, {"forms.formal.enforcement": AUDIT_HIGH}) for s in runs])
+    grassroots = np.array(
+        [
+            missing_share(s, steps, {"forms.formal.enforcement": AUDIT_LOW, "forms.formal.sanction_trust_loss": 0.3})
+            for s in runs
+        ]
+    )
+    audit_effect, _ = mean_and_se(high - low)
+    grass_effect, _ = mean_and_se(grassroots - low)
+    parts = [
+        ("audits lower missing share", sign_rule(high - low, -1, z=3.0)),
+        ("audit effect about -8 pp", interval_rule(audit_effect, *AUDIT_EFFECT_BAND)),
+        ("grassroots barely moves it", interval_rule(grass_effect, *GRASSROOTS_BAND)),
+    ]
+    return Pattern(
+        name="Audits cut leakage; grassroots monitoring barely moves it",
+        level="formal vs informal monitoring (infrastructure)",
+        source="Olken 2007, Journal of Political Economy 115:200-249 (608 Indonesian village road projects)",
+        observed="audit probability 4 % -> 100 %: missing expenditures -8 percentage points; "
+        "grassroots monitoring: little average effect",
+        simulated=f"missing share {100 * low.mean():.1f} % at 4 %, {100 * high.mean():.1f} % at 100 % "
+        f"(effect {100 * audit_effect:+.1f} pp); grassroots {100 * grass_effect:+.1f} pp ({_parts_text(parts)})",
+        rule="sign (paired, audit lowers it); interval (size of both effects)",
+        tolerance="audit: >= 3 SE below 0 and in [-12, -4] pp; grassroots in [-3, +3] pp",
+        passed=all(v.passed for _, v in parts),
+        settings=f"indonesia_kerjasama_antar_desa, infrastructure mandated formal, no scheduled shock, "
+        f"forms.formal.enforcement 0.04 vs 1.0 (fine 1.5); grassroots: 0.04 with forms.formal.sanction_trust_loss "
+        f"0.3; {steps} steps, {replicates} paired seeds; missing = withheld / owed by infrastructure members",
+        note="Leakage is read as members withholding what they owe a joint project (free-riding), the model's "
+        "analogue of funds that never reach the road.",
+        parts=parts,
+    )
+
+
+PATTERNS = (contribution_decay, collective_risk, service_savings, watershed_returns, shock_dormancy, audits)

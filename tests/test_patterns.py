@@ -1,0 +1,125 @@
+"""The empirical pattern suite (sim/validation/patterns/): each comparison rule on its own,
+passing the right value and failing a deliberately wrong one, and the quick suite once."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.validation.patterns import rules
+from sim.validation.patterns.cases import WANI_EDGES, WANI_SHARES, WANI_THRESHOLD
+
+
+# --- sign --------------------------------------------------------------------------------------------
+def test_sign_rule_passes_a_clear_effect_and_fails_the_wrong_sign_or_noise():
+    effect = [-0.08, -0.09, -0.07, -0.085, -0.075]
+    assert rules.sign_rule(effect, -1).passed
+    assert not rules.sign_rule([-d for d in effect], -1).passed  # wrong sign
+    assert not rules.sign_rule([-0.08, 0.09, -0.07, 0.06, 0.01], -1).passed  # within noise
+    assert rules.sign_rule([0.5, 0.5], +1).statistic == math.inf  # no spread: the sign alone decides
+    with pytest.raises(ValueError):
+        rules.sign_rule(effect, 0)
+
+
+# --- rank --------------------------------------------------------------------------------------------
+def test_spearman_is_the_rank_correlation_with_ties():
+    assert rules.spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert rules.spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+    scipy_stats = pytest.importorskip("scipy.stats")
+    x, y = [1, 2, 2, 3, 5, 5, 7], [3, 1, 4, 1, 5, 9, 2]
+    assert rules.spearman(x, y) == pytest.approx(scipy_stats.spearmanr(x, y).statistic)
+    assert rules.spearman([1, 1, 1], [1, 2, 3]) == 0.0
+
+
+def test_rank_rule_passes_a_falling_relation_and_fails_a_rising_one():
+    size = np.arange(1.0, 21.0)
+    cost_per_household = 30.0 / size + 0.02
+    assert rules.rank_rule(size, cost_per_household, -1, 0.3).passed
+    assert not rules.rank_rule(size, -cost_per_household, -1, 0.3).passed  # rises: wrong
+    assert not rules.rank_rule(size, np.ones_like(size), -1, 0.3).passed  # no relation
+
+
+# --- monotone shape ---------------------------------------------------------------------------------
+def test_monotone_rule_passes_a_decay_and_fails_a_recovery():
+    decay = [0.45, 0.38, 0.31, 0.27, 0.22, 0.19, 0.16, 0.14, 0.12, 0.11]
+    assert rules.monotone_rule(decay, -1, slack=0.02, minimum_change=0.2).passed
+    recovery = [0.35, 0.08, 0.04, 0.10, 0.17, 0.17, 0.19, 0.17, 0.20, 0.20]  # falls, then rises again
+    verdict = rules.monotone_rule(recovery, -1, slack=0.02, minimum_change=0.1)
+    assert not verdict.passed and verdict.statistic == pytest.approx(0.07)
+    assert not rules.monotone_rule([0.45, 0.44, 0.44], -1, slack=0.02, minimum_change=0.2).passed  # too little
+    flat = [0.98, 0.97, 0.98, 0.985]
+    assert rules.monotone_rule(flat, +1, slack=0.02, minimum_change=-0.02).passed  # stays up
+    assert not rules.monotone_rule([0.98, 0.7, 0.6], +1, slack=0.02, minimum_change=-0.02).passed
+
+
+# --- interval ---------------------------------------------------------------------------------------
+def test_interval_rule_passes_inside_the_band_only():
+    assert rules.interval_rule(0.28, 0.21, 0.35).passed
+    assert rules.interval_rule(0.21, 0.21, 0.35).passed
+    assert not rules.interval_rule(0.0, 0.21, 0.35).passed
+    assert not rules.interval_rule(0.5, 0.21, 0.35).passed
+
+
+# --- distribution distance -------------------------------------------------------------------------
+def test_total_variation_and_binned_shares():
+    assert rules.total_variation([1, 0], [0, 1]) == 1.0
+    assert rules.total_variation([2, 2], [0.5, 0.5]) == 0.0
+    shares = rules.binned_shares([0.5, 1.5, 1.7, 2.0, 9.0], WANI_EDGES)
+    assert shares.tolist() == pytest.approx([0.2, 0.4, 0.2, 0.0, 0.0, 0.2])
+    with pytest.raises(ValueError):
+        rules.total_variation([1, 2], [1, 2, 3])
+
+
+def test_distribution_rule_passes_the_observed_bins_and_fails_shifted_ones():
+    rng = np.random.default_rng(5)
+    bins = rng.choice(6, size=5000, p=np.array(WANI_SHARES) / sum(WANI_SHARES))
+    lows = np.array([0.5, 1.0, 2.0, 3.0, 4.0, 5.0])
+    like_wani = lows[bins] + 0.5  # B:C values drawn bin by bin from the observed shares
+    assert rules.distribution_rule(rules.binned_shares(like_wani, WANI_EDGES), WANI_SHARES, WANI_THRESHOLD).passed
+    doubled = 2 * like_wani  # every project twice as profitable: mean about 4
+    verdict = rules.distribution_rule(rules.binned_shares(doubled, WANI_EDGES), WANI_SHARES, WANI_THRESHOLD)
+    assert not verdict.passed and verdict.statistic > 0.5
+
+
+# --- the suite --------------------------------------------------------------------------------------
+EXPECTED_QUICK = {  # what the quick suite gives (docs/validation.md, "Empirical patterns")
+    "Contribution decay without enforcement, and its cure by sanctions": False,
+    "Threshold public goods under collective risk": False,
+    "Savings from sharing services shrink with size and with the number of partners": False,
+    "Benefit-cost ratios of joint watershed investments": False,
+    "Partnerships go dormant after a COVID-like shock": False,
+    "Audits cut leakage; grassroots monitoring barely moves it": True,
+}
+
+
+def test_the_quick_suite_gives_the_documented_outcome_and_the_command_says_so(capsys):
+    """One run of the quick suite through the command's own entry point: its table, the
+    documented pass/fail of each pattern, and exit code 1 because some fail."""
+    from sim.validation.patterns import main, run_patterns
+
+    rows = []
+
+    def run(**kwargs):
+        rows.extend(run_patterns(**kwargs))
+        return rows
+
+    code = main(quick=True, markdown=True, run=run)
+    table = capsys.readouterr().out
+    assert {row.name: row.passed for row in rows} == EXPECTED_QUICK
+    assert code == (0 if all(EXPECTED_QUICK.values()) else 1)
+    lines = table.strip().splitlines()
+    assert lines[0].startswith("| # | pattern") and len(lines) == len(rows) + 2 and "**FAIL**" in table
+    for row in rows:
+        assert row.source and row.observed and row.rule and row.tolerance
+    decay = rows[0]
+    assert dict(decay.parts)["round 10: formal > informal"].passed  # sanctions cure, even where decay fails
+
+
+def test_validate_patterns_is_an_option_of_validate():
+    from sim.cli import build_parser
+
+    args = build_parser().parse_args(["validate", "--patterns", "--quick"])
+    assert args.patterns and args.quick
+    assert not build_parser().parse_args(["validate"]).patterns  # the reference suite is unchanged
