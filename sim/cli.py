@@ -484,6 +484,9 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     explore.add_argument("--port", type=_port, default=8765, help="port (default 8765; 0 = any free port)")
     explore.set_defaults(func=cmd_explore)
+    from sim.calibrate.cli import add_parser as add_calibrate  # kerjasama calibrate: sim/calibrate/cli.py
+
+    add_calibrate(sub)
     return parser
 
 

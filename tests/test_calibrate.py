@@ -1,0 +1,205 @@
+"""kerjasama calibrate (sim/calibrate/): the calibration file's one-line errors, the same posterior
+in this process and on a Dask cluster, resuming after kill -9, and recovery of known parameters."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.calibrate.file import load_calibration
+from sim.calibrate.run import intervals, run_calibration
+from sim.calibrate.statistics import synthetic_observations
+from sim.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = """\
+scenario = "default"
+seed = {seed}
+population = {population}
+generations = {generations}
+[set]
+"landscape.n_villages" = {villages}
+"run.steps" = {steps}
+"shocks.scheduled" = []
+[parameters]
+"behaviour.threshold_mean" = {{}}
+"economy.save_rate" = [0.0, 0.6]
+[statistics]
+"cooperation.contribution_rate" = {{ observed = 0.92, scale = 0.03 }}
+"cooperation.mean_trust" = {{ observed = 0.62, scale = 0.04 }}
+"welfare.mean_consumption" = {{ observed = 1.17, scale = 0.03 }}
+"welfare.gini" = {{ observed = 0.197, scale = 0.007 }}
+[quick]
+population = 6
+"""
+
+
+def small_file(tmp_path: Path, name: str = "small", **settings) -> Path:
+    """A calibration file of a small region (a run takes a few hundredths of a second)."""
+    values = {"seed": 5, "population": 10, "generations": 2, "villages": 20, "steps": 8, **settings}
+    path = tmp_path / f"{name}.toml"
+    path.write_text(SMALL.format(**values))
+    return path
+
+
+def posterior(folder: Path) -> pd.DataFrame:
+    return pd.read_parquet(folder / "posterior.parquet")
+
+
+# ----------------------------------------------------------------------------- the file's errors
+
+
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        (("seed = 5", "seed = 5\npopulaton = 3"), "populaton: unknown key"),
+        (('"economy.save_rate" = [0.0, 0.6]', '"economy.save_rat" = [0.0, 0.6]'), "parameters.economy.save_rat"),
+        (('"economy.save_rate" = [0.0, 0.6]', '"economy.save_rate" = [0.0, 1.6]'), "parameters.economy.save_rate.high"),
+        (('"economy.save_rate" = [0.0, 0.6]', '"economy.save_rate" = [0.5, 0.2]'), "low must be below high"),
+        (('"economy.save_rate" = [0.0, 0.6]', '"cooperation.max_ties" = {}'), "only real-valued parameters"),
+        (('"economy.save_rate" = [0.0, 0.6]', '"economy.save_rate" = { lo = 0.1 }'), "parameters.economy.save_rate.lo"),
+        (("observed = 0.62, scale = 0.04", "observed = 0.62, scale = 0"), "statistics.cooperation.mean_trust.scale"),
+        (("observed = 0.62, scale = 0.04", "scale = 0.04"), "statistics.cooperation.mean_trust.observed: missing"),
+        (('"welfare.gini" =', '"welfare.ginni" ='), "statistics.welfare.ginni: 'welfare.ginni' is not a measure"),
+        (("population = 6", "populations = 6"), "quick.populations: unknown key"),
+        (('"run.steps" = 8', '"run.stepz" = 8'), "set.run.stepz"),
+        (("generations = 2", ""), "generations: missing"),
+        (("seed = 5", 'seed = 5\ndistance = "cosine"'), "distance: 'cosine'"),
+        (("population = 10", "population = 1"), "population: must be a number >= 2"),
+    ],
+)
+def test_a_bad_calibration_file_is_one_line_naming_file_and_key(tmp_path, capsys, edit, named):
+    path = small_file(tmp_path)
+    text = path.read_text()
+    assert edit[0] in text
+    path.write_text(text.replace(edit[0], edit[1], 1))
+    assert main(["calibrate", str(path), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith(f"kerjasama: error: {path}: "), err
+    assert named in err, err
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_shipped_calibrations_are_valid():
+    for path in sorted((ROOT / "calibrations").glob("*.toml")):
+        calibration = load_calibration(path, quick=True)
+        assert calibration.parameters and calibration.statistics
+        assert load_calibration(path).population >= calibration.population
+
+
+def test_missing_pyabc_names_the_extra(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyabc", None)  # import pyabc now raises ImportError
+    assert main(["calibrate", str(small_file(tmp_path)), "--out", str(tmp_path / "out")]) == 2
+    assert "pip install 'kerjasama[calibrate]'" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------------------- the same posterior anywhere
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    """The small calibration run in this process: its file and its posterior."""
+    tmp = tmp_path_factory.mktemp("reference")
+    path = small_file(tmp)
+    folder = run_calibration(load_calibration(path), tmp / "in-process", workers=1, progress=False)
+    return path, posterior(folder)
+
+
+def test_same_posterior_on_a_dask_cluster_as_in_this_process(tmp_path, reference):
+    distributed = pytest.importorskip("distributed")  # in the test extra: never skipped in CI
+    path, expected = reference
+    # two threads in one worker: candidates run concurrently in one process (NumPy's global state shared)
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=2, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        folder = run_calibration(load_calibration(path), tmp_path / "dask", scheduler=cluster.scheduler_address)
+    pd.testing.assert_frame_equal(posterior(folder), expected)
+    assert len(expected) == 10 and expected["weight"].sum() == pytest.approx(1.0)
+    manifest = (folder / "manifest.json").read_text()
+    assert '"executor": "dask' in manifest and str(tmp_path) not in manifest  # no machine paths
+
+
+def test_rerunning_the_same_seed_gives_the_same_posterior_and_another_seed_another(tmp_path, reference):
+    path, expected = reference
+    path.with_name("other.toml").write_text(path.read_text().replace("seed = 5", "seed = 6"))
+    other = run_calibration(load_calibration(path.with_name("other.toml")), tmp_path / "o", workers=1, progress=False)
+    assert not posterior(other).equals(expected)
+    with pytest.raises(Exception, match="results already exist"):
+        run_calibration(load_calibration(path.with_name("other.toml")), tmp_path / "o", workers=1, progress=False)
+
+
+# ----------------------------------------------------------------------------- resume after kill -9
+
+
+def _generations_stored(db: Path) -> int:
+    try:
+        with sqlite3.connect(db, timeout=1) as connection:
+            return connection.execute("select count(*) from populations where t >= 0").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_resume_after_kill_9_continues_the_history_and_gives_the_same_posterior(tmp_path):
+    path = small_file(tmp_path, "resumed", generations=4, population=8)
+    out = tmp_path / "killed"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "sim", "calibrate", str(path), "--out", str(out), "--workers", "1"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 90
+    while _generations_stored(out / "history.db") < 1 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    stored = _generations_stored(out / "history.db")
+    assert 1 <= stored < 4, "the calibration was killed after its first generation, before its last"
+    first = pd.read_sql("select * from particles", sqlite3.connect(out / "history.db"))
+    assert main(["calibrate", str(path), "--out", str(out)]) == 2  # not without --resume (the killed lock is stale)
+    assert main(["calibrate", str(path), "--out", str(out), "--resume", "--workers", "1"]) == 0
+    assert _generations_stored(out / "history.db") == 4
+    with sqlite3.connect(out / "history.db") as connection:
+        ts = [t for (t,) in connection.execute("select t from populations where t >= 0 order by t")]
+        assert ts == [0, 1, 2, 3]  # one history, continued (not restarted)
+        again = pd.read_sql("select * from particles", connection)
+    pd.testing.assert_frame_equal(again.iloc[: len(first)], first)  # stored generations untouched
+    straight = run_calibration(load_calibration(path), tmp_path / "straight", workers=1, progress=False)
+    pd.testing.assert_frame_equal(posterior(out), posterior(straight))
+
+
+# ----------------------------------------------------------------------------- identifiability
+
+
+def test_known_parameters_are_recovered_from_synthetic_observations(tmp_path):
+    """Observations simulated at known values of two parameters; the posterior covers them and
+    is much narrower than the prior (docs/calibration.md, "Identifiability")."""
+    path = small_file(tmp_path, "identify", seed=11, population=40, generations=4, villages=30, steps=12)
+    calibration = load_calibration(path)
+    truth = {"behaviour.threshold_mean": 0.7, "economy.save_rate": 0.4}
+    observed = synthetic_observations(calibration.base, calibration.statistics, truth, list(range(500, 506)))
+    calibration.statistics = [
+        dataclasses.replace(s, observed=observed[s.name][0], scale=observed[s.name][1]) for s in calibration.statistics
+    ]
+    folder = run_calibration(calibration, tmp_path / "identify", workers=1, progress=False)
+    found = posterior(folder)
+    for p, interval in zip(calibration.parameters, intervals(calibration, found).values(), strict=True):
+        assert interval["low95"] <= truth[p.key] <= interval["high95"], (p.key, interval)
+        mean = np.average(found[p.key], weights=found["weight"])
+        sd = np.sqrt(np.average((found[p.key] - mean) ** 2, weights=found["weight"]))
+        assert sd < 0.7 * p.width / np.sqrt(12), (p.key, sd)  # the uniform prior's sd: width / sqrt(12)
+    for name in ("marginals", "pairs", "epsilon"):
+        assert (folder / "figures" / f"{name}.png").stat().st_size > 1000
+    generations = pd.read_csv(folder / "generations.csv")
+    assert list(generations["generation"]) == [0, 1, 2, 3]
+    assert generations["epsilon"].iloc[1:].is_monotonic_decreasing
