@@ -68,7 +68,7 @@ METHOD_MAP = [
     ("experiments/*.toml", "sim.i18n:extract_toml"),
 ]
 SOURCES = ("sim", "scenarios", "experiments")  # the top-level folders extraction walks
-TOML_KEYS = ("label", "description")  # the texts of scenario and experiment files that outputs show
+TOML_KEYS = ("label", "description", "currency")  # the texts of scenario and experiment files that outputs show
 
 # ISO 4217 code, optionally with a multiplier word: "IDR", "IDR million" (a file's money in millions)
 _CURRENCY = re.compile(r"^\s*([A-Z]{3})(?:\s+(thousand|million|billion))?\s*$")

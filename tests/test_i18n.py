@@ -123,12 +123,12 @@ def test_indonesian_numbers_follow_the_locale():
     assert id_.decimal(5.94, 1) == "5,9"
     assert id_.decimal(-1234.5, 1) == "\u22121.234,5"
     assert id_.decimal(-0.01, 1) == "0,0"
-    assert id_.decimal(None, 1) == "t.a."
+    assert id_.decimal(None, 1) == "tidak ada"
     assert id_.percent_text(id_.decimal(5.94, 1)) == "5,9%"  # CLDR id: #,##0%
     assert id_.money(1.5, "IDR million") == "Rp1,5 juta"
     assert id_.money(1.5, "IDR million", compact=False) == "Rp1.500.000"
     assert id_.money(2500, "IDR million") == "Rp2,5 miliar"
-    assert id_.localize("1234.5") == "1.234,5" and id_.localize("yes") == "yes"
+    assert id_.localize("12,345.5") == "12.345,5" and id_.localize("yes") == "yes"
     assert id_.ngettext("{count} replicate", "{count} replicates", 3) in ("{count} replicates", "{count} ulangan")
 
 
