@@ -85,12 +85,12 @@ def test_distribution_rule_passes_the_observed_bins_and_fails_shifted_ones():
 
 # --- the suite --------------------------------------------------------------------------------------
 EXPECTED_QUICK = {  # what the quick suite gives (docs/validation.md, "Empirical patterns")
-    "Contribution decay without enforcement, and its cure by sanctions": False,
+    "Contribution decay without enforcement, and its cure by sanctions": True,
     "Threshold public goods under collective risk": False,
     "Savings from sharing services shrink with size and with the number of partners": False,
     "Benefit-cost ratios of joint watershed investments": False,
     "Partnerships go dormant after a COVID-like shock": False,
-    "Audits cut leakage; grassroots monitoring barely moves it": True,
+    "Audits cut leakage; grassroots monitoring barely moves it": False,
 }
 
 
@@ -123,3 +123,45 @@ def test_validate_patterns_is_an_option_of_validate():
     args = build_parser().parse_args(["validate", "--patterns", "--quick"])
     assert args.patterns and args.quick
     assert not build_parser().parse_args(["validate"]).patterns  # the reference suite is unchanged
+
+
+# --- the mechanism the lab pattern needed: behaviour.free_rider_share --------------------------------
+def test_free_riders_are_drawn_last_and_contribute_only_when_deterred():
+    """A share of villages disposed to free-ride: about that share get an unreachable threshold,
+    every other endowment is the same as without them (drawn last), and in fixed groups they
+    contribute only by mistake without enforcement, and always when enforcement deters."""
+    from sim.domains import AGRICULTURE
+    from sim.landscape import FREE_RIDER_THRESHOLD
+    from sim.model import VillageModel
+    from sim.validation.patterns.runs import mutually_tied_groups
+
+    base = {
+        "n_villages": 200,
+        "steps": 6,
+        "behaviour.review_probability": 0.0,
+        "cooperation.collapse_steps": 1000,  # groups stay (a member alone would count as contributing)
+        "shocks.scheduled": [],
+    }
+    plain = VillageModel("default", rng=7, **base)
+    mixed = VillageModel("default", rng=7, **base, **{"behaviour.free_rider_share": 0.3})
+    free = mixed.state.threshold == FREE_RIDER_THRESHOLD
+    assert 0.2 < free.mean() < 0.4 and not (plain.state.threshold == FREE_RIDER_THRESHOLD).any()
+    np.testing.assert_array_equal(mixed.state.threshold[~free], plain.state.threshold[~free])
+    for name in ("households", "land", "productivity", "wealth", "expertise", "risk_aversion", "x"):
+        np.testing.assert_array_equal(getattr(mixed.state, name), getattr(plain.state, name))
+    for form, expected in (("informal", lambda rate: rate < 0.1), ("formal", lambda rate: rate > 0.9)):
+        m = VillageModel(
+            "default",
+            rng=7,
+            **base,
+            **{"behaviour.free_rider_share": 0.3, "cooperation.forms": [form], f"forms.{form}.term": 0},
+        )
+        free = m.state.threshold == FREE_RIDER_THRESHOLD
+        for group in mutually_tied_groups(m, 4):
+            m.form_partnership(m.forms[form], (AGRICULTURE,), group)
+        members = m.state.partnership[:, AGRICULTURE] >= 0
+        rates = []
+        for _ in range(5):
+            m.step()
+            rates.append(m.state.contributed[members & free, AGRICULTURE].mean())
+        assert expected(float(np.mean(rates))), (form, rates)
