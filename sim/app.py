@@ -40,8 +40,9 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -56,7 +57,7 @@ from matplotlib.figure import Figure
 from mesa.visualization import Slider, SolaraViz
 from mesa.visualization.utils import update_counter
 
-from sim import outputs
+from sim import i18n, outputs
 from sim.controls import (
     DEFAULT_SCENARIO,
     SCENARIO_ENV,
@@ -67,33 +68,41 @@ from sim.controls import (
     village_scenarios,
 )
 from sim.domains import DOMAIN_NAMES
+from sim.i18n import N_, Language
 from sim.model import VillageModel
 from sim.plots import DOMAIN_COLOURS
 from sim.scenario import ScenarioError, VillageScenario, load_scenario
 from sim.village_map import CONSUMPTION, Colouring, Look, form_colours, update_village_map, village_map
 
-TITLE = "Kerjasama explorer"
+TITLE = N_("Kerjasama explorer")
+LANG_ENV = "KERJASAMA_LANG"  # the page's language (what ``kerjasama explore --lang`` sets; default English)
 
 # Every short text the page shows (besides ABOUT below, the map's colourings, the plots'
-# titles in PANELS and the output registry's labels), in one place to be translated.
+# titles in PANELS and the output registry's labels), in English: the page shows each in its
+# language (``sim/i18n.py``, ``page_language``).
 TEXT = {
-    "colour_by": "Colour villages by",
-    "km": "km",
-    "map_title": "{scenario}: villages and partnerships, {unit} {year}",
-    "status": (
+    "colour_by": N_("Colour villages by"),
+    "km": N_("km"),
+    "map_title": N_("{scenario}: villages and partnerships, {unit} {year}"),
+    "status": N_(
         "Scenario {scenario} · seed {seed} · {villages} villages · {unit} {year} of {horizon} · "
         "forms allowed: {forms} · rule: {rule}"
     ),
-    "status_changed": " · {changed} control(s) changed",
-    "no_forms": "none (autarky)",
-    "poverty_line": "poverty line",
-    "scheduled_shock": "scheduled {kind}",
-    "no_such_scenario": "No scenario {name!r} here; the scenarios are: {names}.",
-    "cannot_open": "Cannot open scenario {name!r}: {problem}.",
-    "showing_default": "{problem} Showing the default scenario instead.",
-    "scenario_links": "**Scenario:** {links} — another scenario opens a fresh page with its own controls.",
-    "controls_details": "The controls: what each sets, its unit, its value in this run",
+    "status_changed": N_(" · {changed} control(s) changed"),
+    "no_forms": N_("none (autarky)"),
+    "poverty_line": N_("poverty line"),
+    "scheduled_shock": N_("scheduled {kind}"),
+    "no_such_scenario": N_("No scenario {name!r} here; the scenarios are: {names}."),
+    "cannot_open": N_("Cannot open scenario {name!r}: {problem}."),
+    "showing_default": N_("{problem} Showing the default scenario instead."),
+    "scenario_links": N_("**Scenario:** {links} — another scenario opens a fresh page with its own controls."),
+    "controls_details": N_("The controls: what each sets, its unit, its value in this run"),
 }
+
+
+def page_language() -> Language:
+    """The page's language: ``$KERJASAMA_LANG`` (what ``kerjasama explore --lang`` sets), else English."""
+    return i18n.language(os.environ.get(LANG_ENV) or "en")
 
 
 def _pretty(name: str) -> str:
@@ -105,7 +114,7 @@ def _pretty(name: str) -> str:
 if "SOLARA_TELEMETRY_MIXPANEL_ENABLE" not in os.environ:
     solara.server.settings.telemetry.mixpanel_enable = False
 
-ABOUT = """\
+ABOUT = N_("""\
 **What am I looking at?** Each dot is a village at its position on the map (km), sized by its
 number of households and coloured by consumption per household in poverty lines (red: below
 the poverty line of 1, green: better off; choose another variable above the map). Lines are
@@ -117,7 +126,7 @@ trust rises or falls. The plots below run from year 0 to the horizon; shaded yea
 scheduled shocks. **Step** runs one year, **▶** plays, **Reset** starts again with the
 controls on the left. Where a village decides: `sim/decisions.py`; a guided first hour:
 `docs/tutorial.md`.
-"""
+""")
 
 
 CSS = """
@@ -143,7 +152,7 @@ def mesa_param(control: Control):
     return {"type": "Select", "value": c.value, "values": list(c.values), "label": c.label}
 
 
-def model_params(scenario: str) -> dict[str, Any]:
+def model_params(scenario: str, lang: Language | None = None) -> dict[str, Any]:
     """Mesa ``model_params`` for the page of ``scenario``: its controls, and the scenario
     itself as a fixed parameter (Reset rebuilds the same scenario with the controls).
 
@@ -152,9 +161,16 @@ def model_params(scenario: str) -> dict[str, Any]:
     inputs keep their state), so another scenario is another page: the page's scenario
     links reload it with ``?scenario=NAME``."""
     params: dict[str, Any] = {"scenario_name": scenario}
-    for control in scenario_controls(scenario):
+    for control in page_controls(scenario, lang or page_language()):
         params[control.name] = mesa_param(control)
     return params
+
+
+def page_controls(scenario: str, lang: Language) -> list[Control]:
+    """The controls of ``scenario`` with their label, meaning and unit in ``lang``
+    (``sim.controls.scenario_controls``, translated by :func:`translated_controls`)."""
+    controls = scenario_controls(scenario)
+    return controls if lang.code == "en" else translated_controls(controls, load_scenario(scenario).params, lang)
 
 
 def start_scenario(search: str | None = None) -> str:
@@ -164,17 +180,112 @@ def start_scenario(search: str | None = None) -> str:
     return chosen[0] if chosen else os.environ.get(SCENARIO_ENV) or DEFAULT_SCENARIO
 
 
-def _check_scenario(name: str) -> str | None:
+def _check_scenario(name: str, lang: Language | None = None) -> str | None:
     """Why the page cannot show ``name`` (None when it can). The address may name only a
     shipped village scenario, or the one the server was started with (which may be a path):
     a page never opens files the person running the server did not choose."""
+    t = (lang or page_language()).gettext
     if name not in village_scenarios() and name != (os.environ.get(SCENARIO_ENV) or DEFAULT_SCENARIO):
-        return TEXT["no_such_scenario"].format(name=name, names=", ".join(village_scenarios()))
+        return t(TEXT["no_such_scenario"]).format(name=name, names=", ".join(village_scenarios()))
     try:
         load_scenario(name)
     except ScenarioError as exc:
-        return TEXT["cannot_open"].format(name=name, problem=exc)
+        return t(TEXT["cannot_open"]).format(name=name, problem=exc)
     return None
+
+
+# The texts of the controls that sim/controls.py writes itself (the rest are the schema's), in English.
+CONTROL_TEXT = {
+    "seed": N_("Seed"),
+    "seed_meaning": N_("random seed: the same seed gives the same villages and the same shocks"),
+    "integer": N_("integer"),
+    "allow": N_("Allow {form}"),
+    "allow_meaning": N_("allow partnerships of this form: {label}"),
+    "yes/no": N_("yes/no"),
+    "money": N_("money"),  # the word a money unit starts with; the page puts the scenario's currency instead
+    "shock": N_("{Kind} y{step}"),
+    "shock_meaning": N_("the scheduled {kind} in year {step} ({where}, {duration} year(s))"),
+    "all_districts": N_("all districts"),
+    "district": N_("district {district}"),
+    "header": N_("| control | sets | meaning | unit | this run |"),
+    "yes": N_("yes"),
+    "no": N_("no"),
+    "changed": N_("(changed)"),
+}
+
+
+def translated_controls(controls: list[Control], params: dict, lang: Language) -> list[Control]:
+    """The controls (``sim.controls.scenario_controls`` of a scenario with parameter tree
+    ``params``) with their label, meaning and unit in ``lang``: the schema's texts from the
+    catalogue, and the page's own (seed, allowed forms, scheduled shocks) from CONTROL_TEXT."""
+    from sim.controls import PAGE_NOTES, declared
+
+    t = lang.gettext
+    out = []
+    for c in controls:
+        if c.name == "seed":
+            out.append(replace(c, label=t(CONTROL_TEXT["seed"]), meaning=t(CONTROL_TEXT["seed_meaning"]),
+                               unit=t(CONTROL_TEXT["integer"])))  # fmt: skip
+            continue
+        if c.name.startswith("allow_"):
+            form = c.name[len("allow_") :]
+            label = lang.label("text", params["forms"][form].get("label", _pretty(form)))
+            out.append(replace(c, label=t(CONTROL_TEXT["allow"]).format(form=lang.label("form", form)),
+                               meaning=t(CONTROL_TEXT["allow_meaning"]).format(label=label),
+                               unit=t(CONTROL_TEXT["yes/no"])))  # fmt: skip
+            continue
+        p = declared(c.path)
+        meaning = "; ".join(t(text) for text in (p.meaning, PAGE_NOTES.get(p.path)) if text)
+        unit = t(p.unit)
+        if p.money:
+            unit = unit.replace(t(CONTROL_TEXT["money"]), lang.label("text", params["economy"]["currency"]))
+        label = t(p.short_label)
+        entry = _control_entry(c.path, params, lang)
+        if entry is not None:
+            label, meaning = f"{entry[0]}: {label}", f"{entry[1]}: {meaning}"
+        out.append(replace(c, label=label, meaning=meaning, unit=unit))
+    return out
+
+
+def _control_entry(path: str, params: dict, lang: Language) -> tuple[str, str] | None:
+    """The label prefix and the meaning prefix of a control of one form, service or scheduled
+    shock (``sim.controls._entries``) in ``lang``; None for a key of no such entry."""
+    t = lang.gettext
+    parts = path.split(".")
+    if parts[0] in ("forms", "services") and len(parts) == 3:
+        kind = "form" if parts[0] == "forms" else "service"
+        return lang.label(kind, parts[1]), lang.label(
+            "text", params[parts[0]][parts[1]].get("label", _pretty(parts[1]))
+        )
+    if path.startswith("shocks.scheduled.") and len(parts) == 4:
+        event = params["shocks"]["scheduled"][int(parts[2])]
+        kind = lang.label("shock", event["kind"])
+        where = t(CONTROL_TEXT["all_districts"]) if event["district"] < 0 else t(CONTROL_TEXT["district"])
+        label = t(CONTROL_TEXT["shock"]).format(Kind=kind[:1].upper() + kind[1:], step=event["step"])
+        meaning = t(CONTROL_TEXT["shock_meaning"]).format(
+            kind=kind, step=event["step"], where=where.format(district=event["district"]), duration=event["duration"]
+        )
+        return label, meaning
+    return None
+
+
+def translated_table(table: str, lang: Language) -> str:
+    """The Markdown table of ``sim.controls.controls_table`` (its controls already translated)
+    with its header and the values of its last column in ``lang``."""
+    t = lang.gettext
+    words = {"yes": t(CONTROL_TEXT["yes"]), "no": t(CONTROL_TEXT["no"])}
+
+    def value(text: str) -> str:
+        return words.get(text) or lang.localize(text)
+
+    lines = table.split("\n")
+    lines[0] = t(CONTROL_TEXT["header"])
+    for i in range(2, len(lines)):
+        head, _, last = lines[i].removesuffix(" |").rpartition(" | ")
+        changed = re.fullmatch(r"\*\*(.*)\*\* \(changed\)", last)
+        shown = f"**{value(changed.group(1))}** {t(CONTROL_TEXT['changed'])}" if changed else value(last)
+        lines[i] = f"{head} | {shown} |"
+    return "\n".join(lines)
 
 
 # --- the map -----------------------------------------------------------------------------
@@ -187,10 +298,10 @@ MAP_VARIABLES: dict[str, Colouring] = {  # what the page may colour the villages
     c.label: c
     for c in (
         CONSUMPTION,
-        Colouring("savings per household (poverty lines)", lambda m: m.state.wealth, "viridis", 0.0, None),
-        Colouring("agricultural expertise", lambda m: m.state.expertise[:, 0], "viridis", 0.0, 1.0),
-        Colouring("drought or flood this year (share of output lost)", _shocks_this_year, "YlOrBr", 0.0, 1.0),
-        Colouring("district", lambda m: m.state.district, "tab10"),
+        Colouring(N_("savings per household (poverty lines)"), lambda m: m.state.wealth, "viridis", 0.0, None),
+        Colouring(N_("agricultural expertise"), lambda m: m.state.expertise[:, 0], "viridis", 0.0, 1.0),
+        Colouring(N_("drought or flood this year (share of output lost)"), _shocks_this_year, "YlOrBr", 0.0, 1.0),
+        Colouring(N_("district"), lambda m: m.state.district, "tab10"),
     )
 }
 DEFAULT_VARIABLE = next(iter(MAP_VARIABLES))
@@ -248,30 +359,37 @@ class LiveMap:
     shared-service hosts (stars) and infrastructure served (rings). Drawn once by
     ``sim/village_map.py`` (the run figures' map), then moved year by year."""
 
-    def __init__(self, model: VillageModel, variable: str = DEFAULT_VARIABLE):
-        self.model = model
+    def __init__(self, model: VillageModel, variable: str = DEFAULT_VARIABLE, lang: Language | None = None):
+        self.model, self.lang = model, lang or page_language()
         self.colouring = MAP_VARIABLES.get(variable, MAP_VARIABLES[DEFAULT_VARIABLE])
         self.figure = Figure(figsize=MAP_SIZE, layout="constrained")
         ax = self.figure.add_subplot()
-        self.drawn = village_map(ax, model, self.colouring, EXPLORER_MAP)
+        self.look = EXPLORER_MAP
+        if self.lang.code != "en":
+            self.look = replace(EXPLORER_MAP, translate=self.lang.gettext, form_label=self._form_label)
+        self.drawn = village_map(ax, model, self.colouring, self.look)
         area = model.params["landscape"]["area_km"]
         ax.set_xlim(0, area)
         ax.set_ylim(0, area)
-        ax.set_xlabel(TEXT["km"], fontsize=8)
+        ax.set_xlabel(self.lang.gettext(TEXT["km"]), fontsize=8)
         ax.tick_params(labelsize=7)
         self.title = ax.set_title(self._title(), fontsize=9)
         self.live = LiveFigure(self.figure, [*self.drawn.changing(), self.title], MAP_DPI)
         self.year, self.image = None, b""
 
+    def _form_label(self, name: str) -> str:
+        return self.lang.label("form", name)
+
     def _title(self) -> str:
-        m = self.model
-        return TEXT["map_title"].format(scenario=m.scenario.name, unit=m.params["run"]["step_unit"], year=m.steps)
+        m, lang = self.model, self.lang
+        unit = lang.label("text", m.params["run"]["step_unit"])
+        return lang.gettext(TEXT["map_title"]).format(scenario=m.scenario.name, unit=unit, year=m.steps)
 
     def png(self) -> bytes:
         """The map at the model's year, as PNG bytes (drawn again only when the year changed)."""
         if self.year != self.model.steps:
             first = self.year is None
-            widened = first or update_village_map(self.drawn, self.model, self.colouring, EXPLORER_MAP)
+            widened = first or update_village_map(self.drawn, self.model, self.colouring, self.look)
             self.title.set_text(self._title())
             self.image, self.year = self.live.png(full=first or widened), self.model.steps
         return self.image
@@ -282,34 +400,43 @@ def map_figure(model: VillageModel, variable: str = DEFAULT_VARIABLE) -> Figure:
     return LiveMap(model, variable).figure
 
 
-def status_line(model: VillageModel) -> str:
+def status_line(model: VillageModel, lang: Language | None = None) -> str:
     """One line saying which run is on the page."""
-    forms = ", ".join(_pretty(f) for f in model.params["cooperation"]["forms"]) or TEXT["no_forms"]
+    lang = lang or page_language()
+    t = lang.gettext
+    forms = ", ".join(lang.label("form", f) for f in model.params["cooperation"]["forms"]) or t(TEXT["no_forms"])
     changed = len(getattr(model, "explorer_overrides", {}))
-    line = TEXT["status"].format(
+    rule = model.params["behaviour"]["rule"]
+    line = t(TEXT["status"]).format(
         scenario=model.scenario.name,
         seed=model.seed,
         villages=model.state.n,
-        unit=model.params["run"]["step_unit"],
+        unit=lang.label("text", model.params["run"]["step_unit"]),
         year=model.steps,
         horizon=model.horizon,
         forms=forms,
-        rule=model.params["behaviour"]["rule"],
+        rule=rule if lang.code == "en" else lang.label("rule", rule),
     )
-    return line + (TEXT["status_changed"].format(changed=changed) if changed else "")
+    return line + (t(TEXT["status_changed"]).format(changed=changed) if changed else "")
 
 
 @solara.component
 def VillageMap(model):
     """The map, moved on whenever Mesa's controls step the model."""
     update_counter.get()  # Mesa's Step/Play bump this counter after each step
+    lang = page_language()
     variable, set_variable = solara.use_state(DEFAULT_VARIABLE)
-    live = solara.use_memo(lambda: LiveMap(model, variable), [model, variable])
+    live = solara.use_memo(lambda: LiveMap(model, variable, lang), [model, variable])
+    shown = {lang.gettext(name): name for name in MAP_VARIABLES}  # what the list shows -> the colouring
     with solara.Column(gap="4px"):
         solara.Select(
-            label=TEXT["colour_by"], values=list(MAP_VARIABLES), value=variable, on_value=set_variable, dense=True
+            label=lang.gettext(TEXT["colour_by"]),
+            values=list(shown),
+            value=lang.gettext(variable),
+            on_value=lambda chosen: set_variable(shown[chosen]),
+            dense=True,
         )
-        solara.Text(status_line(model), classes=["kerjasama-status"])
+        solara.Text(status_line(model, lang), classes=["kerjasama-status"])
         rw.Image(value=live.png(), format="png")
 
 
@@ -331,23 +458,27 @@ class Panel:
 
 
 PANELS = (
-    Panel({"mean_consumption": "black", "poverty_rate": "firebrick"}, "Welfare", hline=(1.0, "poverty_line")),
-    Panel({f"participation_{d}": DOMAIN_COLOURS[d] for d in DOMAIN_NAMES}, "Participation by domain", (0, 1)),
-    Panel({"mean_trust": "teal", "contribution_rate": "black"}, "Trust and contributions", (0, 1)),
+    Panel({"mean_consumption": "black", "poverty_rate": "firebrick"}, N_("Welfare"), hline=(1.0, "poverty_line")),
+    Panel({f"participation_{d}": DOMAIN_COLOURS[d] for d in DOMAIN_NAMES}, N_("Participation by domain"), (0, 1)),
+    Panel({"mean_trust": "teal", "contribution_rate": "black"}, N_("Trust and contributions"), (0, 1)),
     Panel({"shock_intensity": "saddlebrown"}),
 )
 
 
-def panel_text(panel: Panel) -> tuple[str, dict[str, str], str]:
-    """A panel's title, legend label per column and y-axis label, from the output registry:
-    with one unit the axis says it; with several each legend label carries its own."""
-    measures = {column: outputs.measure_info(column) for column in panel.columns}
-    units = list(dict.fromkeys(m.unit for m in measures.values()))
+def panel_text(panel: Panel, lang: Language | None = None) -> tuple[str, dict[str, str], str]:
+    """A panel's title, legend label per column and y-axis label, from the output registry
+    (in ``lang``): with one unit the axis says it; with several each legend label carries its own."""
+    lang = lang or page_language()
+    for column in panel.columns:
+        if outputs.measure_info(column) is None:
+            raise KeyError(f"the output registry has no measure {column!r}")
+    measures = {column: lang.measure(column) for column in panel.columns}
+    units = list(dict.fromkeys(unit for _, unit in measures.values()))
     if len(units) == 1:
-        labels = {column: m.label for column, m in measures.items()}
+        labels = {column: label for column, (label, _) in measures.items()}
     else:
-        labels = {column: f"{m.label} [{m.unit}]" for column, m in measures.items()}
-    title = panel.title or next(iter(measures.values())).label.capitalize()
+        labels = {column: f"{label} [{unit}]" for column, (label, unit) in measures.items()}
+    title = lang.gettext(panel.title) if panel.title else next(iter(measures.values()))[0].capitalize()
     return title, labels, " / ".join(units)
 
 
@@ -357,9 +488,10 @@ class LivePlot:
     below the plot. Drawn once, then only its lines are drawn again each year (and all of it
     when a line leaves the y range, which then widens)."""
 
-    def __init__(self, model: VillageModel, panel: Panel, scheduled=()):
+    def __init__(self, model: VillageModel, panel: Panel, scheduled=(), lang: Language | None = None):
         self.model, self.panel = model, panel
-        title, labels, ylabel = panel_text(panel)
+        lang = lang or page_language()
+        title, labels, ylabel = panel_text(panel, lang)
         self.figure = Figure(figsize=PLOT_SIZE, layout="constrained")
         ax = self.ax = self.figure.add_subplot()
         self.lines = {
@@ -368,17 +500,18 @@ class LivePlot:
         }
         if panel.hline is not None:
             value, key = panel.hline
-            ax.axhline(value, color="firebrick", lw=0.8, ls=":", label=TEXT[key])
+            ax.axhline(value, color="firebrick", lw=0.8, ls=":", label=lang.gettext(TEXT[key]))
         shaded = set()
         for event in scheduled:
-            label = TEXT["scheduled_shock"].format(kind=event["kind"]) if event["kind"] not in shaded else None
+            kind = lang.label("shock", event["kind"])
+            label = lang.gettext(TEXT["scheduled_shock"]).format(kind=kind) if event["kind"] not in shaded else None
             shaded.add(event["kind"])
             start = event["step"] - 0.5
             ax.axvspan(start, start + event["duration"], color="red", alpha=0.12, lw=0, label=label)
         ax.set_xlim(0, max(model.horizon, 1))
         ax.set_ylim(*(panel.ylim or (0.0, panel.top_per_village * model.state.n if panel.top_per_village else 1.0)))
         ax.set_title(title, fontsize=10)
-        ax.set_xlabel(model.params["run"]["step_unit"], fontsize=8)
+        ax.set_xlabel(lang.label("text", model.params["run"]["step_unit"]), fontsize=8)
         ax.set_ylabel(ylabel, fontsize=8)
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.25, lw=0.5)
@@ -434,7 +567,7 @@ def partnerships_panel(model: VillageModel) -> Panel:
     """Partnerships by form, for the model's own forms (a form can be switched off with the controls)."""
     colours = form_colours(model.form_names)
     columns = {f"partnerships_{name}": colours[name] for name in model.form_names}
-    return Panel(columns, "Partnerships by form", top_per_village=0.5)  # two villages or more in each
+    return Panel(columns, N_("Partnerships by form"), top_per_village=0.5)  # two villages or more in each
 
 
 def plot_components(scenario: VillageScenario) -> list:
@@ -460,49 +593,59 @@ def Text(markdown_text: str):
 @solara.component
 def ControlsTable(model):
     """What each control sets, its unit and its value in the run on the page."""
-    controls = solara.use_memo(lambda: scenario_controls(model.scenario_name), [model.scenario_name])
-    Text(controls_table(model, controls))
+    lang = page_language()
+    controls = solara.use_memo(lambda: page_controls(model.scenario_name, lang), [model.scenario_name])
+    Text(page_controls_table(model, controls, lang))
 
 
-def scenario_links(current: str) -> str:
+def page_controls_table(model, controls: list[Control], lang: Language) -> str:
+    """The page's table of the controls (``sim.controls.controls_table``) in ``lang``."""
+    table = controls_table(model, controls)
+    return table if lang.code == "en" else translated_table(table, lang)
+
+
+def scenario_links(current: str, lang: Language | None = None) -> str:
     """Markdown links to the page of each scenario (a link reloads the page with it)."""
     links = [f"**{n}**" if n == current else f"[{n}](?scenario={quote(n)})" for n in village_scenarios()]
     if current not in village_scenarios():
         links.insert(0, f"**{current}**")
-    return TEXT["scenario_links"].format(links=" · ".join(links))
+    return (lang or page_language()).gettext(TEXT["scenario_links"]).format(links=" · ".join(links))
 
 
 @solara.component
 def Page():
     """The explorer page (what ``solara run sim.app`` serves)."""
+    lang = page_language()
     requested = start_scenario(solara.use_router().search)
-    problem = solara.use_memo(lambda: _check_scenario(requested), [requested])
+    problem = solara.use_memo(lambda: _check_scenario(requested, lang), [requested])
     name = DEFAULT_SCENARIO if problem else requested
     start = solara.use_memo(lambda: ExplorerModel(scenario_name=name), [name])
     model = solara.use_reactive(start)
-    params = solara.use_memo(lambda: model_params(name), [name])
+    params = solara.use_memo(lambda: model_params(name, lang), [name])
     components = solara.use_memo(lambda: plot_components(start.scenario), [name])
-    solara.Title(TITLE)
+    title = lang.gettext(TITLE)
+    solara.Title(title)
     solara.Style(CSS)
     if problem:
-        solara.Error(TEXT["showing_default"].format(problem=problem))
+        solara.Error(lang.gettext(TEXT["showing_default"]).format(problem=problem))
     with solara.Row(gap="24px", style={"flex-wrap": "wrap", "align-items": "flex-start", "padding": "0 12px"}):
         with solara.Column(style={"flex": "0 1 600px", "min-width": "420px"}):
             VillageMap(model.value)  # Page re-renders when Reset builds a new model
         with solara.Column(style={"flex": "1 1 360px"}):
-            Text(ABOUT)
-            Text(scenario_links(name))
-    with solara.Details(TEXT["controls_details"], expand=False):
+            Text(lang.gettext(ABOUT))
+            Text(scenario_links(name, lang))
+    with solara.Details(lang.gettext(TEXT["controls_details"]), expand=False):
         ControlsTable(model.value)
-    SolaraViz(model, components=components, model_params=params, name=TITLE)
+    SolaraViz(model, components=components, model_params=params, name=title)
 
 
-def serve(scenario: str = DEFAULT_SCENARIO, host: str = "127.0.0.1", port: int = 8765) -> int:
-    """Serve the explorer (blocking) with Solara's server in production mode."""
+def serve(scenario: str = DEFAULT_SCENARIO, host: str = "127.0.0.1", port: int = 8765, lang: str = "en") -> int:
+    """Serve the explorer (blocking) with Solara's server in production mode, its texts in ``lang``."""
     import click
     from solara.__main__ import run
 
     os.environ[SCENARIO_ENV] = str(scenario)
+    os.environ[LANG_ENV] = lang
     solara.server.settings.telemetry.mixpanel_enable = False
     if "SOLARA_KERNEL_CULL_TIMEOUT" not in os.environ:
         # a page that vanished without closing (a crashed tab) has its session closed after

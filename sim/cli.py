@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import functools
 import math
 import os
 import sys
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from sim.classic.scenario import is_spatial_game
+from sim.i18n import N_
 from sim.scenario import (
     ScenarioError,
     available_scenarios,
@@ -38,6 +40,7 @@ from sim.scenario import (
 )
 
 EXIT_USAGE = 2
+LANG_HELP = "language of the texts: en (default) or id, Bahasa Indonesia (needs kerjasama[lang])"
 _SHOW_WARNING = warnings.showwarning  # Python's own, for every other warning
 _WARNINGS: list[str] = []
 DEFAULT_SEED = 42
@@ -116,67 +119,154 @@ def _fmt(value) -> str:
 # The console's short names of measures whose registry label would not fit its one line per
 # group (the registry's label after each); every other measure it names is named by the registry.
 CONSOLE_NAMES = {
-    "welfare.food_insecurity_rate": "food insecure",  # food-insecurity rate
-    "welfare.gini": "Gini",  # Gini of consumption
-    "resilience.resistance": "resistance",  # resistance to the shock
-    "resilience.recovery_steps": "recovery",  # recovery time
-    "resilience.loss": "loss",  # welfare loss after the shock
-    "resilience.robustness": "robustness",  # robustness to the shock
-    "resilience.cvar5": "CVaR5",  # worst-5 % consumption (CVaR 5 %)
+    "welfare.food_insecurity_rate": N_("food insecure"),  # food-insecurity rate
+    "welfare.gini": N_("Gini"),  # Gini of consumption
+    "resilience.resistance": N_("resistance"),  # resistance to the shock
+    "resilience.recovery_steps": N_("recovery"),  # recovery time
+    "resilience.loss": N_("loss"),  # welfare loss after the shock
+    "resilience.robustness": N_("robustness"),  # robustness to the shock
+    "resilience.cvar5": N_("CVaR5"),  # worst-5 % consumption (CVaR 5 %)
 }
+# The console summary's texts (English; ``kerjasama run --lang`` shows them in its language, sim/i18n.py).
+# A group's name is padded to GROUP_WIDTH, so that the values line up under each other.
+CONSOLE = {
+    "title": N_("Scenario {scenario}  (seed {seed}, {villages} villages, {steps} steps)"),
+    "welfare": N_("welfare"),
+    "efficiency": N_("efficiency"),
+    "cooperation": N_("cooperation"),
+    "resilience": N_("resilience"),
+    "poverty_lines": N_("{amount} poverty lines"),
+    "poverty_lines_money": N_("{amount} poverty lines ({money} per household)"),
+    "per_year": N_("{amount} poverty lines per year"),
+    "per_year_money": N_("{amount} poverty lines per year ({money} per household)"),
+    "participation": N_("participation: {domains}"),
+    "partnerships": N_("partnerships (mean number active): {forms}"),
+    "not_recovered": N_("not recovered"),
+    "recovery_steps": N_("{steps} steps"),
+    "no_shock": N_("no scheduled shock | {cvar}"),
+    "cvar": N_("{name} of consumption {value}"),
+    "every_step": N_("averages over every step, 0-{last}: the run is not longer than its burn-in of {burn_in} steps"),
+    "after_burn_in": N_("averages over steps {first}-{last}, after a burn-in of {burn_in} steps"),
+    "wrote_figures": N_("Wrote {out}/summary.json, timeseries.csv, manifest.json and figures/"),
+    "wrote": N_("Wrote {out}/summary.json, timeseries.csv and manifest.json (add --figures for figures/)"),
+}
+GROUP_WIDTH = 13
 
 
-def _name(key: str) -> str:
+def _name(key: str, lang=None) -> str:
     """What the console calls a summary key: its short name, else its label in the output registry."""
     from sim.outputs import measure_info
 
+    if lang is not None and lang.code != "en":
+        return lang.gettext(CONSOLE_NAMES[key]) if key in CONSOLE_NAMES else lang.label("measure", key)
     return CONSOLE_NAMES.get(key) or measure_info(key).label
 
 
-def _named(key: str, summary: dict) -> str:
+def _named(key: str, summary: dict, lang=None) -> str:
     """A measure by name, with its value: "mean trust 0.638"."""
-    return f"{_name(key)} {_fmt(summary[key])}"
+    return f"{_name(key, lang)} {_shown(summary[key], lang)}"
 
 
-def print_summary(summary: dict, out: Path | None = None, burn_in: int | None = None, figures: bool = True) -> None:
+def _shown(value, lang=None) -> str:
+    """A summary value in the console's language (English: ``_fmt``)."""
+    text = _fmt(value)
+    return text if lang is None or lang.code == "en" else lang.localize(lang.gettext(text))
+
+
+def print_summary(
+    summary: dict,
+    out: Path | None = None,
+    burn_in: int | None = None,
+    figures: bool = True,
+    lang=None,
+    currency: tuple[str, float] | None = None,
+) -> None:
     """A short, readable summary of one run (``burn_in``: the scenario's, to say which steps
-    the means average over; ``figures``: whether the folder ``out`` holds figures/)."""
+    the means average over; ``figures``: whether the folder ``out`` holds figures/), in the
+    language ``lang`` (a ``sim.i18n.Language``; default English). ``currency``: the scenario's
+    ``economy.currency`` and ``poverty_line``; when the currency is an ISO code ("IDR million")
+    money also reads in it ("IDR 7.2 million per household")."""
     from sim.domains import DOMAIN_NAMES
+    from sim.i18n import language
+
+    lang = lang or language("en")
+    t = lang.gettext
+
+    # the groups' names padded to one width (English: GROUP_WIDTH), so that the values line up
+    width = max(GROUP_WIDTH, *(len(t(CONSOLE[k])) + 2 for k in ("welfare", "efficiency", "cooperation", "resilience")))
+
+    def group(key: str, text: str) -> str:
+        return f"  {t(CONSOLE[key]):<{width}}{text}"
+
+    def money(key: str, template: str) -> str:
+        amount = _named(key, summary, lang)
+        if currency and _is_currency(currency[0]) and summary[key] is not None:
+            in_currency = lang.money(summary[key] * currency[1], currency[0])
+            return t(CONSOLE[f"{template}_money"]).format(amount=amount, money=in_currency)
+        return t(CONSOLE[template]).format(amount=amount)
+
+    def form(key: str) -> str:
+        name = key.rsplit(".", 1)[1]
+        shown = name.replace("_", "-") if lang.code == "en" else lang.label("form", name)
+        return f"{shown} {lang.localize(f'{summary[key]:.1f}')}"
 
     welfare = ("welfare.poverty_rate", "welfare.food_insecurity_rate", "welfare.gini")
     forms = [key for key in summary if key.startswith("cooperation.partnerships.")]
+    domains = ", ".join(
+        f"{lang.label('domain', d)} {_shown(summary[f'cooperation.participation.{d}'], lang)}" for d in DOMAIN_NAMES
+    )
+    rates = ("cooperation.contribution_rate", "cooperation.mean_trust")
     lines = [
-        f"Scenario {summary['scenario']}  (seed {summary['seed']}, {summary['n_villages']} villages, {summary['steps']} steps)",
-        f"  welfare      {_named('welfare.mean_consumption', summary)} poverty lines | "
-        + " | ".join(_named(key, summary) for key in welfare),
-        f"  efficiency   {_named('efficiency.service_cost_per_household', summary)} poverty lines per year",
-        "  cooperation  participation: "
-        + ", ".join(f"{d} {_fmt(summary[f'cooperation.participation.{d}'])}" for d in DOMAIN_NAMES),
-        "               partnerships (mean number active): "
-        + ", ".join(f"{key.rsplit('.', 1)[1].replace('_', '-')} {summary[key]:.1f}" for key in forms),
-        "               "
-        + " | ".join(_named(key, summary) for key in ("cooperation.contribution_rate", "cooperation.mean_trust")),
+        t(CONSOLE["title"]).format(
+            scenario=summary["scenario"], seed=summary["seed"], villages=summary["n_villages"], steps=summary["steps"]
+        ),
+        group("welfare", money("welfare.mean_consumption", "poverty_lines") + " | ")
+        + " | ".join(_named(key, summary, lang) for key in welfare),
+        group("efficiency", money("efficiency.service_cost_per_household", "per_year")),
+        group("cooperation", t(CONSOLE["participation"]).format(domains=domains)),
+        " " * (width + 2) + t(CONSOLE["partnerships"]).format(forms=", ".join(form(key) for key in forms)),
+        " " * (width + 2) + " | ".join(_named(key, summary, lang) for key in rates),
     ]
     if summary.get("resilience.resistance") is not None:
         recovery = summary["resilience.recovery_steps"]
-        recovered = "not recovered" if recovery is None else f"{recovery} steps"
+        recovered = (
+            t(CONSOLE["not_recovered"]) if recovery is None else t(CONSOLE["recovery_steps"]).format(steps=recovery)
+        )
         lines.append(
-            f"  resilience   {_named('resilience.resistance', summary)} | {_name('resilience.recovery_steps')} "
-            f"{recovered} | "
-            + " | ".join(_named(f"resilience.{key}", summary) for key in ("loss", "robustness", "cvar5"))
+            group("resilience", f"{_named('resilience.resistance', summary, lang)} | ")
+            + f"{_name('resilience.recovery_steps', lang)} {recovered} | "
+            + " | ".join(_named(f"resilience.{key}", summary, lang) for key in ("loss", "robustness", "cvar5"))
         )
     else:
-        cvar = f"{_name('resilience.cvar5')} of consumption {_fmt(summary['resilience.cvar5'])}"
-        lines.append(f"  resilience   no scheduled shock | {cvar}")
+        cvar = t(CONSOLE["cvar"]).format(
+            name=_name("resilience.cvar5", lang), value=_shown(summary["resilience.cvar5"], lang)
+        )
+        lines.append(group("resilience", t(CONSOLE["no_shock"]).format(cvar=cvar)))
+    english = lang.code == "en"  # English: the notes as sim.outputs and sim.io write them
     if burn_in is not None:
-        from sim.outputs import averaging_note
+        from sim.outputs import averaged_steps, averaging_note
 
-        lines.append(f"  ({averaging_note(summary['steps'], burn_in)})")
+        first, last = averaged_steps(summary["steps"], burn_in)
+        note = t(CONSOLE["every_step"] if first == 0 else CONSOLE["after_burn_in"])
+        shown = (
+            averaging_note(summary["steps"], burn_in)
+            if english
+            else note.format(first=first, last=last, burn_in=burn_in)
+        )
+        lines.append(f"  ({shown})")
     if out is not None:
         from sim.io import wrote_run_folder
 
-        lines += wrote_run_folder(out, figures)
+        written = t(CONSOLE["wrote_figures" if figures else "wrote"]).format(out=out)
+        lines += wrote_run_folder(out, figures) if english else [written]
     print("\n".join(lines))
+
+
+def _is_currency(name: str) -> bool:
+    """Is a scenario's ``economy.currency`` an ISO 4217 code (with a multiplier), money the console can write?"""
+    import re
+
+    return re.fullmatch(r"[A-Z]{3}( (thousand|million|billion))?", name.strip()) is not None
 
 
 def _refuse_experiment_name(name: str) -> None:
@@ -200,7 +290,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, overrides)  # validates everything before any work
     out = Path(args.out) if args.out else default_run_folder(scenario, args.seed)
     _check_writable(out)
-    write_run(scenario, args.seed, out, quiet=args.quiet, figures=args.figures)
+    write_run(scenario, args.seed, out, quiet=args.quiet, figures=args.figures, lang=args.lang)
     return 0
 
 
@@ -240,12 +330,15 @@ def _check_writable(out: Path) -> None:
     io.check_writable(out)
 
 
-def write_run(scenario, seed: int, out: Path, quiet: bool = False, figures: bool = False) -> dict:
+def write_run(scenario, seed: int, out: Path, quiet: bool = False, figures: bool = False, lang: str = "en") -> dict:
     """Run a scenario and write its results folder atomically, with its figures when ``figures``
-    (drawing them costs more than a default run, and imports matplotlib: hence opt-in)."""
+    (drawing them costs more than a default run, and imports matplotlib: hence opt-in); the
+    console summary and the figures' texts in the language ``lang`` ("en", "id")."""
     from sim import io
+    from sim.i18n import language
     from sim.model import VillageModel
 
+    shown = language(lang)  # an unknown language or a missing extra: one line, before the run
     started = io.now()
     model = VillageModel(scenario, rng=seed)
     model.run()
@@ -255,10 +348,18 @@ def write_run(scenario, seed: int, out: Path, quiet: bool = False, figures: bool
     if figures:
         from sim import plots
 
-        draw = plots.run_figures
+        draw = plots.run_figures if shown.code == "en" else functools.partial(plots.run_figures, lang=shown)
     io.write_run_folder(model, summary, out, started, finished, draw)
     if not quiet:
-        print_summary(summary, out, burn_in=scenario.params["run"]["burn_in"], figures=figures)
+        economy = scenario.params["economy"]
+        print_summary(
+            summary,
+            out,
+            burn_in=scenario.params["run"]["burn_in"],
+            figures=figures,
+            lang=shown,
+            currency=(economy["currency"], economy["poverty_line"]),
+        )
     return summary
 
 
@@ -387,6 +488,9 @@ def _listen_advice(error: OSError) -> str:
 
 def cmd_explore(args: argparse.Namespace) -> int:
     check_scenario(args.scenario)  # a bad name or file: one line, exit 2, before the slow imports
+    from sim.i18n import language
+
+    language(args.lang)  # an unknown language or a missing extra: one line, exit 2
     if args.port:
         import socket
 
@@ -407,7 +511,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    return sim.app.serve(args.scenario, host=args.host, port=args.port)
+    return sim.app.serve(args.scenario, host=args.host, port=args.port, lang=args.lang)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -440,6 +544,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--figures", action="store_true", help="also draw the run's figures into OUT/figures/ (about 1 s more)"
     )
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
+    run.add_argument("--lang", default="en", help=LANG_HELP)
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="the main job: the quick partnership-forms comparison, with its report")
     demo.add_argument(
@@ -483,6 +588,7 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("scenario", nargs="?", default="default", help="scenario name or path (default: default)")
     explore.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
     explore.add_argument("--port", type=_port, default=8765, help="port (default 8765; 0 = any free port)")
+    explore.add_argument("--lang", default="en", help=LANG_HELP)
     explore.set_defaults(func=cmd_explore)
     from sim.calibrate.cli import add_parser as add_calibrate  # kerjasama calibrate: sim/calibrate/cli.py
 

@@ -19,15 +19,17 @@ from typing import Any
 
 import numpy as np
 
+from sim.i18n import N_
+
 FORM_COLOURS = {"formal": "#1f77b4", "informal": "#2ca02c", "long_term": "#9467bd", "temporary": "#ff7f0e"}
 EXTRA_COLOURS = ("#d62728", "#e377c2", "#bcbd22", "#8c564b", "#17becf", "#7f7f7f")  # forms a scenario adds
 NATIONAL_SCALE = 5000  # villages above which every village is one small dot and ties are thin, drawn as an image
 HOST_STAR = {"s": 90, "marker": "*", "color": "white", "edgecolor": "k", "linewidths": 0.6}
 SERVED_RING = {"facecolors": "none", "edgecolors": "#1f4e9c", "linewidths": 1.2}
 # the markers' legend entries (the explorer's map)
-VILLAGE_LABEL = "village (dot area: households)"
-HOST_LABEL = "hosts shared services"
-SERVED_LABEL = "served by infrastructure"
+VILLAGE_LABEL = N_("village (dot area: households)")
+HOST_LABEL = N_("hosts shared services")
+SERVED_LABEL = N_("served by infrastructure")
 
 
 def form_colours(names: Iterable[str]) -> dict[str, str]:
@@ -49,7 +51,9 @@ class Colouring:
     vmax: float | None = None
 
 
-CONSUMPTION = Colouring("consumption per household (poverty lines)", lambda m: m.state.consumption, "RdYlGn", 0.5, 2.0)
+CONSUMPTION = Colouring(
+    N_("consumption per household (poverty lines)"), lambda m: m.state.consumption, "RdYlGn", 0.5, 2.0
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,9 @@ class Look:
     plus ``dot_scale`` times its households over the largest village's (at national scale,
     ``national_dot`` for every village). ``markers``: stars on hosts of shared services and
     rings on villages served by infrastructure. ``legend``: matplotlib ``legend`` keywords;
-    ``form_label``: how a form's name reads in the legend."""
+    ``form_label``: how a form's name reads in the legend; ``translate``: how the map's own
+    texts (the markers' legend entries, the colour bar's label) read in the figure's language
+    (``Language.gettext``, ``sim/i18n.py``)."""
 
     tie_alpha: float
     dot_base: float
@@ -68,6 +74,7 @@ class Look:
     form_label: Callable[[str], str] = lambda name: name.replace("_", " ")
     legend: dict = field(default_factory=dict)
     national_dot: float = 2.0
+    translate: Callable[[str], str] = lambda text: text
 
 
 def _tie_lines(model, lines: np.ndarray, hub: np.ndarray, member: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -141,18 +148,18 @@ def village_map(ax, model, colouring: Colouring, look: Look) -> MapArtists:
         zorder=2, edgecolor="none" if large else "k", linewidths=0.3, rasterized=large,
     )  # fmt: skip
     drawn = MapArtists(ties, points)
-    ax.figure.colorbar(points, ax=ax, label=colouring.label, shrink=look.colorbar_shrink)
+    ax.figure.colorbar(points, ax=ax, label=look.translate(colouring.label), shrink=look.colorbar_shrink)
     if look.markers:
         ax.scatter([], [], s=look.dot_base + look.dot_scale / 2, color="0.6", edgecolor="k", linewidths=0.3,
-                   label=VILLAGE_LABEL)  # fmt: skip
+                   label=look.translate(VILLAGE_LABEL))  # fmt: skip
     for name in model.form_names:
         ax.plot([], [], color=colours[name], label=look.form_label(name))
     if look.markers:
         served = _served(model)
         drawn.served = ax.scatter(s.x[served], s.y[served], s=size[served] + 60, zorder=3, **SERVED_RING)
         drawn.hosts = ax.scatter(s.x[hosts], s.y[hosts], zorder=4, **HOST_STAR)
-        ax.scatter([], [], label=HOST_LABEL, **HOST_STAR)
-        ax.scatter([], [], s=60, label=SERVED_LABEL, **SERVED_RING)
+        ax.scatter([], [], label=look.translate(HOST_LABEL), **HOST_STAR)
+        ax.scatter([], [], s=60, label=look.translate(SERVED_LABEL), **SERVED_RING)
     ax.legend(**look.legend)
     ax.set_aspect("equal")
     return drawn

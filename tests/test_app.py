@@ -210,6 +210,40 @@ def test_explore_command_binds_loopback_and_refuses_bad_input():
     assert len(out.stderr.strip().splitlines()) == 1 and "no_such_scenario" in out.stderr
 
 
+def test_the_page_in_indonesian(app, monkeypatch):
+    """`kerjasama explore --lang id`: the controls, map, plots, status and explanations in
+    Bahasa Indonesia (no browser: the page's texts), English left as it was."""
+    pytest.importorskip("babel")
+    from sim.i18n import language
+
+    monkeypatch.setenv(app.LANG_ENV, "id")
+    lang = app.page_language()
+    assert lang.code == "id" and lang.gettext(app.ABOUT).startswith("**Apa yang saya lihat?**")
+    params = app.model_params("indonesia_kerjasama_antar_desa")
+    labels = {
+        name: p.label if hasattr(p, "label") else p.get("label")
+        for name, p in params.items()
+        if name != "scenario_name"
+    }
+    assert labels["seed"] == "Benih acak" and labels["allow_formal"] == "Izinkan formal"
+    assert labels["setup_cost_formal"] == "formal: biaya pembentukan" and labels["rule"] == "Aturan perilaku"
+    controls = app.page_controls("indonesia_kerjasama_antar_desa", lang)
+    assert next(c for c in controls if c.name == "setup_cost_formal").unit == "juta rupiah per desa anggota"
+    model = app.ExplorerModel(scenario_name="default", n_villages=40)
+    model.step()
+    assert "desa" in app.status_line(model) and "tahun 1" in app.status_line(model)
+    table = app.page_controls_table(model, app.page_controls("default", lang), lang)
+    assert table.startswith("| pengaturan | mengatur | arti |") and "| ya |" in table
+    assert app.LiveMap(model).figure.axes[0].get_title() == "default: desa dan kerja sama, tahun 1"
+    title, labels, ylabel = app.panel_text(app.PANELS[0])
+    assert title == "Kesejahteraan" and labels["poverty_rate"] == "angka kemiskinan [proporsi rumah tangga]"
+    plot = app.LivePlot(model, app.PANELS[0], model.params["shocks"]["scheduled"])
+    legend = [t.get_text() for legend in plot.figure.legends for t in legend.get_texts()]
+    assert "garis kemiskinan" in legend and "kekeringan terjadwal" in legend and plot.ax.get_xlabel() == "tahun"
+    monkeypatch.setenv(app.LANG_ENV, "en")
+    assert app.panel_text(app.PANELS[0], language("en"))[0] == "Welfare"
+
+
 def test_explore_without_the_extra_says_how_to_install_it():
     code = "import sys; sys.modules['solara'] = None; from sim.cli import main; raise SystemExit(main(['explore']))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)

@@ -160,3 +160,30 @@ def test_indonesian_without_babel_names_the_extra():
         "import sys; sys.modules['babel'] = None\nfrom sim import i18n\nprint(i18n.language('en').decimal(2.5, 1))"
     )
     assert subprocess.run([sys.executable, "-c", english], capture_output=True, text=True).stdout == "2.5\n"
+
+
+def test_the_run_summary_in_indonesian_with_money_in_the_scenario_s_currency(capsys):
+    from sim import cli, outputs
+
+    summary = {key: 0.5 for key in outputs.summary_keys(outputs.STANDARD_FORMS, ())}
+    summary.update(scenario="indonesia_kerjasama_antar_desa", seed=1, steps=10, n_villages=30)
+    summary["resilience.recovery_steps"] = None
+    cli.print_summary(summary, burn_in=5, lang=i18n.language("id"), currency=("IDR million", 30.0))
+    text = capsys.readouterr().out
+    assert "rata-rata konsumsi 0,500 garis kemiskinan (Rp15 juta per rumah tangga)" in text
+    assert "jangka panjang 0,5" in text and "pemulihan tidak pulih" in text and "setelah masa pemanasan 5" in text
+    cli.print_summary(summary, burn_in=5, currency=("IDR million", 30.0))
+    assert "mean consumption 0.500 poverty lines (IDR 15 million per household)" in capsys.readouterr().out
+
+
+def test_run_figures_in_indonesian(tmp_path):
+    from sim import plots
+    from sim.model import VillageModel
+
+    model = VillageModel("default", rng=3, n_villages=30, steps=22)
+    model.run()
+    figure = plots.cooperation_figure(model.timeseries(), "default", [], i18n.language("id"))
+    texts = [t.get_text() for ax in figure.axes for t in ax.get_legend().get_texts()]
+    assert "pertanian" in texts and "jangka panjang" in texts and figure.axes[0].get_xlabel() == "langkah (tahun)"
+    written = plots.run_figures(model, model.summary(), tmp_path, i18n.language("id"))
+    assert {p.name for p in written} >= {"welfare.png", "cooperation.png", "map.png"}
