@@ -30,6 +30,7 @@ def _missing() -> Verdict:
 
 
 def _parts_text(parts) -> str:
+    """Each part of a pattern with its verdict, for the simulated column."""
     return "; ".join(f"{label} {'pass' if verdict.passed else 'FAIL'}" for label, verdict in parts)
 
 
@@ -73,7 +74,9 @@ def _step_se(rates: np.ndarray) -> float:
 
 
 def contribution_decay(quick: bool) -> Pattern:
-    """Fischbacher, Gächter & Fehr (2001); Fehr & Gächter (2000)."""
+    """Pattern 1: without enforcement contributions in fixed groups decline round after round;
+    with sanctions (a deterring formal agreement) they stay up (Fischbacher, Gächter & Fehr
+    2001; Fehr & Gächter 2000)."""
     replicates, villages = (12 if quick else 32), 120
     runs = seeds(replicates)
     informal = np.array([lab_game("informal", s, villages) for s in runs])
@@ -102,18 +105,22 @@ def contribution_decay(quick: bool) -> Pattern:
         settings=f"default scenario, {villages} villages in fixed groups of 4 (agriculture), "
         f"behaviour.free_rider_share = 1/3, review 0, cooperation.collapse_steps 1000, no scheduled shock, term 0, 10 steps, {replicates} seeds",
         note="Free riders (a third, the new behaviour.free_rider_share) never contribute unless deterred; the "
-        "other villages are conditional cooperators (the 14 % hump-shaped are not a separate type).",
+        "other villages are conditional cooperators (the 14 % hump-shaped are not a separate type). The "
+        "model's decline is abrupt (most of it in round 2, then flat), not gradual as in the lab.",
         parts=parts,
     )
 
 
 def _series(values) -> str:
+    """A series of rates, two decimals each."""
     return " ".join(f"{v:.2f}" for v in values)
 
 
 # --- 2. threshold public goods under collective risk -------------------------------------------------
 def collective_risk(quick: bool) -> Pattern:
-    """Milinski et al. (2008): not reproducible with the model as it is (no runs)."""
+    """Pattern 2: the share of threshold projects reached rises with the probability of loss
+    (Milinski et al. 2008). Not reproducible with the model as it is: reported as failing,
+    nothing is run."""
     return Pattern(
         name="Threshold public goods under collective risk",
         level="infrastructure (threshold public good)",
@@ -174,7 +181,9 @@ def _slope(x: np.ndarray, y: np.ndarray) -> float:
 
 
 def service_savings(quick: bool) -> Pattern:
-    """Bel & Sebő (2021); Blåka (2017)."""
+    """Pattern 3: solo service cost per capita falls with population; savings from sharing are
+    larger for small villages and fall with the number of partners, faster for contract-like
+    than for joint forms (Bel & Sebő 2021; Blåka 2017)."""
     replicates, steps = (4 if quick else 10), 50
     runs = seeds(replicates)
     obs = [services_observations(s, steps) for s in runs]
@@ -252,7 +261,8 @@ def joint_build_ratios(seed: int, steps: int) -> list[float]:
 
 
 def watershed_returns(quick: bool) -> Pattern:
-    """Wani et al. (2009)."""
+    """Pattern 4: the benefit-cost ratios of joint watershed projects are distributed as in
+    636 Indian micro-watersheds (Wani et al. 2009)."""
     replicates, steps = (4 if quick else 10), 50
     ratios = np.array([r for s in seeds(replicates) for r in joint_build_ratios(s, steps)])
     if ratios.size == 0:
@@ -312,7 +322,8 @@ def dormancy(seed: int, shocked: bool) -> float:
 
 
 def shock_dormancy(quick: bool) -> Pattern:
-    """BUM Desa figures for 2021 (Ministry of Villages)."""
+    """Pattern 5: after a COVID-like shock, 21-35 % of village enterprises are inactive
+    (BUM Desa figures for 2021, Ministry of Villages)."""
     replicates = 8 if quick else 24
     runs = seeds(replicates)
     shocked = np.array([dormancy(s, True) for s in runs])
@@ -368,7 +379,8 @@ def missing_share(seed: int, steps: int, overrides: dict) -> float:
 
 
 def audits(quick: bool) -> Pattern:
-    """Olken (2007)."""
+    """Pattern 6: raising the audit probability from 4 % to 100 % cuts missing expenditures by
+    about 8 percentage points, grassroots monitoring barely moves them (Olken 2007)."""
     replicates, steps = (8 if quick else 24), 50
     runs = seeds(replicates)
     low = np.array([missing_share(s, steps, {"forms.formal.enforcement": AUDIT_LOW}) for s in runs])
