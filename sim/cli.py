@@ -281,6 +281,10 @@ def _refuse_experiment_name(name: str) -> None:
 def cmd_run(args: argparse.Namespace) -> int:
     _refuse_experiment_name(args.scenario)
     overrides = _parse_sets(args.set or [])
+    if args.posterior:  # free parameters drawn from a calibration's posterior: sim/calibrate/posterior.py
+        from sim.calibrate.posterior import posterior_overrides
+
+        overrides = posterior_overrides(args.posterior, args.seed, overrides, quiet=args.quiet)
     if is_spatial_game(args.scenario):  # scenarios/classic/: the classic games (sim/classic/)
         return _run_classic(args, overrides)
     if args.villages is not None:
@@ -544,6 +548,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--figures", action="store_true", help="also draw the run's figures into OUT/figures/ (about 1 s more)"
     )
     run.add_argument("--quiet", action="store_true", help="print nothing on success")
+    run.add_argument(
+        "--posterior",
+        metavar="FILE",
+        help="draw the free parameters from a posterior.parquet of `kerjasama calibrate` (seeded by --seed)",
+    )
     run.add_argument("--lang", default="en", help=LANG_HELP)
     run.set_defaults(func=cmd_run)
     demo = sub.add_parser("demo", help="the main job: the quick partnership-forms comparison, with its report")

@@ -4,6 +4,7 @@ in this process and on a Dask cluster, resuming after kill -9, and recovery of k
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import signal
 import sqlite3
@@ -107,17 +108,17 @@ def test_missing_pyabc_names_the_extra(tmp_path, capsys, monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
-    """The small calibration run in this process: its file and its posterior."""
+def reference(tmp_path_factory) -> tuple[Path, pd.DataFrame, Path]:
+    """The small calibration run in this process: its file, its posterior and its folder."""
     tmp = tmp_path_factory.mktemp("reference")
     path = small_file(tmp)
     folder = run_calibration(load_calibration(path), tmp / "in-process", workers=1, progress=False)
-    return path, posterior(folder)
+    return path, posterior(folder), folder
 
 
 def test_same_posterior_on_a_dask_cluster_as_in_this_process(tmp_path, reference):
     distributed = pytest.importorskip("distributed")  # in the test extra: never skipped in CI
-    path, expected = reference
+    path, expected, _ = reference
     # two threads in one worker: candidates run concurrently in one process (NumPy's global state shared)
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=2, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None
@@ -130,12 +131,33 @@ def test_same_posterior_on_a_dask_cluster_as_in_this_process(tmp_path, reference
 
 
 def test_rerunning_the_same_seed_gives_the_same_posterior_and_another_seed_another(tmp_path, reference):
-    path, expected = reference
+    path, expected, _ = reference
     path.with_name("other.toml").write_text(path.read_text().replace("seed = 5", "seed = 6"))
     other = run_calibration(load_calibration(path.with_name("other.toml")), tmp_path / "o", workers=1, progress=False)
     assert not posterior(other).equals(expected)
     with pytest.raises(Exception, match="results already exist"):
         run_calibration(load_calibration(path.with_name("other.toml")), tmp_path / "o", workers=1, progress=False)
+
+
+def test_run_posterior_draws_a_particle_seeded_by_the_run_seed(tmp_path, reference, capsys):
+    from sim.calibrate.posterior import draw
+
+    _, expected, folder = reference
+    runs = []
+    for name, seed in (("a", 3), ("b", 3)):
+        out = tmp_path / name
+        args = ["run", "default", "--posterior", str(folder), "--seed", str(seed), "--villages", "8", "--steps", "2"]
+        assert main([*args, "--out", str(out), "--quiet"]) == 0
+        runs.append(json.loads((out / "manifest.json").read_text())["overrides"])
+    keys = ["behaviour.threshold_mean", "economy.save_rate"]
+    assert runs[0] == runs[1]
+    row, drawn = draw(folder, 3)[0]
+    assert {k: runs[0][k] for k in keys} == drawn == dict(expected.loc[row, keys])
+    rows = [r for r, _ in draw(folder / "posterior.parquet", 1, n=4000)]
+    shares = np.bincount(rows, minlength=len(expected)) / 4000
+    assert np.abs(shares - expected["weight"].to_numpy()).max() < 0.05  # in proportion to the weights
+    assert main(["run", "default", "--posterior", str(folder), "--set", "economy.save_rate=0.3"]) == 2
+    assert "also drawn from --posterior" in capsys.readouterr().err
 
 
 # ----------------------------------------------------------------------------- resume after kill -9
@@ -156,11 +178,12 @@ def test_resume_after_kill_9_continues_the_history_and_gives_the_same_posterior(
         [sys.executable, "-m", "sim", "calibrate", str(path), "--out", str(out), "--workers", "1"],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=open(tmp_path / "stderr.txt", "w"),  # noqa: SIM115 - closed with the process
     )
     deadline = time.monotonic() + 90
     while _generations_stored(out / "history.db") < 1 and process.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
+    assert process.poll() is None, (tmp_path / "stderr.txt").read_text()  # still running: killed mid-calibration
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     stored = _generations_stored(out / "history.db")
