@@ -377,6 +377,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _print_report_pointer(folder: Path) -> None:
     print(f"Wrote {folder}/runs.parquet, timeseries/, manifest.json")
+    if (folder / "brief.md").exists():
+        print(f"Brief: {folder}/brief.md and {folder}/brief.html (one page; the report opens with it)")
     print(f"Report: {folder}/report.md and {folder}/report.html (figures in {folder}/figures/)")
     readings = _headline(folder)
     if readings:
@@ -384,8 +386,13 @@ def _print_report_pointer(folder: Path) -> None:
 
 
 def _headline(folder: Path) -> list[str]:
-    """The report's first six readings of a difference (every reading but "no paired
-    replicates"), for the terminal; none when no report was written."""
+    """For the terminal: the brief's answer (its three sentences), or for a report without a
+    brief its first six readings of a difference; none when no report was written."""
+    brief = folder / "brief.md"
+    if brief.exists():
+        from sim.report.brief import answer_of
+
+        return answer_of(brief.read_text(encoding="utf-8"))
     from sim.report.experiment import differences
     from sim.report.wording import reading
 
@@ -448,6 +455,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         if lock.note:
             print(lock.note, file=sys.stderr)
         write_report(folder)
+    if (folder / "brief.md").exists():
+        print(f"Brief: {folder}/brief.md and {folder}/brief.html (one page; the report opens with it)")
     print(f"Report: {folder}/report.md and {folder}/report.html")
     return 0
 
@@ -551,7 +560,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--posterior",
         metavar="FILE",
-        help="draw the free parameters from a posterior.parquet of `kerjasama calibrate` (seeded by --seed)",
+        help="draw free parameters from a posterior.parquet of `kerjasama calibrate` (seeded by --seed)",
     )
     run.add_argument("--lang", default="en", help=LANG_HELP)
     run.set_defaults(func=cmd_run)

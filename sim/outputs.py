@@ -119,6 +119,9 @@ SHOCK_COLUMNS: tuple[Measure, ...] = (
     _m(None, "counterfactual_affected_mean_consumption", "mean consumption of the villages hit, without the shock",  H, "higher", MONEY, None),
 )
 # fmt: on
+# the outcomes that matter most to a policy reader, in order: the brief that opens a report
+# ranks the arms on those the experiment reports (sim/report/brief.py)
+HEADLINE = ("welfare.mean_consumption", "welfare.poverty_rate", "resilience.robustness")
 RUN_KEYS = ("scenario", "seed", "steps", "n_villages")  # what the summary says first: which run this is
 RESILIENCE_KEYS = ("resistance", "recovered", "recovery_steps", "loss", "robustness")
 

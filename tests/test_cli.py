@@ -208,9 +208,13 @@ def test_console_summary_names_measures_by_the_registry(capsys):
     assert "no scheduled shock | CVaR5 of consumption 0.500" in capsys.readouterr().out
 
 
-def test_headline_is_the_report_s_first_readings_of_a_difference(tmp_path):
+def test_headline_is_the_brief_s_answer(tmp_path):
+    """After a sweep the terminal shows the brief's answer, one sentence per line; an arm
+    without values ("no paired replicates") is left out of it; a report without a brief (grid)
+    shows its readings of a difference (none)."""
     from sim.cli import _headline
     from sim.report import write_report
+    from sim.report.brief import answer_of
     from tests.test_report import make_arms, make_grid
 
     folder = make_arms(tmp_path / "arms")
@@ -220,10 +224,9 @@ def test_headline_is_the_report_s_first_readings_of_a_difference(tmp_path):
     runs.loc[runs["arm"] == "informal", "welfare.mean_consumption"] = None  # "no paired replicates": left out
     runs.to_parquet(folder / "runs.parquet")
     write_report(folder)
-    bullets = [line[2:] for line in (folder / "report.md").read_text().splitlines() if line.startswith("- ")]
-    assert any("no paired replicates" in line for line in bullets)
-    assert _headline(folder) == [line for line in bullets if "relative to" in line][:6]
-    assert len(_headline(folder)) == 6
+    lines = _headline(folder)
+    assert lines == answer_of((folder / "brief.md").read_text()) and 1 <= len(lines) <= 3
+    assert lines[0].startswith("The largest gain in mean consumption") and "Informal" not in lines[0]
     grid = make_grid(tmp_path / "grid")
     write_report(grid)
     assert _headline(grid) == []

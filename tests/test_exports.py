@@ -55,7 +55,15 @@ def one(table: pd.DataFrame, **keys) -> dict:
 def test_the_exports_are_written_before_the_reports_and_atomically(arms):
     folder, written, _, _ = arms
     names = [p.name for p in written if p.suffix != ".png"]
-    assert names == ["estimates.csv", "estimates.parquet", "tables.xlsx", "report.md", "report.html"]
+    assert names == [
+        "estimates.csv",
+        "estimates.parquet",
+        "tables.xlsx",
+        "brief.md",
+        "brief.html",
+        "report.md",
+        "report.html",
+    ]
     assert not [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
 
 
@@ -99,7 +107,7 @@ def test_every_row_is_the_paired_comparison_the_report_reads(arms):
 
 def test_the_numbers_print_as_the_report_prints_them(arms):
     """The report's own formatting of the exported numbers is what report.md says: a mean of its
-    table, a relative difference of its readings, a difference in percentage points, a p-value."""
+    table, a relative difference and a difference in percentage points of the brief's ranking, a p-value."""
     _, _, md, csv = arms
     base = csv[(csv["condition"] == "base") & (csv["metric"] == "welfare.mean_consumption")]
     estimates = base[base["kind"] == "estimate"]
@@ -110,18 +118,15 @@ def test_the_numbers_print_as_the_report_prints_them(arms):
     lo, hi = rise["relative_low"], rise["relative_high"]
     digits = decimals(rise["relative"], lo, hi, 1)
     assert (
-        f"Formal agreement raises mean consumption by {number(rise['relative'], digits)} % "
-        f"[{number(lo, digits)}, {number(hi, digits)}] relative to No cooperation"
-    ) in md
+        f"| Formal agreement | {number(rise['relative'], digits)} % [{number(lo, digits)}, {number(hi, digits)}] |"
+        in md
+    )
     assert f"| {p_value(rise['p_value'])} |" in md
     fall = one(csv, kind="difference", arm="formal", condition="drought", metric="welfare.poverty_rate")
     assert fall["scale"] == "points"
-    amount, low, high = -100 * fall["value"], -100 * fall["high"], -100 * fall["low"]
+    amount, low, high = 100 * fall["value"], 100 * fall["low"], 100 * fall["high"]
     digits = decimals(amount, low, high, 1)
-    assert (
-        f"Formal agreement lowers poverty rate by {number(amount, digits)} percentage points "
-        f"[{number(low, digits)}, {number(high, digits)}]"
-    ) in md
+    assert f"{number(amount, digits)} pp [{number(low, digits)}, {number(high, digits)}] |" in md
 
 
 def test_the_components_are_the_report_s_components(arms):
@@ -215,6 +220,8 @@ def test_without_openpyxl_the_rest_is_written_and_one_line_says_how_to_install_i
     assert [p.name for p in written if p.suffix != ".png"] == [
         "estimates.csv",
         "estimates.parquet",
+        "brief.md",
+        "brief.html",
         "report.md",
         "report.html",
     ]

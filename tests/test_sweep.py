@@ -76,7 +76,8 @@ def test_results_folder_layout_and_report(tmp_path):
     assert manifest["base_scenario"]["parameters"]["landscape.n_villages"] == 24
     html = (folder / "report.html").read_text()
     assert "data:image/png;base64," in html and "http" not in html
-    assert "relative to No cooperation" in (folder / "report.md").read_text()
+    assert "against No cooperation" in (folder / "brief.md").read_text()
+    assert (folder / "report.md").read_text().startswith((folder / "brief.md").read_text())
 
 
 def test_paired_seeding_same_shocks_across_arms(tmp_path, reference_runs):

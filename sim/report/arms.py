@@ -1,6 +1,6 @@
 """Arms x conditions: per condition and measure, each arm's mean with its 95 % interval and
-its paired difference against the reference arm, as a table and reading sentences; a
-forest plot of the first measure; per condition, time-series bands and resilience to the
+its paired difference against the reference arm, as a table; a
+forest plot of the first measure (shown in the brief, sim/report/brief.py); per condition, time-series bands and resilience to the
 scheduled shock."""
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ import numpy as np
 import pandas as pd
 
 from sim.report import components, measures
+from sim.report.brief import arms_brief
 from sim.report.document import Document, slug
 from sim.report.results import CONFIDENCE, Context, load_timeseries
 from sim.report.villages import villages_part
 from sim.report.wording import (
     LABELS,
+    SENTENCES,
     Difference,
     column_decimals,
     interval,
@@ -28,8 +30,8 @@ from sim.report.wording import (
     listing,
     p_value,
     quoted,
-    reading,
     say,
+    tick,
 )
 from sim.scenario import ScenarioError
 from sim.sweep import analysis
@@ -87,6 +89,7 @@ class Comparisons:
     arms: Arms
     conditions: Conditions
     tables: dict[str, pd.DataFrame]
+    runs: pd.DataFrame  # the runs compared (for comparisons between two arms: sim/report/brief.py)
 
     def shown(self, metric: str, condition: str | None) -> pd.DataFrame | None:
         """A measure's rows in one condition (all rows: no conditions); None when no run there has a value."""
@@ -106,8 +109,9 @@ def arms_section(ctx: Context) -> None:
     if arms.reference not in arms.names:
         ctx.doc.para(say("reference_missing", reference=quoted(arms.reference)))
     ts = load_timeseries(ctx.results_dir, ctx.runs)
+    forest = _forest(ctx, compared.tables[ctx.metrics[0]], ctx.metrics[0], arms, conditions) if ctx.metrics else None
     if ctx.metrics:
-        _forest(ctx, compared.tables[ctx.metrics[0]], ctx.metrics[0], arms, conditions)
+        ctx.brief = arms_brief(ctx, compared, forest)
     _explained_by(ctx)
     for condition in conditions.names:
         _condition_part(ctx, _part(ctx.runs, ts, condition, conditions), compared)
@@ -132,7 +136,7 @@ def _components(ctx: Context, compared: Comparisons) -> None:
         doc.para(say("explained_intro", measure=measures.label(ctx.metrics[0]), reference=reference))
         _explanation_bullets(doc, found, compared.conditions.labels, reference, ctx.metrics[0])
     for metric in ctx.metrics:
-        rows, readings = [], []
+        rows = []
         for base in dict.fromkeys(a["compare_with"] for a in arms):
             table = analysis.paired_comparison(
                 ctx.runs, metric, base, group_cols=group_cols, confidence=CONFIDENCE, arm_labels=labels
@@ -153,13 +157,11 @@ def _components(ctx: Context, compared: Comparisons) -> None:
                     )
                     where = "" if condition is None else compared.conditions.label(condition)
                     rows.append([row["label"], against, where, str(int(row["n_pairs"])), diff, rel])
-                    readings.append(reading(difference(row, metric, against)))
         if rows:
             doc.heading(3, measures.title(metric))
             header = [label("col.arm"), label("col.against"), label("col.condition"), label("col.pairs"),
                       label("col.difference_against"), label("col.relative")]  # fmt: skip
             doc.table(header, rows)
-            doc.bullets(readings)
 
 
 def _explanation_bullets(doc: Document, found: list, condition_labels: dict, reference: str, metric: str) -> None:
@@ -214,7 +216,14 @@ def differences(ctx: Context) -> list[Difference]:
 
 
 def _comparisons(ctx: Context) -> Comparisons | None:
-    """The arms as shown and every measure's comparison table; None when the runs have no arm column."""
+    """The arms as shown and every measure's comparison table; None when the runs have no arm
+    column. Computed once per report (the brief, the full report and the exports read it)."""
+    if "comparisons" not in ctx.cache:
+        ctx.cache["comparisons"] = _compare(ctx)
+    return ctx.cache["comparisons"]
+
+
+def _compare(ctx: Context) -> Comparisons | None:
     exp, runs = ctx.exp, ctx.runs
     arm_labels = _labels(exp.get("arms"))
     names = _ordered(list(arm_labels), runs["arm"]) if "arm" in runs.columns else []
@@ -230,7 +239,7 @@ def _comparisons(ctx: Context) -> Comparisons | None:
         )
         for m in ctx.metrics
     }
-    return Comparisons(arms, conditions, tables)
+    return Comparisons(arms, conditions, tables, runs)
 
 
 def _labels(items: Any) -> dict[str, str]:
@@ -300,10 +309,32 @@ def _condition_part(ctx: Context, part: Part, compared: Comparisons) -> None:
 
 
 def _arm_table(doc: Document, table: pd.DataFrame, metric: str, reference: str) -> None:
-    """A measure's table (one row per arm), its reading sentences, and which arms had fewer pairs than runs."""
-    doc.heading(3, measures.title(metric))
+    """A measure's table (one row per arm) and which arms had fewer pairs than runs. The table
+    is the reading: the brief says in words what matters. A measure with the same value in every
+    run of every arm is one sentence instead; a measure that is 0 in every run of the reference
+    arm (a cooperation measure under no cooperation) shows each arm's level only, since a
+    difference from a quantity that is 0 by construction would only repeat it."""
     records = table.to_dict("records")
+    constant = _constant(records)
+    if constant is not None:
+        value = tick(constant)
+        doc.para(
+            say("arms.constant", measure=measures.label(metric), value=value, unit=measures.unit(metric))
+            + _why_constant(metric)
+        )
+        return
+    doc.heading(3, measures.title(metric))
     compared = [r for r in records if r["scale"]]  # the arms compared with the reference
+    zero = any(r["label"] == reference and _always(r, 0.0) for r in records)
+    if zero:
+        doc.para(say("zero_by_construction", measure=measures.label(metric), reference=reference))
+        header = [label("col.arm"), label("col.n"), label("col.mean")]
+        d_mean = column_decimals([(r["mean"], r["ci_low"], r["ci_high"]) for r in records])
+        rows = [
+            [r["label"], str(r["n"]), interval(r["mean"], r["ci_low"], r["ci_high"], digits=d_mean)] for r in records
+        ]
+        doc.table(header, rows)
+        return
     header = [
         label("col.arm"),
         label("col.n"),
@@ -313,7 +344,6 @@ def _arm_table(doc: Document, table: pd.DataFrame, metric: str, reference: str) 
         label("col.p"),
     ]
     doc.table(header, _arm_rows(records, compared, reference))
-    doc.bullets([reading(difference(row, metric, reference)) for row in compared])
     short = [
         label("pairs_of_runs", arm=row["label"], pairs=int(row["n_pairs"]), runs=row["n"])
         for row in compared
@@ -321,6 +351,23 @@ def _arm_table(doc: Document, table: pd.DataFrame, metric: str, reference: str) 
     ]
     if short:
         doc.para(say("fewer_pairs", arms=listing(short)))
+
+
+def _always(row: dict, value: float | None = None) -> bool:
+    """Whether every run of an arm had the same value (``value``, when given): its interval has no width."""
+    same = row["n"] >= 2 and row["ci_low"] == row["ci_high"] == row["mean"]
+    return same and (value is None or row["mean"] == value)
+
+
+def _constant(records: list[dict]) -> float | None:
+    """The value of a measure that is the same in every run of every arm; None when it varies."""
+    values = {r["mean"] for r in records}
+    return values.pop() if records and all(_always(r) for r in records) and len(values) == 1 else None
+
+
+def _why_constant(metric: str) -> str:
+    key = f"arms.constant.why.{metric}"
+    return " " + say(key) if key in SENTENCES else ""
 
 
 def _arm_rows(records: list[dict], compared: list[dict], reference: str) -> list[list[str]]:
@@ -457,11 +504,14 @@ def _resilience_figure(ctx: Context, part: Part, arms: Arms) -> None:
     ctx.save(fig, f"resilience{part.suffix}", caption)
 
 
-def _forest(ctx: Context, table: pd.DataFrame, metric: str, arms: Arms, conditions: Conditions) -> None:
-    """Every arm's (and condition's) paired difference in one measure, with its 95 % interval."""
+def _forest(
+    ctx: Context, table: pd.DataFrame, metric: str, arms: Arms, conditions: Conditions
+) -> tuple[str, str] | None:
+    """Every arm's (and condition's) paired difference in one measure, with its 95 % interval:
+    the brief's figure (its file name in ``figures/`` and its caption; None when nothing is compared)."""
     rows = table[table["scale"] != ""] if "scale" in table.columns else table.iloc[0:0]
     if rows.empty:
-        return
+        return None
     scales = set(rows["scale"])
     scale = "relative" if scales == {"relative"} else ("points" if scales == {"points"} else "absolute")
     records = rows.to_dict("records")
@@ -482,8 +532,8 @@ def _forest(ctx: Context, table: pd.DataFrame, metric: str, arms: Arms, conditio
     unit = label(f"scale.{scale}") if scale != "absolute" else (measures.unit(metric) or label("own_units"))
     ax.set_xlabel(label("forest_axis", reference=reference, unit=unit))
     ax.set_title(label("forest_title", measure=measure), fontsize=10)
-    ctx.doc.heading(2, label("overview", measure=measure))
-    ctx.save(fig, "forest", say("forest_caption", measure=measure, reference=reference, unit=unit))
+    caption = say("forest_caption", measure=measure, reference=reference, unit=unit)
+    return ctx.place(fig, "forest").name, caption  # shown in the brief, which opens the report
 
 
 def _forest_points(ax, est: np.ndarray, names: list[str], colours: list[Any]) -> None:

@@ -109,6 +109,23 @@ figure { margin: 1.2em 0; }
 figure img { max-width: 100%; height: auto; border: 1px solid #e3e3e3; }
 figcaption { font-size: .88em; color: #555; margin-top: .3em; }
 li { margin: .25em 0; }
+@media print {
+  @page { size: A4; margin: 14mm 13mm; }
+  body { max-width: none; margin: 0; padding: 0; font-size: 9pt; line-height: 1.25; }
+  h1 { font-size: 15pt; margin: 0 0 .4em; break-before: page; }
+  h1:first-of-type { break-before: auto; }
+  h2 { font-size: 11pt; margin: .8em 0 .3em; break-after: avoid; }
+  h3 { font-size: 10.5pt; break-after: avoid; }
+  table { font-size: 8pt; margin: .3em 0; width: 100%; }
+  tr { break-inside: avoid; }
+  th, td { padding: .12em .35em; }
+  td { white-space: nowrap; }
+  td:first-child { white-space: normal; }
+  tbody tr:nth-child(even) { background: none; }
+  figure { break-inside: avoid; margin: .6em 0; }
+  figure img { max-height: 72mm; width: auto; max-width: 100%; border: 0; }
+  p { margin: .35em 0; orphans: 3; widows: 3; }
+}
 """
 
 

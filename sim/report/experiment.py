@@ -28,7 +28,8 @@ SECTIONS = {
 
 
 def write_report(results_dir: str | Path, beside: Path | None = None) -> list[Path]:
-    """Write ``report.md``, ``report.html``, ``figures/*.png`` and the exports (``estimates.csv``,
+    """Write ``report.md``, ``report.html`` (an arms report opens with the one-page brief, also
+    written alone as ``brief.md`` and ``brief.html``), ``figures/*.png`` and the exports (``estimates.csv``,
     ``estimates.parquet``, ``tables.xlsx``: ``sim/report/exports.py``) into ``results_dir``;
     returns the files written (figures first, the reports last). ``beside``: the folder that holds the results
     of the experiment this one names in ``explained_by`` (default: ``results_dir``'s parent;
@@ -47,13 +48,19 @@ def write_report(results_dir: str | Path, beside: Path | None = None) -> list[Pa
         SECTIONS[design](ctx)
     ctx.save_figures()
     exported = write_exports(ctx, design)  # estimates.csv, estimates.parquet, tables.xlsx (sim/report/exports.py)
+    briefs = []
+    if ctx.brief is not None:  # the brief alone, and the report opening with it
+        briefs = [results_dir / "brief.md", results_dir / "brief.html"]
+        write_text(briefs[0], ctx.brief.markdown())
+        write_text(briefs[1], ctx.brief.html())
+        doc.blocks[:0] = ctx.brief.blocks
     md_path, html_path = results_dir / "report.md", results_dir / "report.html"
     write_text(md_path, doc.markdown())
     write_text(html_path, doc.html())
     for stale in (results_dir / "figures").glob("*.png"):  # figures of an earlier report no longer used
         if stale not in ctx.written:
             stale.unlink(missing_ok=True)
-    return [*ctx.written, *exported, md_path, html_path]
+    return [*ctx.written, *exported, *briefs, md_path, html_path]
 
 
 def read_context(results_dir: Path) -> Context:
@@ -89,6 +96,7 @@ def _header(ctx: Context, design: str, missing: list[str]) -> None:
     doc.bullets(_facts(ctx, design))
     doc.para(say("intervals"))
     if design == "arms":
+        doc.para(say("intervals.shares"))
         doc.para(say("pairing"))
     if missing:
         doc.para(say("metrics_missing", metrics=listing(missing)))

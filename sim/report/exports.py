@@ -89,8 +89,10 @@ COLUMNS: dict[str, str] = {
     "n": N_("runs with a value (estimate), replicates paired (difference), design points (rank correlation)"),
     "p_value": N_("a difference: two-sided paired t-test; a rank correlation: Spearman's test; empty if none"),
     "interval_method": N_(
-        "student_t: t interval of the mean across replicates (shares and rates too, so it may pass 0 or "
-        "1); paired_student_t: t interval of the per-replicate differences"
+        "student_t: t interval of the mean across replicates; logit_student_t: for a mean of shares, the t "
+        "interval on the logit scale (delta method), mapped back, so it stays inside 0 and 1; wilson: for a "
+        "share of runs (a yes/no per run), the Wilson score interval; paired_student_t: t interval of the "
+        "per-replicate differences"
     ),
     "scale": N_(
         "how the report reads a difference: relative (in % of the reference), points (a share, in "
@@ -115,7 +117,8 @@ PAIRED_P = N_("two-sided paired t-test of the difference (empty: fewer than two 
 ABOUT = {
     "intervals": N_(
         "Every low-high pair is a {percent} confidence interval computed as the report computes it: Student t "
-        "across replicates for a mean, and the t interval of the per-replicate differences for a paired "
+        "across replicates for a mean (for a share, on the logit scale or Wilson's, so that it stays inside 0 "
+        "and 1), and the t interval of the per-replicate differences for a paired "
         "difference (replicate r of every arm has the same seed: the same villages and shocks). It covers "
         "replicate noise only, the spread between runs with different seeds, not parameter uncertainty."
     ),
@@ -210,7 +213,7 @@ def _estimate(row: dict, metric: str, condition: str | None, compared: Compariso
         **{"value": row["mean"], "low": row["ci_low"], "high": row["ci_high"]},
         **{"relative": np.nan, "relative_low": np.nan, "relative_high": np.nan},
         **{"confidence": CONFIDENCE, "n": int(row["n"]), "p_value": np.nan},
-        **{"interval_method": INTERVAL_METHOD["estimate"], "scale": ""},
+        **{"interval_method": analysis.level_method(metric), "scale": ""},
     }
 
 

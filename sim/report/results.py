@@ -144,6 +144,8 @@ class Context:
     written: list[Path] = field(default_factory=list)
     pending: list[tuple[Any, Path]] = field(default_factory=list)  # figures placed, to be saved by save_figures
     beside: Path | None = None  # where results of other experiments lie (default: the folder's parent)
+    brief: Document | None = None  # the one-page brief that opens the report (arms designs: sim/report/brief.py)
+    cache: dict = field(default_factory=dict)  # what several parts of the report read, computed once
 
     @property
     def figures(self) -> Path:
@@ -158,11 +160,16 @@ class Context:
     def save(self, fig, name: str, caption: str) -> None:
         """Place a figure, with its caption, in the document as ``figures/<name>.png``; it is
         saved with the others by :meth:`save_figures`."""
+        self.doc.figure(self.place(fig, name), caption)
+
+    def place(self, fig, name: str) -> Path:
+        """Keep a figure to be saved as ``figures/<name>.png`` without placing it in the
+        document (the brief places it); returns its path."""
         path = self.figures / f"{name}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
         self.pending.append((fig, path))
         self.written.append(path)
-        self.doc.figure(path, caption)
+        return path
 
     def save_figures(self) -> None:
         """Save every figure placed so far (on all cores, ``document.save_figures``)."""

@@ -13,42 +13,62 @@ from sim.report.results import CONFIDENCE, Context
 from sim.report.wording import interval, label, say
 from sim.sweep import villages as gains
 
-DISTRICTS_SHOWN = 1  # districts named at each end (most and least gain) per arm
+
+def _gains(ctx: Context, reference: str, condition: str | None) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """Each village's and each district's paired gain in one condition (computed once per
+    report); None for a folder made before villages were stored."""
+    key = ("village_gains", condition)
+    if key not in ctx.cache:
+        table = ctx.cache.get("villages")
+        if "villages" not in ctx.cache:
+            table = ctx.cache["villages"] = gains.load_villages(ctx.results_dir, ctx.runs)
+        found = None
+        if table is not None and not table.empty and reference in set(table["arm"].astype(str)):
+            if condition is not None:
+                table = table[table["condition"].astype(str) == condition]
+            villages = gains.village_gains(table, reference, CONFIDENCE)
+            if not villages.empty:
+                found = (villages, gains.district_gains(table, reference, CONFIDENCE))
+        ctx.cache[key] = found
+    return ctx.cache[key]
+
+
+def who_gains_rows(ctx: Context, compared) -> list[list[str]]:
+    """The brief's "who gains, where" table: per condition and compared arm, the villages that
+    gain and lose, the households in losing villages, and the districts that gain most and least."""
+    arms, rows = compared.arms, []
+    for condition in compared.conditions.names:
+        found = _gains(ctx, arms.reference, condition)
+        if found is None:
+            continue
+        villages, districts = found
+        summary = gains.left_behind(villages).set_index("arm")
+        where = compared.conditions.label(condition) if condition is not None else ""
+        for i, arm in enumerate(a for a in arms.names if a != arms.reference and a in summary.index):
+            counts = summary.loc[arm]
+            ranked = districts[(districts["arm"].astype(str) == arm) & districts["rel"].notna()].sort_values("rel")
+            rows.append(
+                [
+                    where if i == 0 else "",  # the condition in its first row only
+                    arms.label(arm),
+                    label("where.of", count=int(counts["gain"]), total=int(counts["villages"])),
+                    label("where.of", count=int(counts["lose"]), total=int(counts["villages"])),
+                    label("percent", value=f"{100.0 * counts['households_losing']:.0f}"),
+                    _district(ranked.iloc[-1]) if len(ranked) else label("n/a"),
+                    _district(ranked.iloc[0]) if len(ranked) else label("n/a"),
+                ]
+            )
+    return rows
 
 
 def villages_part(ctx: Context, part, arms) -> None:
-    """The "who gains, where" table and map of one condition (``arms.Part``; nothing for a
-    folder made before villages were stored)."""
-    table = gains.load_villages(ctx.results_dir, ctx.runs)
-    if table is None or table.empty or arms.reference not in set(table["arm"].astype(str)):
+    """The map of each village's paired gain in one condition (``arms.Part``); the brief holds
+    the table of who gains and loses. Nothing for a folder made before villages were stored."""
+    found = _gains(ctx, arms.reference, part.name)
+    if found is None:
         return
-    if part.name is not None:
-        table = table[table["condition"].astype(str) == part.name]
-    villages = gains.village_gains(table, arms.reference, CONFIDENCE)
-    districts = gains.district_gains(table, arms.reference, CONFIDENCE)
-    if villages.empty:
-        return
-    doc = ctx.doc
-    doc.heading(3, label("where.heading"))
-    doc.para(say("where.intro", reference=arms.reference_label))
-    summary = gains.left_behind(villages).set_index("arm")
-    rows = []
-    for arm in [a for a in arms.names if a != arms.reference and a in summary.index]:
-        counts = summary.loc[arm]
-        ranked = districts[(districts["arm"].astype(str) == arm) & districts["rel"].notna()].sort_values("rel")
-        rows.append(
-            [
-                arms.label(arm),
-                label("where.of", count=int(counts["gain"]), total=int(counts["villages"])),
-                label("where.of", count=int(counts["lose"]), total=int(counts["villages"])),
-                label("percent", value=f"{100.0 * counts['households_losing']:.0f}"),
-                _district(ranked.iloc[-1]) if len(ranked) else label("n/a"),
-                _district(ranked.iloc[0]) if len(ranked) else label("n/a"),
-            ]
-        )
-    header = [label(f"where.col.{key}") for key in ("arm", "gain", "lose", "households", "most", "least")]
-    doc.table(header, rows)
-    _map(ctx, villages, arms, part.suffix, part.label)
+    ctx.doc.heading(3, label("where.heading"))
+    _map(ctx, found[0], arms, part.suffix, part.label)
 
 
 def _district(row: pd.Series) -> str:

@@ -42,6 +42,11 @@ SENTENCES: dict[str, str] = {
         "experiment were repeated with fresh replicates, intervals built this way would contain the "
         "true mean in 95 % of the repetitions."
     ),
+    "intervals.shares": N_(
+        "An arm's mean of a share (of households, of villages) has its interval on the logit scale (the "
+        "Student t interval of the mean, by the delta method, mapped back), and a share of runs (a yes or no "
+        "per run, such as whether it recovered) the Wilson score interval: both stay inside 0 and 1."
+    ),
     "components": N_(
         "Each arm below changes one thing of another arm (the experiment file's compare_with): its "
         "difference from that arm, paired by replicate, is how much that one thing moves the measure. "
@@ -356,10 +361,118 @@ SENTENCES: dict[str, str] = {
         "Paired gain in mean consumption of each village against {reference}, in % (blue: gains, "
         "red: loses); dots sized by households."
     ),
+    # ------------------------------------------------------------------ full report: measures read once
+    "arms.constant": N_("{Measure} is {value} ({unit}) in every run of every arm, so it does not tell the arms apart."),
+    "arms.constant.why.resilience.recovery_steps": N_(
+        "Recovery is counted in whole steps (years) after the shock, and every run was back within 5 % of the "
+        "same run without the shock after the same number of steps."
+    ),
+    "zero_by_construction": N_(
+        "{reference} has no partnerships, so its {measure} is 0 in every run by construction: the table shows "
+        "each arm's level, since a difference from {reference} would only repeat it."
+    ),
+    # ------------------------------------------------------------------ the brief (sim/report/brief.py)
+    "brief.question": N_(
+        "How do {arms} compare with {reference} in the scenario {scenario}, on the outcomes that matter most "
+        "here: {measures}?"
+    ),
+    "brief.question.conditions": N_(
+        "How do {arms} compare with {reference} in the scenario {scenario}, on the outcomes that matter most "
+        "here ({measures}), in each of these conditions: {conditions}?"
+    ),
+    "brief.answer.first.higher.ahead": N_(
+        "The largest gain in {measure} {where} comes with {best}: {effect} against {reference}, clearly more "
+        "than with {second} (by {gap})."
+    ),
+    "brief.answer.first.higher.tied": N_(
+        "The largest gain in {measure} {where} comes with {best}: {effect} against {reference}, though it "
+        "cannot be told apart from {second} (difference {gap})."
+    ),
+    "brief.answer.first.lower.ahead": N_(
+        "The largest fall in {measure} {where} comes with {best}: {effect} against {reference}, clearly more "
+        "than with {second} (by {gap})."
+    ),
+    "brief.answer.first.lower.tied": N_(
+        "The largest fall in {measure} {where} comes with {best}: {effect} against {reference}, though it "
+        "cannot be told apart from {second} (difference {gap})."
+    ),
+    "brief.answer.other.higher": N_(
+        "The largest gain in {measure} {where} comes with {best}: {effect} against {reference}."
+    ),
+    "brief.answer.other.lower": N_(
+        "The largest fall in {measure} {where} comes with {best}: {effect} against {reference}."
+    ),
+    "brief.answer.none": N_("No arm improves {measure} clearly against {reference} {where}."),
+    "brief.ranking": N_(
+        "Each cell is the arm's paired difference from {reference} (the same seeds: the same villages and "
+        "weather), with its 95 % interval; within each condition the arms are ranked on the first column. "
+        "Differences are in % of {reference}'s mean, shares in percentage points (pp)."
+    ),
+    "brief.where": N_(
+        "A village gains or loses when the 95 % interval of its paired difference in mean consumption from "
+        "{reference} lies above or below 0; a district's gain is that of its household-weighted mean "
+        "consumption, in % of {reference}."
+    ),
+    "brief.pairs": N_(
+        "Each arm against the one ranked just below it on {measure}, paired by replicate: two arms can be told "
+        "apart when the 95 % interval of their difference excludes 0."
+    ),
+    "brief.resilience": N_(
+        "Resilience is read on the villages hit by the scheduled shock. Robustness is the share of them that "
+        "never fall below the poverty line; resistance is their lowest consumption as a share of their own "
+        "consumption just before the shock; welfare loss is what they lose until they recover, in years of "
+        "their own welfare; recovery time is the years until they are back within 5 % of the same run without "
+        "the shock. An arm does clearly better or worse when the 95 % interval of its paired difference from "
+        "{reference} excludes 0."
+    ),
+    "brief.resilience.contradiction": N_(
+        "{arms}: more of the villages hit stay above the poverty line (robustness), although they lose a larger "
+        "share of their own consumption (resistance, welfare loss). This is not a contradiction: cooperation "
+        "raises consumption before the shock, so the same shock takes a larger share from a higher level, while "
+        "fewer villages fall below the line."
+    ),
+    "brief.illustrative": N_(
+        "The figures are illustrative, not forecasts: the model's parameters are not calibrated to observed "
+        "data (docs/validation.md says what has been checked). Each interval covers only the noise between the "
+        "{replicates} replicates of each arm, not the uncertainty about the parameters, which is larger."
+    ),
+    "brief.rests_on": N_(
+        "The experiment {name} switches off one component of each arm at a time: for {arm}, {component} moves "
+        "{measure} most ({change}), leaving {rest} against the reference."
+    ),
+    "brief.robust": N_(
+        "Across {worlds} sampled worlds of {uncertainties} uncertain parameters (the experiment {name}; the "
+        "ranges are judgement, not estimates), {measure} is better with {arm} than with {reference} in "
+        "{share} of the worlds."
+    ),
 }
 
 LABELS: dict[str, str] = {
     "title": N_("Experiment {name}"),
+    "full_title": N_("Full report"),
+    "brief.title": N_("Brief: {name}"),
+    "brief.heading": N_("Brief: {name}"),
+    "brief.question_heading": N_("The question"),
+    "brief.answer_heading": N_("The answer"),
+    "brief.ranking_heading": N_("The arms ranked"),
+    "brief.where_heading": N_("Who gains, where"),
+    "brief.pairs_heading": N_("The arms compared with each other"),
+    "brief.resilience_heading": N_("Resilience to the shock"),
+    "brief.depends_heading": N_("What the result depends on"),
+    "brief.everywhere": N_("in this experiment"),
+    "brief.in_condition": N_("in the condition “{condition}”"),
+    "brief.pair": N_("{first} vs {second}"),
+    "brief.apart": N_("yes"),
+    "brief.not_apart": N_("no"),
+    "brief.none": N_("—"),
+    "brief.every_arm": N_("every arm"),
+    "brief.col.pair": N_("arms"),
+    "brief.col.gap": N_("difference [95 % CI]"),
+    "brief.col.apart": N_("told apart?"),
+    "brief.col.measure": N_("measure"),
+    "brief.col.better": N_("clearly better"),
+    "brief.col.unclear": N_("no clear difference"),
+    "brief.col.worse": N_("clearly worse"),
     "heading": N_("Experiment: {name}"),
     # the header's list of facts
     "fact.design": N_("design: {value}"),

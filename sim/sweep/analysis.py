@@ -100,6 +100,48 @@ def mean_ci(values: Any, confidence: float = 0.95) -> tuple[int, float, float, f
     return (n, mean, low, high)
 
 
+def share_ci(values: Any, confidence: float = 0.95, flag: bool = False) -> tuple[int, float, float, float]:
+    """(n, mean, low, high) of a share in [0, 1], with an interval that stays inside [0, 1].
+
+    A flag (one 0/1 per run: "did the run recover?") gives a share of runs, whose interval is
+    the Wilson score interval (``sim.sweep.robustness.wilson``). A share measured in each run
+    (the share of households in poverty) gives a mean of shares, whose interval is the Student-t
+    interval on the logit scale, by the delta method (``logit(m) +- t * sem / (m (1 - m))``),
+    mapped back: close to the plain t interval away from 0 and 1, and never beyond them
+    (a plain t interval of shares near 1 can end above 1). A mean of exactly 0 or 1 (every run
+    at the bound) has the interval [0, 0] or [1, 1]."""
+    n, mean, low, high = mean_ci(values, confidence)
+    if n < 2 or not math.isfinite(low):
+        return (n, mean, low, high)
+    if flag:
+        from sim.sweep.robustness import wilson
+
+        x = as_float(values)
+        return (n, mean, *wilson(int(round(float(np.nansum(x)))), n, confidence))
+    if mean <= 0.0 or mean >= 1.0 or high == low:
+        return (n, mean, mean, mean) if high == low else (n, mean, max(low, 0.0), min(high, 1.0))
+    half = (high - low) / 2.0 / (mean * (1.0 - mean))  # the t half-width on the logit scale
+    centre = float(special.logit(mean))
+    return (n, mean, float(special.expit(centre - half)), float(special.expit(centre + half)))
+
+
+def level_ci(metric: str, values: Any, confidence: float = 0.95) -> tuple[int, float, float, float]:
+    """(n, mean, low, high) of one arm's values of ``metric``: the t interval, or for shares
+    and flags an interval inside [0, 1] (:func:`share_ci`)."""
+    found = outputs.measure_info(metric)
+    if found is not None and found.kind in (outputs.SHARE, outputs.FLAG):
+        return share_ci(values, confidence, flag=found.kind == outputs.FLAG)
+    return mean_ci(values, confidence)
+
+
+def level_method(metric: str) -> str:
+    """How :func:`level_ci` builds ``metric``'s interval: "student_t", "logit_student_t" (a
+    mean of shares) or "wilson" (a share of runs)."""
+    found = outputs.measure_info(metric)
+    kind = found.kind if found is not None else None
+    return {outputs.SHARE: "logit_student_t", outputs.FLAG: "wilson"}.get(kind, "student_t")
+
+
 def difference_scale(metric: str, reference_mean: float, values: Any = None) -> str:
     """How a difference is read: "relative" (% of the reference mean), "points"
     (percentage points, for shares and rates) or "absolute" (the metric's own units,
@@ -193,7 +235,8 @@ def paired_comparison(
     than ``reference``, the paired difference against the reference arm of the same
     group, matched on the pair column (pairs with a missing value on either side are dropped).
 
-    Columns: the group columns, ``arm``, ``label``, ``n``, ``mean``, ``ci_low``, ``ci_high``,
+    Columns: the group columns, ``arm``, ``label``, ``n``, ``mean``, ``ci_low``, ``ci_high``
+    (a t interval; for shares and flags one inside [0, 1], see :func:`level_ci`),
     ``n_pairs``, ``diff``, ``diff_low``, ``diff_high`` (t interval of the per-pair
     differences), ``rel``, ``rel_low``, ``rel_high`` (the difference and its interval in
     % of the reference arm's mean over the same pairs; NaN when that mean is ~0),
@@ -221,7 +264,7 @@ def paired_comparison(
         ref_pairs, ref_values = _by_pair(by_arm.get(reference, group.iloc[:0]), reference, base, columns.pair)
         for arm in pd.unique(group[arm_col]):
             sub = by_arm[arm]
-            n, mean, low, high = mean_ci(sub["_value"].to_numpy(), confidence)
+            n, mean, low, high = level_ci(metric, sub["_value"].to_numpy(), confidence)
             row = {**base, "arm": arm, "label": labels.get(arm, str(arm)), "n": n, "mean": mean}
             row.update(ci_low=low, ci_high=high, **_UNPAIRED)
             if arm != reference and len(ref_values):

@@ -45,6 +45,7 @@ TOP_KEYS = {
     "reference": str,
     "objective": str,
     "explained_by": str,
+    "robustness_by": str,
     "samples": int,
     "calc_second_order": bool,
     "num_levels": int,
@@ -221,6 +222,12 @@ def _experiment(data: dict, source: str, text: str, quick: bool) -> Experiment:
         raise _fail(
             source, "explained_by", f"must name an experiment (letters, digits, _ - .), got {data['explained_by']!r}"
         )
+    if "robustness_by" in data and design != "arms":
+        raise _fail(source, "robustness_by", f"not used by design {design!r} (only an arms report reads it)")
+    if "robustness_by" in data and not NAME.fullmatch(data["robustness_by"]):
+        raise _fail(
+            source, "robustness_by", f"must name an experiment (letters, digits, _ - .), got {data['robustness_by']!r}"
+        )
     if "reference" in data and design not in ("arms", "robustness"):
         raise _fail(
             source, "reference", f"not used by design {design!r} (only arms and policies are compared with a reference)"
@@ -274,6 +281,7 @@ def _experiment(data: dict, source: str, text: str, quick: bool) -> Experiment:
         reference=data.get("reference"),
         objective=data.get("objective"),
         explained_by=data.get("explained_by"),
+        robustness_by=data.get("robustness_by"),
         common=common,
         samples=data.get("samples", 0),
         calc_second_order=data.get("calc_second_order", False),

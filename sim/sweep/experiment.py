@@ -65,6 +65,7 @@ class Experiment:
     common: dict[str, Any]  # [set]: overrides for every run
     objective: str | None = None  # robustness: the metric whose regret chooses the robust policy
     explained_by: str | None = None  # the experiment that decomposes this one's arms (its results lie beside)
+    robustness_by: str | None = None  # the robustness experiment that tries these arms across uncertain worlds
     arms: list[dict[str, Any]] = field(default_factory=list)
     conditions: list[dict[str, Any]] = field(default_factory=list)
     factors: dict[str, list] = field(default_factory=dict)
@@ -129,6 +130,7 @@ class Experiment:
             "reference": self.reference,
             **({"objective": self.objective} if self.objective else {}),
             **({"explained_by": self.explained_by} if self.explained_by else {}),
+            **({"robustness_by": self.robustness_by} if self.robustness_by else {}),
             "metrics": self.metrics,
             "replicates": self.replicates,
             "seed": self.seed,
