@@ -96,7 +96,8 @@ def contribution_decay(quick: bool) -> Pattern:
         observed="lab mix of types: about 50 % conditional cooperators, a third free riders, 14 % hump-shaped; "
         "without sanctions contributions decline round after round over 10 rounds; with sanctions they stay "
         "up or rise",
-        simulated=f"informal {_series(decay)}; formal {_series(cure)} ({_parts_text(parts)})",
+        simulated=f"informal {_series(decay)} ({_first_round_share(decay):.0%} of the fall in round 2); "
+        f"formal {_series(cure)} ({_parts_text(parts)})",
         rule="monotone shape (informal falling, formal not falling); sign (formal > informal in round 10)",
         tolerance=f"no round moves the wrong way by more than {slack:.3f} (0.02 or 3 SE of a round-to-round "
         "change, the larger); informal loses at least half its round-1 rate, formal no more than that slack "
@@ -109,6 +110,12 @@ def contribution_decay(quick: bool) -> Pattern:
         "model's decline is abrupt (most of it in round 2, then flat), not gradual as in the lab.",
         parts=parts,
     )
+
+
+def _first_round_share(series: np.ndarray) -> float:
+    """How much of the fall from the first to the last round happens from round 1 to round 2."""
+    total = series[0] - series[-1]
+    return float((series[0] - series[1]) / total) if total > 0 else float("nan")
 
 
 def _series(values) -> str:
@@ -296,10 +303,11 @@ COVID_STEP, COVID_YEARS, COVID_PRICE_DROP = 20, 2, 0.3
 DORMANT_BAND = (0.21, 0.35)
 
 
-def dormancy(seed: int, shocked: bool) -> float:
+def dormancy(seed: int, shocked: bool) -> tuple[float, int]:
     """Share of the BUM Desa Bersama partnerships alive when the COVID-like shock starts that
     are inactive (ended, or no member contributing in the last year) two years later
-    (the end of step COVID_STEP + 1), in ``indonesia_kerjasama_antar_desa``."""
+    (the end of step COVID_STEP + 1), in ``indonesia_kerjasama_antar_desa``; and how many
+    were alive (nan and 0 when none)."""
     shock = {"kind": "price", "step": COVID_STEP, "duration": COVID_YEARS, "intensity": COVID_PRICE_DROP}
     overrides = {
         "steps": COVID_STEP + COVID_YEARS - 1,
@@ -315,10 +323,10 @@ def dormancy(seed: int, shocked: bool) -> float:
 
     model, _ = run_model("indonesia_kerjasama_antar_desa", seed, overrides, observe=observe)
     if not alive_at_shock:
-        return float("nan")
+        return float("nan"), 0
     pids = np.array(alive_at_shock)
     inactive = ~model.table.alive[pids] | (model.table.without[pids] > 0)
-    return float(inactive.mean())
+    return float(inactive.mean()), pids.size
 
 
 def shock_dormancy(quick: bool) -> Pattern:
@@ -326,8 +334,8 @@ def shock_dormancy(quick: bool) -> Pattern:
     (BUM Desa figures for 2021, Ministry of Villages)."""
     replicates = 8 if quick else 24
     runs = seeds(replicates)
-    shocked = np.array([dormancy(s, True) for s in runs])
-    calm = np.array([dormancy(s, False) for s in runs])
+    shocked, alive = np.array([dormancy(s, True) for s in runs]).T
+    calm = np.array([dormancy(s, False)[0] for s in runs])
     ok = np.isfinite(shocked) & np.isfinite(calm)
     mean, se = mean_and_se(shocked[ok]) if ok.any() else (float("nan"), 0.0)
     verdict = interval_rule(mean, *DORMANT_BAND) if ok.any() else _missing()
@@ -337,7 +345,8 @@ def shock_dormancy(quick: bool) -> Pattern:
         level="partnership persistence",
         source="Kementerian Desa PDTT, BUM Desa figures for 2021: 57,273 units, 45,233 active",
         observed="21 % inactive (1 - 45,233/57,273, end of 2021) to about 35 % inactive (reported during COVID)",
-        simulated=f"{100 * mean:.1f} % +- {100 * se:.1f} inactive two years after the shock "
+        simulated=f"{100 * mean:.1f} % +- {100 * se:.1f} of {alive.mean():.1f} per run inactive two years after "
+        "the shock "
         f"({100 * without:.1f} % in the same runs without it)",
         rule="interval",
         tolerance=f"mean in [{DORMANT_BAND[0]:.2f}, {DORMANT_BAND[1]:.2f}]",
