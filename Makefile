@@ -1,5 +1,5 @@
 # Two commands do all the set-up on a fresh machine with Python >= 3.12:
-#   make demo   - create .venv if missing, install, run the main job (report in results/partnership_forms/)
+#   make demo   - create .venv if missing, install, run the main job (report in results/partnership_forms/, and id/)
 #   make test   - create .venv if missing, install with test extras, run the test suite
 PYTHON ?= python3
 VENV   := .venv
@@ -12,9 +12,9 @@ TESTS  := $(VENV)/.installed-test
 $(CORE): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Kerjasama needs Python >= 3.12 (Mesa 3.4+); run with PYTHON=python3.12")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@echo "Installing Kerjasama and its core libraries into $(VENV) (once; about a minute)..."
+	@echo "Installing Kerjasama, its core libraries and Babel (the lang extra: the Indonesian report) into $(VENV) (once; about a minute)..."
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet -e ".[lang]"
 	$(BIN)/python -m sim.warmup
 	@touch $(CORE)
 
@@ -24,8 +24,9 @@ $(TESTS): $(CORE)
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(TESTS)
 
+# the main job, its report in English (results/partnership_forms/) and Bahasa Indonesia (.../id/)
 demo: $(CORE)
-	$(BIN)/kerjasama demo
+	$(BIN)/kerjasama demo --lang en,id
 
 test: $(TESTS)
 	$(BIN)/python -m pytest

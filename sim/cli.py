@@ -41,6 +41,10 @@ from sim.scenario import (
 
 EXIT_USAGE = 2
 LANG_HELP = "language of the texts: en (default) or id, Bahasa Indonesia (needs kerjasama[lang])"
+REPORT_LANG_HELP = (
+    "language(s) of the report: en (default), id (Bahasa Indonesia, needs kerjasama[lang]) or both, en,id; "
+    "English goes in the folder, another language in its subfolder (id/)"
+)
 _SHOW_WARNING = warnings.showwarning  # Python's own, for every other warning
 _WARNINGS: list[str] = []
 DEFAULT_SEED = 42
@@ -367,20 +371,34 @@ def write_run(scenario, seed: int, out: Path, quiet: bool = False, figures: bool
     return summary
 
 
+def _report_languages(text: str) -> tuple[str, ...]:
+    """``--lang`` of a report: one code or several, comma-separated ("en,id"), each checked
+    (an unknown code or a missing extra is a one-line error, before any work)."""
+    from sim.i18n import language
+
+    codes = tuple(dict.fromkeys(code.strip() for code in str(text).split(",") if code.strip())) or ("en",)
+    for code in codes:
+        language(code)
+    return codes
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
+    langs = _report_languages(args.lang)
     from sim.sweep.orchestrate import run_demo
 
-    out = run_demo(args.out, workers=args.workers)
-    _print_report_pointer(out)
+    out = run_demo(args.out, workers=args.workers, langs=langs)
+    _print_report_pointer(out, langs)
     return 0
 
 
-def _print_report_pointer(folder: Path) -> None:
+def _print_report_pointer(folder: Path, langs: tuple[str, ...] = ("en",)) -> None:
     print(f"Wrote {folder}/runs.parquet, timeseries/, manifest.json")
-    if (folder / "brief.md").exists():
-        print(f"Brief: {folder}/brief.md and {folder}/brief.html (one page; the report opens with it)")
-    print(f"Report: {folder}/report.md and {folder}/report.html (figures in {folder}/figures/)")
-    readings = _headline(folder)
+    for code in langs:  # English at the top of the folder, another language in its subfolder
+        where = folder if code == "en" else folder / code
+        if (where / "brief.md").exists():
+            print(f"Brief: {where}/brief.md and {where}/brief.html (one page; the report opens with it)")
+        print(f"Report: {where}/report.md and {where}/report.html (figures in {where}/figures/)")
+    readings = _headline(folder if langs[0] == "en" else folder / langs[0])
     if readings:
         print("\n".join(readings))
 
@@ -405,6 +423,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.sweep.design import load_experiment
 
     load_experiment(args.file, quick=args.quick)  # a bad file: one line, before the slow imports
+    langs = _report_languages(args.lang)
     from sim.sweep.orchestrate import run_sweep
     from sim.sweep.runner import Execution, check_execution
 
@@ -416,6 +435,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             out=args.out,
             resume=args.resume,
             quick=args.quick,
+            langs=langs,
         )
     except KeyboardInterrupt:
         print(
@@ -423,7 +443,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
-    _print_report_pointer(folder)
+    _print_report_pointer(folder, langs)
     return _report_failed_runs(folder)
 
 
@@ -448,16 +468,19 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise ScenarioError(f"{folder}: does not exist (give a folder written by `kerjasama sweep`)")
     if not (folder / "manifest.json").exists() or not (folder / "runs.parquet").exists():
         raise ScenarioError(f"{folder}: not a sweep results folder (needs manifest.json and runs.parquet)")
-    from sim.report import write_report
+    langs = _report_languages(args.lang)
+    from sim.report import write_reports
     from sim.sweep.lock import FolderLock
 
     with FolderLock(folder) as lock:  # not while a sweep writes the folder, nor two reports at once
         if lock.note:
             print(lock.note, file=sys.stderr)
-        write_report(folder)
-    if (folder / "brief.md").exists():
-        print(f"Brief: {folder}/brief.md and {folder}/brief.html (one page; the report opens with it)")
-    print(f"Report: {folder}/report.md and {folder}/report.html")
+        write_reports(folder, langs=langs)
+    for code in langs:
+        where = folder if code == "en" else folder / code
+        if (where / "brief.md").exists():
+            print(f"Brief: {where}/brief.md and {where}/brief.html (one page; the report opens with it)")
+        print(f"Report: {where}/report.md and {where}/report.html")
     return 0
 
 
@@ -572,6 +595,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="results folder (default results/partnership_forms)",
     )
     demo.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    demo.add_argument("--lang", default="en", help=REPORT_LANG_HELP)
     demo.set_defaults(func=cmd_demo)
     sweep = sub.add_parser("sweep", help="run an experiment (experiments/*.toml): sweeps, comparisons, sensitivity")
     sweep.add_argument("file", help="experiment name (see experiments/) or path to a .toml file")
@@ -582,9 +606,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume", action="store_true", help="continue an interrupted sweep in --out, skipping stored runs"
     )
     sweep.add_argument("--quick", action="store_true", help="use the experiment's [quick] settings")
+    sweep.add_argument("--lang", default="en", help=REPORT_LANG_HELP)
     sweep.set_defaults(func=cmd_sweep)
     report = sub.add_parser("report", help="(re)write the report of a sweep results folder")
     report.add_argument("folder", help="a folder written by `kerjasama sweep`")
+    report.add_argument("--lang", default="en", help=REPORT_LANG_HELP)
     report.set_defaults(func=cmd_report)
     scen = sub.add_parser("scenarios", help="list the scenarios with a one-line description")
     scen.set_defaults(func=cmd_scenarios)

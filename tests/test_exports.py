@@ -83,7 +83,7 @@ def test_every_row_is_the_paired_comparison_the_report_reads(arms):
                 row["ci_high"],
                 row["n"],
             )
-            assert got["interval_method"] == "student_t" and got["confidence"] == 0.95
+            assert got["interval_method"] == analysis.level_method(metric) and got["confidence"] == 0.95
             if not row["scale"]:
                 assert csv[(csv["kind"] == "difference") & (csv["arm"] == "autarky")].empty
                 continue

@@ -26,6 +26,6 @@ import matplotlib
 
 matplotlib.use("Agg")  # figures are written to files only; set before any submodule imports pyplot
 
-from sim.report.experiment import write_report  # noqa: E402
+from sim.report.experiment import write_report, write_reports  # noqa: E402
 
-__all__ = ["write_report"]
+__all__ = ["write_report", "write_reports"]

@@ -21,7 +21,6 @@ from sim.report.document import Document, slug
 from sim.report.results import CONFIDENCE, Context, load_timeseries
 from sim.report.villages import villages_part
 from sim.report.wording import (
-    LABELS,
     SENTENCES,
     Difference,
     column_decimals,
@@ -32,6 +31,7 @@ from sim.report.wording import (
     quoted,
     say,
     tick,
+    translated,
 )
 from sim.scenario import ScenarioError
 from sim.sweep import analysis
@@ -151,7 +151,7 @@ def _components(ctx: Context, compared: Comparisons) -> None:
                     factor, unit = (100.0, "pp") if row["scale"] == "points" else (1.0, "")
                     diff = interval(row["diff"], row["diff_low"], row["diff_high"], factor, unit, 3 if not unit else 1)
                     rel = (
-                        LABELS["not_relative"]
+                        label("not_relative")
                         if row["scale"] == "absolute"
                         else interval(row["rel"], row["rel_low"], row["rel_high"], 1.0, "percent", 1)
                     )
@@ -243,7 +243,8 @@ def _compare(ctx: Context) -> Comparisons | None:
 
 
 def _labels(items: Any) -> dict[str, str]:
-    return {str(item["name"]): str(item.get("label") or item["name"]) for item in (items or [])}
+    """Arms' or conditions' labels (from the experiment file), in the language being written."""
+    return {str(item["name"]): translated(str(item.get("label") or item["name"])) for item in (items or [])}
 
 
 def _ordered(declared: Sequence[str], present: Sequence[Any]) -> list[str]:
@@ -382,14 +383,14 @@ def _arm_rows(records: list[dict], compared: list[dict], reference: str) -> list
     for row in records:
         scale = row["scale"]
         if not scale:  # the reference arm (or no reference runs)
-            missing = LABELS["n/a"]
+            missing = label("n/a")
             diff_text, rel_text = (label("reference"), "") if row["label"] == reference else (missing, missing)
         else:
             factor, unit = (100.0, "pp") if scale == "points" else (1.0, "")
             diff_text = interval(row["diff"], row["diff_low"], row["diff_high"], factor, unit, d_diff)
             rel_text = interval(row["rel"], row["rel_low"], row["rel_high"], 1.0, "percent", d_rel)
             if scale == "absolute":  # % of this metric's mean means nothing (e.g. log utility)
-                rel_text = LABELS["not_relative"]
+                rel_text = label("not_relative")
         mean = interval(row["mean"], row["ci_low"], row["ci_high"], digits=d_mean)
         rows.append([row["label"], str(row["n"]), mean, diff_text, rel_text, p_value(row["p_value"]) if scale else ""])
     return rows

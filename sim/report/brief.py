@@ -19,7 +19,7 @@ from sim import outputs
 from sim.report import components, measures
 from sim.report.document import Document
 from sim.report.results import CONFIDENCE, Context
-from sim.report.wording import LABELS, interval, label, listing, say
+from sim.report.wording import interval, label, listing, say
 from sim.sweep import analysis
 
 # between the answer's sentences: a line break inside one paragraph (Markdown and HTML show a
@@ -126,7 +126,7 @@ def _scenario(ctx: Context) -> str:
     scenario = ctx.exp.get("scenario", ctx.manifest.get("scenario"))
     if isinstance(scenario, dict):
         scenario = scenario.get("name") or scenario.get("source")
-    return str(scenario or LABELS["n/a"])
+    return str(scenario or label("n/a"))
 
 
 def _first(rows: list, compared, condition: str | None) -> str:
@@ -183,7 +183,7 @@ def _answer(compared, top: list[str]) -> list[str]:
             tied = gap is None or not gap.clear
             key = f"brief.answer.first.{better}.{'tied' if tied else 'ahead'}"
             sentences.append(
-                say(key, second=compared.arms.label(order[1].arm), gap=gap.text() if gap else LABELS["n/a"], **values)
+                say(key, second=compared.arms.label(order[1].arm), gap=gap.text() if gap else label("n/a"), **values)
             )
         else:
             sentences.append(say(f"brief.answer.other.{better}", **values))
@@ -310,7 +310,7 @@ def _depends_on(ctx: Context, doc: Document, compared, metric: str) -> None:
     """What the numbers rest on: calibration (none yet: illustrative), replicate noise only,
     and what the decomposition experiment says the leading arm's effect rests on."""
     doc.heading(2, label("brief.depends_heading"))
-    replicates = ctx.exp.get("replicates", LABELS["n/a"])
+    replicates = ctx.exp.get("replicates", label("n/a"))
     doc.para(say("brief.illustrative", replicates=replicates))
     _robust(ctx, doc, compared, metric)
     name = ctx.exp.get("explained_by")

@@ -21,7 +21,7 @@ import pandas as pd
 
 from sim.report import measures
 from sim.report.results import CONFIDENCE, read_results
-from sim.report.wording import LABELS, interval, label, listing, say
+from sim.report.wording import interval, label, listing, say, translated
 from sim.scenario import ScenarioError
 from sim.sweep import analysis
 
@@ -71,7 +71,7 @@ def explanations(runs: pd.DataFrame, exp: dict, metric: str) -> list[Explanation
     reference = str(exp.get("reference") or "")
     if not parts or reference not in names or metric not in runs.columns:
         return []
-    labels = {str(a["name"]): str(a.get("label") or a["name"]) for a in exp.get("arms") or []}
+    labels = {str(a["name"]): translated(str(a.get("label") or a["name"])) for a in exp.get("arms") or []}
     conditions = [str(c["name"]) for c in exp.get("conditions") or []] or [None]
     group_cols = ("condition",) if conditions != [None] else ()
 
@@ -159,12 +159,12 @@ def facts(manifest: dict, runs: pd.DataFrame) -> dict[str, str]:
 
     def values(column: str) -> str:
         found = sorted({int(v) for v in runs[column].dropna()}) if column in runs.columns else []
-        return listing([str(v) for v in found]) if found else LABELS["n/a"]
+        return listing([str(v) for v in found]) if found else label("n/a")
 
     return {
         "variant": label("variant.quick" if manifest.get("quick") else "variant.full"),
-        "replicates": str(exp.get("replicates", LABELS["n/a"])),
+        "replicates": str(exp.get("replicates", label("n/a"))),
         "steps": values("steps"),
         "villages": values("n_villages"),
-        "commit": str(manifest.get("git_commit") or LABELS["n/a"])[:12],
+        "commit": str(manifest.get("git_commit") or label("n/a"))[:12],
     }

@@ -15,7 +15,7 @@ from typing import Any
 from sim import render
 from sim.io import write_atomically
 from sim.plots import save_png
-from sim.report.wording import LANGUAGE
+from sim.report.wording import language_code
 
 
 @dataclass
@@ -87,7 +87,7 @@ class Document:
                     f"<figcaption>{esc(caption)}</figcaption></figure>"
                 )
         return (
-            f'<!DOCTYPE html>\n<html lang="{LANGUAGE}">\n<head>\n<meta charset="utf-8">\n'
+            f'<!DOCTYPE html>\n<html lang="{language_code()}">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{esc(self.title)}</title>\n<style>\n{CSS}</style>\n</head>\n<body>\n"
             + "\n".join(body)

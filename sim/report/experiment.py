@@ -15,7 +15,7 @@ from sim.report.measures import DEFAULT_METRICS
 from sim.report.results import Context, read_results
 from sim.report.robustness import robustness_section
 from sim.report.sensitivity import morris_section, sobol_section
-from sim.report.wording import LABELS, Difference, label, listing, quoted, say
+from sim.report.wording import Difference, label, listing, quoted, say, speaking, translated
 
 SECTIONS = {
     "arms": arms_section,
@@ -27,18 +27,42 @@ SECTIONS = {
 }
 
 
-def write_report(results_dir: str | Path, beside: Path | None = None) -> list[Path]:
+def write_report(results_dir: str | Path, beside: Path | None = None, lang: str = "en") -> list[Path]:
     """Write ``report.md``, ``report.html`` (an arms report opens with the one-page brief, also
-    written alone as ``brief.md`` and ``brief.html``), ``figures/*.png`` and the exports (``estimates.csv``,
-    ``estimates.parquet``, ``tables.xlsx``: ``sim/report/exports.py``) into ``results_dir``;
-    returns the files written (figures first, the reports last). ``beside``: the folder that holds the results
-    of the experiment this one names in ``explained_by`` (default: ``results_dir``'s parent;
-    the demo builds its results elsewhere before moving them into place)."""
+    written alone as ``brief.md`` and ``brief.html``), ``figures/*.png`` and the exports
+    (``estimates.csv``, ``estimates.parquet``, ``tables.xlsx``: ``sim/report/exports.py``) into
+    ``results_dir``; returns the files written (figures first, the reports last). ``beside``: the
+    folder that holds the results of the experiments this one names in ``explained_by`` and
+    ``robustness_by`` (default: ``results_dir``'s parent; the demo builds its results elsewhere
+    before moving them into place). ``lang``: the language of the texts and numbers ("en",
+    "id": ``sim.i18n``); a report in another language than English goes into its own folder,
+    ``results_dir/<lang>/`` (brief, report, figures), beside the English one, and the exports,
+    which are data for other programs, are written with the English report only."""
+    from sim.i18n import language
+
+    shown = language(lang)  # an unknown language or a missing extra: one line, before any work
     results_dir = Path(results_dir)
-    ctx = read_context(results_dir)
-    if beside is not None:
-        ctx.beside = Path(beside)
+    with speaking(shown):
+        ctx = read_context(results_dir)
+        if shown.code != "en":
+            ctx.output_dir = results_dir / shown.code
+        if beside is not None:
+            ctx.beside = Path(beside)
+        return _write(ctx)
+
+
+def write_reports(results_dir: str | Path, beside: Path | None = None, langs=("en",)) -> list[Path]:
+    """:func:`write_report` in each language of ``langs`` (English at the top of the folder,
+    each other language in its own subfolder); the files written, in that order."""
+    written: list[Path] = []
+    for lang in langs:
+        written += write_report(results_dir, beside=beside, lang=lang)
+    return written
+
+
+def _write(ctx: Context) -> list[Path]:
     runs, doc, design = ctx.runs, ctx.doc, _design(ctx.exp)
+    out = ctx.output_dir or ctx.results_dir
     _header(ctx, design, [m for m in _declared(ctx.exp) if m not in runs.columns])
     if runs.empty:
         doc.para(say("no_runs"))
@@ -47,17 +71,17 @@ def write_report(results_dir: str | Path, beside: Path | None = None) -> list[Pa
     else:
         SECTIONS[design](ctx)
     ctx.save_figures()
-    exported = write_exports(ctx, design)  # estimates.csv, estimates.parquet, tables.xlsx (sim/report/exports.py)
+    exported = write_exports(ctx, design) if out == ctx.results_dir else []  # sim/report/exports.py
     briefs = []
     if ctx.brief is not None:  # the brief alone, and the report opening with it
-        briefs = [results_dir / "brief.md", results_dir / "brief.html"]
+        briefs = [out / "brief.md", out / "brief.html"]
         write_text(briefs[0], ctx.brief.markdown())
         write_text(briefs[1], ctx.brief.html())
         doc.blocks[:0] = ctx.brief.blocks
-    md_path, html_path = results_dir / "report.md", results_dir / "report.html"
+    md_path, html_path = out / "report.md", out / "report.html"
     write_text(md_path, doc.markdown())
     write_text(html_path, doc.html())
-    for stale in (results_dir / "figures").glob("*.png"):  # figures of an earlier report no longer used
+    for stale in ctx.figures.glob("*.png"):  # figures of an earlier report no longer used
         if stale not in ctx.written:
             stale.unlink(missing_ok=True)
     return [*ctx.written, *exported, *briefs, md_path, html_path]
@@ -92,7 +116,7 @@ def _header(ctx: Context, design: str, missing: list[str]) -> None:
     exp, doc = ctx.exp, ctx.doc
     doc.heading(1, label("heading", name=exp.get("name") or ctx.results_dir.name))
     if exp.get("description"):
-        doc.para(str(exp["description"]))
+        doc.para(translated(str(exp["description"])))
     doc.bullets(_facts(ctx, design))
     doc.para(say("intervals"))
     if design == "arms":
@@ -104,7 +128,7 @@ def _header(ctx: Context, design: str, missing: list[str]) -> None:
 
 def _facts(ctx: Context, design: str) -> list[str]:
     """The header's list: design, base scenario, runs, replicates, seed, steps, samples, commit, times."""
-    exp, manifest, missing = ctx.exp, ctx.manifest, LABELS["n/a"]
+    exp, manifest, missing = ctx.exp, ctx.manifest, label("n/a")
     scenario = exp.get("scenario", manifest.get("scenario"))
     if isinstance(scenario, dict):
         scenario = scenario.get("name") or scenario.get("source")

@@ -13,7 +13,7 @@ import pandas as pd
 from sim.report import measures
 from sim.report.document import slug
 from sim.report.results import CONFIDENCE, Context
-from sim.report.wording import LABELS, decimals, interval, label, listing, number, p_value, say, tick
+from sim.report.wording import decimals, interval, label, listing, number, p_value, say, tick
 from sim.sweep import analysis
 from sim.sweep.analysis import as_float
 
@@ -122,7 +122,7 @@ def lhs_section(ctx: Context) -> None:
         for metric in ctx.metrics:
             r = _correlation(corr, metric, factor)
             rho = (
-                LABELS["n/a"]
+                label("n/a")
                 if not math.isfinite(r["rho"])
                 else label("rho_p", rho=number(r["rho"], 2), p=p_value(r["p_value"]))
             )
@@ -152,7 +152,7 @@ def _scatter_figure(ctx: Context, metric: str, factors: list[str], corr: pd.Data
     for ax, factor in zip(axes.ravel(), factors, strict=False):
         ax.scatter(as_float(runs[factor]), y, s=12, alpha=0.55, color="tab:blue", edgecolor="none")
         r = _correlation(corr, metric, factor)
-        rho = LABELS["n/a"] if not math.isfinite(r["rho"]) else number(r["rho"], 2)
+        rho = label("n/a") if not math.isfinite(r["rho"]) else number(r["rho"], 2)
         ax.set_title(label("rho", rho=rho), fontsize=9)
         ax.set_xlabel(factor, fontsize=8)
     for ax in axes[:, 0]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sim import outputs
-from sim.report.wording import measure_title
+from sim.report.wording import measure_text, measure_title, translated
 from sim.sweep.analysis import ABSOLUTE_METRICS
 
 # what a report shows when the experiment names no metrics
@@ -43,11 +43,11 @@ class Series:
 
     @property
     def title(self) -> str:
-        return self.measure.label
+        return label(self.column)
 
     @property
     def unit(self) -> str:
-        return self.axis or self.measure.unit
+        return translated(self.axis) if self.axis else unit(self.column)
 
     @property
     def share(self) -> bool:
@@ -71,13 +71,13 @@ SERIES = (
 def label(metric: str) -> str:
     """A measure's label in a sentence ("mean consumption"); an unknown key is its own label."""
     found = outputs.measure_info(metric)
-    return found.label if found is not None else metric
+    return measure_text(metric, found.label, found.unit)[0] if found is not None else metric
 
 
 def unit(metric: str) -> str:
     """A measure's unit ("poverty lines per household"); "" when unknown."""
     found = outputs.measure_info(metric)
-    return found.unit if found is not None else ""
+    return measure_text(metric, found.label, found.unit)[1] if found is not None else ""
 
 
 def better(metric: str) -> str | None:

@@ -145,11 +145,12 @@ class Context:
     pending: list[tuple[Any, Path]] = field(default_factory=list)  # figures placed, to be saved by save_figures
     beside: Path | None = None  # where results of other experiments lie (default: the folder's parent)
     brief: Document | None = None  # the one-page brief that opens the report (arms designs: sim/report/brief.py)
+    output_dir: Path | None = None  # where the report goes (default results_dir; another language: results_dir/<code>)
     cache: dict = field(default_factory=dict)  # what several parts of the report read, computed once
 
     @property
     def figures(self) -> Path:
-        return self.results_dir / "figures"
+        return (self.output_dir or self.results_dir) / "figures"
 
     @property
     def seed(self) -> int | None:

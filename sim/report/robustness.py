@@ -16,7 +16,7 @@ import pandas as pd
 from sim.report import measures
 from sim.report.results import CONFIDENCE, Context
 from sim.report.sensitivity import Ranges
-from sim.report.wording import count, interval, label, listing, number, plural_subject, say, tick
+from sim.report.wording import count, interval, label, listing, number, plural_subject, say, tick, translated
 from sim.sweep import robustness as rb
 from sim.sweep.robustness import Box
 
@@ -52,7 +52,7 @@ def robustness_section(ctx: Context) -> None:
     exp, doc = ctx.exp, ctx.doc
     uncertainties = list(exp.get("ranges") or {})
     arms = exp.get("arms") or []
-    labels = {a["name"]: a.get("label", a["name"]) for a in arms}
+    labels = {a["name"]: translated(a.get("label", a["name"])) for a in arms}
     policies = [a["name"] for a in arms if a["name"] in set(ctx.runs["arm"])]
     reference = exp.get("reference") or (policies[0] if policies else "")
     objective = exp.get("objective") or (ctx.metrics[0] if ctx.metrics else "")

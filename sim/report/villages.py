@@ -10,7 +10,7 @@ import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
 
 from sim.report.results import CONFIDENCE, Context
-from sim.report.wording import interval, label, say
+from sim.report.wording import interval, label, number, say
 from sim.sweep import villages as gains
 
 
@@ -53,7 +53,7 @@ def who_gains_rows(ctx: Context, compared) -> list[list[str]]:
                     arms.label(arm),
                     label("where.of", count=int(counts["gain"]), total=int(counts["villages"])),
                     label("where.of", count=int(counts["lose"]), total=int(counts["villages"])),
-                    label("percent", value=f"{100.0 * counts['households_losing']:.0f}"),
+                    label("percent", value=number(100.0 * counts["households_losing"], 0)),
                     _district(ranked.iloc[-1]) if len(ranked) else label("n/a"),
                     _district(ranked.iloc[0]) if len(ranked) else label("n/a"),
                 ]

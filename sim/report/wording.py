@@ -19,7 +19,9 @@ returns the text unchanged.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +29,45 @@ import numpy as np
 
 from sim.sweep.analysis import decimals, fmt
 
-LANGUAGE = "en"  # the language of the templates below (the HTML page's lang attribute)
+LANGUAGE = "en"  # the language of the templates below
+
+# The language a report is being written in (``speaking``); None: English, the templates themselves.
+_SPEAKING: ContextVar[Any] = ContextVar("report_language", default=None)
+
+
+@contextmanager
+def speaking(language) -> Iterator[None]:
+    """Write every sentence, label and number in ``language`` (a ``sim.i18n.Language``) while
+    this lasts: the templates through its catalogue, numbers in its locale's format."""
+    token = _SPEAKING.set(None if language is None or language.code == LANGUAGE else language)
+    try:
+        yield
+    finally:
+        _SPEAKING.reset(token)
+
+
+def language_code() -> str:
+    """The code of the language being written ("en", "id"): the HTML page's lang attribute."""
+    found = _SPEAKING.get()
+    return LANGUAGE if found is None else found.code
+
+
+def translated(text: str) -> str:
+    """A text in the language being written: a template of this module, or a name declared
+    elsewhere (an arm's or condition's label in an experiment file, a measure's unit)."""
+    found = _SPEAKING.get()
+    return text if found is None else found.gettext(text)
+
+
+def measure_text(key: str, label: str, unit: str) -> tuple[str, str]:
+    """A measure's label and unit (the registry's English ones given) in the language being written."""
+    found = _SPEAKING.get()
+    if found is None:
+        return label, unit
+    try:
+        return found.measure(key)
+    except KeyError:
+        return found.gettext(label), found.gettext(unit)
 
 
 def N_(text: str) -> str:
@@ -623,12 +663,12 @@ LABELS: dict[str, str] = {
 
 def say(key: str, **values: Any) -> str:
     """The sentence ``key`` with its placeholders filled."""
-    return _render(SENTENCES[key], values)
+    return _render(translated(SENTENCES[key]), values)
 
 
 def label(key: str, **values: Any) -> str:
     """The label ``key`` with its placeholders filled."""
-    return _render(LABELS[key], values)
+    return _render(translated(LABELS[key]), values)
 
 
 def count(key: str, number: int, **values: Any) -> str:
@@ -645,7 +685,7 @@ def _render(template: str, values: dict[str, Any]) -> str:
 
 def listing(items: Sequence[str], separator: str = "list") -> str:
     """Items of a list inside a sentence ("a, b, c")."""
-    return LABELS[separator].join(items)
+    return translated(LABELS[separator]).join(items)
 
 
 def quoted(name: Any) -> str:
@@ -699,7 +739,7 @@ def reading(difference: Difference) -> str:
         "arm": d.arm,
         "measure": d.measure,
         "reference": d.reference,
-        "pairing": count(remark, d.pairs, unit=d.unit or LABELS["the_own_units"]),
+        "pairing": count(remark, d.pairs, unit=d.unit or label("the_own_units")),
     }
     if not all(math.isfinite(v) for v in (d.estimate, d.low, d.high)):
         if not math.isfinite(d.estimate):
@@ -745,8 +785,10 @@ def amount(value: float, digits: int, scale: str, unit: str) -> str:
 
 
 def number(value: float, digits: int) -> str:
-    """A number with ``digits`` decimals, a typographic minus, "n/a" when missing."""
-    return fmt(value, digits)
+    """A number with ``digits`` decimals, a typographic minus, "n/a" when missing (in the
+    format of the language being written: "1,5" in Indonesian)."""
+    found = _SPEAKING.get()
+    return fmt(value, digits) if found is None else found.decimal(value, digits)
 
 
 def column_decimals(triples: Sequence[tuple[float, float, float]], scale: float = 1.0, minimum: int = 0) -> int:
@@ -765,7 +807,7 @@ def interval(
     """An estimate with its interval: "1.23 [1.20, 1.26]"; ``unit`` "pp" or "percent" puts
     that unit after the estimate ("4.7 % [4.0, 5.4]"); ``scale`` multiplies all three."""
     if mean is None or not math.isfinite(mean):
-        return LABELS["n/a"]
+        return label("n/a")
     mean, low, high = scale * mean, scale * low, scale * high
     d = decimals(mean, low, high, 1 if unit else 0) if digits is None else digits
     estimate = label(unit, value=number(mean, d)) if unit else number(mean, d)
@@ -777,10 +819,14 @@ def interval(
 def p_value(p: float) -> str:
     """A p-value: three decimals, or "< 0.001"."""
     if p is None or not math.isfinite(p):
-        return LABELS["n/a"]
-    return LABELS["p_below"] if p < 0.001 else f"{p:.3f}"
+        return label("n/a")
+    return label("p_below") if p < 0.001 else number(p, 3)
 
 
 def tick(value: Any) -> str:
     """A factor's value on an axis or in a table: shortest form, typographic minus."""
-    return f"{value:g}".replace("-", "\u2212") if isinstance(value, (int, float, np.number)) else str(value)
+    if not isinstance(value, (int, float, np.number)):
+        return str(value)
+    text = f"{value:g}".replace("-", "\u2212")
+    found = _SPEAKING.get()
+    return text if found is None else found.localize(text)

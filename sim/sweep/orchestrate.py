@@ -55,12 +55,14 @@ def run_sweep(
     report: bool = True,
     progress: bool = True,
     beside: Path | None = None,
+    langs: tuple[str, ...] = ("en",),
 ) -> Path:
     """Run (or resume) an experiment where ``execution`` says (default: all local cores);
     every finished run is stored at once. Returns the folder. The folder is locked for the
     whole sweep (another sweep on it is refused) and unlocked however the sweep ends.
     ``beside``: where the report looks for the results of the experiment that explains
-    this one (``explained_by``); default the folder's parent."""
+    this one (``explained_by``); default the folder's parent. ``langs``: the report's
+    languages (``sim.report.write_reports``: English at the top, another in its subfolder)."""
     exp = load_experiment(experiment, quick=quick)
     folder = Path(out) if out else default_out(exp)
     store = ResultStore(folder)
@@ -75,9 +77,9 @@ def run_sweep(
         if report:
             if progress:  # several seconds of tables and figures: say so
                 print(f"Writing the report ({folder}/report.md, report.html, figures/)...", file=sys.stderr, flush=True)
-            from sim.report import write_report
+            from sim.report import write_reports
 
-            write_report(folder, beside=beside)
+            write_reports(folder, beside=beside, langs=langs)
     return folder
 
 
@@ -116,7 +118,9 @@ def _sweep(exp: Experiment, store: ResultStore, executor, resume: bool, progress
     store.write_manifest(manifest)
 
 
-def run_demo(out: str | Path = "results/partnership_forms", workers: int | None = None) -> Path:
+def run_demo(
+    out: str | Path = "results/partnership_forms", workers: int | None = None, langs: tuple[str, ...] = ("en",)
+) -> Path:
     """The main job: the quick partnership-forms comparison with its report. It is
     built in a temporary folder that then replaces ``out``, so an interrupted demo
     leaves the previous results intact."""
@@ -134,6 +138,7 @@ def run_demo(out: str | Path = "results/partnership_forms", workers: int | None 
             out=staging / "r",
             quick=True,
             beside=target.parent,
+            langs=langs,
         )
         io.replace_directory(staging / "r", target)
     finally:
