@@ -191,7 +191,7 @@ def print_summary(
     ``economy.currency`` and ``poverty_line``; when the currency is an ISO code ("IDR million")
     money also reads in it ("IDR 7.2 million per household")."""
     from sim.domains import DOMAIN_NAMES
-    from sim.i18n import language
+    from sim.i18n import is_currency, language
 
     lang = lang or language("en")
     t = lang.gettext
@@ -204,7 +204,7 @@ def print_summary(
 
     def money(key: str, template: str) -> str:
         amount = _named(key, summary, lang)
-        if currency and _is_currency(currency[0]) and summary[key] is not None:
+        if currency and is_currency(currency[0]) and summary[key] is not None:
             in_currency = lang.money(summary[key] * currency[1], currency[0])
             return t(CONSOLE[f"{template}_money"]).format(amount=amount, money=in_currency)
         return t(CONSOLE[template]).format(amount=amount)
@@ -264,13 +264,6 @@ def print_summary(
         written = t(CONSOLE["wrote_figures" if figures else "wrote"]).format(out=out)
         lines += wrote_run_folder(out, figures) if english else [written]
     print("\n".join(lines))
-
-
-def _is_currency(name: str) -> bool:
-    """Is a scenario's ``economy.currency`` an ISO 4217 code (with a multiplier), money the console can write?"""
-    import re
-
-    return re.fullmatch(r"[A-Z]{3}( (thousand|million|billion))?", name.strip()) is not None
 
 
 def _refuse_experiment_name(name: str) -> None:

@@ -76,6 +76,13 @@ _MULTIPLIERS = {None: 1, "thousand": 10**3, "million": 10**6, "billion": 10**9}
 _EN_COMPACT = ((10**12, "trillion"), (10**9, "billion"), (10**6, "million"), (10**3, "thousand"))
 
 
+def is_currency(name: str | None) -> bool:
+    """Is a scenario's ``economy.currency`` money that :meth:`Language.money` can write (an ISO
+    4217 code, optionally with a multiplier: "IDR million"), not a unit of account such as
+    "poverty-line units"?"""
+    return _CURRENCY.match(name or "") is not None
+
+
 def N_(text: str) -> str:
     """A text marked for extraction into the catalogues; returns it unchanged (translate it
     where it is shown, with :meth:`Language.gettext`)."""

@@ -190,3 +190,19 @@ def test_the_committed_brief_prints_on_two_a4_pages_at_most(brief):
 
     pages = print_pages(ROOT / brief)
     assert 1 <= pages <= 2, f"{brief} prints on {pages} A4 pages"
+
+
+def test_money_is_also_written_in_the_scenario_s_currency(tmp_path):
+    """A base scenario whose economy.currency is money ("IDR million", poverty line 30) gets each
+    arm's mean consumption also in it; one in poverty-line units does not."""
+    folder = make_arms(tmp_path / "arms")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["base_scenario"] = {"parameters": {"economy.currency": "IDR million", "economy.poverty_line": 30.0}}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    write_report(folder)
+    runs = pd.read_parquet(folder / "runs.parquet")
+    mean = runs[(runs["arm"] == "formal") & (runs["condition"] == "base")]["welfare.mean_consumption"].mean()
+    assert f"(IDR {30 * mean:.1f} million) |" in _full(folder)
+    plain = make_arms(tmp_path / "plain")
+    write_report(plain)
+    assert "million)" not in _full(plain)

@@ -27,6 +27,7 @@ from sim.report.wording import (
     interval,
     label,
     listing,
+    money_text,
     p_value,
     quoted,
     say,
@@ -297,7 +298,7 @@ def _condition_part(ctx: Context, part: Part, compared: Comparisons) -> None:
         if table is None:
             not_measured.append(measures.title(metric))
             continue
-        _arm_table(doc, table, metric, compared.arms.reference_label)
+        _arm_table(doc, table, metric, compared.arms.reference_label, money(ctx) if measures.is_money(metric) else None)
     if not_measured:
         doc.para(say("not_measured", measures=listing(not_measured, "list.long")))
     villages_part(ctx, part, compared.arms)
@@ -309,7 +310,7 @@ def _condition_part(ctx: Context, part: Part, compared: Comparisons) -> None:
 # ----------------------------------------------------------------------------- tables and readings
 
 
-def _arm_table(doc: Document, table: pd.DataFrame, metric: str, reference: str) -> None:
+def _arm_table(doc: Document, table: pd.DataFrame, metric: str, reference: str, in_money=None) -> None:
     """A measure's table (one row per arm) and which arms had fewer pairs than runs. The table
     is the reading: the brief says in words what matters. A measure with the same value in every
     run of every arm is one sentence instead; a measure that is 0 in every run of the reference
@@ -344,7 +345,11 @@ def _arm_table(doc: Document, table: pd.DataFrame, metric: str, reference: str) 
         label("col.relative"),
         label("col.p"),
     ]
-    doc.table(header, _arm_rows(records, compared, reference))
+    rows = _arm_rows(records, compared, reference)
+    if in_money is not None:  # the mean also in the scenario's currency ("Rp34,8 juta")
+        for row, record in zip(rows, records, strict=True):
+            row[2] = label("with_money", value=row[2], money=in_money(record["mean"]))
+    doc.table(header, rows)
     short = [
         label("pairs_of_runs", arm=row["label"], pairs=int(row["n_pairs"]), runs=row["n"])
         for row in compared
@@ -352,6 +357,18 @@ def _arm_table(doc: Document, table: pd.DataFrame, metric: str, reference: str) 
     ]
     if short:
         doc.para(say("fewer_pairs", arms=listing(short)))
+
+
+def money(ctx: Context):
+    """A function writing an amount in poverty lines in the base scenario's currency when that
+    is money (``economy.currency`` an ISO code, "IDR million"; ``sim.i18n.is_currency``), else None."""
+    from sim.i18n import is_currency
+
+    parameters = (ctx.manifest.get("base_scenario") or {}).get("parameters") or {}
+    currency, line = parameters.get("economy.currency"), parameters.get("economy.poverty_line")
+    if not is_currency(currency) or not isinstance(line, (int, float)):
+        return None
+    return lambda amount: money_text(amount * line, currency)
 
 
 def _always(row: dict, value: float | None = None) -> bool:

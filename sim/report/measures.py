@@ -95,3 +95,10 @@ def reads_in_own_units(metric: str) -> bool:
     """Whether differences of this measure are always read in its own units, never in % of
     the reference (recovery time in steps; utility, whose log scale makes % meaningless)."""
     return metric in ABSOLUTE_METRICS
+
+
+def is_money(metric: str) -> bool:
+    """Whether the measure is an amount of money (in poverty lines: it can also be written in
+    the scenario's currency)."""
+    found = outputs.measure_info(metric)
+    return found is not None and found.kind == outputs.MONEY

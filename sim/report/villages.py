@@ -68,6 +68,9 @@ def villages_part(ctx: Context, part, arms) -> None:
     if found is None:
         return
     ctx.doc.heading(3, label("where.heading"))
+    if not ctx.cache.get("where.intro"):  # how a gain is measured: said once, before the first map
+        ctx.doc.para(say("where.intro", reference=arms.reference_label))
+        ctx.cache["where.intro"] = True
     _map(ctx, found[0], arms, part.suffix, part.label)
 
 

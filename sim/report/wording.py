@@ -543,11 +543,11 @@ LABELS: dict[str, str] = {
     "in_unit": N_("{value} {unit}"),
     "p_below": N_("< 0.001"),
     "measure_with_unit": N_("{measure} ({unit})"),
+    "with_money": N_("{value} ({money})"),
     "the_own_units": N_("the metric's own units"),
     # arms
     "condition": N_("Condition: {condition}"),
     "results": N_("Results"),
-    "overview": N_("Overview: {measure}"),
     "arm_in_condition": N_("{arm} - {condition}"),
     "pairs_of_runs": N_("{arm} ({pairs} of {runs})"),
     "components": N_("Components: each change against the arm it changes"),
@@ -789,6 +789,17 @@ def number(value: float, digits: int) -> str:
     format of the language being written: "1,5" in Indonesian)."""
     found = _SPEAKING.get()
     return fmt(value, digits) if found is None else found.decimal(value, digits)
+
+
+def money_text(amount: float, currency: str) -> str:
+    """An amount of money in ``currency`` (an ISO code, optionally with a multiplier: "IDR
+    million"), as the language being written writes it: "IDR 34.8 million", "Rp34,8 juta"."""
+    found = _SPEAKING.get()
+    if found is None:
+        from sim.i18n import language
+
+        found = language("en")
+    return found.money(amount, currency)
 
 
 def column_decimals(triples: Sequence[tuple[float, float, float]], scale: float = 1.0, minimum: int = 0) -> int:
