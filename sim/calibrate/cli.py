@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from concurrent.futures.process import BrokenProcessPool
 
 
 def add_parser(sub) -> None:
@@ -50,6 +51,12 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 130
+    except BrokenProcessPool:  # a local worker process died (killed, out of memory)
+        print(
+            "kerjasama: a worker process died; the generations finished so far are in history.db - rerun with --resume",
+            file=sys.stderr,
+        )
+        return 1
     print(summary_text(folder))
     return 0
 
