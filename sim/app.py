@@ -70,7 +70,7 @@ from sim.controls import (
 from sim.domains import DOMAIN_NAMES
 from sim.i18n import N_, Language
 from sim.model import VillageModel
-from sim.plots import DOMAIN_COLOURS
+from sim.plots import DOMAIN_COLOURS, localize_ticks
 from sim.scenario import ScenarioError, VillageScenario, load_scenario
 from sim.village_map import CONSUMPTION, Colouring, Look, form_colours, update_village_map, village_map
 
@@ -374,6 +374,7 @@ class LiveMap:
         ax.set_xlabel(self.lang.gettext(TEXT["km"]), fontsize=8)
         ax.tick_params(labelsize=7)
         self.title = ax.set_title(self._title(), fontsize=9)
+        localize_ticks(self.figure, self.lang)
         self.live = LiveFigure(self.figure, [*self.drawn.changing(), self.title], MAP_DPI)
         self.year, self.image = None, b""
 
@@ -516,6 +517,7 @@ class LivePlot:
         ax.tick_params(labelsize=7)
         ax.grid(alpha=0.25, lw=0.5)
         self.figure.legend(loc="outside lower center", ncol=3, fontsize=7, frameon=False)
+        localize_ticks(self.figure, lang)
         self.live = LiveFigure(self.figure, list(self.lines.values()), PLOT_DPI)
         self.year, self.image = None, b""
 

@@ -15,6 +15,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import ScalarFormatter  # noqa: E402
 
 from sim import render  # noqa: E402
 from sim.domains import DOMAIN_NAMES  # noqa: E402
@@ -73,6 +74,28 @@ TEXT = {
     "map_title": N_("Villages and partnerships at step {step} - {scenario}"),
 }
 ENGLISH = language("en")
+
+
+class _LocaleTicks(ScalarFormatter):
+    """matplotlib's tick numbers in a language's symbols ("0,2" in Indonesian)."""
+
+    def __init__(self, lang: Language):
+        super().__init__()
+        self.lang = lang
+
+    def __call__(self, x, pos=None) -> str:
+        return self.lang.localize(super().__call__(x, pos))
+
+
+def localize_ticks(fig, lang: Language) -> None:
+    """Write the numbers on every axis of ``fig`` (colour bars too) in ``lang``'s symbols;
+    English keeps matplotlib's own."""
+    if lang.code == "en":
+        return
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if type(axis.get_major_formatter()) is ScalarFormatter:
+                axis.set_major_formatter(_LocaleTicks(lang))
 
 
 def _form_name(name: str, lang: Language) -> str:
@@ -199,5 +222,7 @@ def run_figures(model, summary: dict, folder: Path, lang: Language = ENGLISH) ->
     ]
     if summary.get("resilience.resistance") is not None:
         pending.append((resilience_figure(df, title, summary, model.shock_step, lang), folder / "resilience.png"))
+    for fig, _ in pending:
+        localize_ticks(fig, lang)
     render.save_all(pending, save_png)  # on all cores: rendering is most of a run's figure time
     return [path for _, path in pending]
