@@ -35,6 +35,7 @@ translation.
 from __future__ import annotations
 
 import ast
+import io
 import math
 import re
 import sys
@@ -417,10 +418,22 @@ def write_template() -> Path:
     """Write ``sim/locale/kerjasama.pot`` from the sources."""
     from babel.messages.pofile import write_po
 
-    TEMPLATE.parent.mkdir(parents=True, exist_ok=True)
-    with open(TEMPLATE, "wb") as f:
-        write_po(f, extract(), width=100, omit_header=False, sort_output=False, include_lineno=False)
+    out = io.BytesIO()
+    write_po(out, extract(), width=100, omit_header=False, sort_output=False, include_lineno=False)
+    _write_if_changed(TEMPLATE, out.getvalue())
     return TEMPLATE
+
+
+def _write_if_changed(path: Path, content: bytes) -> None:
+    """Write a catalogue unless only its creation or revision date would change (no noise in diffs)."""
+
+    def dateless(data: bytes) -> bytes:
+        return re.sub(rb'(?m)^"(POT-Creation|PO-Revision)-Date: .*\n', b"", data)
+
+    if path.exists() and dateless(path.read_bytes()) == dateless(content):
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
 
 
 def update_catalogues() -> list[Path]:
@@ -443,8 +456,9 @@ def update_catalogues() -> list[Path]:
             path.parent.mkdir(parents=True, exist_ok=True)
         catalogue.update(template, no_fuzzy_matching=True)
         catalogue.obsolete.clear()
-        with open(path, "wb") as f:
-            write_po(f, catalogue, width=100, include_lineno=False, ignore_obsolete=True)
+        out = io.BytesIO()
+        write_po(out, catalogue, width=100, include_lineno=False, ignore_obsolete=True)
+        _write_if_changed(path, out.getvalue())
         written.append(path)
     return written
 
