@@ -52,6 +52,7 @@ REPO = Path(__file__).resolve().parent.parent
 DEMO = REPO / "results" / "partnership_forms"
 DEFAULT = REPO / "results" / "default"
 DECOMPOSITION = REPO / "results" / "form_decomposition"
+ROBUSTNESS = REPO / "results" / "robustness"  # the demo's brief reads how its forms fare there (robustness_by)
 RTOL, ATOL = 1e-9, 1e-12
 # manifest fields that must differ between two makings of the same results
 MUST_DIFFER = {
@@ -89,14 +90,16 @@ def fresh_demo(tmp_path_factory) -> Path:
 
     parent = tmp_path_factory.mktemp("demo")
     _copy_decomposition(parent / DECOMPOSITION.name)  # the demo's report reads it beside its own folder
+    _copy_decomposition(parent / ROBUSTNESS.name, ROBUSTNESS)  # and the robustness experiment's runs
     return run_demo(parent / "partnership_forms", workers=2)
 
 
-def _copy_decomposition(folder: Path) -> Path:
-    """What a report reads of the committed decomposition (its manifest and runs), copied to ``folder``."""
+def _copy_decomposition(folder: Path, committed: Path = DECOMPOSITION) -> Path:
+    """What a report reads of committed results beside it (the decomposition's or the robustness
+    experiment's manifest and runs), copied to ``folder``."""
     folder.mkdir(parents=True)
     for name in ("manifest.json", "runs.parquet"):
-        (folder / name).write_bytes((DECOMPOSITION / name).read_bytes())
+        (folder / name).write_bytes((committed / name).read_bytes())
     return folder
 
 
