@@ -384,13 +384,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_report_pointer(folder: Path, langs: tuple[str, ...] = ("en",)) -> None:
-    print(f"Wrote {folder}/runs.parquet, timeseries/, manifest.json")
+POINTER = {  # what a sweep, demo or report command prints about the folder it wrote
+    "wrote": N_("Wrote {folder}/runs.parquet, timeseries/, manifest.json"),
+    "brief": N_("Brief: {where}/brief.md and {where}/brief.html (one page; the report opens with it)"),
+    "report": N_("Report: {where}/report.md and {where}/report.html (figures in {where}/figures/)"),
+}
+
+
+def _print_report_pointer(folder: Path, langs: tuple[str, ...] = ("en",), sweep: bool = True) -> None:
+    """Where the results and each language's brief and report are, in the first language asked
+    for, then the brief's answer (``sweep``: also the run table; a report command has none new)."""
+    from sim.i18n import language
+
+    t = language(langs[0]).gettext
+    if sweep:
+        print(t(POINTER["wrote"]).format(folder=folder))
     for code in langs:  # English at the top of the folder, another language in its subfolder
         where = folder if code == "en" else folder / code
         if (where / "brief.md").exists():
-            print(f"Brief: {where}/brief.md and {where}/brief.html (one page; the report opens with it)")
-        print(f"Report: {where}/report.md and {where}/report.html (figures in {where}/figures/)")
+            print(t(POINTER["brief"]).format(where=where))
+        print(t(POINTER["report"]).format(where=where))
     readings = _headline(folder if langs[0] == "en" else folder / langs[0])
     if readings:
         print("\n".join(readings))
@@ -469,11 +482,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         if lock.note:
             print(lock.note, file=sys.stderr)
         write_reports(folder, langs=langs)
-    for code in langs:
-        where = folder if code == "en" else folder / code
-        if (where / "brief.md").exists():
-            print(f"Brief: {where}/brief.md and {where}/brief.html (one page; the report opens with it)")
-        print(f"Report: {where}/report.md and {where}/report.html")
+    _print_report_pointer(folder, langs, sweep=False)
     return 0
 
 
