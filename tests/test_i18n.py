@@ -185,5 +185,8 @@ def test_run_figures_in_indonesian(tmp_path):
     figure = plots.cooperation_figure(model.timeseries(), "default", [], i18n.language("id"))
     texts = [t.get_text() for ax in figure.axes for t in ax.get_legend().get_texts()]
     assert "pertanian" in texts and "jangka panjang" in texts and figure.axes[0].get_xlabel() == "langkah (tahun)"
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)  # drawn only to be read here: later tests count the open figures
     written = plots.run_figures(model, model.summary(), tmp_path, i18n.language("id"))
     assert {p.name for p in written} >= {"welfare.png", "cooperation.png", "map.png"}
