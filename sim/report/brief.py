@@ -20,6 +20,7 @@ from sim.report import components, measures
 from sim.report.document import Document
 from sim.report.results import CONFIDENCE, Context
 from sim.report.wording import interval, label, listing, say
+from sim.scenario import ScenarioError
 from sim.sweep import analysis
 
 # between the answer's sentences: a line break inside one paragraph (Markdown and HTML show a
@@ -114,7 +115,7 @@ def arms_brief(ctx: Context, compared, figure: tuple[str, str] | None) -> Docume
     doc.heading(2, label("brief.ranking_heading"))
     _ranking(doc, compared, top)
     _who_gains(ctx, doc, compared)
-    _pairs(ctx, doc, compared, top[0])
+    _pairs(doc, compared, top[0])
     _resilience(doc, compared, [m for m in RESILIENCE if m in ctx.metrics])
     _depends_on(ctx, doc, compared, top[0])
     if figure:
@@ -220,10 +221,15 @@ def _ranking(doc: Document, compared, top: list[str]) -> None:
             cells = [by_metric[m][effect.arm].text() if effect.arm in by_metric[m] else "" for m in shown]
             rows.append([_first(rows, compared, condition), arms.label(effect.arm), *cells])
     doc.para(say("brief.ranking", reference=arms.reference_label))
-    doc.table(
-        header if compared.conditions.declared else header[1:],
-        rows if compared.conditions.declared else [r[1:] for r in rows],
-    )
+    _condition_table(doc, compared, header, rows)
+
+
+def _condition_table(doc: Document, compared, header: list[str], rows: list[list[str]]) -> None:
+    """A table whose first column is the condition, left out when the experiment has none."""
+    if compared.conditions.declared:
+        doc.table(header, rows)
+    else:
+        doc.table(header[1:], [row[1:] for row in rows])
 
 
 def _who_gains(ctx: Context, doc: Document, compared) -> None:
@@ -235,14 +241,13 @@ def _who_gains(ctx: Context, doc: Document, compared) -> None:
         return
     doc.heading(2, label("brief.where_heading"))
     doc.para(say("brief.where", reference=compared.arms.reference_label))
-    header = [label(f"where.col.{key}") for key in ("arm", "gain", "lose", "households", "most", "least")]
-    if compared.conditions.declared:
-        doc.table([label("col.condition"), *header], rows)
-    else:
-        doc.table(header, [r[1:] for r in rows])
+    header = [label("col.condition")] + [
+        label(f"where.col.{key}") for key in ("arm", "gain", "lose", "households", "most", "least")
+    ]
+    _condition_table(doc, compared, header, rows)
 
 
-def _pairs(ctx: Context, doc: Document, compared, metric: str) -> None:
+def _pairs(doc: Document, compared, metric: str) -> None:
     """Each arm against the next one in the ranking, paired by replicate: which can be told apart."""
     rows = []
     for condition in compared.conditions.names:
@@ -265,10 +270,7 @@ def _pairs(ctx: Context, doc: Document, compared, metric: str) -> None:
     doc.heading(2, label("brief.pairs_heading"))
     doc.para(say("brief.pairs", measure=measures.label(metric)))
     header = [label("col.condition"), label("brief.col.pair"), label("brief.col.gap"), label("brief.col.apart")]
-    doc.table(
-        header if compared.conditions.declared else header[1:],
-        rows if compared.conditions.declared else [r[1:] for r in rows],
-    )
+    _condition_table(doc, compared, header, rows)
 
 
 def _resilience(doc: Document, compared, metrics: list[str]) -> None:
@@ -297,10 +299,7 @@ def _resilience(doc: Document, compared, metrics: list[str]) -> None:
     doc.para(say("brief.resilience", reference=compared.arms.reference_label))
     header = [label("col.condition"), label("brief.col.measure"), label("brief.col.better"),
               label("brief.col.unclear"), label("brief.col.worse")]  # fmt: skip
-    doc.table(
-        header if compared.conditions.declared else header[1:],
-        rows if compared.conditions.declared else [r[1:] for r in rows],
-    )
+    _condition_table(doc, compared, header, rows)
     if contradicted:
         ordered = [compared.arms.label(a) for a in compared.arms.names if a in contradicted]
         doc.para(say("brief.resilience.contradiction", arms=listing(ordered)))
@@ -318,7 +317,7 @@ def _depends_on(ctx: Context, doc: Document, compared, metric: str) -> None:
         return
     try:
         stored = components.decomposition_of(ctx.beside or ctx.results_dir.parent, str(name))
-    except Exception:  # noqa: BLE001 - the full report says why it cannot be read
+    except ScenarioError:  # damaged: the full report says why it cannot be read
         stored = None
     if stored is None:
         return
@@ -358,7 +357,7 @@ def _robust(ctx: Context, doc: Document, compared, metric: str) -> None:
     folder = (ctx.beside or ctx.results_dir.parent) / str(name)
     try:
         manifest, runs = read_results(folder)
-    except Exception:  # noqa: BLE001 - missing or damaged: the brief says nothing of it
+    except ScenarioError:  # missing or damaged: the brief says nothing of it
         return
     exp = manifest.get("experiment") or {}
     uncertainties = [u for u in exp.get("ranges") or {} if u in runs.columns]
