@@ -217,8 +217,8 @@ def service_savings(quick: bool) -> Pattern:
     return Pattern(
         name="Savings from sharing services shrink with size and with the number of partners",
         level="services (village and partnership)",
-        source="Bel & Sebő 2021, Urban Affairs Review 57:153-188; Blåka 2017, Public Administration 95 "
-        "(cost benefits of Nordic fire-service cooperation)",
+        source="Bel & Sebő 2021, Urban Affairs Review 57:153-188; Blåka 2017, Public Administration 95(4):1092-1106 "
+        "(Norwegian fire services)",
         observed="solo cost per capita falls with population; savings larger for small municipalities; "
         "savings fall as partners increase, more for contractual agreements than for joint organisations",
         simulated=f"Spearman rho: solo cost vs size {-a.statistic:+.2f}, saving vs size {-b.statistic:+.2f}, "
