@@ -27,10 +27,14 @@ from sim.scenario.schema import parameter
 CALIBRATION_DIR = EXPERIMENT_DIR.parent / "calibrations"
 DISTANCES = {"euclidean": 2.0, "manhattan": 1.0, "chebyshev": math.inf}  # name -> p of the weighted p-norm
 PRIORS = ("uniform",)
+# what the [statistics]' observed values are: figures measured in the world, or made by the model
+# itself (a recovery check); reports of sweeps that draw from the posterior say which
+OBSERVATIONS = ("real", "synthetic")
 # key -> (type, required); a [quick] table may replace the keys of QUICK_KEYS (and add to [set])
 TOP_KEYS: dict[str, type] = {
     "name": str,
     "description": str,
+    "observations": str,
     "scenario": str,
     "seed": int,
     "population": int,
@@ -86,7 +90,9 @@ class Calibration:
     ``population / min_acceptance_rate`` simulations stops the calibration; ``replicates``:
     runs per particle, their statistics averaged; ``distance``: the weighted p-norm
     (``DISTANCES``) of (simulated - observed) / scale; ``epsilon_quantile``: each generation's
-    epsilon is this weighted quantile of the previous generation's distances."""
+    epsilon is this weighted quantile of the previous generation's distances; ``observations``:
+    ``"real"`` or ``"synthetic"`` (``OBSERVATIONS``), what the observed values are (None: the file
+    does not say)."""
 
     name: str
     description: str
@@ -100,6 +106,7 @@ class Calibration:
     distance: str
     replicates: int
     common: dict[str, Any]
+    observations: str | None
     parameters: list[FreeParameter]
     statistics: list[Statistic]
     base: Any = None
@@ -118,6 +125,7 @@ class Calibration:
         return {
             "name": self.name,
             "description": self.description,
+            "observations": self.observations,
             "scenario": self.base.name,
             "seed": self.seed,
             "population": self.population,
@@ -202,6 +210,9 @@ def _checked(data: dict, source: str, quick: bool) -> Calibration:
         raise _fail(
             source, "distance", f"{distance!r}; allowed: {', '.join(DISTANCES)}{did_you_mean(distance, DISTANCES)}"
         )
+    observations = data.get("observations")
+    if observations is not None and observations not in OBSERVATIONS:
+        raise _fail(source, "observations", f"{observations!r}; allowed: {', '.join(OBSERVATIONS)}")
     calibration = Calibration(
         name=name,
         description=data.get("description", ""),
@@ -215,6 +226,7 @@ def _checked(data: dict, source: str, quick: bool) -> Calibration:
         distance=distance,
         replicates=_bounded(data, "replicates", 1, None, source, 1),
         common=dict(data.get("set", {})),
+        observations=observations,
         parameters=[],
         statistics=[],
         source=source,

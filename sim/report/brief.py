@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sim import outputs
 from sim.report import components, measures
 from sim.report.document import Document
-from sim.report.results import CONFIDENCE, Context
+from sim.report.results import CONFIDENCE, Context, observations_sentence, posterior_facts, posterior_of
 from sim.report.wording import interval, label, listing, say
 from sim.scenario import ScenarioError
 from sim.sweep import analysis
@@ -306,11 +306,17 @@ def _resilience(doc: Document, compared, metrics: list[str]) -> None:
 
 
 def _depends_on(ctx: Context, doc: Document, compared, metric: str) -> None:
-    """What the numbers rest on: calibration (none yet: illustrative), replicate noise only,
-    and what the decomposition experiment says the leading arm's effect rests on."""
+    """What the numbers rest on: calibration (illustrative parameters, intervals of replicate noise
+    only; or parameters drawn from a calibration's posterior, whose observations are real or
+    synthetic, and intervals that carry their uncertainty too), and what the decomposition
+    experiment says the leading arm's effect rests on."""
     doc.heading(2, label("brief.depends_heading"))
     replicates = ctx.exp.get("replicates", label("n/a"))
-    doc.para(say("brief.illustrative", replicates=replicates))
+    if posterior := posterior_of(ctx.exp):
+        doc.para(say("brief.posterior", replicates=replicates, **posterior_facts(posterior)))
+        doc.para(observations_sentence(posterior))
+    else:
+        doc.para(say("brief.illustrative", replicates=replicates))
     _robust(ctx, doc, compared, metric)
     name = ctx.exp.get("explained_by")
     if not name:

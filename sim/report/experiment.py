@@ -12,7 +12,7 @@ from sim.report.document import Document
 from sim.report.exports import write_exports
 from sim.report.grid import grid_section, lhs_section
 from sim.report.measures import DEFAULT_METRICS
-from sim.report.results import Context, read_results
+from sim.report.results import Context, observations_sentence, posterior_facts, posterior_of, read_results
 from sim.report.robustness import robustness_section
 from sim.report.sensitivity import morris_section, sobol_section
 from sim.report.wording import Difference, label, listing, quoted, say, speaking, translated
@@ -119,6 +119,9 @@ def _header(ctx: Context, design: str, missing: list[str]) -> None:
         doc.para(translated(str(exp["description"])))
     doc.bullets(_facts(ctx, design))
     doc.para(say("intervals"))
+    if posterior := posterior_of(exp):  # parameter uncertainty: the replicates drew from a calibration's posterior
+        doc.para(say("intervals.posterior", **posterior_facts(posterior)))
+        doc.para(observations_sentence(posterior))
     if design == "arms":
         doc.para(say("intervals.shares"))
         doc.para(say("pairing"))

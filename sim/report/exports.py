@@ -41,7 +41,7 @@ import pandas as pd
 from sim.io import write_atomically
 from sim.report import measures
 from sim.report.arms import Comparisons, _comparisons
-from sim.report.results import CONFIDENCE, Context
+from sim.report.results import CONFIDENCE, Context, observations_sentence, posterior_facts, posterior_of
 from sim.report.wording import N_
 from sim.sweep import analysis
 
@@ -125,6 +125,18 @@ ABOUT = {
     "illustrative": N_(
         "The figures are illustrative and uncalibrated: the model's parameters are not estimated from data, so "
         "they show how the model behaves under its assumptions, not what a policy would do in a given place."
+    ),
+    "intervals.posterior": N_(
+        "Every low-high pair is a {percent} confidence interval computed as the report computes it: Student t "
+        "across replicates for a mean (for a share, on the logit scale or Wilson's, so that it stays inside 0 "
+        "and 1), and the t interval of the per-replicate differences for a paired difference (replicate r of "
+        "every arm has the same seed, and the same set of {parameters} drawn from the posterior of calibration "
+        "{name}: columns of those names and particle in runs.parquet). It covers replicate noise and parameter "
+        "uncertainty (posterior of calibration {name}, {particles} particles)."
+    ),
+    "calibrated": N_(
+        "The parameters {parameters} are drawn from the posterior of calibration {name}; the model's other "
+        "parameters are illustrative and uncalibrated. {observations}"
     ),
     "numbers": N_(
         "Cells hold the numbers unrounded; their format shows as many decimals as the interval supports, as the "
@@ -415,11 +427,24 @@ def about(ctx: Context, design: str) -> list[tuple[str, str]]:
         ("git commit", manifest.get("git_commit")),
         ("code (SHA-256 of sim/**/*.py)", manifest.get("code_sha256")),
         ("finished", manifest.get("finished")),
-        ("intervals", ABOUT["intervals"].format(percent=PERCENT)),
-        ("illustrative", ABOUT["illustrative"]),
+        *_uncertainty_facts(exp),
         ("numbers", ABOUT["numbers"]),
     ]
     return [(item, str(text)) for item, text in facts if text is not None and text != ""]
+
+
+def _uncertainty_facts(exp: dict) -> list[tuple[str, str]]:
+    """The README sheet's facts on what the intervals cover and where the parameters come from:
+    replicate noise and illustrative parameters, or also the posterior the replicates drew from."""
+    posterior = posterior_of(exp)
+    if posterior is None:
+        return [("intervals", ABOUT["intervals"].format(percent=PERCENT)), ("illustrative", ABOUT["illustrative"])]
+    facts = posterior_facts(posterior)
+    observations = observations_sentence(posterior)
+    return [
+        ("intervals", ABOUT["intervals.posterior"].format(percent=PERCENT, **facts)),
+        ("calibration", ABOUT["calibrated"].format(**facts, observations=observations)),
+    ]
 
 
 def write_workbook(

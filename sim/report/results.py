@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 
 from sim.report.document import Document, save_figures
-from sim.report.wording import say
+from sim.report.wording import listing, say
 from sim.scenario import ScenarioError
 from sim.sweep.store import read_manifest
 
@@ -128,6 +128,32 @@ def load_timeseries(results_dir: Path, runs: pd.DataFrame) -> pd.DataFrame:
     keys = [c for c in ("run_id", "arm", "condition", "replicate", "point") if c in runs.columns]
     ts = ts.drop(columns=[c for c in keys if c != "run_id" and c in ts.columns])
     return ts.merge(runs[keys], on="run_id", how="inner")
+
+
+def posterior_of(exp: dict) -> dict | None:
+    """What the manifest records of the posterior the experiment's replicates drew their
+    parameters from (``sim.sweep.experiment.Experiment.posterior_record``); None without one."""
+    posterior = exp.get("posterior")
+    return posterior if isinstance(posterior, dict) and posterior.get("parameters") else None
+
+
+def posterior_facts(posterior: dict) -> dict[str, Any]:
+    """The values the sentences about a posterior fill in: the calibration's name, the number
+    of particles, the parameters drawn, and the calibration file."""
+    calibration = posterior.get("calibration") or {}
+    return {
+        "name": calibration.get("name") or posterior.get("file") or "?",
+        "particles": posterior.get("particles", "?"),
+        "parameters": listing([str(key) for key in posterior.get("parameters") or []]),
+        "file": calibration.get("file") or "?",
+    }
+
+
+def observations_sentence(posterior: dict) -> str:
+    """Whether the calibration's observations are real or synthetic (or that its file does not say)."""
+    kind = (posterior.get("calibration") or {}).get("observations")
+    key = f"observations.{kind}" if kind in ("real", "synthetic") else "observations.unstated"
+    return say(key, **posterior_facts(posterior))
 
 
 @dataclass

@@ -87,6 +87,27 @@ SENTENCES: dict[str, str] = {
         "Student t interval of the mean, by the delta method, mapped back), and a share of runs (a yes or no "
         "per run, such as whether it recovered) the Wilson score interval: both stay inside 0 and 1."
     ),
+    "intervals.posterior": N_(
+        "The replicates also differ in their parameters: replicate r draws one set of {parameters} from the "
+        "posterior of the calibration {name} ({particles} particles, drawn in proportion to their weights with "
+        "the replicate's seed), the same set in every arm and condition of that replicate. The intervals "
+        "therefore cover replicate noise and parameter uncertainty (posterior of calibration {name}, "
+        "{particles} particles), and paired differences carry both. The scenario's other parameters keep "
+        "their values, which are illustrative."
+    ),
+    "observations.synthetic": N_(
+        "The calibration's observations are synthetic: the model made them itself, to check that the "
+        "calibration recovers known values, and nobody measured them. The posterior says which parameters "
+        "reproduce those figures, not what is true of any place, so these results remain illustrative."
+    ),
+    "observations.real": N_(
+        "The calibration's observations are real: figures measured in the world (its file, {file}, gives "
+        "their sources)."
+    ),
+    "observations.unstated": N_(
+        "The calibration file ({file}) does not say whether its observations are real or synthetic (its key "
+        "observations), so neither does this report."
+    ),
     "components": N_(
         "Each arm below changes one thing of another arm (the experiment file's compare_with): its "
         "difference from that arm, paired by replicate, is how much that one thing moves the measure. "
@@ -475,6 +496,12 @@ SENTENCES: dict[str, str] = {
         "The figures are illustrative, not forecasts: the model's parameters are not calibrated to observed "
         "data (docs/validation.md says what has been checked). Each interval covers only the noise between the "
         "{replicates} replicates of each arm, not the uncertainty about the parameters, which is larger."
+    ),
+    "brief.posterior": N_(
+        "Each interval covers replicate noise and parameter uncertainty (posterior of calibration {name}, "
+        "{particles} particles): each of the {replicates} replicates draws {parameters} from that posterior, "
+        "the same for every arm, so the differences between arms carry both. The model's other parameters are "
+        "not calibrated (docs/validation.md says what has been checked)."
     ),
     "brief.rests_on": N_(
         "The experiment {name} switches off one component of each arm at a time: for {arm}, {component} moves "

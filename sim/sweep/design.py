@@ -25,6 +25,7 @@ from sim.sweep.experiment import (
     Experiment,
     RunSpec,
     expected_points,
+    posterior_draws,
     quantile,
     replicate_seed,
     sample_design,
@@ -46,6 +47,7 @@ TOP_KEYS = {
     "objective": str,
     "explained_by": str,
     "robustness_by": str,
+    "posterior": str,
     "samples": int,
     "calc_second_order": bool,
     "num_levels": int,
@@ -57,6 +59,7 @@ TOP_KEYS = {
     "quick": dict,
 }
 REQUIRED = ("name", "scenario", "design", "seed")
+POSTERIOR_DESIGNS = ("arms", "grid")  # designs whose replicates may draw their parameters from a posterior
 NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")  # an experiment's name names its results folder
 
 
@@ -175,6 +178,8 @@ def _checked(data: dict, source: str, text: str, quick: bool) -> Experiment:
             _check_type(data, key, kind, source)
     exp = _experiment(data, source, text, quick)
     _expand(exp, data, source)
+    if "posterior" in data:
+        _posterior(exp, data["posterior"], source)
     _validate_points(exp, exp.scenario, source)
     _validate_metrics(exp, source)
     return exp
@@ -231,6 +236,13 @@ def _experiment(data: dict, source: str, text: str, quick: bool) -> Experiment:
     if "reference" in data and design not in ("arms", "robustness"):
         raise _fail(
             source, "reference", f"not used by design {design!r} (only arms and policies are compared with a reference)"
+        )
+    if "posterior" in data and design not in POSTERIOR_DESIGNS:
+        raise _fail(
+            source,
+            "posterior",
+            f"not used by design {design!r} (a sampled design varies its parameters itself; only "
+            f"{' and '.join(POSTERIOR_DESIGNS)} designs draw them from a posterior, one set per replicate)",
         )
     if "objective" in data and design != "robustness":
         raise _fail(source, "objective", f"not used by design {design!r} (only a robustness design computes regret)")
@@ -401,6 +413,36 @@ def _robustness_points(exp: Experiment, data: dict, base: str, source: str) -> N
         raise _fail(
             source, where, f"{exp.objective!r} is neither better higher nor lower: regret needs a measure with a goal"
         )
+
+
+def _posterior(exp: Experiment, given: str, source: str) -> None:
+    """The posterior a replicate draws its parameter set from (``posterior = "PATH"``, relative
+    to the experiment file: a ``posterior.parquet`` of ``kerjasama calibrate`` or its results
+    folder), read and checked: a calibration's table with its manifest beside it, parameters of
+    the scenario that nothing else in the file sets, and every drawn set a valid scenario."""
+    from sim.calibrate.posterior import load_posterior
+
+    path = Path(source).parent / given
+    posterior = load_posterior(path, name=f"{source}: posterior:")
+    fixed = [("set", exp.common)]
+    fixed += [(f"arms.{i}.set", arm["set"]) for i, arm in enumerate(exp.arms)]
+    fixed += [(f"conditions.{i}.set", condition["set"]) for i, condition in enumerate(exp.conditions)]
+    fixed += [("factors", exp.factors)]
+    for where, overrides in fixed:
+        both = [key for key in posterior.keys if key in overrides]
+        if both:
+            raise _fail(
+                source,
+                f"{where}",
+                f"{both[0]}: also drawn from the posterior (posterior = {given!r}); give it one way",
+            )
+    exp.posterior, exp.posterior_path = posterior, given
+    exp.draws = posterior_draws(posterior, exp.seed, exp.replicates)
+    checked = set()
+    for particle, values in exp.draws:
+        if particle not in checked:
+            checked.add(particle)
+            _validate_overrides(exp.scenario, {**exp.common, **values}, source, f"posterior (particle {particle})")
 
 
 def _grid_points(exp: Experiment, data: dict, base: str, source: str) -> None:

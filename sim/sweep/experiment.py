@@ -3,7 +3,8 @@ make (``RunSpec``), with the seeds that pair them.
 
 Each design point is run for every replicate; replicate ``r`` gets the same seed in every
 point (common random numbers); a sampled design's points come from SALib (:func:`sample_design`).
-``sim.sweep.design`` reads an experiment file into an :class:`Experiment`.
+With a ``posterior``, replicate ``r`` also draws one parameter set from it (:func:`posterior_draws`),
+the same in every point. ``sim.sweep.design`` reads an experiment file into an :class:`Experiment`.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class RunSpec:
     factors: dict[str, Any]
     overrides: dict[str, Any]
     scenario: Any  # the checked base scenario (CheckedScenario): workers need no scenario files
+    drawn: dict[str, Any] = field(default_factory=dict)  # the posterior's particle and values (columns of its row)
 
 
 @dataclass
@@ -78,6 +80,9 @@ class Experiment:
     sha256: str = ""
     quick: bool = False
     points: list[dict[str, Any]] = field(default_factory=list)  # filled by load_experiment
+    posterior: Any = None  # the posterior its replicates draw from (sim.calibrate.posterior.Posterior)
+    posterior_path: str = ""  # as the experiment file gives it (relative to the file)
+    draws: list[tuple[int, dict[str, float]]] = field(default_factory=list)  # per replicate: (particle, values)
 
     @property
     def base(self):
@@ -101,7 +106,12 @@ class Experiment:
         out = []
         for p, point in enumerate(self.points):
             for r in range(self.replicates):
+                drawn: dict[str, Any] = {}
                 overrides = {**point["overrides"]}
+                if self.draws:  # the same parameter set in every point of replicate r: arms stay paired
+                    particle, values = self.draws[r]
+                    overrides.update(values)
+                    drawn = {"particle": particle, **values}
                 if self.steps is not None:
                     overrides["steps"] = self.steps
                 out.append(
@@ -115,6 +125,7 @@ class Experiment:
                         factors=dict(point["factors"]),
                         overrides=overrides,
                         scenario=self.base,
+                        drawn=drawn,
                     )
                 )
         return out
@@ -150,7 +161,36 @@ class Experiment:
             "num_levels": self.num_levels,
             "points": len(self.points),
             "runs": len(self.points) * self.replicates,
+            **({"posterior": self.posterior_record()} if self.posterior is not None else {}),
         }
+
+    def posterior_record(self) -> dict[str, Any]:
+        """What the manifest records of the posterior: the table (as the file gives it, and
+        relative to the repository), its SHA-256, its particles and parameters, the calibration
+        that made it (``sim.calibrate.posterior.calibration_of``) and each replicate's draw."""
+        from sim.io import portable_path
+
+        post = self.posterior
+        return {
+            "path": self.posterior_path,
+            "file": portable_path(post.file),
+            "sha256": post.sha256,
+            "particles": post.particles,
+            "parameters": list(post.keys),
+            "calibration": dict(post.calibration),
+            "draws": [
+                {"replicate": r, "seed": replicate_seed(self.seed, r), "particle": particle, **values}
+                for r, (particle, values) in enumerate(self.draws)
+            ],
+        }
+
+
+def posterior_draws(posterior: Any, master_seed: int, replicates: int) -> list[tuple[int, dict[str, float]]]:
+    """One particle per replicate, drawn in proportion to the weights with a generator seeded
+    from the replicate's seed (``SeedSequence(replicate_seed(master_seed, r), spawn_key=(DRAW,))``,
+    ``sim.calibrate.posterior.pick``; no global state): ``kerjasama run --seed S --posterior FILE``
+    draws the same particle as the replicate whose seed is S."""
+    return [posterior.draw(replicate_seed(master_seed, r)) for r in range(replicates)]
 
 
 def salib_distribution(spec: Any) -> tuple[str, list[float]]:

@@ -70,7 +70,8 @@ def run_sweep(
     with terminate_as_interrupt(), store.lock() as lock:
         if lock.note:
             print(f"kerjasama: {lock.note}", file=sys.stderr)
-        store.check(exp.sha256, quick, resume, base_parameters, io.code_sha256())
+        posterior = exp.posterior.sha256 if exp.posterior is not None else None
+        store.check(exp.sha256, quick, resume, base_parameters, io.code_sha256(), posterior)
         execution = execution or Execution()
         executor = make_executor(execution.workers, execution.scheduler)  # checked before anything is written
         _sweep(exp, store, executor, resume, progress)

@@ -74,6 +74,7 @@ def execute(spec: RunSpec) -> Result:
         "arm": spec.arm,
         "condition": spec.condition,
         **spec.factors,
+        **spec.drawn,  # the particle drawn from the experiment's posterior and its values
         "replicate": spec.replicate,
         "seed": spec.seed,
     }

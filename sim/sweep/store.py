@@ -23,7 +23,7 @@ from sim.sweep.lock import LOCK, FolderLock
 
 ID_COLUMNS = ("run_id", "point", "arm", "condition", "replicate", "seed")
 BOOL_KEYS = ("resilience.recovered",)
-INT_KEYS = ("resilience.recovery_steps", "steps", "n_villages", "point", "replicate", "seed")
+INT_KEYS = ("resilience.recovery_steps", "steps", "n_villages", "point", "replicate", "seed", "particle")
 DAMAGED = "damaged"  # where stored files that cannot be trusted are set aside (never deleted)
 
 
@@ -109,11 +109,11 @@ def part_problem(path: Path, specs: dict) -> tuple[str | None, tuple[str, ...]]:
         return (f"a second part for run {stored_id}" if stored_id in specs else "not a run of this sweep"), ()
     if stored_id != path.stem:
         return f"holds run {stored_id}, not {path.stem}", ()
-    missing = [key for key in spec.factors if key not in columns]
+    missing = [key for key in (*spec.factors, *spec.drawn) if key not in columns]
     if missing:
         return f"missing the factor column {missing[0]}", ()
     ids = {"point": spec.point, "replicate": spec.replicate, "seed": spec.seed}
-    ids.update(arm=spec.arm, condition=spec.condition)
+    ids.update(arm=spec.arm, condition=spec.condition, **({"particle": spec.drawn["particle"]} if spec.drawn else {}))
     wrong = [key for key, value in ids.items() if not _same(values[key], value)]
     return (f"its {wrong[0]} is not this run's" if wrong else None), columns
 
@@ -225,11 +225,18 @@ class ResultStore:
         return FolderLock(self.folder)
 
     def check(
-        self, experiment_sha256: str, quick: bool, resume: bool, base_parameters: dict[str, Any], code_sha256: str
+        self,
+        experiment_sha256: str,
+        quick: bool,
+        resume: bool,
+        base_parameters: dict[str, Any],
+        code_sha256: str,
+        posterior_sha256: str | None = None,
     ) -> None:
         """Refuse to mix results (called holding :meth:`lock`): a non-empty folder needs
         --resume, and --resume needs the same experiment file (and --quick setting), the
-        same base scenario and the same code (``sim.io.code_sha256``) as its manifest records."""
+        same base scenario, the same posterior table (``posterior_sha256``: None when the
+        experiment draws from none) and the same code (``sim.io.code_sha256``) as its manifest records."""
         if self.exists():
             if not resume:
                 raise ScenarioError(
@@ -257,6 +264,13 @@ class ResultStore:
                 raise ScenarioError(
                     f"{self.folder}: the base scenario changed since these results were stored "
                     f"({', '.join(changed[:3])}); refusing to mix results"
+                )
+            recorded_posterior = ((manifest.get("experiment") or {}).get("posterior") or {}).get("sha256")
+            if recorded_posterior != posterior_sha256:
+                raise ScenarioError(
+                    f"{self.folder}: the experiment's posterior table changed since these results were stored "
+                    "(its SHA-256 differs from the manifest's), so its replicates would draw other parameters; "
+                    "refusing to mix results"
                 )
             if problem := other_code(manifest, code_sha256):
                 raise ScenarioError(f"{self.folder}: {problem}")
