@@ -442,7 +442,7 @@ def _posterior(exp: Experiment, given: str, source: str) -> None:
     for particle, values in exp.draws:
         if particle not in checked:
             checked.add(particle)
-            _validate_overrides(exp.scenario, {**exp.common, **values}, source, f"posterior (particle {particle})")
+            _validate_overrides(exp.scenario, {**exp.common, **values}, source, f"posterior: particle {particle}")
 
 
 def _grid_points(exp: Experiment, data: dict, base: str, source: str) -> None:
