@@ -80,6 +80,7 @@ def posterior(folder: Path) -> pd.DataFrame:
         (("generations = 2", ""), "generations: missing"),
         (("seed = 5", 'seed = 5\ndistance = "cosine"'), "distance: 'cosine'"),
         (("population = 10", "population = 1"), "population: must be a number >= 2"),
+        (("seed = 5", 'seed = 5\nobservations = "measured"'), "observations: 'measured'; allowed: real, synthetic"),
     ],
 )
 def test_a_bad_calibration_file_is_one_line_naming_file_and_key(tmp_path, capsys, edit, named):
