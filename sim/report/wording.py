@@ -90,10 +90,10 @@ SENTENCES: dict[str, str] = {
     "intervals.posterior": N_(
         "The replicates also differ in their parameters: replicate r draws one set of {parameters} from the "
         "posterior of the calibration {name} ({particles} particles, drawn in proportion to their weights with "
-        "the replicate's seed), the same set in every arm and condition of that replicate. The intervals "
-        "therefore cover replicate noise and parameter uncertainty (posterior of calibration {name}, "
-        "{particles} particles), and paired differences carry both. The scenario's other parameters keep "
-        "their values, which are illustrative."
+        "the replicate's seed), the same set in every arm and condition (or design point) of that replicate. "
+        "The intervals therefore cover replicate noise and parameter uncertainty (posterior of calibration "
+        "{name}, {particles} particles), and paired differences carry both. The scenario's other parameters "
+        "keep their values, which are illustrative."
     ),
     "observations.synthetic": N_(
         "The calibration's observations are synthetic: the model made them itself, to check that the "
