@@ -7,7 +7,10 @@ member of every partnership each year. A scenario selects the rule with
 
 * ``conditional`` (default): contribute when the trust-weighted share of partners who
   contributed last step reaches your threshold, or when enforcement makes free-riding
-  unprofitable. Shared identity lowers the threshold. A new member opens the same way,
+  unprofitable. Shared identity lowers the threshold. In infrastructure, the risk of a loss
+  the project would avert deters free-riding too, where it outweighs what free-riding saves
+  (``sim.domains.infrastructure.risk_deters_free_riding``; off unless the scenario's project
+  protects, ``infrastructure.protection`` > 0, against a perceived risk). A new member opens the same way,
   on what it knows of its new partners (``behaviour.opening = "trust"``: trust and their
   last contributions, a reputation that churn does not reset), or with a contribution
   whatever it knows (``"good_faith"``).
@@ -27,7 +30,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.domains import jitable
+from sim.domains import INFRASTRUCTURE, group_sum, jitable
+from sim.domains import infrastructure as infra
 
 if TYPE_CHECKING:
     from sim.forms import Form
@@ -41,7 +45,11 @@ class ContributionRule:
     """The scenario's contribution rule and its parameters (``[behaviour]``, and the
     identity discount of ``[cooperation.identity]``); ``deters[form]``: does the form's
     enforcement make free-riding unprofitable (``Form.deters_free_riding``; the last
-    entry, for a village alone, is False)."""
+    entry, for a village alone, is False). ``expected_loss_share``: the share of its farm
+    income per household a village expects a serving project to keep from droughts and
+    floods each year (``infrastructure.perceived_risk`` x ``perceived_intensity`` x
+    ``protection``; 0: the risk deters nobody), and ``pledge_share`` the share of its budget
+    each member pledges (``infrastructure.pledge_share``)."""
 
     rule: str
     error_rate: float
@@ -49,6 +57,8 @@ class ContributionRule:
     threshold_discount: float
     good_faith_opening: bool
     deters: np.ndarray
+    expected_loss_share: float = 0.0
+    pledge_share: float = 0.0
 
     @classmethod
     def of(cls, params: dict, forms: list[Form]) -> ContributionRule:
@@ -56,7 +66,12 @@ class ContributionRule:
         discount = params["cooperation"]["identity"]["threshold_discount"]
         deters = np.array([f.deters_free_riding for f in forms] + [False])
         good_faith = beh["opening"] == "good_faith"
-        return cls(beh["rule"], beh["error_rate"], beh["rl_temperature"], discount, good_faith, deters)
+        q = params["infrastructure"]
+        loss_share = infra.expected_averted_loss(q["perceived_risk"], q["perceived_intensity"], q["protection"], 1.0)
+        return cls(
+            beh["rule"], beh["error_rate"], beh["rl_temperature"], discount, good_faith, deters, loss_share,
+            q["pledge_share"],
+        )  # fmt: skip
 
 
 def contributions(year: Year, s: VillageState, ties: Ties, rule: ContributionRule, u_rule, u_error):
@@ -88,7 +103,7 @@ def _rule_action(year: Year, s: VillageState, ties: Ties, rule: ContributionRule
             s.threshold,
             year.identity(d),
             rule.threshold_discount,
-            rule.deters[year.form_index[:, d]],
+            rule.deters[year.form_index[:, d]] | (d == INFRASTRUCTURE and risk_deterred(year, s, rule)),
             rule.good_faith_opening & (s.tenure[:, d] == 0),
         )
     if rule.rule == "reinforcement":
@@ -100,6 +115,22 @@ def _rule_action(year: Year, s: VillageState, ties: Ties, rule: ContributionRule
     is_best = same[s.payoff[ties.cols[same], d] == best[ties.rows[same]]]
     best_action = np.bincount(ties.rows[is_best], weights=s.contributed[ties.cols[is_best], d], minlength=n) > 0
     return imitate_best(s.contributed[:, d], s.payoff[:, d], best, best_action)
+
+
+def risk_deterred(year: Year, s: VillageState, rule: ContributionRule) -> np.ndarray | bool:
+    """Which infrastructure members does the risk deter from free-riding this year? Those
+    whose project is not built yet (none serves them) and whose own expected averted loss
+    (money per village per step: ``expected_loss_share`` x farm income x households) is at
+    least their group's yearly pledges (:func:`infra.risk_deters_free_riding`). False for
+    all when the project protects nothing or nobody perceives a risk."""
+    if rule.expected_loss_share <= 0.0:
+        return False
+    lab, ng = year.labels[INFRASTRUCTURE]
+    member = year.member[:, INFRASTRUCTURE]
+    group_pledge = group_sum(lab, np.where(member, rule.pledge_share * s.budget, 0.0), ng)[lab]
+    loss = rule.expected_loss_share * s.income_mean * s.households
+    waiting = member & (s.served_until <= year.step)
+    return waiting & infra.risk_deters_free_riding(loss, group_pledge)
 
 
 def conditional_cooperation(

@@ -69,13 +69,16 @@ def running_costs(year: Year, region: Region) -> np.ndarray:
 
 
 def run_year(s: VillageState, year: Year, shocks: Shocks, region: Region, table: PartnershipTable, constants):
-    """Farming (fires are fought with last year's services), then services, then
+    """Farming (fires are fought with last year's services; droughts and floods are
+    softened on land a protecting project serves), then services, then
     infrastructure (whose pledges are capped by the budget left after running costs).
     ``constants``: the scenario's numbers for the compiled rules (``state.Constants``)."""
     p = region.params
     protection = services.fire_protection(s.quality, p["services"], region.service_names)
-    irrigation = infrastructure.irrigation(s.served_until > year.step, region.spillover, p["infrastructure"])
-    farming = agriculture.farm_year(s, year, shocks, protection, irrigation, p)
+    served = s.served_until > year.step
+    irrigation = infrastructure.irrigation(served, region.spillover, p["infrastructure"])
+    felt = infrastructure.shielded(shocks, served, p["infrastructure"]["protection"])  # flood/drought protection
+    farming = agriculture.farm_year(s, year, felt, protection, irrigation, p)
     servicing = services.services_year(s, year, p["services"], region.service_names)
     running = running_costs(year, region)
     building = infrastructure.infrastructure_year(s, year, running, table, constants, region.spillover, p)

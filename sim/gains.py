@@ -141,6 +141,7 @@ def gain_from_sums(g, services, P, form, covered, k, i, trust_sum, corr_sum, to_
         benefit = P.infrastructure_utility_weight * consumption
         if P.irrigates:
             benefit += P.irrigation_bonus * g[i, INCOME_MEAN]
+        benefit += infra.expected_averted_loss(P.perceived_risk, P.perceived_intensity, P.protection, g[i, INCOME_MEAN])
         pledge = P.pledge_share * g[i, BUDGET]
         gain += infra.expected_gain(
             infra.project_cost(P.build_cost, P.build_cost_per_household, h),

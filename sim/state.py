@@ -65,7 +65,8 @@ Constants = namedtuple(
     "now in_step temperature amortisation_steps search_cost initial_trust split_by_population pool_share "
     "marketing_premium marketing_cost marketing_scale marketing_share district_weight local_weight correlation_length_km coordination_overhead "
     "pledge_share infrastructure_utility_weight irrigates irrigation_bonus build_cost build_cost_per_household "
-    "lifetime upkeep upkeep_per_household infrastructure_expertise_cost_saving joint_budget_share collapse_steps services",
+    "lifetime upkeep upkeep_per_household infrastructure_expertise_cost_saving protection perceived_risk perceived_intensity "
+    "joint_budget_share collapse_steps services",
 )
 
 
@@ -209,6 +210,9 @@ def constants_of(params: dict, services: np.ndarray, now: int, in_step: bool) ->
         upkeep=float(q["upkeep"]),
         upkeep_per_household=float(q["upkeep_per_household"]),
         infrastructure_expertise_cost_saving=float(q["expertise_cost_saving"]),
+        protection=float(q["protection"]),
+        perceived_risk=float(q["perceived_risk"]),
+        perceived_intensity=float(q["perceived_intensity"]),
         joint_budget_share=float(p["policy"]["joint_budget_share"]),
         collapse_steps=int(p["cooperation"]["collapse_steps"]),
         services=services,

@@ -7,11 +7,19 @@ reaches its cost. It then serves its members for its lifetime, with upkeep split
 among them by households. Building together saves the fixed parts, not the parts per
 household. Villages it does not serve within the spill-over radius get a share of the
 benefit (free riding). Irrigation raises farm output.
+
+A project may also protect the land it serves against droughts and floods
+(``infrastructure.protection``: the share of their damage it averts, 0 by default), and
+villages weigh that protection by the perceived yearly probability of such a shock
+(``infrastructure.perceived_risk``) and its perceived intensity
+(``infrastructure.perceived_intensity``): :func:`expected_averted_loss` enters the expected
+gain of building together, and :func:`risk_deters_free_riding` the contribution rule
+(``sim/behaviour.py``), as the collective-risk dilemma of Milinski et al. (2008) has it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numba import njit
@@ -82,6 +90,38 @@ def expected_gain(
     together = duty_cycle(lifetime, cost_together, reliable_group)
     upkeep_saving = (upkeep_alone * alone - weight * upkeep_together * together) / households
     return (together - alone) * benefit_money + upkeep_saving
+
+
+@jitable
+def expected_averted_loss(perceived_risk: float, perceived_intensity: float, protection: float, farm_income):
+    """Expected loss (money per household per step) that a project serving a village keeps
+    from it: the perceived yearly probability of a drought or flood x the share of farm
+    output it would destroy x the share of that damage the project averts x the village's
+    farm income per household. 0 when the project protects nothing (``protection`` 0)."""
+    return perceived_risk * perceived_intensity * protection * farm_income
+
+
+def risk_deters_free_riding(expected_loss: np.ndarray, group_pledge: np.ndarray) -> np.ndarray:
+    """Does the risk make free-riding on a project not yet built unprofitable? Withholding a
+    pledge p from a group whose pledges add up to G a year delays the build by p / G years,
+    and for that long the member goes without the loss the project would avert
+    (``expected_loss``, money per village per step): free-riding does not pay when
+    expected_loss x p / G >= p, that is expected_loss >= G, whatever p. Only the member's own
+    loss counts (the group's is k times larger: the collective-risk social dilemma), and
+    only a loss deters (``expected_loss`` > 0)."""
+    return (expected_loss > 0.0) & (expected_loss >= group_pledge)
+
+
+def shielded(shocks, served: np.ndarray, protection: float):
+    """The year's shocks as the farmland feels them: on land a project serves (``served``)
+    a drought or flood destroys (1 - ``protection``) of what it otherwise would, this
+    year's output and the lasting asset damage alike; fires and the price are unchanged.
+    With ``protection`` 0 the shocks themselves are returned."""
+    if protection == 0.0:
+        return shocks
+    kept = 1.0 - protection * served
+    lasting = None if shocks.lasting is None else shocks.lasting * kept
+    return replace(shocks, crop=shocks.crop * kept, lasting=lasting)
 
 
 @njit(cache=True, nogil=True)

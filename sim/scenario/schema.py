@@ -246,6 +246,13 @@ _DECLARED: tuple[Parameter, ...] = (
       "project does not serve (free riding)", 0.0, 1.0),
     P("infrastructure.spillover_radius_km", 8.0, "km", "how far the benefit spills over to non-member villages",
       0.0, None),
+    P("infrastructure.protection", 0.0, "share",
+      "share of the damage of droughts and floods (farm output lost, and lasting asset damage) that a project "
+      "averts on the land it serves; 0 = it protects nothing", 0.0, 1.0),
+    P("infrastructure.perceived_risk", 0.0, "probability per step",
+      "villages' perceived yearly probability of the drought or flood a protecting project guards against", 0.0, 1.0),
+    P("infrastructure.perceived_intensity", 0.7, "share",
+      "perceived intensity of that drought or flood: share of farm output it would destroy", 0.0, 1.0),
     # [shocks]
     P("shocks.background", True, "yes/no", "draw yearly background shocks?"),
     P("shocks.drought.district_weight", 0.4, "share", "share of the variance of the drought index common to a district",
