@@ -119,3 +119,27 @@ def test_pair_tables_hold_each_ties_correlation_and_quality_loss():
     )
     np.testing.assert_allclose(t.loss, loss, rtol=1e-12, atol=1e-15)
     assert (t.loss > 0).all() and (t.corr > 0).all()
+
+
+def test_a_protecting_project_adds_its_expected_averted_loss_for_the_extra_years_it_serves():
+    """The expected gain of building together counts the loss a protecting project averts
+    (perceived risk x intensity x protection x farm income per household) for the extra share
+    of years the group's project serves over the member's own: (together - alone) x that loss."""
+    risk = {"infrastructure.protection": 0.8, "infrastructure.perceived_risk": 0.5}
+    plain = VillageModel("default", rng=3, n_villages=70, steps=1)
+    protecting = VillageModel("default", rng=3, n_villages=70, steps=1, **risk)
+    form = plain.forms["formal"]  # enforcement x fine >= 1: partners expected to pay in full
+    q, s = plain.params["infrastructure"], plain.state
+    for members in ([0, 1], [2, 3, 4, 5, 6, 7]):
+        idx = np.asarray(members)
+        h, pledge = s.households[idx], q["pledge_share"] * s.budget[idx]
+        together = infra.duty_cycle(
+            q["lifetime"], q["build_cost"] + q["build_cost_per_household"] * h.sum(), pledge.sum()
+        )
+        alone = infra.duty_cycle(q["lifetime"], q["build_cost"] + q["build_cost_per_household"] * h, pledge)
+        averted = 0.5 * q["perceived_intensity"] * 0.8 * s.income_mean[idx]
+        extra = protecting.expected_gains(form, (INFRASTRUCTURE,), members) - plain.expected_gains(
+            form, (INFRASTRUCTURE,), members
+        )
+        np.testing.assert_allclose(extra, (together - alone) * averted, rtol=1e-10)
+        assert (extra > 0).all()

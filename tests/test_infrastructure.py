@@ -146,3 +146,50 @@ def test_infrastructure_year_of_hand_built_villages():
     contributes[2, INFRASTRUCTURE] = False
     year_with(contributes)
     assert s.served_until.tolist() == [21, 0, 20, 20]  # nobody kept it up: a year of its life lost
+
+
+# --- protection against droughts and floods (infrastructure.protection, perceived_risk) ----------------
+def test_expected_averted_loss_is_risk_times_intensity_times_protection_times_farm_income():
+    assert infra.expected_averted_loss(0.5, 0.7, 1.0, 2.0) == pytest.approx(0.7)
+    assert infra.expected_averted_loss(0.9, 0.7, 0.0, 2.0) == 0.0  # a project that protects nothing
+    assert infra.expected_averted_loss(0.0, 0.7, 1.0, 2.0) == 0.0  # nobody perceives a risk
+
+
+def test_the_risk_deters_free_riding_when_the_own_loss_outweighs_the_groups_pledges():
+    """Withholding p delays the build by p / G years: it does not pay when the member's own
+    expected averted loss L (per year) is at least G, whatever p; a zero loss deters nobody."""
+    loss = np.array([50.0, 36.0, 20.0, 0.0])
+    group_pledge = np.array([36.0, 36.0, 36.0, 0.0])
+    np.testing.assert_array_equal(infra.risk_deters_free_riding(loss, group_pledge), [True, True, False, False])
+
+
+def test_a_protecting_project_shields_the_land_it_serves_from_droughts_and_floods():
+    from sim.shocks import Shocks
+
+    shocks = Shocks(crop=np.array([0.6, 0.6]), fire=np.array([True, False]), price=0.9, lasting=np.array([0.5, 0.5]))
+    felt = infra.shielded(shocks, np.array([True, False]), 0.75)
+    np.testing.assert_allclose(felt.crop, [0.15, 0.6])
+    np.testing.assert_allclose(felt.lasting, [0.125, 0.5])
+    assert felt.price == 0.9 and felt.fire.tolist() == [True, False]
+    assert infra.shielded(shocks, np.array([True, False]), 0.0) is shocks  # off: the shocks themselves
+
+
+def test_a_served_village_loses_less_farm_output_to_a_drought_when_its_project_protects():
+    """The same drought year, the same villages and projects: where the project protects
+    (protection 1), the villages it serves keep the output the drought would destroy."""
+    from sim import VillageModel
+
+    def revenue(protection: float) -> np.ndarray:
+        drought = [{"kind": "drought", "step": 2, "duration": 1, "intensity": 0.7, "district": -1}]
+        m = VillageModel(
+            "default", rng=5, n_villages=40, steps=2,
+            **{"shocks.scheduled": drought, "cooperation.forms": [], "infrastructure.protection": protection},
+        )  # fmt: skip
+        m.state.served_until[:20] = 25  # villages 0-19 have a project serving them
+        m.step()
+        m.step()
+        return m.last_economy.farming.revenue
+
+    plain, protected = revenue(0.0), revenue(1.0)
+    assert (protected[:20] > 1.5 * plain[:20]).all()
+    np.testing.assert_array_equal(protected[20:], plain[20:])
