@@ -48,6 +48,8 @@ class Economy:
     servicing: Servicing
     building: Building
     running: np.ndarray  # running cost of each village's partnership, money per village, villages x domains
+    averted: np.ndarray | None = None  # money per household: farm revenue a protecting project would keep from this
+    # year's droughts and floods, for every village (served or not); None when the project protects nothing
 
     @property
     def withheld(self) -> np.ndarray:
@@ -77,9 +79,13 @@ def run_year(s: VillageState, year: Year, shocks: Shocks, region: Region, table:
     protection = services.fire_protection(s.quality, p["services"], region.service_names)
     served = s.served_until > year.step
     irrigation = infrastructure.irrigation(served, region.spillover, p["infrastructure"])
+    protects = p["infrastructure"]["protection"] > 0.0
+    averted = infrastructure.averted_output(s, shocks, irrigation, p) if protects else None
     felt = infrastructure.shielded(shocks, served, p["infrastructure"]["protection"])  # flood/drought protection
     farming = agriculture.farm_year(s, year, felt, protection, irrigation, p)
+    if averted is not None:  # at this year's price, after fires, as the revenue it would have been
+        averted = averted * (1.0 - farming.fire_loss) * shocks.price
     servicing = services.services_year(s, year, p["services"], region.service_names)
     running = running_costs(year, region)
     building = infrastructure.infrastructure_year(s, year, running, table, constants, region.spillover, p)
-    return Economy(farming, servicing, building, running)
+    return Economy(farming, servicing, building, running, averted)

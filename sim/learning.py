@@ -48,7 +48,8 @@ def realised_gains(s: VillageState, economy: Economy, fines: Fines, params: dict
     """What each village gained this year in each domain over going alone (money per
     household): the risk pool and marketing valued by its risk aversion (CRRA), the
     services' saving net of the quality lost to distance, the infrastructure it paid
-    less for or enjoyed more years of. Learning sees recurring costs only: set-up,
+    less for or enjoyed more years of (its yield, and the drought and flood damage a protecting
+    project keeps away). Learning sees recurring costs only: set-up,
     search and exit penalties are one-off and enter decisions explicitly (amortised),
     so they are not learned as yearly losses."""
     a, q = params["agriculture"], params["infrastructure"]
@@ -74,6 +75,8 @@ def realised_gains(s: VillageState, economy: Economy, fines: Fines, params: dict
         if q["irrigates"]
         else 0.0
     )
+    if economy.averted is not None:  # a protecting project: the drought and flood damage it keeps away
+        irrigation_value = irrigation_value + economy.averted
     gain[:, INFRASTRUCTURE] = (
         (alone_payment - building.paid) / h
         - cost_per_hh[:, INFRASTRUCTURE]

@@ -176,7 +176,8 @@ def test_a_protecting_project_shields_the_land_it_serves_from_droughts_and_flood
 
 def test_a_served_village_loses_less_farm_output_to_a_drought_when_its_project_protects():
     """The same drought year, the same villages and projects: where the project protects
-    (protection 1), the villages it serves keep the output the drought would destroy."""
+    (protection 1), the villages it serves keep the output the drought would destroy, and the
+    economy records that (``Economy.averted``) as the protection's value for learning."""
     from sim import VillageModel
 
     def revenue(protection: float) -> np.ndarray:
@@ -188,8 +189,11 @@ def test_a_served_village_loses_less_farm_output_to_a_drought_when_its_project_p
         m.state.served_until[:20] = 25  # villages 0-19 have a project serving them
         m.step()
         m.step()
-        return m.last_economy.farming.revenue
+        return m.last_economy.farming.revenue, m.last_economy.averted
 
-    plain, protected = revenue(0.0), revenue(1.0)
-    assert (protected[:20] > 1.5 * plain[:20]).all()
+    (plain, none), (protected, averted) = revenue(0.0), revenue(1.0)
+    assert none is None and (protected[:20] > 1.5 * plain[:20]).all()
     np.testing.assert_array_equal(protected[20:], plain[20:])
+    # what learning counts as the protection's value is what it kept (for every village, served or not)
+    np.testing.assert_allclose(averted[:20], protected[:20] - plain[:20], rtol=1e-12)
+    assert (averted[20:] > 0).all()

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from numba import njit
 
-from sim.domains import INFRASTRUCTURE, group_sum, jitable
+from sim.domains import INFRASTRUCTURE, agriculture, group_sum, jitable
 from sim.landscape import any_neighbour
 from sim.state import villages_record
 
@@ -122,6 +122,20 @@ def shielded(shocks, served: np.ndarray, protection: float):
     kept = 1.0 - protection * served
     lasting = None if shocks.lasting is None else shocks.lasting * kept
     return replace(shocks, crop=shocks.crop * kept, lasting=lasting)
+
+
+def averted_output(s, shocks, irrigation: np.ndarray, params: dict) -> np.ndarray:
+    """Farm output per household (money at the reference price) that a project serving the
+    village would keep from this year's droughts and floods, served or not: ``protection``
+    x the output they destroy after adaptation (``shocks``: as drawn, before any shielding;
+    ``irrigation``: its land's share of the irrigation bonus). This year's output only, not
+    the lasting asset damage. What learning counts as the protection's realised value."""
+    a = params["agriculture"]
+    expertise = s.expertise[:, 0]
+    potential = (1.0 - s.asset_damage) * agriculture.farm_output(
+        s.productivity, s.land, a["alpha"], irrigation, a["irrigation_bonus"], 0.0, expertise, a["adaptation_max"]
+    )
+    return params["infrastructure"]["protection"] * shocks.crop * (1.0 - a["adaptation_max"] * expertise) * potential
 
 
 @njit(cache=True, nogil=True)
