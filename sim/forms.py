@@ -43,6 +43,10 @@ class Form:
     domains: tuple[int, ...]  # domain indices the form may cover
     max_members: int
     index: int  # position in the scenario's list of forms
+    enterprise: bool = False  # runs a business (joint marketing) with its own capital account (sim/enterprise.py)
+    capital_share: float = 0.0  # enterprise: share of each member's setup cost paid in as its capital
+    trading_margin: float = 0.0  # enterprise: share of members' pooled sales it keeps of the marketing costs they pay
+    operating_cost: float = 0.0  # enterprise: fixed operating costs, per enterprise per step
 
     @classmethod
     def from_params(cls, name: str, p: dict, index: int) -> Form:
@@ -63,6 +67,10 @@ class Form:
             domains=tuple(DOMAIN_NAMES.index(d) for d in p["domains"]),
             max_members=p["max_members"],
             index=index,
+            enterprise=p["enterprise"],
+            capital_share=p["capital_share"],
+            trading_margin=p["trading_margin"],
+            operating_cost=p["operating_cost"],
         )
 
     @property
@@ -126,6 +134,9 @@ def form_records(forms: list[Form], open_domains: list[int], policy: dict) -> np
             f.name in allowed[AGRICULTURE],
             f.name in allowed[SERVICES],
             f.name in allowed[INFRASTRUCTURE],
+            f.enterprise,
+            f.capital_share * f.setup_cost if f.enterprise else 0.0,
+            f.trading_margin if f.enterprise else 0.0,
         )
         for f in forms
     ]

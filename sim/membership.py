@@ -78,7 +78,8 @@ def refund(V, T, pid, leaver):
 @njit(cache=True)
 def join(V, T, F, P, i, pid, gain):
     """Village ``i`` joins partnership ``pid``, expecting ``gain``; it pays its share
-    of the set-up cost and brings its own savings for a project into the common fund."""
+    of the set-up cost (into an enterprise's capital, ``capital_share`` of it) and brings
+    its own savings for a project into the common fund."""
     form = T.form[pid]
     size = T.size
     T.members[pid, size[pid]] = i
@@ -96,6 +97,10 @@ def join(V, T, F, P, i, pid, gain):
         partnership[i, d] = pid  # its last contribution stays on record: new partners see it (no clean slate)
         tenure[i, d] = 0
         pending_cost[i, d] += F[form].setup_cost / n_domains
+    if F[form].enterprise:  # it pays in its capital; fresh capital revives a dormant enterprise
+        T.capital[pid] += F[form].capital
+        if T.dormant[pid] and T.capital[pid] > 0.0:
+            T.dormant[pid] = False
     if covers[INFRASTRUCTURE]:
         V.pledged[i] = 0.0
         if V.served_until[i] <= P.now:

@@ -228,6 +228,8 @@ class VillageModel(mesa.Model):
             shocks = self.draw_shocks()  # 2
             u_rule, u_error, u_detect = self.behaviour_draws()
             year.contributes = self.contributions(year, u_rule, u_error)  # 3
+            if year.dormant.any():  # a dormant enterprise has no business to contribute to
+                year.contributes &= ~year.dormant
             year.pays = year.contributes | ~year.member  # alone, a village pays its own way
             result = economy.run_year(self.state, year, shocks, self.region, self.table, self.constants())  # 4
             fines = self.settle_fines(year, result, u_detect)

@@ -35,7 +35,7 @@ Villages = namedtuple(
 Table = namedtuple(
     "Table",
     "form domains alive size members consent start years term_years fund contributions defections without "
-    "end_step reason final_size next_pid",
+    "end_step reason final_size capital dormant next_pid",
 )
 # corr and loss: pair_geometry of each tie (pair_tables), fixed at set-up.
 TieArrays = namedtuple("TieArrays", "indptr cols distance trust reverse corr loss")
@@ -58,6 +58,9 @@ FORM_RULE = np.dtype(
         ("allowed_agriculture", np.bool_),  # may a village seek it for this domain (allowed, mandate)?
         ("allowed_services", np.bool_),
         ("allowed_infrastructure", np.bool_),
+        ("enterprise", np.bool_),  # runs a business with its own capital account (sim/enterprise.py)
+        ("capital", np.float64),  # enterprise: capital each joining member pays in (share of setup cost, before subsidy)
+        ("trading_margin", np.float64),  # enterprise: share of members' pooled sales it keeps of their marketing costs
     ]
 )
 Constants = namedtuple(
@@ -138,6 +141,8 @@ class PartnershipTable:
         "end_step": np.int64,
         "reason": np.int64,
         "final_size": np.int64,  # members when it ended
+        "capital": np.float64,  # an enterprise's capital: paid-in capital plus retained trading results, money (>= 0)
+        "dormant": np.bool_,  # an enterprise whose capital ran out: it does not trade (sim/enterprise.py)
     }
 
     def __init__(self, max_members: int):

@@ -27,7 +27,8 @@ class Year:
     index of its form in d (the number of forms when alone); ``partner_edges[d]``: the
     ties between partners in d; ``partners[d]``: for each village, its number of
     partners in d, the mean over them of trust x contributed last year, and its mean
-    shared identity with them (:func:`partner_means`). What villages then do in the
+    shared identity with them (:func:`partner_means`); ``dormant[i, d]``: is i a member
+    of a dormant enterprise in d (counted as alone in all of the above). What villages then do in the
     year is added as it happens: ``contributes`` (who contributed, per domain) and
     ``pays`` (who paid their share: contributors and villages alone)."""
 
@@ -37,6 +38,7 @@ class Year:
     form_index: np.ndarray
     partner_edges: tuple
     partners: tuple
+    dormant: np.ndarray | None = field(default=None)  # villages x domains: a member of a dormant enterprise (on its own this year, contributes nothing)
     contributes: np.ndarray | None = field(default=None)
     pays: np.ndarray | None = field(default=None)
 
@@ -44,8 +46,14 @@ class Year:
     def fixed(
         cls, s: VillageState, table: PartnershipTable, ties: Ties, n_forms: int, identity_scale: float, step: int
     ):
-        """The year as membership now stands (after the review)."""
+        """The year as membership now stands (after the review). Members of a dormant
+        enterprise (``table.dormant``) are on their own this year: it does not trade."""
         partnership = s.partnership
+        held = partnership >= 0
+        dormant = np.zeros(partnership.shape, dtype=bool)
+        dormant[held] = table.dormant[partnership[held]]
+        if dormant.any():
+            partnership = np.where(dormant, -1, partnership)
         edges = partner_edges(ties.indptr, ties.cols, partnership)
         form_index = np.stack(
             [np.where(partnership[:, d] >= 0, table.form[np.maximum(partnership[:, d], 0)], n_forms) for d in range(3)],
@@ -65,7 +73,7 @@ class Year:
             for d in range(3)
         )
         labels = tuple(group_labels(partnership[:, d]) for d in range(3))
-        return cls(step, partnership >= 0, labels, form_index, edges, partners)
+        return cls(step, partnership >= 0, labels, form_index, edges, partners, dormant)
 
     def identity(self, domain: int) -> np.ndarray:
         """Each village's mean shared identity with its partners in ``domain``, [0, 1)."""

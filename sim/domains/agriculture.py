@@ -174,13 +174,19 @@ class Farming:
     )  # share of the irrigation bonus its land got, [0, 1]: 1 served by a project, the spill-over share near one
     withheld: np.ndarray  # money per village a free-rider kept back from the pool
     pool_imbalance: float  # largest |sum| of transfers within a pool (0 up to rounding)
+    retained: np.ndarray | None = None  # of the marketing costs a member paid, what its enterprise kept as its margin
 
 
-def farm_year(s, year, shocks, protection: np.ndarray, irrigation: np.ndarray, params: dict) -> Farming:
+def farm_year(
+    s, year, shocks, protection: np.ndarray, irrigation: np.ndarray, params: dict, margin: np.ndarray | None = None
+) -> Farming:
     """Output, fires, the price, the risk pool and joint marketing of every village this
     year (``protection``: how far its services' quality protects it from fires, [0, 1];
     ``irrigation``: the share of the irrigation bonus its land gets, [0, 1], see
-    ``infrastructure.irrigation``; ``year.pays``: who paid into its pool)."""
+    ``infrastructure.irrigation``; ``year.pays``: who paid into its pool; ``margin``: the
+    trading margin of each village's enterprise, the share of its pooled sales that the
+    enterprise keeps of the marketing costs members pay, 0 outside an enterprise; None: no
+    enterprise, nothing retained)."""
     a = params["agriculture"]
     h = s.households
     output = (1.0 - s.asset_damage) * farm_output(
@@ -204,5 +210,6 @@ def farm_year(s, year, shocks, protection: np.ndarray, irrigation: np.ndarray, p
     volume = group_sum(lab, np.where(markets, h, 0.0), ng)  # farm households marketing together
     rate = marketing_rate(a["marketing_premium"], a["marketing_cost"], a["marketing_scale"], volume)
     marketing = np.where(markets, rate[lab] * a["marketing_share"] * sold, 0.0)
+    retained = None if margin is None else np.where(markets, margin * a["marketing_share"] * sold, 0.0)
     withheld = free_ride_gain(sold * h, lab, ng, pays, in_pool, a["pool_share"], expected)
-    return Farming(revenue, stored, sold, transfer, marketing, fire_loss, irrigation, withheld, imbalance)
+    return Farming(revenue, stored, sold, transfer, marketing, fire_loss, irrigation, withheld, imbalance, retained)

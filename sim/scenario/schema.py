@@ -186,6 +186,18 @@ _DECLARED: tuple[Parameter, ...] = (
     P("forms.*.domains", _forms(DOMAINS, DOMAINS, DOMAINS, DOMAINS), "domain names", "domains this form can cover",
       item_choices=DOMAINS),
     P("forms.*.max_members", _forms(8, 6, 8, 6), "villages", "largest number of member villages", 2, 10_000),
+    P("forms.*.enterprise", _forms(False, False, False, False), "yes/no",
+      "does a partnership of this form run a business (joint marketing) with its own capital account, which "
+      "goes dormant when its capital is exhausted? (agriculture only)"),
+    P("forms.*.capital_share", _forms(0.0, 0.0, 0.0, 0.0), "share",
+      "enterprise: share of each member's setup cost (before subsidies) paid in as the enterprise's capital",
+      0.0, 1.0),
+    P("forms.*.trading_margin", _forms(0.0, 0.0, 0.0, 0.0), "share",
+      "enterprise: of the marketing costs members pay (agriculture.marketing_cost of their pooled sales), the share "
+      "of pooled sales it keeps over its variable costs: its trading revenue", 0.0, 1.0),
+    P("forms.*.operating_cost", _forms(0.0, 0.0, 0.0, 0.0), "money per enterprise per step",
+      "enterprise: its fixed operating costs, paid from its trading revenue and capital while it trades",
+      0.0, None, money=True),
     # [agriculture]
     P("agriculture.alpha", 0.7, "1", "land elasticity of output", 0.0, 1.0),
     P("agriculture.irrigation_bonus", 0.04, "1", "relative output gain on irrigated land", 0.0, 10.0),

@@ -318,13 +318,26 @@ def validate(raw: dict[str, Any], source: str) -> dict[str, Any]:
 
 
 def _check_form_names(out: dict[str, Any], source: str) -> None:
-    """The forms that cooperation allows and that mandates name must be defined."""
+    """The forms that cooperation allows and that mandates name must be defined; an
+    enterprise form covers agriculture alone."""
     forms = out["forms"]
     for name in out["cooperation"]["forms"]:
         if name not in forms:
             raise ScenarioError(
                 f"{source}: cooperation.forms: unknown form {name!r}; defined: {', '.join(forms)}"
                 f"{did_you_mean(name, forms)}"
+            )
+    for name, form in forms.items():
+        if isinstance(form, dict) and form.get("enterprise") and list(form["domains"]) != ["agriculture"]:
+            raise ScenarioError(
+                f"{source}: forms.{name}.domains: an enterprise (enterprise = true) runs joint marketing, so it "
+                f'must cover agriculture alone: domains = ["agriculture"]'
+            )
+        if isinstance(form, dict) and form.get("trading_margin", 0.0) > out["agriculture"]["marketing_cost"]:
+            raise ScenarioError(
+                f"{source}: forms.{name}.trading_margin: {form['trading_margin']:g} exceeds "
+                f"agriculture.marketing_cost ({out['agriculture']['marketing_cost']:g}): the margin is the part of the "
+                "marketing costs members pay that the enterprise keeps"
             )
     for domain, form in out["policy"]["mandate"].items():
         if form not in forms:
