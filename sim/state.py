@@ -59,7 +59,7 @@ FORM_RULE = np.dtype(
         ("allowed_services", np.bool_),
         ("allowed_infrastructure", np.bool_),
         ("enterprise", np.bool_),  # runs a business with its own capital account (sim/enterprise.py)
-        ("capital", np.float64),  # enterprise: capital each joining member pays in (share of setup cost, before subsidy)
+        ("capital", np.float64),  # enterprise: capital each joining member pays in (share of setup cost)
         ("trading_margin", np.float64),  # enterprise: share of members' pooled sales it keeps of their marketing costs
     ]
 )

@@ -38,7 +38,7 @@ class Year:
     form_index: np.ndarray
     partner_edges: tuple
     partners: tuple
-    dormant: np.ndarray | None = field(default=None)  # villages x domains: a member of a dormant enterprise (on its own this year, contributes nothing)
+    dormant: np.ndarray | None = field(default=None)  # villages x domains: a member of a dormant enterprise
     contributes: np.ndarray | None = field(default=None)
     pays: np.ndarray | None = field(default=None)
 
