@@ -96,6 +96,16 @@ class Partnership:
         return float(self.model.table.fund[self.pid])
 
     @property
+    def capital(self) -> float:
+        """An enterprise's capital (paid-in plus retained trading results), money; 0 for other forms."""
+        return float(self.model.table.capital[self.pid])
+
+    @property
+    def dormant(self) -> bool:
+        """Is it an enterprise whose capital ran out (it does not trade; sim/enterprise.py)?"""
+        return bool(self.model.table.dormant[self.pid])
+
+    @property
     def pledged(self) -> dict[int, float]:
         """What each member has put into the fund (its claim if it leaves before a build)."""
         return {m: float(self.model.state.pledged[m]) for m in self.members}

@@ -46,7 +46,7 @@ The keys of a classic game's scenario (`model = "spatial_game"`, `scenarios/clas
 # short names the docs use for modules and classes of sim/ (``decisions.review``, ``Village.decide``)
 NAMES = {
     **{m: f"sim.{m}" for m in (
-        "agents", "behaviour", "compile_cache", "controls", "decisions", "economy", "enforcement", "forms",
+        "agents", "behaviour", "compile_cache", "controls", "decisions", "economy", "enforcement", "enterprise", "forms",
         "gains", "households", "landscape", "learning", "lifecycle", "membership", "metrics", "outputs",
         "plots", "shocks", "state", "ties", "twin", "village_map", "year",
     )},

@@ -67,6 +67,7 @@ def test_members_pay_in_capital_and_a_dormant_enterprise_is_on_its_own_until_new
     paid_in = form.capital_share * form.setup_cost
     assert paid_in > 0
     assert model.table.capital[pid] == pytest.approx(3 * paid_in)
+    assert partnership.capital == pytest.approx(3 * paid_in) and not partnership.dormant
     model.table.capital[pid], model.table.dormant[pid] = 0.0, True
     year = model.fix_year()
     assert not year.member[group[:3], AGRICULTURE].any()  # dormant: on their own this year
