@@ -28,8 +28,8 @@ class Year:
     ties between partners in d; ``partners[d]``: for each village, its number of
     partners in d, the mean over them of trust x contributed last year, and its mean
     shared identity with them (:func:`partner_means`); ``dormant[i, d]``: is i a member
-    of a dormant enterprise in d (counted as alone in all of the above). What villages then do in the
-    year is added as it happens: ``contributes`` (who contributed, per domain) and
+    of a dormant enterprise in d (counted as alone in all of the above). What villages then
+    do in the year is added as it happens: ``contributes`` (who contributed, per domain) and
     ``pays`` (who paid their share: contributors and villages alone)."""
 
     step: int
