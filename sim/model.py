@@ -22,6 +22,7 @@ same functions as plain Python).
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable
 from typing import Any
 
 import mesa
@@ -310,13 +311,16 @@ class VillageModel(mesa.Model):
         n = self.state.n
         return rng.random((n, 3)), rng.random((n, 3)), rng.random((n, 3))
 
-    def run(self) -> VillageModel:
-        """Run to the scenario's horizon (``run.steps``). Returns the model."""
+    def run(self, observe: Callable[[VillageModel], Any] | None = None) -> VillageModel:
+        """Run to the scenario's horizon (``run.steps``); ``observe(model)``, when given, is
+        called after every step (e.g. a meter of ``sim.outputs.PATTERN_MEASURES``). Returns the model."""
         collecting = gc.isenabled()
         gc.disable()  # a run makes no reference cycles to collect; scanning 75,000 agents costs seconds
         try:
             while self.running and self.steps < self.horizon:
                 self.step()
+                if observe is not None:
+                    observe(self)
         finally:
             if collecting:
                 gc.enable()

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.domains import DOMAIN_NAMES
+from sim.domains import DOMAIN_NAMES, INFRASTRUCTURE
 
 # The registry (everything above ``measure``) is read by reports, the command line and experiment
 # checks, which need no model; the measurements import the model's modules (numba kernels, SciPy)
@@ -191,6 +191,57 @@ def service_names(params: dict) -> list[str]:
 def scenario_summary_keys(params: dict) -> list[str]:
     """Every key the summary of a run of a scenario (its parameter tree) has."""
     return summary_keys(reported_forms(params), service_names(params))
+
+
+# --- measures read while a run goes -----------------------------------------------------
+class MissingShare:
+    """Leakage from joint infrastructure, the model's analogue of Olken's (2007) missing
+    expenditures: of what the villages in an infrastructure partnership owed (pledges to a
+    common fund and upkeep), the share they withheld, summed over the steps after the burn-in:
+    sum of withheld / sum of (withheld + paid), members being the villages in an infrastructure
+    partnership at the end of the step. Call it with the model after every step; ``value()`` is
+    the share (NaN when nothing was owed)."""
+
+    def __init__(self) -> None:
+        self.withheld = 0.0  # money, summed over steps
+        self.owed = 0.0
+
+    def __call__(self, model: VillageModel) -> None:
+        if model.steps <= model.params["run"]["burn_in"]:
+            return
+        members = model.state.partnership[:, INFRASTRUCTURE] >= 0
+        building = model.last_economy.building
+        withheld = float(building.withheld[members].sum())
+        self.withheld += withheld
+        self.owed += withheld + float(building.paid[members].sum())
+
+    def value(self) -> float:
+        return self.withheld / self.owed if self.owed > 0 else float("nan")
+
+
+# Measures that are not in every run's summary: each is read by a meter called after every step
+# of a run that asks for it. The empirical patterns compare them with observations
+# (sim/validation/patterns) and a calibration can fit them ({ pattern = KEY } in its [statistics]).
+# key -> (declaration, meter class)
+PATTERN_MEASURES: dict[str, tuple[Measure, type]] = {
+    "infrastructure.missing_share": (
+        _m(
+            "infrastructure.missing_share",
+            None,
+            "missing share of infrastructure dues",
+            "share of what infrastructure members owed",
+            "lower",
+            SHARE,
+            None,
+        ),
+        MissingShare,
+    ),
+}
+
+
+def pattern_meter(key: str):
+    """A fresh meter of the pattern measure ``key`` (``PATTERN_MEASURES``), for one run."""
+    return PATTERN_MEASURES[key][1]()
 
 
 # --- one step's row ------------------------------------------------------------------

@@ -75,6 +75,14 @@ def posterior(folder: Path) -> pd.DataFrame:
         (("observed = 0.62, scale = 0.04", "observed = 0.62, scale = 0"), "statistics.cooperation.mean_trust.scale"),
         (("observed = 0.62, scale = 0.04", "scale = 0.04"), "statistics.cooperation.mean_trust.observed: missing"),
         (('"welfare.gini" =', '"welfare.ginni" ='), "statistics.welfare.ginni: 'welfare.ginni' is not a measure"),
+        (
+            ("observed = 0.197", 'pattern = "infrastructure.missing_shar", observed = 0.197'),
+            "statistics.welfare.gini.pattern: 'infrastructure.missing_shar' is not a pattern measure",
+        ),
+        (
+            ("observed = 0.197", 'pattern = "infrastructure.missing_share", measure = "x", observed = 0.197'),
+            "statistics.welfare.gini: give one of measure, pattern",
+        ),
         (("population = 6", "populations = 6"), "quick.populations: unknown key"),
         (('"run.steps" = 8', '"run.stepz" = 8'), "set.run.stepz"),
         (("generations = 2", ""), "generations: missing"),
@@ -100,6 +108,48 @@ def test_the_shipped_calibrations_are_valid():
         calibration = load_calibration(path, quick=True)
         assert calibration.parameters and calibration.statistics
         assert load_calibration(path).population >= calibration.population
+
+
+def test_the_olken_calibration_fits_pattern_6s_control_arm():
+    """calibrations/indonesia_olken.toml runs pattern 6's control arm (its settings, one source:
+    sim/validation/patterns/cases.py) and fits the pattern's own measure."""
+    from sim.validation.patterns import cases
+
+    calibration = load_calibration("indonesia_olken")
+    assert calibration.base.name == "indonesia_kerjasama_antar_desa"
+    assert calibration.common == {
+        **cases.AUDIT_BASE,
+        "forms.formal.enforcement": cases.AUDIT_LOW,
+        "run.steps": cases.AUDIT_STEPS,
+    }
+    (statistic,) = calibration.statistics
+    assert statistic.describe() == {"pattern": "infrastructure.missing_share", "observed": 0.28, "scale": 0.03}
+    assert {p.key: (p.low, p.high) for p in calibration.parameters} == {
+        "behaviour.free_rider_share": (0.0, 1.0),
+        "behaviour.threshold_mean": (0.0, 1.0),
+        "behaviour.initial_trust": (0.0, 1.0),
+    }
+
+
+def test_a_pattern_statistic_is_what_its_meter_reads_during_the_run(monkeypatch):
+    """A particle's pattern statistic is the reading of the same meter pattern 6 uses, taken
+    after every step of the run; a deliberately wrong reading of the measure changes it (and
+    pattern 6's number) to that reading."""
+    from sim import outputs
+    from sim.calibrate.statistics import ParticleModel
+    from sim.scenario import check_scenario
+    from sim.validation.patterns import cases
+
+    calibration = load_calibration("indonesia_olken")
+    small = check_scenario(calibration.base, {"landscape.n_villages": 60, "run.steps": 20})
+    particle = {"behaviour.free_rider_share": 0.3}
+    found = ParticleModel(small, calibration.statistics, 1).simulate(particle, 3)["missing_share"]
+    arm = {"n_villages": 60, "forms.formal.enforcement": cases.AUDIT_LOW, **particle}
+    assert found == cases.missing_share(3, 20, arm)
+    assert 0.05 < found < 0.9  # a third of the villages free riders: much is withheld, not all
+    monkeypatch.setattr(outputs.MissingShare, "value", lambda meter: 0.123)
+    assert ParticleModel(small, calibration.statistics, 1).simulate(particle, 3)["missing_share"] == 0.123
+    assert cases.missing_share(3, 20, arm) == 0.123
 
 
 def test_missing_pyabc_names_the_extra(tmp_path, capsys, monkeypatch):

@@ -50,3 +50,33 @@ def test_every_measure_is_declared_completely():
         assert (m.summary == "mean") == bool(m.key and m.column)
         if m.kind == outputs.SHARE:
             assert m.unit.startswith("share of"), m
+
+
+def _leakage_step(steps: int, partnership: list[int], withheld: list[float], paid: list[float]):
+    """A stand-in for a model after one step: what ``outputs.MissingShare`` reads of it."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    column = np.full((len(partnership), 3), -1)
+    column[:, 2] = partnership  # the infrastructure domain
+    building = SimpleNamespace(withheld=np.array(withheld), paid=np.array(paid))
+    return SimpleNamespace(
+        steps=steps,
+        params={"run": {"burn_in": 5}},
+        state=SimpleNamespace(partnership=column),
+        last_economy=SimpleNamespace(building=building),
+    )
+
+
+def test_missing_share_is_what_infrastructure_members_withheld_of_what_they_owed():
+    """Known answer: members only, steps after the burn-in only, sums over steps (not a mean of
+    ratios). A non-member's or a burn-in step's withholding (deliberately large) does not count."""
+    meter = outputs.pattern_meter("infrastructure.missing_share")
+    assert meter.value() != meter.value()  # NaN: nothing owed yet
+    meter(_leakage_step(5, [0, 0, -1], [9.0, 9.0, 9.0], [0.0, 0.0, 0.0]))  # burn-in: not counted
+    meter(_leakage_step(6, [0, 0, -1], [1.0, 0.0, 50.0], [0.0, 3.0, 50.0]))  # village 2 is no member
+    meter(_leakage_step(7, [1, 1, 1], [0.0, 0.0, 2.0], [2.0, 2.0, 0.0]))
+    assert meter.value() == pytest.approx((1.0 + 2.0) / (4.0 + 6.0))
+    declared, _ = outputs.PATTERN_MEASURES["infrastructure.missing_share"]
+    assert declared.kind == outputs.SHARE and declared.unit.startswith("share of") and declared.better == "lower"

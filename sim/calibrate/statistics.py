@@ -2,11 +2,12 @@
 
 A :class:`Statistic` is one number the calibration compares with an observation: its name, its
 observed value, its scale (the distance weighs ``(simulated - observed) / scale``) and a
-``value(summary, model)`` that reads it off one finished run. Today's kind is ``measure``: a key
-of the run summary (``sim/outputs.py``, the output registry). Another kind (an empirical pattern's
-statistic, ``sim/validation/patterns*``) plugs in by adding a reader to :data:`STATISTIC_KINDS`:
-a function ``(name, table, scenario params, source) -> Statistic`` whose ``value`` computes the
-pattern's number from the run.
+``value(summary, model, meter)`` that reads it off one finished run. Two kinds: ``measure``, a key
+of the run summary (``sim/outputs.py``, the output registry), and ``pattern``, a measure an
+empirical pattern reads while the run goes (``sim.outputs.PATTERN_MEASURES``, e.g. the missing
+share of infrastructure dues of pattern 6): its :meth:`Statistic.meter` is called after every step
+and gives the value at the end. Another kind plugs in by adding a reader to
+:data:`STATISTIC_KINDS`: a function ``(name, table, scenario params, source) -> Statistic``.
 
 :class:`ParticleModel` is what pyabc calls for a particle: the scenario with the particle's
 parameters, run ``replicates`` times with the seeds :func:`sim.calibrate.sampler.particle_seeds`
@@ -25,6 +26,7 @@ from sim.scenario import ScenarioError
 from sim.scenario.parameter import did_you_mean
 
 STATISTIC_KEYS = ("measure", "observed", "scale")
+PATTERN_KEYS = ("pattern", "observed", "scale")
 
 
 @dataclass(frozen=True)
@@ -38,13 +40,36 @@ class Statistic:
     scale: float
     measure: str
 
-    def value(self, summary: dict[str, Any], model: Any = None) -> float:
+    def meter(self) -> Callable[[Any], None] | None:
+        """What reads this statistic while a run goes (called with the model after every step),
+        fresh for each run; None when the finished run's summary holds it."""
+        return None
+
+    def value(self, summary: dict[str, Any], model: Any = None, meter: Any = None) -> float:
         """The statistic of one finished run (its summary; NaN when the run has none)."""
         found = summary.get(self.measure)
         return math.nan if found is None else float(found)
 
     def describe(self) -> dict[str, Any]:
         return {"measure": self.measure, "observed": self.observed, "scale": self.scale}
+
+
+@dataclass(frozen=True)
+class PatternStatistic(Statistic):
+    """A statistic an empirical pattern reads while the run goes: ``measure`` is its key in
+    ``sim.outputs.PATTERN_MEASURES``, whose meter watches every step of the run."""
+
+    def meter(self) -> Callable[[Any], None]:
+        from sim.outputs import pattern_meter
+
+        return pattern_meter(self.measure)
+
+    def value(self, summary: dict[str, Any], model: Any = None, meter: Any = None) -> float:
+        """The meter's reading at the end of the run (NaN without one)."""
+        return math.nan if meter is None else float(meter.value())
+
+    def describe(self) -> dict[str, Any]:
+        return {"pattern": self.measure, "observed": self.observed, "scale": self.scale}
 
 
 def _number(table: dict, key: str, where: str, source: str, positive: bool = False) -> float:
@@ -80,8 +105,32 @@ def measure_statistic(name: str, table: dict, params: dict, source: str) -> Stat
     )
 
 
+def pattern_statistic(name: str, table: dict, params: dict, source: str) -> Statistic:
+    """A statistic an empirical pattern reads while the run goes: ``pattern`` must be a key of
+    ``sim.outputs.PATTERN_MEASURES`` (e.g. ``infrastructure.missing_share``)."""
+    from sim.outputs import PATTERN_MEASURES
+
+    where = f"statistics.{name}"
+    for key in table:
+        if key not in PATTERN_KEYS:
+            raise ScenarioError(f"{source}: {where}.{key}: unknown key; allowed: {', '.join(PATTERN_KEYS)}")
+    pattern = table["pattern"]
+    if pattern not in PATTERN_MEASURES:
+        hint = did_you_mean(str(pattern), list(PATTERN_MEASURES))
+        raise ScenarioError(
+            f"{source}: {where}.pattern: {pattern!r} is not a pattern measure; known: "
+            f"{', '.join(PATTERN_MEASURES)}{hint}"
+        )
+    return PatternStatistic(
+        name, _number(table, "observed", where, source), _number(table, "scale", where, source, True), pattern
+    )
+
+
 # kind key in a [statistics.NAME] table -> its reader; "measure" is also the default kind
-STATISTIC_KINDS: dict[str, Callable[[str, dict, dict, str], Statistic]] = {"measure": measure_statistic}
+STATISTIC_KINDS: dict[str, Callable[[str, dict, dict, str], Statistic]] = {
+    "measure": measure_statistic,
+    "pattern": pattern_statistic,
+}
 
 
 class ParticleModel:
@@ -109,10 +158,17 @@ class ParticleModel:
         from sim.model import VillageModel
         from sim.scenario import check_scenario
 
+        meters = {s.name: s.meter() for s in self.statistics}
+        watching = [m for m in meters.values() if m is not None]
+
+        def observe(model) -> None:
+            for meter in watching:
+                meter(model)
+
         model = VillageModel(check_scenario(self.base, {k: float(v) for k, v in overrides.items()}), rng=seed)
-        model.run()
+        model.run(observe if watching else None)
         summary = model.summary()
-        return {s.name: s.value(summary, model) for s in self.statistics}
+        return {s.name: s.value(summary, model, meters[s.name]) for s in self.statistics}
 
 
 def synthetic_observations(

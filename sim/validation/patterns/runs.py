@@ -56,10 +56,7 @@ def run_model(
     if prepare is not None:
         prepare(model)
     seen = []
-    while model.running and model.steps < model.horizon:
-        model.step()
-        if observe is not None:
-            seen.append(observe(model))
+    model.run(None if observe is None else lambda m: seen.append(observe(m)))
     return model, seen
 
 
