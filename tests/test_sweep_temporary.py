@@ -128,9 +128,15 @@ def test_a_signal_during_a_parquet_write_waits_for_the_write_then_takes_effect(t
 
     monkeypatch.setattr(pd.DataFrame, "to_parquet", signalled_write)
     frame = pd.DataFrame({"x": range(1000)})
-    with runner.terminate_as_interrupt():  # as during a sweep: SIGTERM stops it as Ctrl-C does
-        with pytest.raises(KeyboardInterrupt):
-            _atomic_parquet(frame, tmp_path / "part.parquet")
+    # Ctrl-C as in a terminal: a test run started in the background of a non-interactive shell
+    # inherits SIGINT ignored, and an ignored signal rightly stays ignored while held too
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with runner.terminate_as_interrupt():  # as during a sweep: SIGTERM stops it as Ctrl-C does
+            with pytest.raises(KeyboardInterrupt):
+                _atomic_parquet(frame, tmp_path / "part.parquet")
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers restored
+    finally:
+        signal.signal(signal.SIGINT, inherited)
     assert pd.read_parquet(tmp_path / "part.parquet").equals(frame), "the write was cut short"
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # handlers restored
     assert not temporary_files(tmp_path)
