@@ -49,10 +49,10 @@ class Year:
         """The year as membership now stands (after the review). Members of a dormant
         enterprise (``table.dormant``) are on their own this year: it does not trade."""
         partnership = s.partnership
-        held = partnership >= 0
         dormant = np.zeros(partnership.shape, dtype=bool)
-        dormant[held] = table.dormant[partnership[held]]
-        if dormant.any():
+        if table.dormant.any():  # only an enterprise form's partnerships can be dormant
+            held = partnership >= 0
+            dormant[held] = table.dormant[partnership[held]]
             partnership = np.where(dormant, -1, partnership)
         edges = partner_edges(ties.indptr, ties.cols, partnership)
         form_index = np.stack(
