@@ -17,7 +17,9 @@ def main() -> None:
     print("Compiling the villages' rules (Numba; once, about half a minute)...", flush=True)
     from sim import VillageModel
 
-    model = VillageModel("default", rng=1, n_villages=60, steps=3).run()  # every rule a run uses, with a twin
+    drought = {"kind": "drought", "step": 2, "duration": 1, "intensity": 0.7, "district": -1}
+    # every rule a run uses, with a twin and a drought inside the 3 steps (the default's, at step 20, would be cut off)
+    model = VillageModel("default", rng=1, n_villages=60, steps=3, **{"shocks.scheduled": [drought]}).run()
     village = model.villages[0]  # and the entry points a single village's view calls
     village.consider_joining(0, 0.5)
     village.consider_leaving(0, 0.5)

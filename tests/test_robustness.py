@@ -177,6 +177,16 @@ def test_win_share_intervals_stay_inside_zero_one(wins, extra):
     assert 0.0 <= low <= wins / worlds <= high <= 1.0
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 400), st.data(), st.sampled_from([0.8, 0.9, 0.95, 0.99]))
+def test_wilson_interval_is_scipys(worlds, data, confidence):
+    from scipy import stats
+
+    wins = data.draw(st.integers(0, worlds))
+    ci = stats.binomtest(wins, worlds).proportion_ci(confidence_level=confidence, method="wilson")
+    assert rb.wilson(wins, worlds, confidence) == pytest.approx((ci.low, ci.high), rel=1e-12, abs=1e-15)
+
+
 def test_win_shares_count_strict_wins_against_each_other_policy():
     table = world_frame({"ref": [1.0, 1.0, 1.0, 1.0], "x": [2.0, 0.5, 1.0, 3.0]})
     shares = rb.win_shares(table, "m", "higher", ["ref", "x"], ["ref"]).set_index("policy")
