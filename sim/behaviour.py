@@ -103,7 +103,7 @@ def _rule_action(year: Year, s: VillageState, ties: Ties, rule: ContributionRule
             s.threshold,
             year.identity(d),
             rule.threshold_discount,
-            rule.deters[year.form_index[:, d]] | (d == INFRASTRUCTURE and risk_deterred(year, s, rule)),
+            deterred(year, s, rule, d),
             rule.good_faith_opening & (s.tenure[:, d] == 0),
         )
     if rule.rule == "reinforcement":
@@ -115,6 +115,17 @@ def _rule_action(year: Year, s: VillageState, ties: Ties, rule: ContributionRule
     is_best = same[s.payoff[ties.cols[same], d] == best[ties.rows[same]]]
     best_action = np.bincount(ties.rows[is_best], weights=s.contributed[ties.cols[is_best], d], minlength=n) > 0
     return imitate_best(s.contributed[:, d], s.payoff[:, d], best, best_action)
+
+
+def deterred(year: Year, s: VillageState, rule: ContributionRule, d: int) -> np.ndarray:
+    """Which villages are deterred from free-riding in domain ``d`` whatever their partners do:
+    those whose form's enforcement makes free-riding unprofitable, unless the village is beyond
+    the sanctions' reach (``s.impunity``: its fines are never collected), and in infrastructure
+    those the risk of an unprotected loss deters (:func:`risk_deterred`)."""
+    by_enforcement = rule.deters[year.form_index[:, d]]
+    if s.impunity is not None:
+        by_enforcement = by_enforcement & ~s.impunity
+    return by_enforcement | (d == INFRASTRUCTURE and risk_deterred(year, s, rule))
 
 
 def risk_deterred(year: Year, s: VillageState, rule: ContributionRule) -> np.ndarray | bool:

@@ -1,7 +1,8 @@
 """Enforcement (ODD 4, fines): detecting free-riders, fines collected and paid out.
 
 A member that free-rides in a domain is detected with the probability its form's
-``enforcement`` gives, and then pays ``fine`` x the contribution it withheld. The
+``enforcement`` gives, and then pays ``fine`` x the contribution it withheld, unless it is
+beyond the sanctions' reach (``behaviour.impunity_share``: detected, never fined). The
 fines collected in a group go to its paying members, in equal shares; a group with
 nobody to pay them to collects none. Fines only move money between members: what is
 paid equals what is received.
@@ -54,12 +55,15 @@ def detect(year: Year, enforcement: np.ndarray, u_detect: np.ndarray) -> np.ndar
     return year.member & ~year.pays & (u_detect < enforcement[year.form_index])
 
 
-def settle(year: Year, detected: np.ndarray, fine_rate: np.ndarray, withheld: np.ndarray) -> Fines:
+def settle(
+    year: Year, detected: np.ndarray, fine_rate: np.ndarray, withheld: np.ndarray, impunity: np.ndarray | None = None
+) -> Fines:
     """Detected free-riders pay ``fine_rate[form]`` x what they withheld (``withheld``:
-    money per village, by domain); each group's paying members share what its
-    free-riders paid."""
+    money per village, by domain), except those with ``impunity`` (villages: True where no
+    fine is ever collected); each group's paying members share what its free-riders paid."""
     member, pays = year.member, year.pays
-    fines_paid = np.where(detected, fine_rate[year.form_index] * withheld, 0.0)
+    fined = detected if impunity is None else detected & ~impunity[:, None]
+    fines_paid = np.where(fined, fine_rate[year.form_index] * withheld, 0.0)
     fines_received = np.zeros(fines_paid.shape)
     for d, (lab, ng) in enumerate(year.labels):
         receivers = member[:, d] & pays[:, d]

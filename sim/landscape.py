@@ -46,7 +46,8 @@ def number_along_space(s: VillageState, extent: float) -> None:
             setattr(s, name, value[order])
 
 
-FREE_RIDER_THRESHOLD = 1e6  # a free rider's threshold: no trust-weighted signal (at most 1) reaches it (finite: no inf in the state)
+# a free rider's threshold: no trust-weighted signal (at most 1) reaches it (finite: no inf in the state)
+FREE_RIDER_THRESHOLD = 1e6
 
 
 def draw_villages(params: dict, n_forms: int, n_services: int, rng: np.random.Generator) -> VillageState:
@@ -91,6 +92,9 @@ def draw_villages(params: dict, n_forms: int, n_services: int, rng: np.random.Ge
     if beh["free_rider_share"] > 0:  # drawn last, so that the other endowments do not depend on it
         free_riders = rng.random(n) < beh["free_rider_share"]
         s.threshold[free_riders] = FREE_RIDER_THRESHOLD
+    s.impunity = np.zeros(n, dtype=bool)
+    if beh["impunity_share"] > 0:  # drawn after the free riders: a scenario without impunity draws as before
+        s.impunity = rng.random(n) < beh["impunity_share"]
     return s
 
 

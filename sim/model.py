@@ -275,7 +275,7 @@ class VillageModel(mesa.Model):
         """Free-riders detected and fined; fines paid to the group's paying members."""
         self.transfers_log.append(result.farming.pool_imbalance)
         detected = enforcement.detect(year, self.enforcement.enforcement, u_detect)
-        fines = enforcement.settle(year, detected, self.enforcement.fine, result.withheld)
+        fines = enforcement.settle(year, detected, self.enforcement.fine, result.withheld, self.state.impunity)
         self.fine_imbalance.append(fines.imbalance)
         self.last_economy, self.last_fines = result, fines
         return fines

@@ -95,6 +95,7 @@ class VillageState:
         default=None
     )  # (n, 3): expertise at the start, what each village brings (innovation)
     threshold: np.ndarray = field(default=None)  # conditional-cooperation threshold
+    impunity: np.ndarray = field(default=None)  # bool: its fines are never collected (behaviour.impunity_share)
     risk_aversion: np.ndarray = field(default=None)
     service_efficiency: np.ndarray = field(default=None)  # multiplier on per-household service cost
     fund: np.ndarray = field(default=None)  # own infrastructure fund, money

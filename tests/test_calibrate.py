@@ -89,6 +89,20 @@ def posterior(folder: Path) -> pd.DataFrame:
         (("seed = 5", 'seed = 5\ndistance = "cosine"'), "distance: 'cosine'"),
         (("population = 10", "population = 1"), "population: must be a number >= 2"),
         (("seed = 5", 'seed = 5\nobservations = "measured"'), "observations: 'measured'; allowed: real, synthetic"),
+        (
+            ("scale = 0.007", 'scale = 0.007, set = { "forms.formal.fin" = 2.0 }'),
+            "statistics.welfare.gini.set.forms.formal.fin",
+        ),
+        (
+            ("scale = 0.007", 'scale = 0.007, set = { "forms.formal.fine" = -1.0 }'),
+            "statistics.welfare.gini.set.forms.formal.fine",
+        ),
+        (("scale = 0.007", "scale = 0.007, set = 3"), "statistics.welfare.gini.set: must be a table of overrides"),
+        (
+            ("scale = 0.007", 'scale = 0.007, set = { "economy.save_rate" = 0.2 }'),
+            "statistics.welfare.gini.set.economy.save_rate: is a free parameter",
+        ),
+        (("scale = 0.007", "scale = 0.007, sett = {}"), "statistics.welfare.gini.sett: unknown key"),
     ],
 )
 def test_a_bad_calibration_file_is_one_line_naming_file_and_key(tmp_path, capsys, edit, named):
@@ -110,9 +124,9 @@ def test_the_shipped_calibrations_are_valid():
         assert load_calibration(path).population >= calibration.population
 
 
-def test_the_olken_calibration_fits_pattern_6s_control_arm():
-    """calibrations/indonesia_olken.toml runs pattern 6's control arm (its settings, one source:
-    sim/validation/patterns/cases.py) and fits the pattern's own measure."""
+def test_the_olken_calibration_fits_pattern_6s_audit_arms():
+    """calibrations/indonesia_olken.toml runs pattern 6's control and audited arms (their settings,
+    one source: sim/validation/patterns/cases.py) and fits the pattern's own measure in each."""
     from sim.validation.patterns import cases
 
     calibration = load_calibration("indonesia_olken")
@@ -122,13 +136,38 @@ def test_the_olken_calibration_fits_pattern_6s_control_arm():
         "forms.formal.enforcement": cases.AUDIT_LOW,
         "run.steps": cases.AUDIT_STEPS,
     }
-    (statistic,) = calibration.statistics
-    assert statistic.describe() == {"pattern": "infrastructure.missing_share", "observed": 0.28, "scale": 0.03}
+    control, audited = calibration.statistics
+    measure = {"pattern": "infrastructure.missing_share", "scale": 0.03}
+    assert control.describe() == {**measure, "observed": 0.28}
+    assert audited.describe() == {**measure, "observed": 0.20, "set": {"forms.formal.enforcement": cases.AUDIT_HIGH}}
     assert {p.key: (p.low, p.high) for p in calibration.parameters} == {
         "behaviour.free_rider_share": (0.0, 1.0),
-        "behaviour.threshold_mean": (0.0, 1.0),
-        "behaviour.initial_trust": (0.0, 1.0),
+        "behaviour.impunity_share": (0.0, 1.0),
     }
+
+
+def test_a_statistic_under_its_own_condition_is_that_arm_of_the_pattern():
+    """The audited-arm statistic (its own set: audits at 100 %) is pattern 6's audited arm, the
+    other its control arm, on the same seed; without the condition both would be the control's."""
+    import dataclasses
+
+    from sim.calibrate.statistics import ParticleModel
+    from sim.scenario import check_scenario
+    from sim.validation.patterns import cases
+
+    calibration = load_calibration("indonesia_olken")
+    small = check_scenario(calibration.base, {"landscape.n_villages": 60, "run.steps": 20})
+    particle = {"behaviour.free_rider_share": 0.3, "behaviour.impunity_share": 0.3}
+    found = ParticleModel(small, calibration.statistics, 1).simulate(particle, 3)
+    arm = {"n_villages": 60, **particle}
+    assert found["missing_share"] == cases.missing_share(3, 20, {**arm, "forms.formal.enforcement": cases.AUDIT_LOW})
+    assert found["missing_share_audited"] == cases.missing_share(
+        3, 20, {**arm, "forms.formal.enforcement": cases.AUDIT_HIGH}
+    )
+    assert found["missing_share_audited"] < found["missing_share"] - 0.05  # audits deter those within reach
+    unconditioned = [dataclasses.replace(s, condition={}) for s in calibration.statistics]
+    same = ParticleModel(small, unconditioned, 1).simulate(particle, 3)
+    assert same["missing_share_audited"] == same["missing_share"] == found["missing_share"]
 
 
 def test_a_pattern_statistic_is_what_its_meter_reads_during_the_run(monkeypatch):

@@ -3,6 +3,8 @@ group's paying members, and what is paid equals what is received."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -119,3 +121,67 @@ def test_fines_paid_equal_fines_received_in_any_group(case):
         paid = np.bincount(lab, weights=fines.paid[:, d], minlength=ng)
         received = np.bincount(lab, weights=fines.received[:, d], minlength=ng)
         np.testing.assert_allclose(paid, received, rtol=1e-12, atol=1e-12)
+
+
+# ----------------------------------------------------------------------------- beyond the sanctions' reach
+
+
+def test_a_village_beyond_the_sanctions_reach_is_detected_but_never_fined():
+    """behaviour.impunity_share: of two caught free-riders in partnership 0 (fine 2, each withheld
+    3.0), village 2's fine is never collected; village 1 pays 6.0, shared by the two payers."""
+    partnership = np.full((4, 3), ALONE)
+    partnership[:, 0] = [0, 0, 0, 0]
+    contributes = np.ones((4, 3), bool)
+    contributes[[1, 2], 0] = False
+    year = hand_year(partnership, contributes=contributes)
+    withheld = np.zeros((4, 3))
+    withheld[[1, 2], 0] = 3.0
+    impunity = np.array([False, False, True, False])
+    fines = enforcement.settle(year, ~year.pays, np.array([2.0, 0.0]), withheld, impunity)
+    assert fines.paid[1, 0] == 6.0 and fines.paid[2, 0] == 0.0 and fines.paid.sum() == 6.0
+    np.testing.assert_allclose(fines.received[[0, 3], 0], [3.0, 3.0])
+    assert fines.detected[[1, 2], 0].all() and fines.imbalance == 0.0
+
+
+def test_enforcement_does_not_deter_a_village_beyond_its_reach():
+    """Members of a form whose enforcement deters are deterred from free-riding whatever their
+    partners do (behaviour.deterred, rule (a) of the conditional rule), unless their fines are
+    never collected."""
+    from sim import behaviour
+
+    m = VillageModel("default", rng=1, n_villages=20, steps=1)
+    partnership = np.full((4, 3), ALONE)
+    partnership[:, 0] = 0
+    year = hand_year(partnership)
+    rule = dataclasses.replace(m.contribution_rule, deters=np.array([True, False]))  # form 0, alone
+    s = dataclasses.replace(m.state, n=4)
+    s.impunity = np.array([False, True, False, True])
+    np.testing.assert_array_equal(behaviour.deterred(year, s, rule, 0), [True, False, True, False])
+    assert not behaviour.deterred(year, s, rule, 1).any()  # alone in services: nothing deters
+    s.impunity = None  # a state built without the draw: nobody has impunity
+    assert behaviour.deterred(year, s, rule, 0).all()
+
+
+def test_impunity_keeps_free_riders_withholding_under_full_audits():
+    """Pattern 6's audited arm (indonesia_kerjasama_antar_desa, infrastructure formal, audits at
+    100 %): with no impunity a full audit deters every free rider and little is missing; when half
+    the villages are beyond the sanctions' reach, their free riders keep withholding. Paired seeds."""
+    from sim.validation.patterns import cases
+
+    arm = {"n_villages": 80, "forms.formal.enforcement": 1.0, "behaviour.free_rider_share": 0.3}
+    runs = cases.seeds(3)
+    reached = np.array([cases.missing_share(s, 25, {**arm, "behaviour.impunity_share": 0.0}) for s in runs])
+    beyond = np.array([cases.missing_share(s, 25, {**arm, "behaviour.impunity_share": 0.5}) for s in runs])
+    assert reached.max() < 0.06  # the error rate's mistakes, nearly all
+    assert (beyond - reached).min() > 0.05  # every seed: about 0.3 x 0.5 of villages withhold
+
+
+def test_impunity_is_drawn_only_when_some_village_has_it():
+    """A scenario without impunity draws nothing for it (every other endowment as before); with it,
+    the share of villages beyond the sanctions' reach is about the scenario's, the rest unchanged."""
+    plain = VillageModel("default", rng=5, n_villages=400, steps=1)
+    some = VillageModel("default", rng=5, n_villages=400, steps=1, **{"behaviour.impunity_share": 0.4})
+    assert not plain.state.impunity.any()
+    assert 0.3 < some.state.impunity.mean() < 0.5
+    np.testing.assert_array_equal(plain.state.threshold, some.state.threshold)
+    np.testing.assert_array_equal(plain.state.households, some.state.households)

@@ -10,6 +10,7 @@ Checking a file imports neither pyabc nor Mesa.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import re
@@ -326,4 +327,24 @@ def _statistic(calibration: Calibration, name: str, spec: Any, source: str) -> S
     kinds = [kind for kind in STATISTIC_KINDS if kind in spec] or ["measure"]
     if len(kinds) > 1:
         raise _fail(source, where, f"give one of {', '.join(STATISTIC_KINDS)}, not {' and '.join(kinds)}")
-    return STATISTIC_KINDS[kinds[0]](name, dict(spec), calibration.base.params, source)
+    statistic = STATISTIC_KINDS[kinds[0]](name, dict(spec), calibration.base.params, source)
+    condition = _condition(calibration, spec.get("set", {}), source, f"{where}.set")
+    return dataclasses.replace(statistic, condition=condition) if condition else statistic
+
+
+def _condition(calibration: Calibration, condition: Any, source: str, where: str) -> dict[str, Any]:
+    """A statistic's own ``set``: overrides on top of the file's [set] under which it was observed,
+    checked like [set] (each key named ``statistics.NAME.set.KEY`` when bad); never a free parameter."""
+    from sim.sweep.design import _validate_overrides
+
+    if not isinstance(condition, dict):
+        raise _fail(source, where, f"must be a table of overrides {{ KEY = value, ... }}, got {condition!r}")
+    free = {p.key for p in calibration.parameters}
+    for key, value in condition.items():
+        if key in free:
+            raise _fail(source, f"{where}.{key}", "is a free parameter; a parameter is either free or set")
+        with warnings.catch_warnings():  # a horizon cut alone warns
+            warnings.simplefilter("ignore")
+            _validate_overrides(calibration.scenario, {**calibration.common, key: value}, source, f"{where}.{key}")
+    _validate_overrides(calibration.scenario, {**calibration.common, **condition}, source, where)
+    return dict(condition)

@@ -6,39 +6,52 @@ observed value, its scale (the distance weighs ``(simulated - observed) / scale`
 of the run summary (``sim/outputs.py``, the output registry), and ``pattern``, a measure an
 empirical pattern reads while the run goes (``sim.outputs.PATTERN_MEASURES``, e.g. the missing
 share of infrastructure dues of pattern 6): its :meth:`Statistic.meter` is called after every step
-and gives the value at the end. Another kind plugs in by adding a reader to
+and gives the value at the end. A statistic may be observed under a condition of its own, ``set``
+(overrides on top of the calibration's ``[set]``: e.g. the audited arm of an experiment beside its
+control arm); statistics under the same condition share runs, and every condition runs on the same
+seeds (paired, as the arms of a pattern). Another kind plugs in by adding a reader to
 :data:`STATISTIC_KINDS`: a function ``(name, table, scenario params, source) -> Statistic``.
 
 :class:`ParticleModel` is what pyabc calls for a particle: the scenario with the particle's
 parameters, run ``replicates`` times with the seeds :func:`sim.calibrate.sampler.particle_seeds`
-gives this particle, and each statistic averaged over the replicates (NaN when a run has no
-value for it, e.g. no partnership ever ended; such a particle is never accepted).
+gives this particle (one run per condition and seed), and each statistic averaged over the
+replicates (NaN when a run has no value for it, e.g. no partnership ever ended; such a particle is
+never accepted).
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sim.scenario import ScenarioError
 from sim.scenario.parameter import did_you_mean
 
-STATISTIC_KEYS = ("measure", "observed", "scale")
-PATTERN_KEYS = ("pattern", "observed", "scale")
+STATISTIC_KEYS = ("measure", "observed", "scale", "set")
+PATTERN_KEYS = ("pattern", "observed", "scale", "set")
 
 
 @dataclass(frozen=True)
 class Statistic:
     """One summary statistic: ``name`` (its key in the calibration file and the results),
     ``observed`` (the value the calibration fits), ``scale`` (> 0, in the statistic's unit: a
-    difference of one scale counts 1 in the distance), ``measure`` (the run-summary key it reads)."""
+    difference of one scale counts 1 in the distance), ``measure`` (the run-summary key it reads),
+    ``condition`` (overrides of the calibration's scenario under which it was observed, in the file's
+    units; empty: the calibration's ``[set]`` alone)."""
 
     name: str
     observed: float
     scale: float
     measure: str
+    condition: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    @property
+    def condition_key(self) -> str:
+        """The condition as one string: statistics with the same key share runs."""
+        return json.dumps(self.condition, sort_keys=True)
 
     def meter(self) -> Callable[[Any], None] | None:
         """What reads this statistic while a run goes (called with the model after every step),
@@ -51,7 +64,10 @@ class Statistic:
         return math.nan if found is None else float(found)
 
     def describe(self) -> dict[str, Any]:
-        return {"measure": self.measure, "observed": self.observed, "scale": self.scale}
+        return {"measure": self.measure, "observed": self.observed, "scale": self.scale, **self._set()}
+
+    def _set(self) -> dict[str, Any]:
+        return {"set": dict(self.condition)} if self.condition else {}
 
 
 @dataclass(frozen=True)
@@ -69,7 +85,7 @@ class PatternStatistic(Statistic):
         return math.nan if meter is None else float(meter.value())
 
     def describe(self) -> dict[str, Any]:
-        return {"pattern": self.measure, "observed": self.observed, "scale": self.scale}
+        return {"pattern": self.measure, "observed": self.observed, "scale": self.scale, **self._set()}
 
 
 def _number(table: dict, key: str, where: str, source: str, positive: bool = False) -> float:
@@ -154,21 +170,33 @@ class ParticleModel:
         return {s.name: float(sum(v[s.name] for v in values) / len(values)) for s in self.statistics}
 
     def simulate(self, overrides: dict[str, float], seed: int) -> dict[str, float]:
-        """One run of the scenario with ``overrides`` (free parameters, in the file's units) and ``seed``."""
+        """The statistics of the scenario with ``overrides`` (free parameters, in the file's units):
+        one run with ``seed`` under each statistics' condition."""
+        conditions: dict[str, list[Statistic]] = {}
+        for s in self.statistics:
+            conditions.setdefault(s.condition_key, []).append(s)
+        free = {k: float(v) for k, v in overrides.items()}
+        found: dict[str, float] = {}
+        for group in conditions.values():
+            found.update(self._run(group, {**group[0].condition, **free}, seed))
+        return {s.name: found[s.name] for s in self.statistics}
+
+    def _run(self, statistics: list[Statistic], overrides: dict[str, Any], seed: int) -> dict[str, float]:
+        """One run of the scenario with ``overrides`` and ``seed``: the values of ``statistics``."""
         from sim.model import VillageModel
         from sim.scenario import check_scenario
 
-        meters = {s.name: s.meter() for s in self.statistics}
+        meters = {s.name: s.meter() for s in statistics}
         watching = [m for m in meters.values() if m is not None]
 
         def observe(model) -> None:
             for meter in watching:
                 meter(model)
 
-        model = VillageModel(check_scenario(self.base, {k: float(v) for k, v in overrides.items()}), rng=seed)
+        model = VillageModel(check_scenario(self.base, overrides), rng=seed)
         model.run(observe if watching else None)
         summary = model.summary()
-        return {s.name: s.value(summary, model, meters[s.name]) for s in self.statistics}
+        return {s.name: s.value(summary, model, meters[s.name]) for s in statistics}
 
 
 def synthetic_observations(

@@ -114,6 +114,11 @@ _DECLARED: tuple[Parameter, ...] = (
       "share of villages disposed to free-ride: they never contribute of their own accord (no threshold is low "
       "enough), only when enforcement deters free-riding or by mistake; drawn at random, after every other "
       "endowment (0 = none, every village a conditional cooperator)", 0.0, 1.0),
+    P("behaviour.impunity_share", 0.0, "share of villages",
+      "share of villages beyond the reach of sanctions: a free-ride of theirs may be detected but its fine is "
+      "never collected, so no form's enforcement deters them (e.g. a village head protected by the district's "
+      "elite); drawn at random, independently of the free riders, after every other endowment (0 = none)",
+      0.0, 1.0),
     P("behaviour.risk_aversion_mean", 2.0, "1", "relative risk aversion (CRRA), mean; values the risk pool", 0.0, 20.0),
     P("behaviour.learning_rate", 0.3, "weight per step",
       "weight of the newest realised payoff in an expected payoff", 1e-6, 1.0),
