@@ -481,11 +481,12 @@ def audits(quick: bool) -> Pattern:
         f"forms.formal.enforcement 0.04 vs 1.0 (fine 1.5); grassroots: 0.04 with forms.formal.sanction_trust_loss "
         f"0.3; {steps} steps, {replicates} paired seeds; missing = withheld / owed by infrastructure members",
         note="Leakage is read as members withholding what they owe a joint project (free-riding), the model's "
-        "analogue of funds that never reach the road. The scenario's behaviour.free_rider_share (0.216) is "
-        "CALIBRATED to this pattern's control arm alone (calibrations/indonesia_olken.toml: about 28 % missing at "
-        "4 % audits); the audit effect is not fitted, so the effect is the out-of-sample test. Full audits "
-        "(enforcement 1 x fine 1.5 >= 1) deter every free-rider, so the model's 100 % arm falls to the error rate "
-        "where Olken's kept about 20 % missing: the effect is too large.",
+        "analogue of funds that never reach the road. The scenario's behaviour.free_rider_share (0.229) and "
+        "behaviour.impunity_share (0.491: villages whose fines are never collected, so no audit deters them) are "
+        "CALIBRATED to this pattern's control and audited arms (calibrations/indonesia_olken.toml: about 28 % and "
+        "20 % missing), so the audit effect is in-sample; the grassroots arm is not fitted and is the "
+        "out-of-sample test. Without impunity a full audit (enforcement 1 x fine 1.5 >= 1) deters every free "
+        "rider and the 100 % arm falls to the error rate (effect about -28 pp).",
         parts=parts,
     )
 
