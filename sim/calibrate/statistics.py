@@ -171,7 +171,7 @@ class ParticleModel:
 
     def simulate(self, overrides: dict[str, float], seed: int) -> dict[str, float]:
         """The statistics of the scenario with ``overrides`` (free parameters, in the file's units):
-        one run with ``seed`` under each statistics' condition."""
+        one run with ``seed`` under each statistic's condition."""
         conditions: dict[str, list[Statistic]] = {}
         for s in self.statistics:
             conditions.setdefault(s.condition_key, []).append(s)
