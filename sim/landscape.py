@@ -89,7 +89,7 @@ def draw_villages(params: dict, n_forms: int, n_services: int, rng: np.random.Ge
     s.reference_consumption = s.consumption.copy()
     s.utility = np.log(s.consumption)
     number_along_space(s, area)
-    if beh["free_rider_share"] > 0:  # drawn last, so that the other endowments do not depend on it
+    if beh["free_rider_share"] > 0:  # drawn after the other endowments, so that they do not depend on it
         free_riders = rng.random(n) < beh["free_rider_share"]
         s.threshold[free_riders] = FREE_RIDER_THRESHOLD
     s.impunity = np.zeros(n, dtype=bool)

@@ -258,20 +258,27 @@ def _bounded(data: dict, key: str, lo, hi, source: str, default=None):
 
 def _base_scenario(calibration: Calibration, source: str):
     """The scenario with the file's [set]: one line naming ``set.KEY`` (or ``scenario``) when it is bad."""
-    from sim.sweep.design import _validate_overrides
-
     try:
         check_scenario(calibration.scenario)
     except ScenarioError as exc:
         raise _fail(source, "scenario", str(exc)) from None
+    return _checked_overrides(calibration.scenario, {}, calibration.common, source, "set")
+
+
+def _checked_overrides(scenario: str, fixed: dict[str, Any], overrides: dict[str, Any], source: str, where: str):
+    """The scenario checked with ``fixed`` and then ``overrides``; when that fails, one line naming
+    ``WHERE.KEY``, the first key of ``overrides`` that is bad on its own (beside ``fixed``), or
+    ``WHERE`` when only their combination is."""
+    from sim.sweep.design import _validate_overrides
+
     try:
-        return check_scenario(calibration.scenario, calibration.common)
+        return check_scenario(scenario, {**fixed, **overrides})
     except ScenarioError:
         with warnings.catch_warnings():  # each key alone, to name the bad one (a horizon cut alone warns)
             warnings.simplefilter("ignore")
-            for key, value in calibration.common.items():
-                _validate_overrides(calibration.scenario, {key: value}, source, f"set.{key}")
-        _validate_overrides(calibration.scenario, calibration.common, source, "set")
+            for key, value in overrides.items():
+                _validate_overrides(scenario, {**fixed, key: value}, source, f"{where}.{key}")
+        _validate_overrides(scenario, {**fixed, **overrides}, source, where)
         raise
 
 
@@ -335,16 +342,11 @@ def _statistic(calibration: Calibration, name: str, spec: Any, source: str) -> S
 def _condition(calibration: Calibration, condition: Any, source: str, where: str) -> dict[str, Any]:
     """A statistic's own ``set``: overrides on top of the file's [set] under which it was observed,
     checked like [set] (each key named ``statistics.NAME.set.KEY`` when bad); never a free parameter."""
-    from sim.sweep.design import _validate_overrides
-
     if not isinstance(condition, dict):
         raise _fail(source, where, f"must be a table of overrides {{ KEY = value, ... }}, got {condition!r}")
     free = {p.key for p in calibration.parameters}
-    for key, value in condition.items():
+    for key in condition:
         if key in free:
             raise _fail(source, f"{where}.{key}", "is a free parameter; a parameter is either free or set")
-        with warnings.catch_warnings():  # a horizon cut alone warns
-            warnings.simplefilter("ignore")
-            _validate_overrides(calibration.scenario, {**calibration.common, key: value}, source, f"{where}.{key}")
-    _validate_overrides(calibration.scenario, {**calibration.common, **condition}, source, where)
+    _checked_overrides(calibration.scenario, calibration.common, condition, source, where)
     return dict(condition)
