@@ -267,12 +267,17 @@ def print_summary(
 
 
 def _refuse_experiment_name(name: str) -> None:
-    """An experiment's name where a scenario belongs (run, check): say which command runs it."""
-    from sim.scenario.files import EXPERIMENT_DIR
+    """An experiment's or a calibration's name where a scenario belongs (run, check): say which
+    command runs it."""
+    from sim.scenario.files import CALIBRATION_DIR, EXPERIMENT_DIR
 
     text = str(name).removesuffix(".toml")
-    if text not in available_scenarios() and not Path(name).exists() and (EXPERIMENT_DIR / f"{text}.toml").is_file():
+    if text in available_scenarios() or Path(name).exists():
+        return
+    if (EXPERIMENT_DIR / f"{text}.toml").is_file():
         raise ScenarioError(f"{name}: this is an experiment: use `kerjasama sweep {name}`")
+    if (CALIBRATION_DIR / f"{text}.toml").is_file():
+        raise ScenarioError(f"{name}: this is a calibration: use `kerjasama calibrate {name}`")
 
 
 def cmd_run(args: argparse.Namespace) -> int:

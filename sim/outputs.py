@@ -219,11 +219,65 @@ class MissingShare:
         return self.withheld / self.owed if self.owed > 0 else float("nan")
 
 
+# B:C bins of Wani et al. (2009), 636 micro-watersheds: <1, 1-2, 2-3, 3-4, 4-5, >5 (label -> [low, high))
+JOINT_RETURN_BINS: dict[str, tuple[float, float]] = {
+    "below_1": (0.0, 1.0),
+    "1_2": (1.0, 2.0),
+    "2_3": (2.0, 3.0),
+    "3_4": (3.0, 4.0),
+    "4_5": (4.0, 5.0),
+    "above_5": (5.0, float("inf")),
+}
+
+
+class JointReturns:
+    """Returns of the projects partnerships build: the benefit-cost ratio of every project an
+    infrastructure partnership builds during the run (members whose project starts serving them
+    this step), as Wani et al. (2009) measured it for community watersheds: the members' lifetime
+    irrigation gain, the bonus on their no-shock output (``A l^alpha`` per household x households)
+    x lifetime, over the build cost paid plus the lifetime upkeep of the group's project;
+    undiscounted, as the scenarios' calibration of the bonus; spill-overs to non-members not
+    counted. Call it with the model after every step; ``ratios`` lists them in build order.
+    ``value()`` is the share of ratios in the bin ``[low, high)`` (``bin``, a key of
+    :data:`JOINT_RETURN_BINS`) or, with no bin, their mean; NaN when nothing was built."""
+
+    def __init__(self, bin: str | None = None) -> None:
+        self.bounds = None if bin is None else JOINT_RETURN_BINS[bin]
+        self.ratios: list[float] = []
+
+    def __call__(self, model: VillageModel) -> None:
+        from sim.domains.infrastructure import project_cost
+
+        s, t = model.state, model.steps
+        q, a = model.params["infrastructure"], model.params["agriculture"]
+        built = (s.served_until == t + q["lifetime"]) & (s.partnership[:, INFRASTRUCTURE] >= 0)
+        for pid in np.unique(s.partnership[built, INFRASTRUCTURE]):
+            group = built & (s.partnership[:, INFRASTRUCTURE] == pid)
+            h = s.households[group]
+            output = s.productivity[group] * s.land[group] ** a["alpha"]
+            benefit = a["irrigation_bonus"] * float(np.sum(h * output)) * q["lifetime"]
+            upkeep = project_cost(q["upkeep"], q["upkeep_per_household"], h.sum()) * q["lifetime"]
+            self.ratios.append(benefit / (float(s.project_value[group].sum()) + upkeep))
+
+    def value(self) -> float:
+        if not self.ratios:
+            return float("nan")
+        x = np.asarray(self.ratios)
+        if self.bounds is None:
+            return float(x.mean())
+        low, high = self.bounds
+        return float(np.mean((x >= low) & (x < high)))
+
+
+def _joint_return_share(bin: str):
+    return lambda: JointReturns(bin)
+
+
 # Measures that are not in every run's summary: each is read by a meter called after every step
 # of a run that asks for it. The empirical patterns compare them with observations
 # (sim/validation/patterns) and a calibration can fit them ({ pattern = KEY } in its [statistics]).
-# key -> (declaration, meter class)
-PATTERN_MEASURES: dict[str, tuple[Measure, type]] = {
+# key -> (declaration, what makes a fresh meter: a class or a function of no arguments)
+PATTERN_MEASURES: dict[str, tuple[Measure, Any]] = {
     "infrastructure.missing_share": (
         _m(
             "infrastructure.missing_share",
@@ -236,6 +290,33 @@ PATTERN_MEASURES: dict[str, tuple[Measure, type]] = {
         ),
         MissingShare,
     ),
+    "infrastructure.joint_return_mean": (
+        _m(
+            "infrastructure.joint_return_mean",
+            None,
+            "mean benefit-cost ratio of joint projects",
+            "ratio (benefit / cost, undiscounted)",
+            "higher",
+            INDEX,
+            None,
+        ),
+        JointReturns,
+    ),
+    **{
+        f"infrastructure.joint_return_share_{bin}": (
+            _m(
+                f"infrastructure.joint_return_share_{bin}",
+                None,
+                "share of joint projects with B:C in [{:g}, {:g})".format(*JOINT_RETURN_BINS[bin]),
+                "share of projects built by partnerships",
+                None,
+                SHARE,
+                None,
+            ),
+            _joint_return_share(bin),
+        )
+        for bin in JOINT_RETURN_BINS
+    },
 }
 
 

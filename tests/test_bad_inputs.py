@@ -430,6 +430,8 @@ FLAG_CASES = [
     (["run", "partnership_forms"], "partnership_forms: this is an experiment: use `kerjasama sweep"),
     (["check", "nowhere.toml"], "nowhere.toml: no such scenario file or name"),
     (["check", "sensitivity"], "sensitivity: this is an experiment: use `kerjasama sweep"),
+    (["run", "indonesia_olken"], "indonesia_olken: this is a calibration: use `kerjasama calibrate"),
+    (["check", "india_watershed"], "india_watershed: this is a calibration: use `kerjasama calibrate"),
     (["sweep", "partnership_forms", "--workers", "0"], "--workers: must be >= 1"),
     (["sweep", "partnership_forms", "--workers", "-2"], "--workers: must be >= 1"),
     (["sweep", "partnership_forms", "--workers", "two"], "argument --workers: invalid int value"),
@@ -464,6 +466,8 @@ def test_a_bad_flag_or_command(tmp_path, capsys, args, fragment):
         (["run", "default", "--set", "forms.formal.setup_cots=3"], "did you mean 'setup_cost'?"),
         (["sweep", "scenarios/autarky.toml"], "this is a scenario file: use `kerjasama run"),
         (["check", "experiments/partnership_forms.toml"], "this is an experiment file: use `kerjasama sweep"),
+        (["check", "calibrations/india_watershed.toml"], "this is a calibration file: use `kerjasama calibrate"),
+        (["run", "calibrations/indonesia_olken.toml"], "this is a calibration file: use `kerjasama calibrate"),
     ],
 )
 def test_as_a_user_runs_it(tmp_path, args, fragment):

@@ -191,6 +191,33 @@ def test_a_pattern_statistic_is_what_its_meter_reads_during_the_run(monkeypatch)
     assert cases.missing_share(3, 20, arm) == 0.123
 
 
+def test_the_watershed_calibration_fits_the_six_bins_pattern_4_compares():
+    """calibrations/india_watershed.toml fits the irrigation bonus of the scenario pattern 4 runs,
+    at its horizon, to Wani et al.'s six shares over the same bins; a particle's statistics are
+    pattern 4's binned B:C of the joint builds of the same run, and sum to 1."""
+    import numpy as np
+
+    from sim.calibrate.statistics import ParticleModel
+    from sim.outputs import JOINT_RETURN_BINS
+    from sim.validation.patterns import cases
+    from sim.validation.patterns.rules import binned_shares
+
+    calibration = load_calibration("india_watershed")
+    assert calibration.base.name == "india_sustainable_agriculture"
+    assert calibration.common == {"run.steps": 50}
+    assert [p.key for p in calibration.parameters] == ["agriculture.irrigation_bonus"]
+    assert [s.measure for s in calibration.statistics] == [
+        f"infrastructure.joint_return_share_{b}" for b in JOINT_RETURN_BINS
+    ]
+    assert tuple(s.observed for s in calibration.statistics) == cases.WANI_SHARES
+    particle = {"agriculture.irrigation_bonus": 0.03}
+    found = ParticleModel(calibration.base, calibration.statistics, 1).simulate(particle, 3)
+    ratios = cases.joint_build_ratios(3, 50, particle)
+    assert len(ratios) > 20
+    assert np.allclose(list(found.values()), binned_shares(ratios, cases.WANI_EDGES), rtol=0, atol=1e-12)
+    assert sum(found.values()) == pytest.approx(1.0)
+
+
 def test_missing_pyabc_names_the_extra(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "pyabc", None)  # import pyabc now raises ImportError
     assert main(["calibrate", str(small_file(tmp_path)), "--out", str(tmp_path / "out")]) == 2

@@ -109,7 +109,12 @@ def _declared_key(dotted: str) -> bool:
 
     if dotted.startswith(CLASSIC_SUMMARY):
         return True
-    keys = [*PARAMETERS, *CLASSIC, *outputs.scenario_summary_keys(load_scenario("default").params)]
+    keys = [
+        *PARAMETERS,
+        *CLASSIC,
+        *outputs.scenario_summary_keys(load_scenario("default").params),
+        *outputs.PATTERN_MEASURES,
+    ]
     return any(
         fnmatch.fnmatchcase(key, dotted) or fnmatch.fnmatchcase(dotted, key) or key.startswith(dotted + ".")
         for key in keys

@@ -287,11 +287,29 @@ def test_the_irrigation_scheme_returns_what_the_literature_finds():
     assert 1.7 < _irrigation_benefit_cost("default") < 2.5
 
 
+# scenarios whose bonus is calibrated to JOINT projects (community watersheds), not to a village building alone
+JOINT_CALIBRATED = {"india_sustainable_agriculture": "calibrations/india_watershed.toml"}
+
+
+def _joint_benefit_cost(scenario: str) -> float:
+    """Mean benefit-cost ratio of the projects partnerships build in ``scenario`` (the meter of
+    empirical pattern 4), over two seeds of 50 steps."""
+    from sim.outputs import pattern_meter
+
+    meter = pattern_meter("infrastructure.joint_return_mean")
+    for seed in (1, 2):
+        VillageModel(scenario, rng=seed, steps=50).run(meter)
+    return meter.value()
+
+
 def test_every_shipped_irrigation_scheme_returns_what_the_literature_finds():
     """Every shipped village scenario whose villages may build irrigation together prices it
     within the range most watershed projects fall in: a benefit-cost ratio of 1.5 to 3 (Wani
-    et al. 2009, 636 micro-watersheds: 81 % between 1 and 3; Joshi et al. 2008: mean 2). A
-    free bonus (india_sustainable_agriculture's former 0.5: B:C 19) fails here."""
+    et al. 2009, 636 micro-watersheds: 81 % between 1 and 3; Joshi et al. 2008: mean 2), for a
+    mean village building alone or, where the bonus was calibrated to the joint projects the
+    observations are of (JOINT_CALIBRATED), for the projects its partnerships build. A free
+    bonus (india_sustainable_agriculture's former 0.5: B:C 19; its 0.052, calibrated alone:
+    joint B:C 4.3) fails here."""
     from sim.scenario import available_scenarios, load_scenario
 
     checked = []
@@ -300,7 +318,8 @@ def test_every_shipped_irrigation_scheme_returns_what_the_literature_finds():
         if "infrastructure" not in params["cooperation.domains"]:
             continue
         if params["infrastructure.irrigates"] and params["agriculture.irrigation_bonus"] > 0:
-            checked.append((name, round(_irrigation_benefit_cost(name), 2)))
+            ratio = _joint_benefit_cost(name) if name in JOINT_CALIBRATED else _irrigation_benefit_cost(name)
+            checked.append((name, round(ratio, 2)))
     assert "india_sustainable_agriculture" in dict(checked), checked
     assert all(1.5 < ratio < 3.0 for _, ratio in checked), checked
 

@@ -3,6 +3,9 @@ summary, the per-step table and the sweep's metric check."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+import numpy as np
 import pytest
 
 from sim import VillageModel, outputs
@@ -54,9 +57,6 @@ def test_every_measure_is_declared_completely():
 
 def _leakage_step(steps: int, partnership: list[int], withheld: list[float], paid: list[float]):
     """A stand-in for a model after one step: what ``outputs.MissingShare`` reads of it."""
-    from types import SimpleNamespace
-
-    import numpy as np
 
     column = np.full((len(partnership), 3), -1)
     column[:, 2] = partnership  # the infrastructure domain
@@ -80,3 +80,38 @@ def test_missing_share_is_what_infrastructure_members_withheld_of_what_they_owed
     assert meter.value() == pytest.approx((1.0 + 2.0) / (4.0 + 6.0))
     declared, _ = outputs.PATTERN_MEASURES["infrastructure.missing_share"]
     assert declared.kind == outputs.SHARE and declared.unit.startswith("share of") and declared.better == "lower"
+
+
+def test_joint_returns_is_the_benefit_cost_ratio_of_each_project_a_partnership_builds():
+    """Known answer on a hand-built state: a group of two members whose project starts serving
+    them this step counts once, with B:C = bonus x their no-shock output x lifetime / (build
+    cost paid + lifetime upkeep); a village served by its own project (no partnership) and a
+    group whose project started earlier do not count. The bins and the mean read the same list."""
+    q = {"lifetime": 10, "upkeep": 1.0, "upkeep_per_household": 0.0}
+    a = {"irrigation_bonus": 0.1, "alpha": 1.0}
+    column = np.full((4, 3), -1)
+    column[:, 2] = [7, 7, -1, 8]
+    state = SimpleNamespace(
+        partnership=column,
+        served_until=np.array([13, 13, 13, 12]),  # step 3 + lifetime 10: villages 0, 1 (and 2, alone) built now
+        households=np.array([100.0, 200.0, 50.0, 80.0]),
+        productivity=np.array([1.0, 2.0, 1.0, 1.0]),
+        land=np.array([1.0, 1.0, 1.0, 1.0]),
+        project_value=np.array([20.0, 30.0, 40.0, 40.0]),
+    )
+    model = SimpleNamespace(steps=3, state=state, params={"infrastructure": q, "agriculture": a})
+    mean = outputs.pattern_meter("infrastructure.joint_return_mean")
+    assert mean.value() != mean.value()  # NaN: nothing built yet
+    shares = {b: outputs.pattern_meter(f"infrastructure.joint_return_share_{b}") for b in outputs.JOINT_RETURN_BINS}
+    for meter in (mean, *shares.values()):
+        meter(model)
+    expected = 0.1 * (100 * 1.0 + 200 * 2.0) * 10 / (20.0 + 30.0 + 10 * 1.0)  # 500 / 60 = 8.33
+    assert mean.ratios == [pytest.approx(expected)] and mean.value() == pytest.approx(expected)
+    assert shares["above_5"].value() == 1.0 and sum(m.value() for m in shares.values()) == 1.0
+    model.steps, state.served_until = 4, np.array([13, 13, 13, 14])  # village 3's group builds in step 4: B:C 1.6
+    for meter in (mean, *shares.values()):
+        meter(model)
+    assert mean.ratios[1] == pytest.approx(0.1 * 80 * 10 / (40.0 + 10 * 1.0))
+    assert shares["above_5"].value() == shares["1_2"].value() == 0.5
+    declared, _ = outputs.PATTERN_MEASURES["infrastructure.joint_return_share_1_2"]
+    assert declared.kind == outputs.SHARE and "[1, 2)" in declared.label

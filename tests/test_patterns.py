@@ -90,7 +90,7 @@ EXPECTED_QUICK = {  # what the quick suite gives (docs/validation.md, "Empirical
     "Contribution decay without enforcement, and its cure by sanctions": True,
     "Threshold public goods under collective risk": False,
     "Savings from sharing services shrink with size and with the number of partners": False,
-    "Benefit-cost ratios of joint watershed investments": False,
+    "Benefit-cost ratios of joint watershed investments": True,
     "Partnerships go dormant after a COVID-like shock": False,
     "Audits cut leakage; grassroots monitoring barely moves it": True,
 }

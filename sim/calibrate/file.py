@@ -21,11 +21,10 @@ from typing import Any
 
 from sim.calibrate.statistics import STATISTIC_KINDS, Statistic
 from sim.scenario import ScenarioError, check_scenario, read_toml
-from sim.scenario.files import EXPERIMENT_DIR
+from sim.scenario.files import CALIBRATION_DIR
 from sim.scenario.parameter import did_you_mean
 from sim.scenario.schema import parameter
 
-CALIBRATION_DIR = EXPERIMENT_DIR.parent / "calibrations"
 DISTANCES = {"euclidean": 2.0, "manhattan": 1.0, "chebyshev": math.inf}  # name -> p of the weighted p-norm
 PRIORS = ("uniform",)
 # what the [statistics]' observed values are: figures measured in the world, or made by the model

@@ -13,6 +13,7 @@ SCENARIO_DIR = Path(__file__).resolve().parent.parent.parent / "scenarios"
 DEFAULT_NAME = "default"
 CLASSIC_MODEL = "spatial_game"  # scenarios/classic/*.toml: the classic games of sim/classic
 EXPERIMENT_DIR = SCENARIO_DIR.parent / "experiments"  # experiments/*.toml: what `kerjasama sweep` runs
+CALIBRATION_DIR = SCENARIO_DIR.parent / "calibrations"  # calibrations/*.toml: what `kerjasama calibrate` runs
 
 
 def scenario_path(name_or_path: str | Path) -> Path:

@@ -205,6 +205,7 @@ def set_declared(tree: dict[str, Any], path: str, value: Any, source: str, schem
 
 VILLAGE_SCENARIO = "sim.scenario.loaded:VillageScenario"
 EXPERIMENT_KEYS = {"scenario", "design"}  # what every experiment file has and no scenario file has
+CALIBRATION_KEYS = {"scenario", "parameters", "statistics"}  # what every calibration file has
 
 
 def _village_parent(path: Path, data: dict[str, Any]) -> Path | None:
@@ -216,6 +217,8 @@ def _village_parent(path: Path, data: dict[str, Any]) -> Path | None:
         )
     if EXPERIMENT_KEYS <= set(data):
         raise ScenarioError(f"{path}: this is an experiment file: use `kerjasama sweep {path}`")
+    if CALIBRATION_KEYS <= set(data):
+        raise ScenarioError(f"{path}: this is a calibration file: use `kerjasama calibrate {path}`")
     if path == (SCENARIO_DIR / f"{DEFAULT_NAME}.toml").resolve():
         return None  # the root; the default is in poverty-line units
     name = data.get("extends") or DEFAULT_NAME

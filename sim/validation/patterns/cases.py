@@ -10,8 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.domains import AGRICULTURE, INFRASTRUCTURE, SERVICES
-from sim.domains.infrastructure import project_cost
-from sim.outputs import pattern_meter
+from sim.outputs import JOINT_RETURN_BINS, pattern_meter
 from sim.validation.patterns.rules import (
     Verdict,
     binned_shares,
@@ -301,33 +300,18 @@ def service_savings(quick: bool) -> Pattern:
 
 
 # --- 4. returns of watershed-type joint investments ----------------------------------------------------
-WANI_EDGES = (0.0, 1.0, 2.0, 3.0, 4.0, 5.0, np.inf)  # B:C bins: <1, 1-2, 2-3, 3-4, 4-5, >5
+WANI_EDGES = (*(low for low, _ in JOINT_RETURN_BINS.values()), np.inf)  # B:C bins: <1, 1-2, 2-3, 3-4, 4-5, >5
 WANI_SHARES = (0.006, 0.675, 0.132, 0.122, 0.026, 0.039)  # 636 micro-watersheds
 WANI_THRESHOLD = 0.25  # total variation distance allowed
 
 
-def joint_build_ratios(seed: int, steps: int) -> list[float]:
+def joint_build_ratios(seed: int, steps: int, overrides: dict | None = None) -> list[float]:
     """Benefit-cost ratio of every project a partnership builds in
-    ``india_sustainable_agriculture``: the members' lifetime irrigation gain (the bonus on
-    their no-shock output, undiscounted, as the scenario's calibration) over the build cost
-    paid and the lifetime upkeep of the group's project."""
-
-    def observe(model):
-        s, t = model.state, model.steps
-        q, a = model.params["infrastructure"], model.params["agriculture"]
-        built = (s.served_until == t + q["lifetime"]) & (s.partnership[:, INFRASTRUCTURE] >= 0)
-        ratios = []
-        for pid in np.unique(s.partnership[built, INFRASTRUCTURE]):
-            group = built & (s.partnership[:, INFRASTRUCTURE] == pid)
-            h = s.households[group]
-            output = s.productivity[group] * s.land[group] ** a["alpha"]
-            benefit = a["irrigation_bonus"] * float(np.sum(h * output)) * q["lifetime"]
-            upkeep = project_cost(q["upkeep"], q["upkeep_per_household"], h.sum()) * q["lifetime"]
-            ratios.append(benefit / (float(s.project_value[group].sum()) + upkeep))
-        return ratios
-
-    _, seen = run_model("india_sustainable_agriculture", seed, {"steps": steps}, observe=observe)
-    return [r for step in seen for r in step]
+    ``india_sustainable_agriculture`` (``sim.outputs.JointReturns``: the members' lifetime
+    irrigation gain over the build cost paid and the lifetime upkeep of the group's project)."""
+    meter = pattern_meter("infrastructure.joint_return_mean")
+    run_model("india_sustainable_agriculture", seed, {"steps": steps, **(overrides or {})}, observe=meter)
+    return meter.ratios
 
 
 def watershed_returns(quick: bool) -> Pattern:
@@ -355,8 +339,10 @@ def watershed_returns(quick: bool) -> Pattern:
         passed=verdict.passed,
         settings=f"india_sustainable_agriculture, {steps} steps, {replicates} seeds; every project built by a "
         "partnership, B:C = bonus x members' no-shock output x lifetime / (build cost paid + lifetime upkeep)",
-        note="Undiscounted, as the scenario's calibration (a mean village building alone: B:C 2); spill-overs "
-        "to non-members are not counted.",
+        note="Undiscounted; spill-overs to non-members are not counted. The scenario's agriculture.irrigation_bonus "
+        "(0.0197) is CALIBRATED to these six shares (calibrations/india_watershed.toml), so the pattern is in-sample "
+        "in its level; what it tests is the spread of the returns (one parameter for five free shares). At the "
+        "bonus calibrated for a village building alone (0.052) joint projects returned 4.3 (distance 0.69).",
         parts=[("distance", verdict)],
     )
 
