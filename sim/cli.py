@@ -266,7 +266,7 @@ def print_summary(
     print("\n".join(lines))
 
 
-def _refuse_experiment_name(name: str) -> None:
+def _refuse_other_name(name: str) -> None:
     """An experiment's or a calibration's name where a scenario belongs (run, check): say which
     command runs it."""
     from sim.scenario.files import CALIBRATION_DIR, EXPERIMENT_DIR
@@ -274,14 +274,16 @@ def _refuse_experiment_name(name: str) -> None:
     text = str(name).removesuffix(".toml")
     if text in available_scenarios() or Path(name).exists():
         return
-    if (EXPERIMENT_DIR / f"{text}.toml").is_file():
-        raise ScenarioError(f"{name}: this is an experiment: use `kerjasama sweep {name}`")
-    if (CALIBRATION_DIR / f"{text}.toml").is_file():
-        raise ScenarioError(f"{name}: this is a calibration: use `kerjasama calibrate {name}`")
+    for folder, kind, command in (
+        (EXPERIMENT_DIR, "an experiment", "sweep"),
+        (CALIBRATION_DIR, "a calibration", "calibrate"),
+    ):
+        if (folder / f"{text}.toml").is_file():
+            raise ScenarioError(f"{name}: this is {kind}: use `kerjasama {command} {name}`")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    _refuse_experiment_name(args.scenario)
+    _refuse_other_name(args.scenario)
     overrides = _parse_sets(args.set or [])
     if args.posterior:  # free parameters drawn from a calibration's posterior: sim/calibrate/posterior.py
         from sim.calibrate.posterior import posterior_overrides
@@ -504,7 +506,7 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    _refuse_experiment_name(args.file)
+    _refuse_other_name(args.file)
     if is_spatial_game(args.file):
         from sim import classic
 

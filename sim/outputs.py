@@ -14,6 +14,7 @@ placeholder, and :func:`measures` expands them for a model's forms and services.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -238,11 +239,11 @@ class JointReturns:
     x lifetime, over the build cost paid plus the lifetime upkeep of the group's project;
     undiscounted, as the scenarios' calibration of the bonus; spill-overs to non-members not
     counted. Call it with the model after every step; ``ratios`` lists them in build order.
-    ``value()`` is the share of ratios in the bin ``[low, high)`` (``bin``, a key of
+    ``value()`` is the share of ratios in the bin ``[low, high)`` (``bin_name``, a key of
     :data:`JOINT_RETURN_BINS`) or, with no bin, their mean; NaN when nothing was built."""
 
-    def __init__(self, bin: str | None = None) -> None:
-        self.bounds = None if bin is None else JOINT_RETURN_BINS[bin]
+    def __init__(self, bin_name: str | None = None) -> None:
+        self.bounds = None if bin_name is None else JOINT_RETURN_BINS[bin_name]
         self.ratios: list[float] = []
 
     def __call__(self, model: VillageModel) -> None:
@@ -267,10 +268,6 @@ class JointReturns:
             return float(x.mean())
         low, high = self.bounds
         return float(np.mean((x >= low) & (x < high)))
-
-
-def _joint_return_share(bin: str):
-    return lambda: JointReturns(bin)
 
 
 # Measures that are not in every run's summary: each is read by a meter called after every step
@@ -303,19 +300,19 @@ PATTERN_MEASURES: dict[str, tuple[Measure, Any]] = {
         JointReturns,
     ),
     **{
-        f"infrastructure.joint_return_share_{bin}": (
+        f"infrastructure.joint_return_share_{bin_name}": (
             _m(
-                f"infrastructure.joint_return_share_{bin}",
+                f"infrastructure.joint_return_share_{bin_name}",
                 None,
-                "share of joint projects with B:C in [{:g}, {:g})".format(*JOINT_RETURN_BINS[bin]),
+                "share of joint projects with B:C in [{:g}, {:g})".format(*JOINT_RETURN_BINS[bin_name]),
                 "share of projects built by partnerships",
                 None,
                 SHARE,
                 None,
             ),
-            _joint_return_share(bin),
+            partial(JointReturns, bin_name),
         )
-        for bin in JOINT_RETURN_BINS
+        for bin_name in JOINT_RETURN_BINS
     },
 }
 

@@ -204,8 +204,12 @@ def set_declared(tree: dict[str, Any], path: str, value: Any, source: str, schem
 
 
 VILLAGE_SCENARIO = "sim.scenario.loaded:VillageScenario"
-EXPERIMENT_KEYS = {"scenario", "design"}  # what every experiment file has and no scenario file has
-CALIBRATION_KEYS = {"scenario", "parameters", "statistics"}  # what every calibration file has
+# files of another kind, told by the top-level keys every one of them has and no scenario file has:
+# (those keys, what the file is, the command that runs it)
+OTHER_FILES = (
+    ({"scenario", "design"}, "an experiment file", "sweep"),
+    ({"scenario", "parameters", "statistics"}, "a calibration file", "calibrate"),
+)
 
 
 def _village_parent(path: Path, data: dict[str, Any]) -> Path | None:
@@ -215,10 +219,9 @@ def _village_parent(path: Path, data: dict[str, Any]) -> Path | None:
             f"{path}: model: {CLASSIC_MODEL!r} is a classic-game scenario, not a village one; "
             "run it with `kerjasama run` or sim.classic.SpatialGame"
         )
-    if EXPERIMENT_KEYS <= set(data):
-        raise ScenarioError(f"{path}: this is an experiment file: use `kerjasama sweep {path}`")
-    if CALIBRATION_KEYS <= set(data):
-        raise ScenarioError(f"{path}: this is a calibration file: use `kerjasama calibrate {path}`")
+    for keys, kind, command in OTHER_FILES:
+        if keys <= set(data):
+            raise ScenarioError(f"{path}: this is {kind}: use `kerjasama {command} {path}`")
     if path == (SCENARIO_DIR / f"{DEFAULT_NAME}.toml").resolve():
         return None  # the root; the default is in poverty-line units
     name = data.get("extends") or DEFAULT_NAME
