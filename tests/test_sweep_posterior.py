@@ -229,6 +229,15 @@ def test_the_shipped_example_reads_the_committed_posterior():
     assert record["particles"] == 60 and len(record["draws"]) == exp.replicates
 
 
+def test_the_indonesian_audit_experiment_draws_from_the_committed_real_posterior():
+    exp = load_experiment(ROOT / "experiments" / "indonesia_audits.toml", quick=True)
+    record = exp.describe()["posterior"]
+    assert record["calibration"]["name"] == "indonesia_olken"
+    assert record["calibration"]["observations"] == "real"
+    assert sorted(record["parameters"]) == ["behaviour.free_rider_share", "behaviour.impunity_share"]
+    assert record["particles"] == 150 and len(record["draws"]) == exp.replicates
+
+
 # ----------------------------------------------------------------------------- bad input
 
 
