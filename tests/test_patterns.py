@@ -119,6 +119,25 @@ def test_the_quick_suite_gives_the_documented_outcome_and_the_command_says_so(ca
     assert dict(decay.parts)["round 10: formal > informal"].passed  # sanctions cure, even where decay fails
 
 
+def test_dormancy_in_the_band_passes_only_where_the_shock_makes_it(monkeypatch):
+    """Pattern 5 asks for the share in the band *and* for the shock to raise it: a share in the
+    band that the same runs reach without the shock fails (a deliberately wrong simulated value)."""
+    from sim.validation.patterns import cases
+
+    def in_band_anyway(seed, shocked):  # 28 % inactive, with or without the shock
+        return 0.28 + 0.01 * (seed % 3), 16
+
+    monkeypatch.setattr(cases, "dormancy", in_band_anyway)
+    blind = cases.shock_dormancy(quick=True)
+    assert dict(blind.parts)["share inactive in the band"].passed and not blind.passed
+
+    def caused(seed, shocked):  # 28 % with the shock, 5 % without
+        return (0.28 if shocked else 0.05) + 0.01 * (seed % 3), 16
+
+    monkeypatch.setattr(cases, "dormancy", caused)
+    assert cases.shock_dormancy(quick=True).passed
+
+
 def test_validate_patterns_is_an_option_of_validate():
     from sim.cli import build_parser
 

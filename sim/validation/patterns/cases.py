@@ -414,8 +414,8 @@ def shock_dormancy(quick: bool) -> Pattern:
         "about 35 % is the share during COVID; the model's measure two years on lies between those times. "
         "The model has no scheduled shock to non-farm income: the shock is a market (price) shock only. "
         "The enterprise's account (forms.bum_desa_bersama.enterprise) is as the scenario ships it. The sign "
-        "part (added 2026-12-06, before any setting passed the band) keeps a pass from resting on enterprises "
-        "that fail as often without the shock.",
+        "part (added 2026-12-06, when settings explored but not adopted reached the band as much without the "
+        "shock) keeps a pass from resting on enterprises that fail as often without it.",
         parts=parts,
     )
 
