@@ -60,6 +60,7 @@ class Economy:
     averted: np.ndarray | None = None  # money per household: farm revenue a protecting project would keep from this
     # year's droughts and floods, for every village (served or not); None when the project protects nothing
     trading: enterprise.Trading | None = None  # the enterprises' accounts this year (None: no enterprise form)
+    nonfarm: np.ndarray | None = None  # non-farm income per village relative to normal (None: 1; ``income`` shocks)
 
     @property
     def withheld(self) -> np.ndarray:
@@ -93,17 +94,24 @@ def run_year(s: VillageState, year: Year, shocks: Shocks, region: Region, table:
     protects = p["infrastructure"]["protection"] > 0.0
     averted = infrastructure.averted_output(s, shocks, irrigation, p) if protects else None
     felt = infrastructure.shielded(shocks, served, p["infrastructure"]["protection"])  # flood/drought protection
-    margin = region.trading_margin[year.form_index[:, AGRICULTURE]] if region.enterprise.any() else None
-    farming = agriculture.farm_year(s, year, felt, protection, irrigation, p, margin)
+    margin = closed = pid_of = None
+    if region.enterprise.any():  # which enterprises open this year (their shut-down rule), and their margins
+        margin = region.trading_margin[year.form_index[:, AGRICULTURE]]
+        pid_of = np.where(year.member[:, AGRICULTURE], s.partnership[:, AGRICULTURE], -1)
+        shut = enterprise.closures(table, region.enterprise, region.operating_cost, shocks.market)
+        n = int(table.next_pid[0])
+        table.closed[:n] = shut
+        closed = np.where(pid_of >= 0, table.closed[np.maximum(pid_of, 0)], False)
+    farming = agriculture.farm_year(s, year, felt, protection, irrigation, p, margin, closed)
     if averted is not None:  # at this year's price, after fires, as the revenue it would have been
         averted = averted * (1.0 - farming.fire_loss) * shocks.price
     trading = None
     if margin is not None:  # the enterprises' year: revenue from what members marketed, costs, capital
-        pid_of = np.where(year.member[:, AGRICULTURE], s.partnership[:, AGRICULTURE], -1)
         trading = enterprise.trade(
-            table, pid_of, farming.retained * s.households, region.enterprise, region.operating_cost
-        )
+            table, pid_of, farming.retained * s.households, region.enterprise, region.operating_cost,
+            shut, shocks.market,
+        )  # fmt: skip
     servicing = services.services_year(s, year, p["services"], region.service_names)
     running = running_costs(year, region)
     building = infrastructure.infrastructure_year(s, year, running, table, constants, region.spillover, p)
-    return Economy(farming, servicing, building, running, averted=averted, trading=trading)
+    return Economy(farming, servicing, building, running, averted=averted, trading=trading, nonfarm=shocks.nonfarm)

@@ -13,7 +13,15 @@ not trade (``year.Year``: its members are on their own in that domain and contri
 nothing, so the life cycle's collapse rule ends it after ``cooperation.collapse_steps``
 years), until a new member's capital revives it (``membership.join``). A fall in the farm
 price cuts revenue but not the fixed cost: it drains capital in the enterprises with
-little volume. docs/ODD.md 7.14.
+little volume.
+
+An enterprise also decides each year whether to open at all (:func:`closures`, the firm's
+shut-down rule): it expects the revenue of its last trading year, at this year's market
+access (``shocks.market``: a scheduled closure of markets is known when the year starts),
+and when that does not cover its operating cost it closes for the year: it sends its staff
+home, pays no operating cost, earns nothing, and its members sell on their own (their
+risk pool and extension go on). It opens again in the first year the expected revenue
+covers the cost. Its first year it always opens. docs/ODD.md 7.14.
 """
 
 from __future__ import annotations
@@ -32,6 +40,18 @@ class Trading:
     revenue: np.ndarray  # its trading margin on members' pooled sales
     result: np.ndarray  # revenue minus operating cost (0 for a partnership that did not trade)
     went_dormant: np.ndarray  # ids whose capital ran out this year
+    closed: np.ndarray  # ids closed for the year (:func:`closures`)
+
+
+def closures(table: PartnershipTable, is_enterprise: np.ndarray, operating_cost: np.ndarray, market: float):
+    """Which enterprises stay closed this year (bool by partnership id): those that have traded
+    before and whose revenue at full market access in their last trading year
+    (``table.normal_revenue``), at this year's share of joint sales the markets take
+    (``market``), would not cover their fixed ``operating_cost`` (per form index)."""
+    n = int(table.next_pid[0])
+    form = table.form[:n]
+    open_for_trade = table.alive[:n] & is_enterprise[form] & ~table.dormant[:n] & table.traded[:n]
+    return open_for_trade & (table.normal_revenue[:n] * market < operating_cost[form])
 
 
 def trade(
@@ -40,22 +60,32 @@ def trade(
     retained: np.ndarray,
     is_enterprise: np.ndarray,
     operating_cost: np.ndarray,
+    closed: np.ndarray | None = None,
+    market: float = 1.0,
 ) -> Trading:
-    """Settle this year's account of every trading enterprise, in place: ``capital`` and
-    ``dormant`` of ``table``. ``pid_of``: each village's partnership id in agriculture (-1
-    alone); ``retained``: what its enterprise kept out of its pooled sales, money per
-    village; ``is_enterprise``, ``operating_cost``: per form index."""
+    """Settle this year's account of every trading enterprise, in place: ``capital``,
+    ``dormant``, ``traded`` and ``normal_revenue`` of ``table``. ``pid_of``: each village's
+    partnership id in agriculture (-1 alone); ``retained``: what its enterprise kept out of
+    its pooled sales, money per village; ``is_enterprise``, ``operating_cost``: per form
+    index; ``closed``: the enterprises closed this year (:func:`closures`; None: none),
+    ``market``: this year's share of joint sales the markets take."""
     n = int(table.next_pid[0])
     held = pid_of >= 0
     revenue = np.bincount(pid_of[held], weights=retained[held], minlength=n)[:n]
     form = table.form[:n]
     trading = table.alive[:n] & is_enterprise[form] & ~table.dormant[:n]
+    if closed is not None:
+        trading &= ~closed
     result = np.where(trading, revenue - operating_cost[form], 0.0)
     after = table.capital[:n] + result
     exhausted = trading & (after <= 0.0)
     table.capital[:n] = np.where(trading, np.maximum(after, 0.0), table.capital[:n])
     table.dormant[:n] |= exhausted
-    return Trading(revenue, result, np.flatnonzero(exhausted))
+    if market > 0.0:  # what this year's trade would have brought with the markets open
+        table.normal_revenue[:n] = np.where(trading, revenue / market, table.normal_revenue[:n])
+        table.traded[:n] |= trading
+    shut = np.zeros(0, dtype=np.int64) if closed is None else np.flatnonzero(closed)
+    return Trading(revenue, result, np.flatnonzero(exhausted), shut)
 
 
 def dormant_count(table: PartnershipTable) -> int:

@@ -34,7 +34,10 @@ def spend_and_consume(s: VillageState, economy: Economy, fines: Fines, region: R
     dividend = (s.budget - spending) / h
     # households: income, consumption, savings, food
     farm_income = farming.sold + farming.transfer + farming.marketing
-    income = farm_income + p["landscape"]["nonfarm_income"] + dividend
+    nonfarm = p["landscape"]["nonfarm_income"]
+    if economy.nonfarm is not None:  # a scheduled income shock: jobs and remittances lost
+        nonfarm = nonfarm * economy.nonfarm
+    income = farm_income + nonfarm + dividend
     s.wealth = s.wealth * (1.0 - farming.fire_loss)
     line = POVERTY_LINE
     floor = np.maximum(line, econ["smoothing"] * s.reference_consumption)  # what households defend

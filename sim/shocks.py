@@ -4,7 +4,9 @@
   component, a smooth field with a correlation length, and a village-specific part;
 * fires on single villages;
 * a region-wide farm-price shock;
-* scheduled shocks a scenario places at a given step and district.
+* scheduled shocks a scenario places at a given step and district: droughts, floods and
+  fires (in the districts hit), a fall of the farm price, a closure of the markets joint
+  marketing sells to (both region-wide), and a fall of non-farm income (in the districts hit).
 
 Every draw comes from the shock stream, seeded per step, and the number of draws
 never depends on what villages do: two runs with the same seed face the same
@@ -35,6 +37,8 @@ class Shocks:
     lasting: np.ndarray | None = (
         None  # the part of ``crop`` from scheduled droughts and floods, which also destroys assets
     )
+    market: float = 1.0  # share of the joint sales that markets take, [0, 1] (1: open; scheduled ``market`` shocks)
+    nonfarm: np.ndarray | None = None  # non-farm income per village relative to normal (None: 1 everywhere)
 
 
 def smooth_field(x: np.ndarray, y: np.ndarray, length_km: float, rng: np.random.Generator) -> np.ndarray:
@@ -143,7 +147,8 @@ class Environment:
         crop = np.zeros(n)
         lasting = np.zeros(n)
         fire = np.zeros(n, dtype=bool)
-        price = 1.0
+        price = market = 1.0
+        nonfarm = None
         if p["background"]:
             d = p["drought"]
             wd, wl = d["district_weight"], d["local_weight"]
@@ -163,6 +168,11 @@ class Environment:
                 lasting = np.where(hit, np.clip(lasting + event["intensity"], 0.0, 1.0), lasting)
             elif event["kind"] == "fire":  # each village hit burns with probability `intensity`
                 fire = fire | (hit & (scheduled_u < event["intensity"]))
-            else:  # price
+            elif event["kind"] == "market":  # markets closed to joint sales (region-wide, like the price)
+                market *= 1.0 - event["intensity"]
+            elif event["kind"] == "income":  # jobs and remittances lost: non-farm income falls where it hits
+                before = np.ones(n) if nonfarm is None else nonfarm
+                nonfarm = np.where(hit, before * (1.0 - event["intensity"]), before)
+            else:  # price (region-wide)
                 price *= 1.0 - event["intensity"]
-        return Shocks(crop=crop, fire=fire, price=price, lasting=lasting)
+        return Shocks(crop=crop, fire=fire, price=price, lasting=lasting, market=market, nonfarm=nonfarm)

@@ -144,6 +144,9 @@ class PartnershipTable:
         "final_size": np.int64,  # members when it ended
         "capital": np.float64,  # an enterprise's capital: paid-in capital plus retained trading results, money (>= 0)
         "dormant": np.bool_,  # an enterprise whose capital ran out: it does not trade (sim/enterprise.py)
+        "traded": np.bool_,  # an enterprise that has traded at least one year
+        "normal_revenue": np.float64,  # its revenue in its last trading year at full market access, money
+        "closed": np.bool_,  # an enterprise closed this year: its revenue would not cover its costs (sim/enterprise.py)
     }
 
     def __init__(self, max_members: int):

@@ -1,14 +1,16 @@
 """Joint village enterprises (sim/enterprise.py): the capital account, dormancy, revival, and
-that a price shock makes more of the Indonesian BUM Desa Bersama go dormant than no shock."""
+that a price shock makes more of the Indonesian BUM Desa Bersama go dormant than no shock; the
+shut-down rule (an enterprise closes for a year its revenue would not cover its costs) and the
+market closure that sets it off."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sim import ScenarioError, VillageModel, load_scenario
+from sim import ScenarioError, VillageModel, enterprise, load_scenario
 from sim.domains import AGRICULTURE
-from sim.enterprise import dormant_count, trade
+from sim.enterprise import closures, dormant_count, trade
 from sim.state import PartnershipTable
 from sim.validation.patterns.runs import mutually_tied_groups, run_model
 from tests.conftest import tied_group
@@ -135,7 +137,9 @@ SHOCK = {"kind": "price", "step": 3, "duration": 4, "intensity": 0.5, "district"
 
 
 def _dormant(seed: int, shocked: bool, enterprise: bool) -> int:
-    """How many of the hand-formed enterprises are dormant at the end of step 6."""
+    """How many of the hand-formed enterprises are inactive at the end of step 6: dormant (capital
+    exhausted) or closed for the year (the shut-down rule: after a loss year at the fallen price an
+    enterprise expects no better, and closes rather than lose again)."""
     settings = {**CONTRAST, f"forms.{BUM}.enterprise": enterprise, "shocks.scheduled": [SHOCK] if shocked else []}
     pids = []
 
@@ -145,12 +149,76 @@ def _dormant(seed: int, shocked: bool, enterprise: bool) -> int:
 
     model, _ = run_model("indonesia_kerjasama_antar_desa", seed, settings, prepare=prepare)
     assert len(pids) >= 20
-    return int(np.count_nonzero(model.table.dormant[pids]))
+    return int(np.count_nonzero(model.table.dormant[pids] | model.table.closed[pids]))
 
 
 @pytest.mark.parametrize("enterprise", [True, pytest.param(False, marks=pytest.mark.xfail(strict=True))])
-def test_a_price_shock_makes_more_enterprises_dormant_than_no_shock(enterprise):
+def test_a_price_shock_makes_more_enterprises_inactive_than_no_shock(enterprise):
     """In each of three paired seeds; without the account (enterprise = false) nothing goes
-    dormant and the test fails (the strict xfail)."""
+    dormant or closes and the test fails (the strict xfail)."""
     for seed in (1, 2, 3):
         assert _dormant(seed, True, enterprise) > _dormant(seed, False, enterprise)
+
+
+# --- the shut-down rule and the COVID-like shock ------------------------------------------------------------
+def test_an_enterprise_closes_for_a_year_its_expected_revenue_would_not_cover_its_costs():
+    """Enterprise 0 earned 30 at full market access, enterprise 1 earned 12 and enterprise 2 has
+    never traded (it opens whatever it expects); operating cost 10. With the markets open all
+    three open; with 30 % of joint sales still taken (market 0.3) enterprise 0 expects 9 < 10 and
+    enterprise 1 3.6: both close; the new one opens. A closed enterprise keeps its capital and
+    its last normal revenue, and opens again when the markets do."""
+    table = _table([0, 0, 0], capital=[5.0, 5.0, 5.0])
+    table.traded[:3] = [True, True, False]
+    table.normal_revenue[:3] = [30.0, 12.0, 0.0]
+    is_enterprise, cost = np.array([True, False]), np.array([10.0, 0.0])
+    assert not closures(table, is_enterprise, cost, 1.0).any()
+    shut = closures(table, is_enterprise, cost, 0.3)
+    assert shut.tolist() == [True, True, False]
+    pid_of, retained = np.array([0, 1, 2]), np.array([9.0, 3.6, 4.0])
+    trading = trade(table, pid_of, retained, is_enterprise, cost, shut, 0.3)
+    np.testing.assert_allclose(trading.result, [0.0, 0.0, -6.0])  # closed: no cost, no revenue counted
+    np.testing.assert_allclose(table.capital[:3], [5.0, 5.0, 0.0])
+    assert trading.closed.tolist() == [0, 1] and table.dormant[:3].tolist() == [False, False, True]
+    np.testing.assert_allclose(table.normal_revenue[:2], [30.0, 12.0])  # what it earned when it last traded
+    assert table.traded[2]
+    assert not closures(table, is_enterprise, cost, 1.0)[:2].any()  # the markets reopen: so do they
+
+
+COVID_GROUP = 6  # villages per hand-formed enterprise (at three, most cannot cover their costs even with markets open)
+
+
+def _covid(seed: int, market: float, closing: bool, monkeypatch) -> tuple[int, float]:
+    """Hand-formed BUM Desa Bersama of six villages in the Indonesian scenario, markets closed to
+    ``market`` of joint sales in steps 4-5: how many enterprises are closed or dormant at the end
+    of step 5, and what their members earned from joint marketing in step 5 (money per household)."""
+    if not closing:
+        monkeypatch.setattr(enterprise, "closures", lambda table, *rest: np.zeros(int(table.next_pid[0]), bool))
+    shock = [{"kind": "market", "step": 4, "duration": 2, "intensity": 1.0 - market, "district": -1}]
+    settings = {"n_villages": 100, "steps": 5, "behaviour.review_probability": 0.0, "cooperation.forms": [BUM],
+                "shocks.scheduled": shock if market < 1.0 else []}  # fmt: skip
+    pids, members = [], []
+
+    def prepare(model):
+        for group in mutually_tied_groups(model, COVID_GROUP):
+            pids.append(model.form_partnership(model.forms[BUM], (AGRICULTURE,), group).pid)
+            members.extend(group)
+
+    model, _ = run_model("indonesia_kerjasama_antar_desa", seed, settings, prepare=prepare)
+    t = model.table
+    marketing = model.last_economy.farming.marketing[members]
+    return int(np.count_nonzero(t.closed[pids] | t.dormant[pids])), float(marketing.mean())
+
+
+def test_closed_markets_close_the_enterprises_they_leave_without_enough_trade(monkeypatch):
+    """At the shipped values, with a fifth of joint sales still taken, more hand-formed
+    enterprises are closed (or dormant) than with the markets open, and their members earn less
+    than a fifth of what joint marketing brings with them open (closed enterprises sell
+    nothing). Without the shut-down rule fewer are inactive (the rule is what does it)."""
+    for seed in (1, 2):
+        open_inactive, open_marketing = _covid(seed, 1.0, True, monkeypatch)
+        shut, shut_marketing = _covid(seed, 0.2, True, monkeypatch)
+        assert open_inactive < shut
+        assert shut_marketing < 0.2 * open_marketing
+        with monkeypatch.context() as patch:
+            without_rule, _ = _covid(seed, 0.2, False, patch)
+        assert without_rule < shut

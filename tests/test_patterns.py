@@ -91,7 +91,7 @@ EXPECTED_QUICK = {  # what the quick suite gives (docs/validation.md, "Empirical
     "Threshold public goods under collective risk": False,
     "Savings from sharing services shrink with size and with the number of partners": False,
     "Benefit-cost ratios of joint watershed investments": True,
-    "Partnerships go dormant after a COVID-like shock": False,
+    "Partnerships go dormant after a COVID-like shock": True,
     "Audits cut leakage; grassroots monitoring barely moves it": True,
 }
 

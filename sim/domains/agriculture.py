@@ -178,7 +178,14 @@ class Farming:
 
 
 def farm_year(
-    s, year, shocks, protection: np.ndarray, irrigation: np.ndarray, params: dict, margin: np.ndarray | None = None
+    s,
+    year,
+    shocks,
+    protection: np.ndarray,
+    irrigation: np.ndarray,
+    params: dict,
+    margin: np.ndarray | None = None,
+    closed: np.ndarray | None = None,
 ) -> Farming:
     """Output, fires, the price, the risk pool and joint marketing of every village this
     year (``protection``: how far its services' quality protects it from fires, [0, 1];
@@ -186,7 +193,9 @@ def farm_year(
     ``infrastructure.irrigation``; ``year.pays``: who paid into its pool; ``margin``: the
     trading margin of each village's enterprise, the share of its pooled sales that the
     enterprise keeps of the marketing costs members pay, 0 outside an enterprise; None: no
-    enterprise, nothing retained)."""
+    enterprise, nothing retained; ``closed``: is the village's enterprise closed this year,
+    so that its members sell on their own). Joint sales go ahead in the share of them that
+    markets take this year (``shocks.market``: 1 unless a scheduled market closure)."""
     a = params["agriculture"]
     h = s.households
     output = (1.0 - s.asset_damage) * farm_output(
@@ -207,9 +216,12 @@ def farm_year(
     transfer = risk_pool_transfers(sold * h, lab, ng, pays & in_pool, a["pool_share"], expected) / h
     imbalance = float(np.max(np.abs(group_sum(lab, transfer * h, ng)))) if s.n else 0.0
     markets = in_pool & pays
+    if closed is not None:
+        markets = markets & ~closed
     volume = group_sum(lab, np.where(markets, h, 0.0), ng)  # farm households marketing together
     rate = marketing_rate(a["marketing_premium"], a["marketing_cost"], a["marketing_scale"], volume)
-    marketing = np.where(markets, rate[lab] * a["marketing_share"] * sold, 0.0)
-    retained = None if margin is None else np.where(markets, margin * a["marketing_share"] * sold, 0.0)
+    # joint sales, money per household: the marketing share of what is sold, as far as markets take it
+    marketing = np.where(markets, rate[lab] * a["marketing_share"] * sold * shocks.market, 0.0)
+    retained = None if margin is None else np.where(markets, margin * a["marketing_share"] * sold * shocks.market, 0.0)
     withheld = free_ride_gain(sold * h, lab, ng, pays, in_pool, a["pool_share"], expected)
     return Farming(revenue, stored, sold, transfer, marketing, fire_loss, irrigation, withheld, imbalance, retained)

@@ -24,7 +24,7 @@ from sim.scenario.parameter import Parameter
 DOMAINS = ("agriculture", "services", "infrastructure")
 RULES = ("conditional", "always_cooperate", "always_defect", "reinforcement", "imitate_best")
 OPENINGS = ("trust", "good_faith")  # how a conditional cooperator opens a new partnership
-SHOCK_KINDS = ("drought", "flood", "fire", "price")
+SHOCK_KINDS = ("drought", "flood", "fire", "price", "market", "income")
 FORMS = ("formal", "informal", "long_term", "temporary")  # the default's forms
 SERVICES = ("fire", "social", "library")  # the default's services
 OPEN_TABLES = ("forms", "services")  # tables whose sub-table names users may choose (a new form, a new service)
@@ -297,8 +297,10 @@ _DECLARED: tuple[Parameter, ...] = (
     P("shocks.scheduled.*.duration", {"0": 1}, "steps", "how long it lasts", 1, MAX_STEPS),
     P("shocks.scheduled.*.intensity", {"0": 0.7}, "share",
       "drought/flood: share of farm output lost (before adaptation); fire: probability that each village hit burns; "
-      "price: relative drop of the farm price", 0.0, 1.0, sweep=(0.0, 1.0), label="intensity"),
-    P("shocks.scheduled.*.district", {"0": 3}, "district number", "the district hit, or -1 for all", -1, 1_000_000),
+      "price: relative drop of the farm price; market: share of joint sales the markets no longer take (closures); "
+      "income: relative drop of non-farm income", 0.0, 1.0, sweep=(0.0, 1.0), label="intensity"),
+    P("shocks.scheduled.*.district", {"0": 3}, "district number",
+      "the district hit, or -1 for all (price and market shocks hit the whole region whatever it says)", -1, 1_000_000),
     # [policy]
     P("policy.subsidy_setup", 0.0, "share", "share of setup costs paid by a district or national programme",
       0.0, 1.0, sweep=(0.0, 1.0)),
